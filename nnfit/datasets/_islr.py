@@ -1,0 +1,87 @@
+"""Loaders for the ISLR2 data sets used with neural networks in chapter 10.
+
+``Hitters`` (baseball salaries, a regression problem) and ``Khan`` (gene
+expression of four tumour types, a classification problem) are shipped as
+CSV files taken from the ISLP Python package (BSD licence).
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from ._checksums import SUMS_NAME, verify_files
+
+ISLR_DIR = Path(__file__).parent / "data" / "islr"
+ISLR_CITATION = (
+    "G. James, D. Witten, T. Hastie, R. Tibshirani, J. Taylor, An "
+    "Introduction to Statistical Learning with Applications in Python "
+    "(ISLP package, BSD licence)"
+)
+HITTERS_CATEGORICAL = ["League", "Division", "NewLeague"]
+
+HITTERS_DESCR = f"""Hitters: Major League Baseball data, 1986 and 1987 seasons.
+
+263 players with a known 1987 Salary (the 59 without one are dropped).
+data: 16 numeric predictors plus League_N, Division_W and NewLeague_N,
+one-hot encodings of League, Division and NewLeague (first level dropped).
+target: Salary, annual salary on opening day 1987 in thousands of dollars.
+frame: the 263 rows as read, with the categorical columns unencoded.
+Source: {ISLR_CITATION}."""
+
+KHAN_DESCR = f"""Khan: gene expression of small round blue cell tumours.
+
+2308 gene expression measurements per tissue sample; the label is one of
+four tumour types coded 1..4. 63 training and 20 test samples.
+Source: {ISLR_CITATION}."""
+
+
+def load_hitters():
+    """Load Hitters as a Bunch with data, target, frame, feature_names, DESCR.
+
+    ``data`` is a float DataFrame of the 19 predictors (categorical columns
+    one-hot encoded with the first level dropped); ``target`` is Salary.
+    """
+    frame = _read_csv("Hitters.csv").dropna(subset=["Salary"])
+    frame = frame.reset_index(drop=True)
+    predictors = frame.drop(columns="Salary")
+    data = pd.get_dummies(
+        predictors, columns=HITTERS_CATEGORICAL, drop_first=True, dtype=float
+    ).astype(float)
+    return Bunch(
+        data=data,
+        target=frame["Salary"].astype(float),
+        frame=frame,
+        feature_names=list(data.columns),
+        DESCR=HITTERS_DESCR,
+    )
+
+
+def load_khan():
+    """Load Khan as a Bunch with X_train, y_train, X_test, y_test, DESCR.
+
+    ``X`` arrays are float64 of shape ``(n, 2308)``; ``y`` are int64 labels
+    in 1..4.
+    """
+    return Bunch(
+        X_train=_read_csv("Khan_xtrain.csv").to_numpy(np.float64),
+        y_train=_read_labels("Khan_ytrain.csv"),
+        X_test=_read_csv("Khan_xtest.csv").to_numpy(np.float64),
+        y_test=_read_labels("Khan_ytest.csv"),
+        DESCR=KHAN_DESCR,
+    )
+
+
+def _read_labels(name):
+    """Read a one-column label CSV as an int64 array."""
+    return _read_csv(name).iloc[:, 0].to_numpy(np.int64)
+
+
+def _read_csv(name):
+    """Read a shipped CSV after checking its SHA-256 sum."""
+    path = ISLR_DIR / name
+    verify_files(
+        [path], ISLR_DIR / SUMS_NAME, remedy="reinstall nnfit to restore it"
+    )
+    return pd.read_csv(path)
