@@ -1,0 +1,29 @@
+"""nnfit: multilayer neural networks fitted by explicit backpropagation, as in ISLR2 chapter 10.
+
+The public names are re-exported here from small private modules, one idea each:
+layers (``_dense``, ``_activations``, ``_dropout``), the network (``_network``), losses,
+penalties and the objective R(theta), ``gradcheck``, optimizers, the training loop and the
+scikit-learn estimators.
+"""
+from ._activations import Identity, ReLU, Sigmoid, Tanh
+from ._backend import NumpyBackend
+from ._classifier import MLPClassifier
+from ._dense import Dense
+from ._dropout import Dropout
+from ._gradcheck import gradcheck
+from ._losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from ._network import Sequential, mlp
+from ._objective import Objective
+from ._optimizers import SGD, Adam, GradientDescent, RMSprop
+from ._penalties import Penalty
+from ._regressor import MLPRegressor
+from ._training import DivergenceError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
+    "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU", "RMSprop", "SGD", "Sequential",
+    "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError", "Tanh",
+    "gradcheck", "mlp", "__version__",
+]

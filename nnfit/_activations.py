@@ -1,0 +1,64 @@
+"""Activation functions g(z), applied elementwise, and their derivatives g'(z).
+
+    ReLU      g(z) = max(z, 0)           g'(z) = 1[z > 0]
+    Sigmoid   g(z) = 1 / (1 + e^-z)      g'(z) = g(z) (1 - g(z))
+    Tanh      g(z) = tanh(z)             g'(z) = 1 - g(z)^2
+    Identity  g(z) = z                   g'(z) = 1
+
+Each backprop returns dR/dZ = dR/dA * g'(Z), reusing the forward output A = g(Z).
+"""
+
+
+class _Activation:
+    param_shapes = []
+    init = "glorot"  # initialization of the Dense layer feeding this activation
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def bind(self, params, grads):
+        pass
+
+    def __repr__(self):
+        return type(self).__name__ + "()"
+
+
+class ReLU(_Activation):
+    init = "he"
+
+    def forward(self, Z, train=False, rng=None):
+        A = self.backend.xp.maximum(Z, 0)
+
+        def backprop(dA):
+            dA *= A > 0
+            return dA
+
+        return A, backprop
+
+
+class Sigmoid(_Activation):
+    def forward(self, Z, train=False, rng=None):
+        A = self.backend.special.expit(Z)
+
+        def backprop(dA):
+            return dA * A * (1 - A)
+
+        return A, backprop
+
+
+class Tanh(_Activation):
+    def forward(self, Z, train=False, rng=None):
+        A = self.backend.xp.tanh(Z)
+
+        def backprop(dA):
+            return dA * (1 - A * A)
+
+        return A, backprop
+
+
+class Identity(_Activation):
+    def forward(self, Z, train=False, rng=None):
+        return Z, lambda dA: dA
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "logistic": Sigmoid, "tanh": Tanh, "identity": Identity}

@@ -1,0 +1,34 @@
+"""The array backend: the one object through which the layers reach an array library.
+
+Every layer, loss and optimizer computes with ``backend.xp`` (the NumPy namespace) and
+``backend.special`` (``scipy.special``).  A GPU library with the same interface, such as
+CuPy with ``cupyx.scipy.special``, plugs in by subclassing :class:`NumpyBackend` and
+overriding these two attributes and the three conversion methods; the layers stay as they are.
+"""
+import numpy as np
+import scipy.special
+
+
+class NumpyBackend:
+    """Arrays in host memory, matrix products by NumPy's BLAS."""
+
+    xp = np
+    special = scipy.special
+    name = "numpy"
+
+    def asarray(self, a, dtype):
+        """``a`` as a C-contiguous array of ``dtype`` on this backend (no copy if it already is one)."""
+        return np.ascontiguousarray(a, dtype=dtype)
+
+    def to_numpy(self, a):
+        return np.asarray(a)
+
+    def uniform(self, rng, shape, dtype):
+        """Uniform [0, 1) draws from the single ``numpy.random.Generator`` of the fit."""
+        return rng.random(shape, dtype=dtype)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+default_backend = NumpyBackend()

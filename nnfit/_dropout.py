@@ -1,0 +1,35 @@
+"""Dropout: remove each unit with probability phi, scale the kept ones by 1/(1 - phi).
+
+At training time A_out = A * M / (1 - phi) with M[i, k] ~ Bernoulli(1 - phi) drawn afresh at
+every step, so E[A_out] = A; the gradient flows only through kept units:
+dR/dA = dR/dA_out * M / (1 - phi).  At prediction time the layer is the identity.
+"""
+
+
+class Dropout:
+    param_shapes = []
+
+    def __init__(self, rate, backend):
+        if not 0 <= rate < 1:
+            raise ValueError(f"dropout rate must be in [0, 1); got {rate!r}")
+        self.rate = rate
+        self.backend = backend
+
+    def bind(self, params, grads):
+        pass
+
+    def forward(self, A, train=False, rng=None):
+        if not train or self.rate == 0:
+            return A, lambda dA: dA
+        u = self.backend.uniform(rng, A.shape, A.dtype)
+        scaled_mask = (u >= self.rate).astype(A.dtype)
+        scaled_mask *= 1 / (1 - self.rate)
+
+        def backprop(dA):
+            dA *= scaled_mask
+            return dA
+
+        return A * scaled_mask, backprop
+
+    def __repr__(self):
+        return f"Dropout({self.rate})"

@@ -1,0 +1,104 @@
+"""A multilayer network: layers run in sequence, their backprop closures in reverse.
+
+    A^(0) = X,   A^(l) = g(A^(l-1) W_l + b_l)  (with dropout),   f(X) = A^(L-1) W_L + b_L
+
+All weights and biases live in one flat parameter vector ``theta`` (and the gradient in one
+flat ``grad``); each Dense layer holds views into them, so an optimizer updates the whole
+network with a few vectorized operations on ``theta``.
+"""
+import math
+
+from ._activations import ACTIVATIONS
+from ._backend import default_backend
+from ._dense import Dense
+from ._dropout import Dropout
+
+
+class Sequential:
+    """Layers applied in order; ``forward`` returns ``(output, backprop)`` like every layer."""
+
+    def __init__(self, layers, dtype="float32", backend=default_backend):
+        self.layers = list(layers)
+        self.dtype = dtype
+        self.backend = backend
+        shapes = [s for layer in self.layers for s in layer.param_shapes]
+        self.n_params = sum(math.prod(s) for s in shapes)
+        self.theta = backend.xp.zeros(self.n_params, dtype=dtype)
+        self.grad = backend.xp.zeros(self.n_params, dtype=dtype)
+        self._bind()
+
+    def _bind(self):
+        offset = 0
+        for layer in self.layers:
+            params, grads = [], []
+            for shape in layer.param_shapes:
+                size = math.prod(shape)
+                params.append(self.theta[offset:offset + size].reshape(shape))
+                grads.append(self.grad[offset:offset + size].reshape(shape))
+                offset += size
+            layer.bind(params, grads)
+
+    @property
+    def dense(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def forward(self, X, train=False, rng=None):
+        backprops = []
+        for layer in self.layers:
+            X, backprop = layer.forward(X, train, rng)
+            backprops.append(backprop)
+
+        def backprop_all(dY):
+            for backprop in reversed(backprops):
+                dY = backprop(dY)
+            return dY
+
+        return X, backprop_all
+
+    def initialize(self, rng):
+        """He-normal weights before ReLU, Glorot-uniform otherwise; biases zero."""
+        self.theta[:] = 0
+        for i, layer in enumerate(self.layers):
+            if not isinstance(layer, Dense):
+                continue
+            following = self.layers[i + 1] if i + 1 < len(self.layers) else None
+            n_in, n_out = layer.n_in, layer.n_out
+            if getattr(following, "init", "glorot") == "he":
+                W = rng.normal(0.0, math.sqrt(2.0 / n_in), size=(n_in, n_out))
+            else:
+                limit = math.sqrt(6.0 / (n_in + n_out))
+                W = rng.uniform(-limit, limit, size=(n_in, n_out))
+            layer.W[...] = self.backend.asarray(W, self.dtype)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._bind()  # pickling copies the views apart; make them views of theta again
+
+    def __repr__(self):
+        return "Sequential([" + ", ".join(map(repr, self.layers)) + "])"
+
+
+def mlp(n_in, hidden, n_out, activation="relu", dropout=(), dtype="float32", backend=default_backend):
+    """Dense -> g -> Dropout for each hidden layer, then a Dense output layer (no activation:
+    the output transform is fused with the loss)."""
+    rates = list(dropout) + [0.0] * (len(hidden) - len(dropout))
+    layers, width = [], n_in
+    for size, rate in zip(hidden, rates):
+        layers += [Dense(width, size, backend), ACTIVATIONS[activation](backend)]
+        if rate > 0:
+            layers.append(Dropout(rate, backend))
+        width = size
+    layers.append(Dense(width, n_out, backend))
+    layers[0].input_grad = False
+    return Sequential(layers, dtype, backend)
+
+
+def summary_table(network):
+    """Rows (layer, output width, number of parameters) and the total."""
+    rows, width = [], None
+    for layer in network.layers:
+        if isinstance(layer, Dense):
+            width = layer.n_out
+        n = sum(math.prod(s) for s in layer.param_shapes)
+        rows.append((repr(layer), width, n))
+    return rows, network.n_params

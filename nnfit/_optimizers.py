@@ -1,0 +1,110 @@
+"""Optimizers: each ``step`` updates the flat parameter vector theta in place from its gradient g.
+
+    GradientDescent  theta <- theta - rho g                       (the slide's rule)
+    SGD              v <- mu v - rho g;  theta <- theta + v       (momentum)
+                     theta <- theta + mu v - rho g                (Nesterov)
+    RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / (sqrt(s) + eps)
+    Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
+                     theta <- theta - rho m_hat / (sqrt(s_hat) + eps), hats bias-corrected
+
+State vectors have theta's size and dtype and are allocated on the first step.
+"""
+import math
+
+from ._backend import default_backend
+
+
+class GradientDescent:
+    full_batch = True
+
+    def __init__(self, learning_rate=0.01):
+        self.learning_rate = learning_rate
+
+    def step(self, theta, grad):
+        theta -= self.learning_rate * grad
+
+
+class SGD:
+    full_batch = False
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False):
+        self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
+        self.velocity = None
+
+    def step(self, theta, grad):
+        if self.velocity is None:
+            self.velocity = theta * 0  # zeros of theta's dtype on theta's backend
+        v, lr, mu = self.velocity, self.learning_rate, self.momentum
+        v *= mu
+        v -= lr * grad
+        if self.nesterov:
+            theta += mu * v - lr * grad
+        else:
+            theta += v
+
+
+class RMSprop:
+    full_batch = False
+
+    def __init__(self, learning_rate=0.001, rho=0.9, eps=1e-7, backend=default_backend):
+        self.learning_rate, self.rho, self.eps = learning_rate, rho, eps
+        self.backend = backend
+        self.square_avg = self._tmp = None
+
+    def step(self, theta, grad):
+        xp = self.backend.xp
+        if self.square_avg is None:
+            self.square_avg, self._tmp = xp.zeros_like(theta), xp.empty_like(theta)
+        s, tmp = self.square_avg, self._tmp
+        s *= self.rho
+        xp.multiply(grad, grad, out=tmp)
+        tmp *= 1 - self.rho
+        s += tmp
+        xp.sqrt(s, out=tmp)
+        tmp += self.eps
+        xp.divide(grad, tmp, out=tmp)
+        tmp *= self.learning_rate
+        theta -= tmp
+
+
+class Adam:
+    full_batch = False
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
+        self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
+        self.backend = backend
+        self.m = self.s = self._tmp = None
+        self.t = 0
+
+    def step(self, theta, grad):
+        xp = self.backend.xp
+        if self.m is None:
+            self.m, self.s, self._tmp = xp.zeros_like(theta), xp.zeros_like(theta), xp.empty_like(theta)
+        self.t += 1
+        m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
+        m *= b1
+        xp.multiply(grad, 1 - b1, out=tmp)
+        m += tmp
+        s *= b2
+        xp.multiply(grad, grad, out=tmp)
+        tmp *= 1 - b2
+        s += tmp
+        correction = math.sqrt(1 - b2 ** self.t)
+        xp.sqrt(s, out=tmp)
+        tmp += self.eps * correction
+        xp.divide(m, tmp, out=tmp)
+        tmp *= self.learning_rate * correction / (1 - b1 ** self.t)
+        theta -= tmp
+
+
+OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "nesterov": SGD, "rmsprop": RMSprop, "adam": Adam}
+
+
+def make_optimizer(name, learning_rate, backend=default_backend):
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
+    if name == "nesterov":
+        return SGD(learning_rate, nesterov=True)
+    if name in ("rmsprop", "adam"):
+        return OPTIMIZERS[name](learning_rate, backend=backend)
+    return OPTIMIZERS[name](learning_rate)

@@ -1,0 +1,46 @@
+"""Ridge and lasso penalties on the weights of each layer (never on the biases).
+
+    P(theta) = sum_l [ ridge_l * sum W_l^2  +  lasso_l * sum |W_l| ]
+    dP/dW_l  = 2 ridge_l W_l  +  lasso_l sign(W_l)
+
+``ridge`` and ``lasso`` are one value for all layers or one value per Dense layer.
+"""
+import numbers
+
+
+def per_layer(value, n_layers, name):
+    """One non-negative float per layer from a scalar or a sequence of ``n_layers`` values."""
+    if isinstance(value, numbers.Real):
+        values = [float(value)] * n_layers
+    else:
+        values = [float(v) for v in value]
+        if len(values) != n_layers:
+            raise ValueError(
+                f"{name} has {len(values)} values but the network has {n_layers} weight layers; "
+                f"give one value for all layers or one per layer"
+            )
+    if any(not v >= 0 for v in values):
+        raise ValueError(f"{name} must be >= 0; got {value!r}")
+    return values
+
+
+class Penalty:
+    def __init__(self, dense_layers, ridge=0.0, lasso=0.0):
+        self.dense = dense_layers
+        self.ridge = per_layer(ridge, len(dense_layers), "ridge")
+        self.lasso = per_layer(lasso, len(dense_layers), "lasso")
+
+    def add_gradient(self, with_gradient=True):
+        """Return P(theta) and, if asked, add dP/dW to each layer's dW."""
+        total = 0.0
+        for layer, ridge, lasso in zip(self.dense, self.ridge, self.lasso):
+            xp = layer.backend.xp
+            if ridge:
+                total += ridge * float(xp.vdot(layer.W, layer.W))
+                if with_gradient:
+                    layer.dW += (2 * ridge) * layer.W
+            if lasso:
+                total += lasso * float(xp.abs(layer.W).sum())
+                if with_gradient:
+                    layer.dW += lasso * xp.sign(layer.W)
+        return total

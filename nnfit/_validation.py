@@ -1,0 +1,67 @@
+"""Checks of the estimators' hyperparameters, run at the start of ``fit`` (scikit-learn's contract:
+``__init__`` only stores).  Each error says which parameter is wrong, what it got, and what it takes.
+"""
+import numbers
+
+import numpy as np
+
+from ._activations import ACTIVATIONS
+from ._optimizers import OPTIMIZERS
+
+
+def _fail(name, value, expected):
+    raise ValueError(f"{name}={value!r} is invalid: {expected}")
+
+
+def _int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        _fail(name, value, f"expected an integer >= {low}")
+    return int(value)
+
+
+def _real(name, value, low, high=np.inf, high_open=False):
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value
+    ok = ok and (value < high if high_open else value <= high)
+    if not ok:
+        bracket = ")" if high_open else "]"
+        _fail(name, value, f"expected a number in [{low}, {high}{bracket}")
+    return float(value)
+
+
+def check_params(est):
+    """Validated copies of the hyperparameters the fit uses (hidden sizes, dropout rates, dtype)."""
+    hidden = est.hidden_layer_sizes
+    hidden = (hidden,) if isinstance(hidden, numbers.Integral) else tuple(hidden)
+    hidden = tuple(_int("hidden_layer_sizes", h, 1) for h in hidden)
+    if est.activation not in ACTIVATIONS:
+        _fail("activation", est.activation, f"choose one of {sorted(ACTIVATIONS)}")
+    if est.optimizer not in OPTIMIZERS:
+        _fail("optimizer", est.optimizer, f"choose one of {sorted(OPTIMIZERS)}")
+    dropout = est.dropout
+    if isinstance(dropout, numbers.Real):
+        dropout = [dropout] * len(hidden)
+    dropout = [_real("dropout", d, 0.0, 1.0, high_open=True) for d in dropout]
+    if len(dropout) != len(hidden):
+        _fail("dropout", est.dropout, f"give one rate or one per hidden layer ({len(hidden)})")
+    _real("learning_rate", est.learning_rate, 0.0)
+    if est.learning_rate == 0:
+        _fail("learning_rate", est.learning_rate, "expected a number > 0")
+    _int("batch_size", est.batch_size, 1)
+    _int("epochs", est.epochs, 1)
+    _int("patience", est.patience, 1)
+    _real("tol", est.tol, 0.0)
+    _real("validation_fraction", est.validation_fraction, 0.0, 1.0, high_open=True)
+    if est.dtype not in ("float32", "float64", np.float32, np.float64):
+        _fail("dtype", est.dtype, "choose 'float32' or 'float64'")
+    if est.verbose not in (0, 1, 2, True, False):
+        _fail("verbose", est.verbose, "choose 0 (silent), 1 (progress bar) or 2 (a line per epoch)")
+    if est.augment is not None and not callable(est.augment):
+        _fail("augment", est.augment, "expected None or a function (X_batch, rng) -> X_batch")
+    return hidden, dropout, np.dtype(est.dtype).name
+
+
+def make_rng(random_state):
+    """One ``numpy.random.Generator`` for the whole fit from None, an int, a Generator or a RandomState."""
+    if isinstance(random_state, np.random.RandomState):
+        random_state = random_state.randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(random_state)

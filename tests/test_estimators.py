@@ -1,0 +1,196 @@
+"""The scikit-learn contract, held-out accuracy on bundled data, and errors on bad input."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_diabetes, load_digits
+from sklearn.model_selection import train_test_split
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import nnfit
+from nnfit import MLPClassifier, MLPRegressor
+
+
+@parametrize_with_checks([MLPClassifier(epochs=30, random_state=0),
+                          MLPRegressor(epochs=30, random_state=0)])
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+def split(loader):
+    X, y = loader(return_X_y=True)
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+def test_digits_default_classifier_reaches_97_percent():
+    X_train, X_test, y_train, y_test = split(load_digits)
+    assert MLPClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test) >= 0.97
+
+
+def test_diabetes_default_regressor_reaches_r2_030_in_raw_units():
+    X_train, X_test, y_train, y_test = split(load_diabetes)
+    model = MLPRegressor(random_state=0).fit(X_train, y_train)
+    assert model.score(X_test, y_test) >= 0.30
+    assert abs(model.predict(X_test).mean() - y_test.mean()) < 30  # predictions in raw units
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0, 0], [3, 3], [0, 4]])
+    y = rng.integers(3, size=300)
+    return centres[y] + rng.normal(size=(300, 2)), y
+
+
+def test_same_seed_same_model_bit_for_bit(blobs):
+    X, y = blobs
+    a = MLPClassifier((8,), dropout=0.2, epochs=5, random_state=3).fit(X, y)
+    b = MLPClassifier((8,), dropout=0.2, epochs=5, random_state=3).fit(X, y)
+    assert np.array_equal(a.network_.theta, b.network_.theta)
+    c = MLPClassifier((8,), dropout=0.2, epochs=5, random_state=4).fit(X, y)
+    assert not np.array_equal(a.network_.theta, c.network_.theta)
+
+
+def test_dtype_float32_default_float64_on_request(blobs):
+    X, y = blobs
+    assert MLPClassifier(epochs=2).fit(X, y).coefs_[0].dtype == np.float32
+    assert MLPClassifier(epochs=2, dtype="float64").fit(X, y).coefs_[0].dtype == np.float64
+
+
+@pytest.mark.parametrize("labels", [np.array(["cat", "dog", "eel"]), np.array([10, 20, 30])])
+def test_string_and_integer_labels(blobs, labels):
+    X, y = blobs
+    model = MLPClassifier(epochs=30, random_state=0).fit(X, labels[y])
+    assert set(model.predict(X)) <= set(labels) and model.score(X, labels[y]) > 0.9
+    assert list(model.classes_) == sorted(labels)
+
+
+def test_boolean_labels_use_one_logistic_output(blobs):
+    X, y = blobs
+    model = MLPClassifier(epochs=30, random_state=0).fit(X, y == 1)
+    assert model.coefs_[-1].shape[1] == 1
+    assert model.predict(X).dtype == bool and model.score(X, y == 1) > 0.9
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1, rtol=1e-6)
+
+
+def test_no_hidden_layer_is_multinomial_logistic_regression(blobs):
+    X, y = blobs
+    model = MLPClassifier((), learning_rate=0.05, epochs=100, random_state=0).fit(X, y)
+    assert [w.shape for w in model.coefs_] == [(2, 3)] and model.n_params_ == 9
+    assert model.score(X, y) > 0.9
+
+
+def test_linear_regression_and_multi_output():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    Y = np.column_stack([X @ [1.0, -2.0, 0.5] + 7, X[:, 0] * 3])
+    model = MLPRegressor((), optimizer="gd", learning_rate=0.1, epochs=500, random_state=0).fit(X, Y)
+    assert model.predict(X).shape == (400, 2) and model.score(X, Y) > 0.999
+
+
+def test_full_batch_gradient_descent_stops_when_objective_fails_to_decrease():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    y = X @ [1.0, 2.0]
+    model = MLPRegressor((), optimizer="gd", learning_rate=0.5, epochs=10_000, tol=1e-9,
+                         validation_fraction=0).fit(X, y)
+    objective = model.history_["train_objective"]
+    assert model.n_iter_ < 10_000 and all(np.diff(objective[:-1]) < 0)
+
+
+def test_pandas_in_and_out(blobs):
+    X, y = blobs
+    frame = pd.DataFrame(X, columns=["a", "b"], index=np.arange(300) + 1000)
+    model = MLPClassifier(epochs=5, random_state=0).fit(frame, pd.Series(y))
+    assert list(model.feature_names_in_) == ["a", "b"]
+    proba = model.predict_proba(frame)
+    assert isinstance(proba, pd.DataFrame) and list(proba.columns) == [0, 1, 2]
+    assert isinstance(model.predict(frame), pd.Series) and model.predict(frame).index[0] == 1000
+
+
+def test_partial_fit_and_warm_start(blobs):
+    X, y = blobs
+    model = MLPClassifier((8,), random_state=0)
+    model.partial_fit(X[:100], y[:100], classes=[0, 1, 2])
+    model.partial_fit(X[100:], y[100:])
+    assert model.n_iter_ == 2
+    with pytest.raises(ValueError, match="not among the classes"):
+        model.partial_fit(X[:5], np.array([0, 1, 2, 7, 1]))
+    warm = MLPClassifier((8,), epochs=3, warm_start=True, random_state=0).fit(X, y)
+    theta = warm.network_.theta.copy()
+    warm.fit(X, y)
+    assert warm.n_iter_ == 6 and not np.array_equal(theta, warm.network_.theta)
+
+
+def test_early_stopping_restores_best_weights():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 5)), rng.integers(2, size=200)  # noise: validation loss soon rises
+    snapshots = []
+    model = MLPClassifier((64,), epochs=200, patience=3, tol=0.0, random_state=0,
+                          callbacks=[lambda record: snapshots.append(model.network_.theta.copy())])
+    model.fit(X, y)
+    best = model.best_epoch_
+    assert model.n_iter_ == best + 3 < 200
+    assert model.history_["val_loss"][best - 1] == min(model.history_["val_loss"])
+    assert np.array_equal(model.network_.theta, snapshots[best - 1])
+    assert not np.array_equal(model.network_.theta, snapshots[-1])
+
+
+def test_callback_can_stop_the_fit(blobs):
+    X, y = blobs
+    model = MLPClassifier(epochs=50, callbacks=[lambda record: record["epoch"] == 4]).fit(X, y)
+    assert model.n_iter_ == 4
+
+
+def test_summary_counts_the_mnist_network_parameters(capsys):
+    text = MLPClassifier((256, 128), dropout=(0.4, 0.3)).summary(n_features=784, n_outputs=10)
+    assert "235,146" in text and "235,146" in capsys.readouterr().out
+    assert "Dropout(0.4)" in text
+
+
+def test_diverging_fit_names_the_learning_rate(blobs):
+    X, y = blobs
+    with pytest.raises(nnfit.DivergenceError, match="learning_rate=1e\\+06.*smaller"):
+        MLPRegressor((), optimizer="sgd", learning_rate=1e6, epochs=50).fit(X * 100, y)
+
+
+@pytest.mark.parametrize("X,y,message", [
+    ([[0.0, np.nan], [1, 2]], [0, 1], "NaN"),
+    ([[0.0, np.inf], [1, 2]], [0, 1], "infinity"),
+    ([[0.0, 1.0], [1, 2]], [0, 1, 1], "inconsistent numbers of samples"),
+    (np.empty((0, 2)), [], "0 sample"),
+    ([[0.0, 1.0], [1, 2]], [1, 1], "only one class"),
+    ([[0.0, 1.0], [1, 2]], [0.5, 1.7], "Unknown label type"),
+])
+def test_bad_input_to_fit(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier(epochs=2).fit(X, y)
+
+
+def test_nan_in_regression_target():
+    with pytest.raises(ValueError, match="NaN"):
+        MLPRegressor(epochs=2).fit([[0.0], [1.0], [2.0]], [1.0, np.nan, 2.0])
+
+
+def test_wrong_number_of_features_at_predict(blobs):
+    X, y = blobs
+    model = MLPClassifier(epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        model.predict(np.ones((4, 3)))
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"learning_rate": -1.0}, "learning_rate"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"dropout": (0.2, 0.3, 0.4)}, "one per hidden layer"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"activation": "softplus"}, "activation"),
+    ({"ridge": -0.1}, "ridge"),
+    ({"lasso": [0.1]}, "lasso"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"dtype": "float16"}, "dtype"),
+    ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
+])
+def test_invalid_hyperparameters(blobs, params, message):
+    X, y = blobs
+    with pytest.raises(ValueError, match=message):
+        MLPClassifier(**{"hidden_layer_sizes": (4, 4), **params}).fit(X, y)

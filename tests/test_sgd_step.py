@@ -1,0 +1,66 @@
+"""One step of gradient descent on a 2-1-1 network, worked out by hand.
+
+x = (1, 2), y = 3, W1 = (0.5, -0.25)^T, b1 = 0.1, W2 = 2, b2 = 0, ReLU, squared error.
+Forward:  z = 0.5 - 0.5 + 0.1 = 0.1,  a = 0.1,  f = 2 * 0.1 = 0.2,  R = 1/2 (3 - 0.2)^2 = 3.92.
+Backward: dR/df = f - y = -2.8;  dW2 = a * -2.8 = -0.28;  db2 = -2.8;
+          dR/da = -2.8 * 2 = -5.6 = dR/dz (z > 0);  dW1 = x * -5.6 = (-5.6, -11.2);  db1 = -5.6.
+Step rho = 0.1: W1 = (1.06, 0.87), b1 = 0.66, W2 = 2.028, b2 = 0.28.
+"""
+import numpy as np
+
+import nnfit
+from nnfit import GradientDescent, Objective, RMSprop, SGD, SquaredError
+from nnfit._backend import default_backend
+
+
+def tiny():
+    net = nnfit.mlp(2, (1,), 1, "relu", dtype="float64")
+    W1, b1, W2, b2 = net.dense[0].W, net.dense[0].b, net.dense[1].W, net.dense[1].b
+    W1[:] = [[0.5], [-0.25]]
+    b1[:] = 0.1
+    W2[:] = 2.0
+    b2[:] = 0.0
+    return net, Objective(net, SquaredError(default_backend))
+
+
+X, Y = np.array([[1.0, 2.0]]), np.array([[3.0]])
+
+
+def test_forward_and_backward_by_hand():
+    net, objective = tiny()
+    assert np.isclose(objective.value_and_grad(X, Y), 3.92)
+    np.testing.assert_allclose(net.grad, [-5.6, -11.2, -5.6, -0.28, -2.8])
+
+
+def test_one_gradient_descent_step_by_hand():
+    net, objective = tiny()
+    objective.value_and_grad(X, Y)
+    GradientDescent(0.1).step(net.theta, net.grad)
+    np.testing.assert_allclose(net.dense[0].W.ravel(), [1.06, 0.87])
+    np.testing.assert_allclose(net.dense[0].b, [0.66])
+    np.testing.assert_allclose(net.dense[1].W.ravel(), [2.028])
+    np.testing.assert_allclose(net.dense[1].b, [0.28])
+
+
+def test_sgd_without_momentum_is_the_same_step():
+    net, objective = tiny()
+    objective.value_and_grad(X, Y)
+    SGD(0.1, momentum=0.0).step(net.theta, net.grad)
+    np.testing.assert_allclose(net.theta, [1.06, 0.87, 0.66, 2.028, 0.28])
+
+
+def test_first_rmsprop_step_moves_each_parameter_by_rho_over_sqrt_one_minus_decay():
+    # s = 0.1 g^2, so the step is rho * g / sqrt(0.1 g^2) = rho * sign(g) / sqrt(0.1)
+    net, objective = tiny()
+    before = net.theta.copy()
+    objective.value_and_grad(X, Y)
+    RMSprop(0.01, rho=0.9, eps=0.0).step(net.theta, net.grad)
+    np.testing.assert_allclose(net.theta - before, 0.01 / np.sqrt(0.1) * np.ones(5))
+
+
+def test_ridge_adds_two_lambda_w_to_weights_only():
+    net, _ = tiny()
+    objective = Objective(net, SquaredError(default_backend), ridge=0.5)
+    value = objective.value_and_grad(X, Y)
+    assert np.isclose(value, 3.92 + 0.5 * (0.25 + 0.0625 + 4.0))
+    np.testing.assert_allclose(net.grad, [-5.6 + 0.5, -11.2 - 0.25, -5.6, -0.28 + 2.0, -2.8])
