@@ -11,6 +11,7 @@ from ._classifier import MLPClassifier
 from ._dense import Dense
 from ._dropout import Dropout
 from ._gradcheck import gradcheck
+from ._io import load
 from ._losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from ._network import Sequential, mlp
 from ._objective import Objective
@@ -25,5 +26,5 @@ __all__ = [
     "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
     "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError", "Tanh",
-    "gradcheck", "mlp", "__version__",
+    "gradcheck", "load", "mlp", "__version__",
 ]

@@ -165,6 +165,11 @@ class _BaseMLP(BaseEstimator):
         dense = self.network_.dense
         return value, [d.dW.copy() for d in dense], [d.db.copy() for d in dense]
 
+    def save(self, path):
+        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
+        from ._io import save
+        return save(self, path)
+
     # --- inspection --------------------------------------------------------------------------
     @property
     def coefs_(self):

@@ -1,0 +1,183 @@
+"""Model files: ``estimator.save(path)`` and ``nnfit.load(path)``, with no pickle anywhere.
+
+A ``.nnfit`` file is a zip written by ``numpy.savez``: the flat parameter vector ``theta``,
+the input and target scalings, numeric class labels, and a UTF-8 JSON header stored as a
+uint8 array.  The header holds the format version, the nnfit version, the estimator class and
+its hyperparameters, the architecture, feature names, string class labels, the training
+history and (for models fitted by ``nnfit fit``) the tabular preprocessing step.  Everything is
+read with ``allow_pickle=False``, so loading a file never runs code.  A SHA-256 digest of the
+header and of every array's dtype, shape and bytes is stored in the header and checked on
+loading: a truncated or edited file is refused with a ValueError.
+"""
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_VERSION = 1
+HEADER = "header"
+_SCALARS = (type(None), bool, int, float, str)
+_UNSAVED_PARAMS = ("augment", "callbacks")  # functions: not data, so never written
+
+
+def save(model, path):
+    """Write a fitted estimator (or a ``TabularModel``) to ``path``; returns the path."""
+    from ._preprocess import TabularModel
+    estimator = model.estimator if isinstance(model, TabularModel) else model
+    if not hasattr(estimator, "network_"):
+        raise ValueError("this estimator is not fitted yet; call fit before save")
+    header, arrays = _estimator_state(estimator)
+    if isinstance(model, TabularModel):
+        header["tabular"] = model.to_dict()
+    header["sha256"] = _digest(header, arrays)
+    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "wb") as file:  # a file object: savez would append ".npz" to a name
+        np.savez(file, **arrays)
+    os.replace(partial, path)
+    return path
+
+
+def load(path):
+    """Read a model written by ``save``: the estimator, or a ``TabularModel`` from ``nnfit fit``."""
+    header, arrays = _read(path)
+    estimator = _rebuild(header, arrays)
+    if "tabular" in header:
+        from ._preprocess import TabularModel
+        return TabularModel.from_dict(header["tabular"], estimator)
+    return estimator
+
+
+# --- writing ---------------------------------------------------------------------------------
+def _estimator_state(est):
+    from . import __version__
+    params, skipped = _json_params(est.get_params(deep=False))
+    layers = [d.n_in for d in est.network_.dense[:1]] + [d.n_out for d in est.network_.dense]
+    header = {
+        "format_version": FORMAT_VERSION, "nnfit_version": __version__,
+        "estimator": type(est).__name__, "params": params, "params_not_saved": skipped,
+        "architecture": layers, "n_features_in": int(est.n_features_in_),
+        "feature_names_in": _str_list(getattr(est, "feature_names_in_", None)),
+        "history": {k: [_plain(v) for v in values] for k, values in est.history_.items()},
+        "best_epoch": int(est.best_epoch_ or 0),
+        "interrupted": bool(est.interrupted_), "n_iter": int(est.n_iter_),
+        "rng_state": est._rng.bit_generator.state,
+    }
+    arrays = {"theta": np.asarray(est.network_.theta), "x_scale": est._x_scale}
+    if est._x_mean is not None:
+        arrays["x_mean"] = est._x_mean
+    if hasattr(est, "classes_"):
+        header["classes"] = _classes_entry(est.classes_, arrays)
+    else:
+        arrays["target_mean"], arrays["target_scale"] = est._target_mean, est._target_scale
+        header["target_ndim"] = int(est._target_ndim)
+    return header, arrays
+
+
+def _json_params(params):
+    """Hyperparameters that JSON can hold exactly; the names of the others."""
+    kept, skipped = {}, []
+    for name, value in params.items():
+        if isinstance(value, np.dtype) or isinstance(value, type) and issubclass(value, np.generic):
+            value = np.dtype(value).name
+        elif isinstance(value, np.generic):
+            value = value.item()
+        elif isinstance(value, (tuple, list)) and all(isinstance(v, _SCALARS) for v in value):
+            value = list(value)
+        if name in _UNSAVED_PARAMS and value is not None or not isinstance(value, (*_SCALARS, list)):
+            skipped.append(name)
+            continue
+        kept[name] = value
+    return kept, skipped
+
+
+def _classes_entry(classes, arrays):
+    """Numeric, boolean and fixed-width string labels go in an array; Python strings in JSON."""
+    if classes.dtype != object:
+        arrays["classes"] = classes
+        return {"stored": "array"}
+    if not all(isinstance(c, str) for c in classes):
+        raise ValueError("only number, boolean or string class labels can be saved; got "
+                         f"{sorted({type(c).__name__ for c in classes})}")
+    return {"stored": "header", "labels": list(classes)}
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _str_list(values):
+    return None if values is None else [str(v) for v in values]
+
+
+def _canonical(header):
+    return json.dumps(header, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _digest(header, arrays):
+    sha = hashlib.sha256(_canonical({k: v for k, v in header.items() if k != "sha256"}))
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        sha.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        sha.update(array.tobytes())
+    return sha.hexdigest()
+
+
+# --- reading ---------------------------------------------------------------------------------
+def _read(path):
+    """(header, arrays) after checking that the file is whole, unedited and of a known version."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        header = json.loads(arrays.pop(HEADER).tobytes().decode("utf-8"))
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as error:
+        raise ValueError(f"{path} is not a readable nnfit model file (truncated or damaged?): "
+                         f"{error}; fit and save the model again") from None
+    version = header.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"{path} has model format version {version!r}, newer than the version "
+                         f"{FORMAT_VERSION} this nnfit reads (written by nnfit "
+                         f"{header.get('nnfit_version')}); upgrade nnfit: pip install -U nnfit")
+    if header.get("sha256") != _digest(header, arrays):
+        raise ValueError(f"{path} fails its SHA-256 check: the file was modified or damaged "
+                         "after it was saved; fit and save the model again")
+    return header, arrays
+
+
+def _rebuild(header, arrays):
+    from ._classifier import MLPClassifier
+    from ._regressor import MLPRegressor
+    from ._validation import check_params, make_rng
+    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
+    est = classes[header["estimator"]](**params)
+    hidden, dropout, dtype = check_params(est)
+    layers = header["architecture"]
+    est._rng = make_rng(0)
+    est._build(layers[0], layers[-1], hidden, dropout, dtype)
+    est._rng.bit_generator.state = header["rng_state"]
+    if est.network_.theta.shape != arrays["theta"].shape:
+        raise ValueError(f"the model file's parameter vector has {arrays['theta'].size} values "
+                         f"but its architecture {layers} needs {est.network_.n_params}")
+    est.network_.theta[...] = arrays["theta"]
+    est._x_mean, est._x_scale = arrays.get("x_mean"), arrays["x_scale"]
+    est.n_features_in_ = header["n_features_in"]
+    if header["feature_names_in"] is not None:
+        est.feature_names_in_ = np.array(header["feature_names_in"], dtype=object)
+    est.history_, est.best_epoch_ = header["history"], header["best_epoch"]
+    est.interrupted_, est.n_iter_ = header["interrupted"], header["n_iter"]
+    if "classes" in header:
+        stored = header["classes"]
+        est.classes_ = (arrays["classes"] if stored["stored"] == "array"
+                        else np.array(stored["labels"], dtype=object))
+    else:
+        est._target_mean, est._target_scale = arrays["target_mean"], arrays["target_scale"]
+        est._target_ndim = header["target_ndim"]
+    return est
