@@ -168,6 +168,7 @@ def read_table(path):
 
 def handle_missing(frame, columns, drop):
     """The frame, or an error counting missing values per column; with ``drop``, without them."""
+    check_columns(frame, columns)
     counts = missing_counts(frame, columns)
     if not counts:
         return frame

@@ -1,0 +1,117 @@
+"""Model files: save/load round trips are bit-identical, and bad files are refused clearly."""
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nnfit
+from nnfit import MLPClassifier, MLPRegressor
+from nnfit._io import FORMAT_VERSION, HEADER
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    return X, X[:, 0] - 2 * X[:, 1] + rng.normal(scale=0.1, size=120)
+
+
+@pytest.mark.parametrize("labels", [np.array(["no", "yes"], dtype=object), np.array([3, 7]),
+                                    np.array([False, True]), np.array(["a", "b", "c"])])
+def test_classifier_round_trip_is_bit_identical(tmp_path, data, labels):
+    X, _ = data
+    y = labels[(X[:, 0] > 0).astype(int) + (X[:, 1] > 1) * (len(labels) - 2)]
+    model = MLPClassifier((6,), dropout=0.1, epochs=5, random_state=0).fit(X, y)
+    loaded = nnfit.load(model.save(tmp_path / "c.nnfit"))
+    assert np.array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.classes_.dtype == model.classes_.dtype
+    assert list(loaded.classes_) == list(model.classes_)
+    assert loaded.get_params() == model.get_params()
+    assert loaded.history_ == model.history_
+
+
+def test_regressor_round_trip_keeps_names_scalings_and_history(tmp_path, data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = MLPRegressor((8, 4), ridge=1e-3, epochs=6, standardize=True, random_state=1)
+    model.fit(frame, y)
+    loaded = nnfit.load(model.save(tmp_path / "r.nnfit"))
+    assert np.array_equal(loaded.predict(frame), model.predict(frame))
+    assert list(loaded.feature_names_in_) == ["a", "b", "c", "d"]
+    assert loaded.n_iter_ == model.n_iter_ and loaded.best_epoch_ == model.best_epoch_
+    assert loaded.hidden_layer_sizes == (8, 4)
+
+
+def test_no_pickle_in_the_file(tmp_path, data):
+    X, y = data
+    path = MLPRegressor((3,), epochs=2, random_state=0).fit(X, y).save(tmp_path / "r.nnfit")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            assert name.endswith(".npy")
+            assert np.load(archive.open(name), allow_pickle=False).dtype != object
+    with np.load(path, allow_pickle=False) as npz:
+        header = json.loads(npz[HEADER].tobytes())
+    assert header["format_version"] == FORMAT_VERSION and header["estimator"] == "MLPRegressor"
+    assert header["architecture"] == [4, 3, 1]
+
+
+def test_callbacks_are_not_saved_but_noted(tmp_path, data):
+    X, y = data
+    model = MLPRegressor((3,), epochs=2, callbacks=[lambda record: None], random_state=0)
+    loaded = nnfit.load(model.fit(X, y).save(tmp_path / "r.nnfit"))
+    assert loaded.callbacks is None
+    with np.load(tmp_path / "r.nnfit", allow_pickle=False) as npz:
+        assert json.loads(npz[HEADER].tobytes())["params_not_saved"] == ["callbacks"]
+
+
+@pytest.fixture
+def saved(tmp_path, data):
+    X, y = data
+    return MLPRegressor((5,), epochs=3, random_state=0).fit(X, y).save(tmp_path / "m.nnfit")
+
+
+def test_truncated_file_is_refused(saved):
+    saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
+    with pytest.raises(ValueError, match="not a readable nnfit model file"):
+        nnfit.load(saved)
+
+
+def _rewrite(path, edit):
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    header = json.loads(arrays[HEADER].tobytes())
+    edit(header, arrays)
+    arrays[HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+
+
+def test_tampered_parameters_fail_the_checksum(saved):
+    def edit(header, arrays):
+        arrays["theta"] = arrays["theta"].copy()
+        arrays["theta"][0] += 1
+    _rewrite(saved, edit)
+    with pytest.raises(ValueError, match="SHA-256"):
+        nnfit.load(saved)
+
+
+def test_tampered_header_fails_the_checksum(saved):
+    _rewrite(saved, lambda header, arrays: header["params"].update(activation="tanh"))
+    with pytest.raises(ValueError, match="SHA-256"):
+        nnfit.load(saved)
+
+
+def test_future_format_version_asks_to_upgrade(saved):
+    _rewrite(saved, lambda header, arrays: header.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(ValueError, match="upgrade nnfit"):
+        nnfit.load(saved)
+
+
+def test_unfitted_save_and_missing_file_are_clear_errors(tmp_path):
+    with pytest.raises(ValueError, match="not fitted"):
+        MLPRegressor().save(tmp_path / "x.nnfit")
+    with pytest.raises(FileNotFoundError, match="no model file"):
+        nnfit.load(tmp_path / "absent.nnfit")

@@ -1,0 +1,152 @@
+"""``nnfit fit -> predict -> evaluate`` on a temporary CSV, and every bad-input case."""
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nnfit
+from nnfit.cli import main
+
+FAST = ["--epochs", "60", "--hidden", "16", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """Numeric, categorical and boolean predictors; a numeric and a text target."""
+    rng = np.random.default_rng(0)
+    n = 160
+    x1, x2 = rng.normal(size=n), rng.integers(0, 10, n)
+    color, flag = rng.choice(["red", "green", "blue"], n), rng.random(n) > 0.5
+    frame = pd.DataFrame({
+        "x1": x1, "x2": x2, "color": color, "flag": flag,
+        "price": 3 * x1 + 0.5 * x2 + 2 * (color == "red") + flag + rng.normal(0, 0.3, n),
+        "kind": np.where(x1 + (color == "red") > 0.5, "big", "small")})
+    path = tmp_path_factory.mktemp("table") / "train.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def write(tmp_path, frame, name="new.csv"):
+    frame.to_csv(tmp_path / name, index=False)
+    return str(tmp_path / name)
+
+
+@pytest.mark.parametrize("target, task", [("price", "regression"), ("kind", "classification")])
+def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
+    path, frame = table
+    model_path = str(tmp_path / "model.nnfit")
+    drop = "kind" if target == "price" else "price"
+    train = write(tmp_path, frame.drop(columns=drop), "train.csv")
+    assert main(["fit", train, "--target", target, "--out", model_path, *FAST]) == 0
+    out = capsys.readouterr().out
+    assert f"task: {task}" in out and "validation report (32 held-out rows)" in out
+    assert "3 categorical" not in out and "2 categorical column(s) -> 7 features" in out
+
+    preds = tmp_path / "preds.csv"
+    extra = ["--proba"] if task == "classification" else []
+    assert main(["predict", model_path, train, "--out", str(preds), *extra]) == 0
+    result = pd.read_csv(preds)
+    assert len(result) == len(frame) and list(result["row"][:2]) == [1, 2]
+    model = nnfit.load(model_path)
+    assert np.array_equal(result[f"predicted_{target}"].to_numpy(), model.predict(frame))
+
+    assert main(["evaluate", model_path, train]) == 0
+    report = capsys.readouterr().out
+    if task == "classification":
+        assert "accuracy" in report and "confusion matrix" in report
+        assert set(result.columns) == {"row", "predicted_kind", "proba_big", "proba_small"}
+        assert model.evaluate(frame)["accuracy"] > 0.8
+    else:
+        assert "MAE" in report and "RMSE" in report and "R^2" in report
+        assert model.evaluate(frame)["r2"] > 0.7
+
+
+def test_boolean_target_and_per_epoch_progress(tmp_path, table, capsys):
+    _, frame = table
+    data = write(tmp_path, frame.drop(columns=["kind"]).assign(flag=frame.x1 > 0))
+    model_path = str(tmp_path / "b.nnfit")
+    assert main(["fit", data, "--target", "flag", "--epochs", "3", "--out", model_path]) == 0
+    out = capsys.readouterr().out
+    assert "epoch    3/3" in out and "validation accuracy" in out
+    assert nnfit.load(model_path).estimator.classes_.dtype == bool
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory, table):
+    path, _ = table
+    model_path = str(tmp_path_factory.mktemp("model") / "price.nnfit")
+    assert main(["fit", str(path), "--target", "price", "--out", model_path, *FAST]) == 0
+    return model_path
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda f: f.drop(columns="color"), "'color'.* missing from the data"),
+    (lambda f: f.assign(color=["purple"] + list(f.color[1:])),
+     "column 'color', row 1: category 'purple' was not seen in training"),
+    (lambda f: f.assign(x2=list(f.x2[:2]) + ["seven"] + list(f.x2[3:])),
+     "column 'x2', row 3: 'seven' is not a number"),
+])
+def test_bad_rows_name_column_and_row(tmp_path, table, fitted, capsys, change, message):
+    _, frame = table
+    data = write(tmp_path, change(frame))
+    assert main(["predict", fitted, data]) == 2
+    assert capsys.readouterr().err.startswith("nnfit predict: error: ")
+    model = nnfit.load(fitted)
+    with pytest.raises(ValueError, match=message):
+        model.predict(pd.read_csv(data))
+
+
+def test_missing_values_are_counted_or_dropped(tmp_path, table, fitted, capsys):
+    _, frame = table
+    holes = frame.copy()
+    holes.loc[[2, 5], "x1"] = np.nan
+    holes.loc[5, "color"] = np.nan
+    data = write(tmp_path, holes)
+    assert main(["predict", fitted, data]) == 2
+    err = capsys.readouterr().err
+    assert "missing values in 2 row(s) ('x1': 2, 'color': 1)" in err and "--drop-missing" in err
+    out = tmp_path / "preds.csv"
+    assert main(["predict", fitted, data, "--drop-missing", "--out", str(out)]) == 0
+    assert "dropped 2 row(s)" in capsys.readouterr().err
+    assert 3 not in pd.read_csv(out)["row"].to_list() and len(pd.read_csv(out)) == len(frame) - 2
+    model_path = str(tmp_path / "m.nnfit")
+    assert main(["fit", data, "--target", "price", "--out", model_path, *FAST]) == 2
+    assert main(["fit", data, "--target", "price", "--out", model_path, "--drop-missing",
+                 *FAST]) == 0
+
+
+def test_other_bad_inputs(tmp_path, table, fitted, capsys):
+    path, frame = table
+    out = str(tmp_path / "m.nnfit")
+    assert main(["fit", str(path), "--target", "nope", "--out", out]) == 2
+    assert "'nope'" in capsys.readouterr().err
+    assert main(["fit", str(tmp_path / "absent.csv"), "--target", "x1", "--out", out]) == 2
+    assert main(["fit", str(path), "--target", "kind", "--task", "regression", "--out", out]) == 2
+    assert "column 'kind', row 1: 'small' is not a number" in capsys.readouterr().err
+    assert main(["evaluate", fitted, write(tmp_path, frame.drop(columns="price"))]) == 2
+    assert "target column" in capsys.readouterr().err
+    assert main(["predict", fitted, str(path), "--proba"]) == 2
+    assert "classification model" in capsys.readouterr().err
+    bare = nnfit.MLPRegressor((2,), epochs=1).fit(np.eye(3), [1.0, 2.0, 3.0])
+    assert main(["predict", str(bare.save(tmp_path / "bare.nnfit")), str(path)]) == 2
+    assert "nnfit fit" in capsys.readouterr().err
+
+
+def test_help_shows_every_option_with_its_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    text = capsys.readouterr().out
+    for option in ["--target", "--task", "--hidden", "--dropout", "--ridge", "--lasso",
+                   "--epochs", "--validation", "--seed", "--drop-missing", "--out"]:
+        assert option in text
+    assert "(default: 64,32)" in text and "(default: 0.2)" in text
+
+
+def test_entry_point_runs_as_a_module(tmp_path, table, fitted):
+    path, _ = table
+    done = subprocess.run([sys.executable, "-m", "nnfit", "evaluate", fitted, str(path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "MAE" in done.stdout and "R^2" in done.stdout
