@@ -1,0 +1,113 @@
+"""``nnfit mnist``: the lecture's MNIST results table, side by side with the book's numbers."""
+import argparse
+import json
+import os
+import time
+
+from .. import _figures, mnist_table
+from ..datasets import load_mnist
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "mnist", help="reproduce the MNIST results table of ISLR2 section 10.7",
+        description=__doc__ + " Fits each row with the book's protocol (784-256-128-10 ReLU "
+        "network, RMSprop, minibatch 128, 20%% of the training images for validation, up to "
+        "30 epochs) and writes a Markdown report with figures to --out.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--rows", default=",".join(mnist_table.DEFAULT_ROWS),
+                        help="comma-separated rows to fit, from: " + ", ".join(mnist_table.TITLES))
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="maximum epochs for every network row (default: the row's protocol: "
+                             "30, or 100 for augment)")
+    parser.add_argument("--seed", type=int, default=0, help="random_state of every fit")
+    parser.add_argument("--data-dir", default=None,
+                        help="directory of MNIST-layout IDX files (default: $NNFIT_DATA, else the "
+                             "copy shipped with nnfit)")
+    parser.add_argument("--out", default="nnfit-mnist", help="directory for the report and figures")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="also write the results as JSON to FILE")
+    parser.add_argument("--quick", action="store_true",
+                        help="6,000 training and 1,000 test images, 3 epochs: a smoke test")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args):
+    rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+    unknown = [r for r in rows if r not in mnist_table.TITLES]
+    if unknown:
+        raise ValueError(f"unknown rows {unknown}; choose from {', '.join(mnist_table.TITLES)}")
+    data = load_mnist(args.data_dir)
+    epochs = args.epochs
+    if args.quick:
+        data = mnist_table.quick_subset(*data, seed=args.seed)
+        epochs = epochs or 3
+    X_train, y_train, X_test, y_test = data
+    print(f"MNIST: {len(y_train):,} training images ({len(y_train) * 4 // 5:,} to fit, "
+          f"{len(y_train) - len(y_train) * 4 // 5:,} to validate), {len(y_test):,} test images")
+    if any(r in ("ridge", "dropout") for r in rows):
+        mnist_table.network("dropout").summary(n_features=X_train.shape[1], n_outputs=10)
+    results, models = [], {}
+    for row in rows:
+        print(f"\n{mnist_table.TITLES[row]} ...", flush=True)
+        result, model = mnist_table.fit_row(row, X_train, y_train, X_test, y_test, epochs, args.seed,
+                                            progress=not args.no_progress)
+        print(f"  test error {result['test_error']:.2f} %  ({result['seconds']:.1f} s)", flush=True)
+        results.append(result)
+        models[row] = model
+    table = markdown_table(results)
+    print("\n" + table)
+    os.makedirs(args.out, exist_ok=True)
+    figures = write_figures(models, X_test, y_test, args.out)
+    write_report(args.out, table, results, figures, args)
+    print(f"\nreport and figures in {os.path.abspath(args.out)}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"quick": args.quick, "seed": args.seed, "rows": results}, f, indent=2,
+                      default=str)
+    return 0
+
+
+def markdown_table(results):
+    lines = ["| method | book test error | nnfit test error | epochs | seconds |",
+             "|---|---|---|---|---|"]
+    for r in results:
+        book = f"{r['book_error']:.1f} %" if r["book_error"] is not None else "—"
+        epochs = r["epochs"] if r["epochs"] is not None else "—"
+        lines.append(f"| {r['method']} | {book} | {r['test_error']:.2f} % | {epochs} | "
+                     f"{r['seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def write_figures(models, X_test, y_test, out):
+    networks = {mnist_table.TITLES[row]: m.history_ for row, m in models.items() if hasattr(m, "history_")}
+    figures = []
+    if networks:
+        _figures.learning_curves(networks, os.path.join(out, "learning_curves.png"))
+        figures.append(("Training and validation loss and error per epoch", "learning_curves.png"))
+    best = next((models[r] for r in ("augment", "dropout", "ridge", "logistic") if r in models), None)
+    if best is not None:
+        _figures.misclassified(X_test, y_test, best.predict(X_test), os.path.join(out, "misclassified.png"))
+        figures.append(("Misclassified test digits", "misclassified.png"))
+    hidden = next((models[r] for r in ("dropout", "ridge", "augment") if r in models), None)
+    if hidden is not None:
+        _figures.first_layer_weights(hidden.coefs_[0], os.path.join(out, "first_layer_weights.png"))
+        figures.append(("First hidden layer's weights", "first_layer_weights.png"))
+    return figures
+
+
+def write_report(out, table, results, figures, args):
+    lines = ["# nnfit: the MNIST results table of ISLR2 section 10.7", "",
+             f"Run {time.strftime('%Y-%m-%d %H:%M')}, seed {args.seed}"
+             + (", quick subset (smoke test, not the protocol)" if args.quick else "") + ".", "",
+             table, ""]
+    for r in results:
+        if r["epochs"] is not None:
+            lines.append(f"- {r['method']}: {r['n_params']:,} parameters, {r['epochs']} epochs "
+                         f"(best weights from epoch {r['best_epoch']})")
+    lines.append("")
+    for caption, name in figures:
+        lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write("\n".join(lines))
