@@ -156,6 +156,9 @@ def _rebuild(header, arrays):
     from ._regressor import MLPRegressor
     from ._validation import check_params, make_rng
     classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
+    if header.get("estimator") not in classes:
+        raise ValueError(f"unknown estimator {header.get('estimator')!r} in the model file; "
+                         "a newer nnfit may read it: pip install -U nnfit")
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
     est = classes[header["estimator"]](**params)
     hidden, dropout, dtype = check_params(est)

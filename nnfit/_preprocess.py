@@ -121,11 +121,15 @@ class TabularPreprocessor:
                              "(--drop-missing) or fill them in")
 
     def to_dict(self):
-        return {"numeric": self.numeric, "categorical": self.categorical}
+        """Lists, not dicts, of columns: their order is the order of the features."""
+        return {"numeric": [dict(column=name, **stats) for name, stats in self.numeric.items()],
+                "categorical": [{"column": name, "categories": categories}
+                                for name, categories in self.categorical.items()]}
 
     @classmethod
     def from_dict(cls, state):
-        return cls(state["numeric"], state["categorical"])
+        numeric = {c["column"]: {"mean": c["mean"], "sd": c["sd"]} for c in state["numeric"]}
+        return cls(numeric, {c["column"]: c["categories"] for c in state["categorical"]})
 
 
 class TabularModel:

@@ -51,6 +51,7 @@ def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
     assert len(result) == len(frame) and list(result["row"][:2]) == [1, 2]
     model = nnfit.load(model_path)
     assert np.array_equal(result[f"predicted_{target}"].to_numpy(), model.predict(frame))
+    assert model.preprocessor.columns == [c for c in frame.columns if c not in (target, drop)]
 
     assert main(["evaluate", model_path, train]) == 0
     report = capsys.readouterr().out
@@ -150,3 +151,17 @@ def test_entry_point_runs_as_a_module(tmp_path, table, fitted):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "MAE" in done.stdout and "R^2" in done.stdout
+
+
+def test_parquet_is_read_or_needs_pyarrow(tmp_path, table, fitted, capsys):
+    _, frame = table
+    target = tmp_path / "new.parquet"
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        target.write_bytes(b"PAR1")
+        assert main(["evaluate", fitted, str(target)]) == 2
+        assert "pip install pyarrow" in capsys.readouterr().err
+    else:
+        frame.to_parquet(target)
+        assert main(["evaluate", fitted, str(target)]) == 0

@@ -67,11 +67,11 @@ def run_khan(args):
     lasso = r["network_params"]["lasso"]
     hidden = r["network_params"]["hidden_layer_sizes"]
     print(f"Khan: {r['n_genes']} genes, {r['n_train']} training and {r['n_test']} test samples")
-    print(f"{'model':<44}{'train errors':>13}{'test errors':>12}")
-    print(f"{'multinomial logistic regression':<44}{r['logistic_train_errors']:>13}"
-          f"{r['logistic_test_errors']:>12}")
+    print(f"{'model':<44}{'train errors':>14}{'test errors':>13}")
+    print(f"{'multinomial logistic regression':<44}{r['logistic_train_errors']:>14}"
+          f"{r['logistic_test_errors']:>13}")
     name = f"network {hidden}, lasso {lasso:g}"
-    print(f"{name:<44}{r['network_train_errors']:>13}{r['network_test_errors']:>12}")
+    print(f"{name:<44}{r['network_train_errors']:>14}{r['network_test_errors']:>13}")
     print(f"({r['seconds']:.1f} s)")
     _write_json(args.json, r)
 
