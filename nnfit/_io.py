@@ -88,7 +88,8 @@ def _json_params(params):
             value = value.item()
         elif isinstance(value, (tuple, list)) and all(isinstance(v, _SCALARS) for v in value):
             value = list(value)
-        if name in _UNSAVED_PARAMS and value is not None or not isinstance(value, (*_SCALARS, list)):
+        unsaved = name in _UNSAVED_PARAMS and value is not None
+        if unsaved or not isinstance(value, (*_SCALARS, list)):
             skipped.append(name)
             continue
         kept[name] = value

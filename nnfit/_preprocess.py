@@ -43,7 +43,7 @@ def _row(column, position):
     return f"row {label + 1}" if isinstance(label, (int, np.integer)) else f"row {label!r}"
 
 
-def _is_numeric(series):
+def is_numeric_column(series):
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
@@ -65,7 +65,7 @@ class TabularPreprocessor:
             if column.isna().any():
                 raise ValueError(f"column {name!r} has {int(column.isna().sum())} missing "
                                  "value(s); drop or fill them before fitting")
-            if _is_numeric(column):
+            if is_numeric_column(column):
                 values = column.to_numpy(np.float64)
                 sd = float(values.std())
                 numeric[str(name)] = {"mean": float(values.mean()), "sd": sd if sd > 0 else 1.0}

@@ -1,4 +1,7 @@
-"""``nnfit hitters`` and ``nnfit khan``: the ISLR2 chapter 10 labs as tables (see ``nnfit.islr_lab``)."""
+"""``nnfit hitters`` and ``nnfit khan``: the ISLR2 chapter 10 labs as tables.
+
+The protocols themselves, and how their hyperparameters were chosen, are in ``nnfit.islr_lab``.
+"""
 import argparse
 import json
 

@@ -17,8 +17,8 @@ from sklearn.model_selection import train_test_split
 
 from .._classifier import MLPClassifier
 from .._io import load
-from .._preprocess import (TabularModel, TabularPreprocessor, _is_numeric, check_columns,
-                           missing_counts)
+from .._preprocess import (TabularModel, TabularPreprocessor, check_columns,
+                           is_numeric_column, missing_counts)
 from .._regressor import MLPRegressor
 
 MAX_CLASSES_AUTO = 10
@@ -185,7 +185,7 @@ def handle_missing(frame, columns, drop):
 
 
 def infer_task(target):
-    if not _is_numeric(target):
+    if not is_numeric_column(target):
         return "classification"
     values = target.to_numpy(np.float64)
     whole = np.all(values == np.round(values))
@@ -194,7 +194,8 @@ def infer_task(target):
 
 def target_values(target, task):
     if task == "classification":
-        return target if _is_numeric(target) or target.dtype == bool else target.astype(str)
+        keep = is_numeric_column(target) or target.dtype == bool
+        return target if keep else target.astype(str)
     values = pd.to_numeric(target, errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy())
     if bad.size:
@@ -229,7 +230,8 @@ def make_estimator(args, task):
 def _progress(model, val, epochs):
     """A callback printing each epoch's training objective and validation score."""
     def callback(record):
-        line = f"epoch {record['epoch']:>4}/{epochs}  training objective {record['train_objective']:.4f}"
+        line = (f"epoch {record['epoch']:>4}/{epochs}  "
+                f"training objective {record['train_objective']:.4f}")
         if len(val):
             report = model.evaluate(val)
             line += (f"  validation accuracy {report['accuracy']:.4f}" if "accuracy" in report
