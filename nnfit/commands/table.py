@@ -33,7 +33,8 @@ def register(subparsers):
                     "columns are standardized, text and true/false columns one-hot encoded. "
                     "A validation part of the rows is held out and reported on. " + ROWS_NOTE)
     fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
-    fit.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
+    fit.add_argument("--target", required=True, metavar="COLUMN", default=argparse.SUPPRESS,
+                     help="the column to predict (required)")
     fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
                      help="auto: classification for text/true-false targets and for whole "
                           f"numbers with at most {MAX_CLASSES_AUTO} distinct values, else "
@@ -58,7 +59,8 @@ def register(subparsers):
     fit.add_argument("--drop-missing", action="store_true",
                      help="drop rows with missing values instead of stopping with an error")
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
-    fit.add_argument("--out", required=True, metavar="MODEL", help="model file to write")
+    fit.add_argument("--out", required=True, metavar="MODEL", default=argparse.SUPPRESS,
+                     help="model file to write (required)")
     fit.set_defaults(func=run_fit)
 
     predict = subparsers.add_parser(
