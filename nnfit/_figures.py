@@ -20,6 +20,8 @@ def learning_curves(histories, path):
         if "val_loss" in history:
             ax_loss.plot(epochs, history["val_loss"], color=colour, label=f"{title}: validation")
             ax_err.plot(epochs, 100 * (1 - np.asarray(history["val_score"])), color=colour, label=title)
+    ax_loss.xaxis.get_major_locator().set_params(integer=True)
+    ax_err.xaxis.get_major_locator().set_params(integer=True)
     ax_loss.set(xlabel="epoch", ylabel="loss (cross-entropy)", yscale="log", title="Loss")
     ax_err.set(xlabel="epoch", ylabel="validation error (%)", title="Validation error")
     ax_loss.legend(fontsize=7)
