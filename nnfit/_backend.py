@@ -4,9 +4,15 @@ Every layer, loss and optimizer computes with ``backend.xp`` (the NumPy namespac
 ``backend.special`` (``scipy.special``).  A GPU library with the same interface, such as
 CuPy with ``cupyx.scipy.special``, plugs in by subclassing :class:`NumpyBackend` and
 overriding these two attributes and the three conversion methods; the layers stay as they are.
+
+``fused(name)`` offers an optimizer a compiled one-pass version of its update (``_fused``,
+with numba when it is installed); a backend without one returns None and the optimizer runs
+its array lines.  A GPU backend should return None (or its own kernels).
 """
 import numpy as np
 import scipy.special
+
+from . import _fused
 
 
 class NumpyBackend:
@@ -26,6 +32,10 @@ class NumpyBackend:
     def uniform(self, rng, shape, dtype):
         """Uniform [0, 1) draws from the single ``numpy.random.Generator`` of the fit."""
         return rng.random(shape, dtype=dtype)
+
+    def fused(self, name):
+        """The compiled one-pass update ``name`` ("rmsprop", "adam") of ``_fused``, or None."""
+        return _fused.KERNELS.get(name)
 
     def __repr__(self):
         return f"{type(self).__name__}()"

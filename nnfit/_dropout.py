@@ -21,15 +21,18 @@ class Dropout:
     def forward(self, A, train=False, rng=None):
         if not train or self.rate == 0:
             return A, lambda dA: dA
-        u = self.backend.uniform(rng, A.shape, A.dtype)
-        scaled_mask = (u >= self.rate).astype(A.dtype)
+        xp = self.backend.xp
+        # M / (1 - phi) built inside the array of uniform draws: u >= phi writes 1.0 or 0.0
+        # over u itself, then the scaling; no other (n, units) temporary is made.
+        scaled_mask = self.backend.uniform(rng, A.shape, A.dtype)
+        xp.greater_equal(scaled_mask, self.rate, out=scaled_mask)
         scaled_mask *= 1 / (1 - self.rate)
 
         def backprop(dA):
             dA *= scaled_mask
             return dA
 
-        return A * scaled_mask, backprop
+        return xp.multiply(A, scaled_mask), backprop
 
     def __repr__(self):
         return f"Dropout({self.rate})"

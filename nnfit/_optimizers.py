@@ -7,7 +7,10 @@
     Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
                      theta <- theta - rho m_hat / (sqrt(s_hat) + eps), hats bias-corrected
 
-State vectors have theta's size and dtype and are allocated on the first step.
+State vectors have theta's size and dtype and are allocated on the first step.  Each
+operation below is one pass over theta's memory; RMSprop and Adam take the backend's
+compiled one-pass loop of the same arithmetic when it has one (``_fused``, numba), since for
+the MNIST network their nine or so passes cost as much as a matrix product per step.
 """
 import math
 
@@ -56,6 +59,11 @@ class RMSprop:
         if self.square_avg is None:
             self.square_avg, self._tmp = xp.zeros_like(theta), xp.empty_like(theta)
         s, tmp = self.square_avg, self._tmp
+        fused = self.backend.fused("rmsprop")
+        if fused is not None:
+            c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
+            fused(theta, grad, s, c(self.rho), c(1 - self.rho), c(self.eps), c(self.learning_rate))
+            return
         s *= self.rho
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1 - self.rho
@@ -82,6 +90,14 @@ class Adam:
             self.m, self.s, self._tmp = xp.zeros_like(theta), xp.zeros_like(theta), xp.empty_like(theta)
         self.t += 1
         m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
+        correction = math.sqrt(1 - b2 ** self.t)
+        step_size = self.learning_rate * correction / (1 - b1 ** self.t)
+        fused = self.backend.fused("adam")
+        if fused is not None:
+            c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
+            fused(theta, grad, m, s, c(b1), c(1 - b1), c(b2), c(1 - b2), c(self.eps * correction),
+                  c(step_size))
+            return
         m *= b1
         xp.multiply(grad, 1 - b1, out=tmp)
         m += tmp
@@ -89,11 +105,10 @@ class Adam:
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1 - b2
         s += tmp
-        correction = math.sqrt(1 - b2 ** self.t)
         xp.sqrt(s, out=tmp)
         tmp += self.eps * correction
         xp.divide(m, tmp, out=tmp)
-        tmp *= self.learning_rate * correction / (1 - b1 ** self.t)
+        tmp *= step_size
         theta -= tmp
 
 

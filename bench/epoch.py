@@ -1,0 +1,289 @@
+"""Seconds per MNIST epoch, side by side: nnfit, scikit-learn, PyTorch eager, and the roofline.
+
+    python bench/epoch.py                 # training: median seconds per epoch, ratios, peak RSS
+    python bench/epoch.py --epochs 5      # more epochs (the median drops the first, warm-up one)
+    python bench/epoch.py --predict       # prediction throughput on the 10,000 test images
+
+The network is 784-256-128-10, ReLU, dropout 0.4/0.3 (nnfit and PyTorch), RMSprop at 0.001
+(scikit-learn: adam, which it has, and no dropout, which it has not), batch 128, float32, no
+validation split.  Each system runs in its own child process, one after the other, so that
+its peak resident memory is its own and no thread pool of one library fights another's.
+
+The roofline is the time of the epoch's matrix products alone, with the shapes nnfit needs
+(forward X W for the 3 layers, dW = A^T dZ for the 3 layers, dX = dZ W^T for layers 2 and 3:
+the first layer needs no input gradient), on NumPy's BLAS: no implementation on this BLAS can
+do an epoch faster.  See bench/README.md for the columns.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+LAYERS = (784, 256, 128, 10)
+HIDDEN = LAYERS[1:-1]
+DROPOUT = (0.4, 0.3)
+BATCH = 128
+LEARNING_RATE = 0.001
+SYSTEMS = ("nnfit", "sklearn", "torch", "roofline")
+
+
+def peak_rss_mb():
+    """Peak resident set size of this process so far (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def load():
+    from nnfit.datasets import load_mnist
+    return load_mnist()
+
+
+# --- one system per child process ---------------------------------------------------------------
+def run_nnfit(epochs, predict):
+    import nnfit
+    X, y, X_test, y_test = load()
+    rss_data = peak_rss_mb()
+    model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",
+                                learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=epochs,
+                                validation_fraction=0, early_stopping=False, standardize=False,
+                                random_state=0)
+    model.fit(X, y)
+    result = {"seconds": model.history_["seconds"], "peak_rss_mb": peak_rss_mb(),
+              "rss_after_load_mb": rss_data, "data_mb": X.nbytes / 2**20,
+              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+    if predict:
+        result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
+    return result
+
+
+def run_sklearn(epochs, predict):
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    X, y, X_test, y_test = load()
+    model = MLPClassifier(HIDDEN, solver="adam", alpha=1e-5, batch_size=BATCH,
+                          learning_rate_init=LEARNING_RATE, max_iter=1, shuffle=True,
+                          random_state=0, tol=0.0, n_iter_no_change=10**9)
+    classes = np.unique(y)
+    seconds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for _ in range(epochs):  # partial_fit: one pass over the shuffled data per call
+            start = time.perf_counter()
+            model.partial_fit(X, y, classes=classes)
+            seconds.append(time.perf_counter() - start)
+    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
+              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+    if predict:
+        result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
+    return result
+
+
+def run_torch(epochs, predict):
+    try:
+        import torch
+    except ImportError:
+        return {"skipped": "torch is not installed (pip install 'nnfit[bench]')"}
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(0)
+    X, y, X_test, y_test = load()
+    X, y = torch.from_numpy(X), torch.from_numpy(y)
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Dropout(DROPOUT[0]),
+                          nn.Linear(256, 128), nn.ReLU(), nn.Dropout(DROPOUT[1]),
+                          nn.Linear(128, 10))
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=LEARNING_RATE, alpha=0.9, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        model.train()
+        order = torch.randperm(X.shape[0])
+        for i in range(0, X.shape[0], BATCH):
+            idx = order[i:i + BATCH]
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(X[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+        seconds.append(time.perf_counter() - start)
+    model.eval()
+    X_test_t = torch.from_numpy(X_test)
+
+    def predict_all():
+        with torch.no_grad():
+            return model(X_test_t).argmax(1).numpy()
+
+    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
+              "test_error": float(np.mean(predict_all() != y_test)), "version": torch.__version__}
+    if predict:
+        result["predict_seconds"] = timed_repeats(predict_all)
+    return result
+
+
+def roofline_epoch(n, rng):
+    """A closure timing one epoch's matrix products: the shapes and transposes of nnfit."""
+    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(LAYERS, LAYERS[1:])]
+    dW = [np.empty_like(w) for w in W]
+    sizes = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
+    A = {m: [rng.random((m, w), dtype=np.float32) for w in LAYERS] for m in set(sizes)}
+    Z = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[1:]] for m in set(sizes)}
+    dX = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[:-1]] for m in set(sizes)}
+
+    def epoch():
+        for m in sizes:
+            a, z, dx = A[m], Z[m], dX[m]
+            for l in range(3):                      # forward: Z_l = A_{l-1} W_l
+                np.matmul(a[l], W[l], out=z[l])
+            for l in reversed(range(3)):            # backward: dW_l = A^T dZ, dX = dZ W^T
+                np.matmul(a[l].T, z[l], out=dW[l])
+                if l > 0:
+                    np.matmul(z[l], W[l].T, out=dx[l])
+    return epoch
+
+
+def run_roofline(epochs, predict):
+    rng = np.random.default_rng(0)
+    epoch = roofline_epoch(60000, rng)
+    seconds = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        epoch()
+        seconds.append(time.perf_counter() - start)
+    result = {"seconds": seconds}
+    if predict:  # the forward products on the 10,000 test images, in nnfit's chunks of 8192
+        W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(LAYERS, LAYERS[1:])]
+        X_test = rng.random((10000, 784), dtype=np.float32)
+
+        def forward():
+            for i in range(0, 10000, 8192):
+                a = X_test[i:i + 8192]
+                for w in W:
+                    a = a @ w
+        result["predict_seconds"] = timed_repeats(forward)
+    return result
+
+
+def timed_repeats(f, repeats=7):
+    f()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+RUNNERS = {"nnfit": run_nnfit, "sklearn": run_sklearn, "torch": run_torch, "roofline": run_roofline}
+
+
+# --- the parent: machine line, children, table -------------------------------------------------
+def machine():
+    from threadpoolctl import threadpool_info
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor()) \
+        if os.path.exists("/proc/cpuinfo") else platform.processor()
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    blas = [f"{i['internal_api']} {i.get('version')} {i.get('architecture')} kernel, "
+            f"{i['num_threads']} threads" for i in threadpool_info() if i["user_api"] == "blas"]
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
+                                      "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+           if k in os.environ}
+    return [f"machine: {cpu}, {os.cpu_count()} cores{', AVX-512' if 'avx512f' in flags else ''}",
+            f"python {platform.python_version()}, numpy {np.__version__}, BLAS: "
+            + ("; ".join(blas) or "unknown"),
+            "BLAS environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "none set")]
+
+
+def child(system, epochs, predict):
+    """Run one system in a fresh interpreter; return its JSON result."""
+    cmd = [sys.executable, __file__, "--child", system, "--epochs", str(epochs)]
+    if predict:
+        cmd.append("--predict")
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"skipped": f"failed: {out.stderr.strip().splitlines()[-1:]}"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_epoch(seconds):
+    """Median seconds per epoch, leaving out the first (warm-up) epoch when there are 3 or more."""
+    return statistics.median(seconds[1:] if len(seconds) >= 3 else seconds)
+
+
+def report_training(results, epochs):
+    base = median_epoch(results["nnfit"]["seconds"])
+    print(f"\ntraining, {epochs} epochs of 60,000 images, batch {BATCH}; "
+          "median s/epoch (first epoch left out when >= 3)")
+    print(f"{'system':<10}{'s/epoch':>9}{'/ nnfit':>9}"
+          f"{'peak RSS MB':>13}{'test error':>12}   all epochs (s)")
+    for name in SYSTEMS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            print(f"{name:<10}skipped: {r['skipped']}")
+            continue
+        t = median_epoch(r["seconds"])
+        rss = f"{r['peak_rss_mb']:.0f}" if "peak_rss_mb" in r else "-"
+        err = f"{100 * r['test_error']:.2f}%" if "test_error" in r else "-"
+        print(f"{name:<10}{t:>9.3f}{t / base:>9.2f}"
+              f"{rss:>13}{err:>12}   " + " ".join(f"{s:.3f}" for s in r["seconds"]))
+    r = results["nnfit"]
+    if "roofline" in results:
+        print(f"\nnnfit / roofline = {base / median_epoch(results['roofline']['seconds']):.2f}")
+    budget = 2 * r["data_mb"] + 100
+    print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after loading MNIST: "
+          f"{r['rss_after_load_mb']:.0f} MB; float32 training data {r['data_mb']:.0f} MB; "
+          f"target 2 x data + 100 = {budget:.0f} MB)")
+
+
+def report_predict(results):
+    print("\nprediction on the 10,000 test images (median of 7 after a warm-up)")
+    print(f"{'system':<10}{'seconds':>9}{'images/s':>12}{'/ nnfit':>9}")
+    base = statistics.median(results["nnfit"]["predict_seconds"])
+    for name in SYSTEMS:
+        r = results.get(name)
+        if r is None or "skipped" in r:
+            if r is not None:
+                print(f"{name:<10}skipped: {r['skipped']}")
+            continue
+        t = statistics.median(r["predict_seconds"])
+        print(f"{name:<10}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--predict", action="store_true", help="time prediction throughput")
+    parser.add_argument("--systems", default=",".join(SYSTEMS),
+                        help="comma-separated subset of " + ",".join(SYSTEMS))
+    parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(RUNNERS[args.child](args.epochs, args.predict)))
+        return
+    print("\n".join(machine()))
+    systems = [s for s in args.systems.split(",") if s]
+    if "nnfit" not in systems:
+        systems.insert(0, "nnfit")
+    epochs = 1 if args.predict else args.epochs
+    results = {}
+    for name in systems:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results[name] = child(name, epochs, args.predict)
+    if "torch" in results and "version" in results["torch"]:
+        print(f"torch {results['torch']['version']}")
+    if args.predict:
+        report_predict(results)
+    else:
+        report_training(results, epochs)
+
+
+if __name__ == "__main__":
+    main()
