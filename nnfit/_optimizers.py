@@ -62,7 +62,8 @@ class RMSprop:
         fused = self.backend.fused("rmsprop")
         if fused is not None:
             c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
-            fused(theta, grad, s, c(self.rho), c(1 - self.rho), c(self.eps), c(self.learning_rate))
+            fused(theta, grad, s, c(self.rho), c(1 - self.rho), c(self.eps), c(self.learning_rate),
+                  xp.finfo(theta.dtype).tiny)
             return
         s *= self.rho
         xp.multiply(grad, grad, out=tmp)
@@ -96,7 +97,7 @@ class Adam:
         if fused is not None:
             c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
             fused(theta, grad, m, s, c(b1), c(1 - b1), c(b2), c(1 - b2), c(self.eps * correction),
-                  c(step_size))
+                  c(step_size), xp.finfo(theta.dtype).tiny)
             return
         m *= b1
         xp.multiply(grad, 1 - b1, out=tmp)
