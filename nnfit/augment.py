@@ -19,10 +19,9 @@ counter-clockwise as the image is displayed.
 The whole batch is resampled by a single ``scipy.ndimage.map_coordinates``
 call on the stack of images, with coordinates of shape ``(3, n, H, W)`` whose
 first component is the (integer) image index, so no Python loop runs over
-images.  With the default bilinear
-interpolation (``order=1``) every output pixel is a convex combination of
-input pixels and zeros, so values stay in [0, 1] exactly; higher orders can
-overshoot and are clipped.
+images.  With the default bilinear interpolation (``order=1``) every output
+pixel is a convex combination of input pixels and zeros, so values stay in
+[0, 1] exactly; higher orders can overshoot and are clipped.
 """
 
 import numpy as np
