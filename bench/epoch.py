@@ -15,6 +15,7 @@ the first layer needs no input gradient), on NumPy's BLAS: no implementation on 
 do an epoch faster.  See bench/README.md for the columns.
 """
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -31,7 +32,7 @@ HIDDEN = LAYERS[1:-1]
 DROPOUT = (0.4, 0.3)
 BATCH = 128
 LEARNING_RATE = 0.001
-SYSTEMS = ("nnfit", "sklearn", "torch", "roofline")
+SYSTEMS = ("nnfit", "nnfit-numpy", "sklearn", "torch", "roofline")
 
 
 def peak_rss_mb():
@@ -179,7 +180,7 @@ def timed_repeats(f, repeats=7):
     return times
 
 
-RUNNERS = {"nnfit": run_nnfit, "sklearn": run_sklearn, "torch": run_torch, "roofline": run_roofline}
+RUNNERS = {"nnfit": run_nnfit, "nnfit-numpy": run_nnfit, "sklearn": run_sklearn, "torch": run_torch, "roofline": run_roofline}
 
 
 # --- the parent: machine line, children, table -------------------------------------------------
@@ -194,7 +195,12 @@ def machine():
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                                       "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
            if k in os.environ}
-    return [f"machine: {cpu}, {os.cpu_count()} cores{', AVX-512' if 'avx512f' in flags else ''}",
+    numba = importlib.util.find_spec("numba") is not None
+    load = ", load average %.2f %.2f %.2f (other processes)" % os.getloadavg() \
+        if hasattr(os, "getloadavg") else ""
+    return [f"machine: {cpu}, {os.cpu_count()} cores{', AVX-512' if 'avx512f' in flags else ''}{load}",
+            f"nnfit's fused optimizer updates: {'numba' if numba else 'not available (NumPy lines)'}"
+            + (" (NNFIT_NO_NUMBA is set)" if numba and os.environ.get("NNFIT_NO_NUMBA") else ""),
             f"python {platform.python_version()}, numpy {np.__version__}, BLAS: "
             + ("; ".join(blas) or "unknown"),
             "BLAS environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "none set")]
@@ -205,7 +211,12 @@ def child(system, epochs, predict):
     cmd = [sys.executable, __file__, "--child", system, "--epochs", str(epochs)]
     if predict:
         cmd.append("--predict")
-    out = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if system == "nnfit-numpy":  # the optimizers' NumPy lines instead of numba's one-pass loops
+        if importlib.util.find_spec("numba") is None:
+            return {"skipped": "numba is not installed, so the nnfit row is NumPy only"}
+        env["NNFIT_NO_NUMBA"] = "1"
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if out.returncode != 0:
         return {"skipped": f"failed: {out.stderr.strip().splitlines()[-1:]}"}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -220,23 +231,24 @@ def report_training(results, epochs):
     base = median_epoch(results["nnfit"]["seconds"])
     print(f"\ntraining, {epochs} epochs of 60,000 images, batch {BATCH}; "
           "median s/epoch (first epoch left out when >= 3)")
-    print(f"{'system':<10}{'s/epoch':>9}{'/ nnfit':>9}"
+    print(f"{'system':<12}{'s/epoch':>9}{'/ nnfit':>9}"
           f"{'peak RSS MB':>13}{'test error':>12}   all epochs (s)")
     for name in SYSTEMS:
         r = results.get(name)
         if r is None:
             continue
         if "skipped" in r:
-            print(f"{name:<10}skipped: {r['skipped']}")
+            print(f"{name:<12}skipped: {r['skipped']}")
             continue
         t = median_epoch(r["seconds"])
         rss = f"{r['peak_rss_mb']:.0f}" if "peak_rss_mb" in r else "-"
         err = f"{100 * r['test_error']:.2f}%" if "test_error" in r else "-"
-        print(f"{name:<10}{t:>9.3f}{t / base:>9.2f}"
+        print(f"{name:<12}{t:>9.3f}{t / base:>9.2f}"
               f"{rss:>13}{err:>12}   " + " ".join(f"{s:.3f}" for s in r["seconds"]))
     r = results["nnfit"]
+    print()
     if "roofline" in results:
-        print(f"\nnnfit / roofline = {base / median_epoch(results['roofline']['seconds']):.2f}")
+        print(f"nnfit / roofline = {base / median_epoch(results['roofline']['seconds']):.2f}")
     budget = 2 * r["data_mb"] + 100
     print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after loading MNIST: "
           f"{r['rss_after_load_mb']:.0f} MB; float32 training data {r['data_mb']:.0f} MB; "
@@ -245,16 +257,16 @@ def report_training(results, epochs):
 
 def report_predict(results):
     print("\nprediction on the 10,000 test images (median of 7 after a warm-up)")
-    print(f"{'system':<10}{'seconds':>9}{'images/s':>12}{'/ nnfit':>9}")
+    print(f"{'system':<12}{'seconds':>9}{'images/s':>12}{'/ nnfit':>9}")
     base = statistics.median(results["nnfit"]["predict_seconds"])
     for name in SYSTEMS:
         r = results.get(name)
         if r is None or "skipped" in r:
             if r is not None:
-                print(f"{name:<10}skipped: {r['skipped']}")
+                print(f"{name:<12}skipped: {r['skipped']}")
             continue
         t = statistics.median(r["predict_seconds"])
-        print(f"{name:<10}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
+        print(f"{name:<12}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
 
 
 def main(argv=None):

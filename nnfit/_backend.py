@@ -12,8 +12,6 @@ its array lines.  A GPU backend should return None (or its own kernels).
 import numpy as np
 import scipy.special
 
-from . import _fused
-
 
 class NumpyBackend:
     """Arrays in host memory, matrix products by NumPy's BLAS."""
@@ -35,6 +33,7 @@ class NumpyBackend:
 
     def fused(self, name):
         """The compiled one-pass update ``name`` ("rmsprop", "adam") of ``_fused``, or None."""
+        from . import _fused  # imported on first use: numba costs ~110 MB and ~1 s to load
         return _fused.KERNELS.get(name)
 
     def __repr__(self):
