@@ -30,12 +30,22 @@ TITLES = {
 }
 DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 
-# Chosen on the validation images only (seed 0), never on the test set:
-# ridge lambda: validation error 1e-5 -> ?, 1e-4 -> ?, 1e-3 -> ? (see the note in the README).
+# Chosen on the 12,000 validation images only, never on the test set.  Validation error (%) at
+# the epoch early stopping restores (lowest validation loss), random_state 0 / 1, 30 epochs:
+#   patience:   5 stops too soon on RMSprop's noisy validation loss (dropout, lr 1e-3: 2.38 at
+#               epoch 7, against 1.94 at epoch 14 with patience 10), so patience = 10.
+#   ridge lambda on both hidden layers: 1e-5: 2.42 / -, 1e-4: 2.02 / 1.84, 3e-4: 1.89 / 1.98,
+#               1e-3: 2.11 / -  ->  1e-4 (mean 1.93).
+#   dropout row, RMSprop learning rate: 3e-4: 2.11 / -, 5e-4: 1.86 / 2.05, 7e-4: 2.22 / -,
+#               1e-3: 1.94 / 1.89  ->  1e-3 (mean 1.92), the book's (Keras's) default.
+#   He-normal initialization beat Glorot-uniform (dropout, 1e-3: 1.94 against 2.63), and
+#   standardizing the pixels hurt (dropout, 5e-4: 2.54 against 1.86): inputs stay in [0, 1].
 RIDGE = 1e-4
 PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs=30,
-                validation_fraction=0.2, early_stopping=True, patience=5, standardize=False)
-AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=8.0, elastic_sigma=4.0)
+                validation_fraction=0.2, early_stopping=True, patience=10, standardize=False)
+# Not tuned (one run is ~10 minutes): Simard et al.'s elastic sigma 4 with a milder alpha (20,
+# not 34, since the affine part adds its own distortion), a wider network, lighter dropout.
+AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=20.0, elastic_sigma=4.0)
 
 
 def network(row, epochs=None, seed=0, progress=False):
@@ -48,7 +58,7 @@ def network(row, epochs=None, seed=0, progress=False):
     elif row == "logistic":
         params.update(hidden_layer_sizes=())
     elif row == "augment":
-        params.update(hidden_layer_sizes=(800, 800), dropout=(0.5, 0.5), epochs=100, patience=15,
+        params.update(hidden_layer_sizes=(800, 800), dropout=(0.3, 0.3), epochs=60, patience=15,
                       augment=lambda X, rng: augment_images(X, rng, **AUGMENT))
     else:
         raise ValueError(f"unknown row {row!r}; choose from {list(TITLES)}")
