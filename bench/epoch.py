@@ -3,6 +3,8 @@
     python bench/epoch.py                 # training: median seconds per epoch, ratios, peak RSS
     python bench/epoch.py --epochs 5      # more epochs (the median drops the first, warm-up one)
     python bench/epoch.py --predict       # prediction throughput on the 10,000 test images
+    python bench/epoch.py --threads 1     # every system on one thread (a machine shared with
+                                          # other jobs: OpenBLAS's threads then wait on each other)
 
 The network is 784-256-128-10, ReLU, dropout 0.4/0.3 (nnfit and PyTorch), RMSprop at 0.001
 (scikit-learn: adam, which it has, and no dropout, which it has not), batch 128, float32, no
@@ -91,7 +93,7 @@ def run_torch(epochs, predict):
         import torch
     except ImportError:
         return {"skipped": "torch is not installed (pip install 'nnfit[bench]')"}
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     torch.manual_seed(0)
     X, y, X_test, y_test = load()
     X, y = torch.from_numpy(X), torch.from_numpy(y)
@@ -206,12 +208,15 @@ def machine():
             "BLAS environment: " + (", ".join(f"{k}={v}" for k, v in env.items()) or "none set")]
 
 
-def child(system, epochs, predict):
+def child(system, epochs, predict, threads=None):
     """Run one system in a fresh interpreter; return its JSON result."""
     cmd = [sys.executable, __file__, "--child", system, "--epochs", str(epochs)]
     if predict:
         cmd.append("--predict")
     env = dict(os.environ)
+    if threads:  # read by OpenBLAS and OpenMP at load time, and by run_torch
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
+            env[name] = str(threads)
     if system == "nnfit-numpy":  # the optimizers' NumPy lines instead of numba's one-pass loops
         if importlib.util.find_spec("numba") is None:
             return {"skipped": "numba is not installed, so the nnfit row is NumPy only"}
@@ -275,12 +280,21 @@ def main(argv=None):
     parser.add_argument("--predict", action="store_true", help="time prediction throughput")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help="comma-separated subset of " + ",".join(SYSTEMS))
+    parser.add_argument("--threads", type=int, help="threads for BLAS and torch in every system "
+                        "(default: the libraries' own choice, all cores)")
     parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(RUNNERS[args.child](args.epochs, args.predict)))
         return
     print("\n".join(machine()))
+    if args.threads:
+        print(f"threads: {args.threads} per system (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, torch)")
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    if busy > 0.5:
+        print(f"warning: load average {busy:.2f} before the run: other processes share the cores, "
+              "and multithreaded BLAS slows down many times when its threads wait for a busy core; "
+              "compare rows of one run only, or use --threads 1")
     systems = [s for s in args.systems.split(",") if s]
     if "nnfit" not in systems:
         systems.insert(0, "nnfit")
@@ -288,7 +302,7 @@ def main(argv=None):
     results = {}
     for name in systems:
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        results[name] = child(name, epochs, args.predict)
+        results[name] = child(name, epochs, args.predict, args.threads)
     if "torch" in results and "version" in results["torch"]:
         print(f"torch {results['torch']['version']}")
     if args.predict:
