@@ -27,7 +27,7 @@ PREDICT_CHUNK = 8192
 class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", learning_rate=0.001, batch_size=128, epochs=200,
-                 validation_fraction=0.1, early_stopping=True, patience=10, tol=1e-4,
+                 validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
                  warm_start=False, standardize=True):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -41,6 +41,7 @@ class _BaseMLP(BaseEstimator):
         self.epochs = epochs
         self.validation_fraction = validation_fraction
         self.early_stopping = early_stopping
+        self.monitor = monitor
         self.patience = patience
         self.tol = tol
         self.augment = augment
@@ -71,7 +72,7 @@ class _BaseMLP(BaseEstimator):
             self._objective, self._optimizer, X_train, Y_train, self._rng,
             batch_size=X_train.shape[0] if full_batch else self.batch_size,
             epochs=self.epochs, evaluate=validation,
-            early_stopping=self.early_stopping or full_batch,
+            early_stopping=self.early_stopping or full_batch, monitor=self.monitor,
             patience=1 if full_batch and validation is None else self.patience, tol=self.tol,
             augment=self.augment, callbacks=self.callbacks or (), progress=self.verbose == 1,
             verbose=self.verbose == 2, history=self.history_, first_epoch=self._epochs_done() + 1)
@@ -146,9 +147,11 @@ class _BaseMLP(BaseEstimator):
 
     def _standardized(self, X, reset):
         """x~ = (x - mean) / sd with the first fit's column means and sds (sd 0 counts as 1)."""
-        if reset:
+        if reset and not self.standardize:
+            self._x_mean, self._x_scale = None, np.ones(X.shape[1], X.dtype)
+        elif reset:
             mean, sd = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
-            self._x_mean = mean.astype(X.dtype) if self.standardize else None
+            self._x_mean = mean.astype(X.dtype)
             self._x_scale = np.where(sd > 0, sd, 1.0).astype(X.dtype)
         if self._x_mean is None:
             return X

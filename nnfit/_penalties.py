@@ -24,6 +24,17 @@ def per_layer(value, n_layers, name):
     return values
 
 
+def flush_subnormals(W, xp):
+    """Set weights below the dtype's smallest normal number (1.2e-38 in float32) to zero.
+
+    A weight that gets no gradient from the data (on an MNIST border pixel, always 0) is shrunk
+    by the ridge term geometrically towards 0 and ends as a subnormal number, on which x86 CPUs
+    compute some hundred times slower (the MNIST ridge fit ran 2 to 4 times slower per epoch).
+    Such a weight changes no output in the dtype's precision; once 0 it gets no gradient again.
+    """
+    W[xp.abs(W) < xp.finfo(W.dtype).tiny] = 0
+
+
 class Penalty:
     def __init__(self, dense_layers, ridge=0.0, lasso=0.0):
         self.dense = dense_layers
@@ -38,6 +49,7 @@ class Penalty:
             if ridge:
                 total += ridge * float(xp.vdot(layer.W, layer.W))
                 if with_gradient:
+                    flush_subnormals(layer.W, xp)
                     layer.dW += (2 * ridge) * layer.W
             if lasso:
                 total += lasso * float(xp.abs(layer.W).sum())

@@ -50,14 +50,15 @@ def minibatches(X, Y, batch_size, rng, augment=None):
 
 
 def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=None,
-               early_stopping=True, patience=10, tol=1e-4, augment=None, callbacks=(),
+               early_stopping=True, monitor="loss", patience=10, tol=1e-4, augment=None, callbacks=(),
                progress=False, verbose=False, history=None, first_epoch=1):
     """Fit ``objective.network.theta`` in place; return (best_epoch, interrupted).
 
     ``history`` (a dict of lists) gets one entry per epoch in each list.
 
     ``evaluate()`` returns (validation loss, validation score) or None when there is no
-    validation set; the monitored value is the validation loss if there is one, else the
+    validation set; the monitored value is the validation loss (``monitor="loss"``) or minus the
+    validation score (``monitor="score"``: accuracy or R^2) if there is a validation set, else the
     training objective.  A callback ``cb(record)`` that returns True stops the fit.
     """
     network = objective.network
@@ -86,7 +87,10 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
             record["seconds"] = time.perf_counter() - start
             for key, value in record.items():
                 history.setdefault(key, []).append(value)
-            monitored = record.get("val_loss", record["train_objective"])
+            if "val_loss" not in record:
+                monitored = record["train_objective"]
+            else:
+                monitored = record["val_loss"] if monitor == "loss" else -record["val_score"]
             stop = stopper.update(monitored, theta, epoch) and early_stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})

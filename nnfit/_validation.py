@@ -49,6 +49,8 @@ def check_params(est):
     _int("batch_size", est.batch_size, 1)
     _int("epochs", est.epochs, 1)
     _int("patience", est.patience, 1)
+    if est.monitor not in ("loss", "score"):
+        _fail("monitor", est.monitor, "choose 'loss' (validation loss) or 'score' (accuracy or R^2)")
     _real("tol", est.tol, 0.0)
     _real("validation_fraction", est.validation_fraction, 0.0, 1.0, high_open=True)
     if est.dtype not in ("float32", "float64", np.float32, np.float64):

@@ -6,7 +6,8 @@ training images held out for validation (early stopping on the validation loss, 
 restored), tested on the 10,000 test images.  Rows:
 
 - ridge:    a ridge penalty on the two hidden layers' weights;
-- dropout:  dropout 0.4 after the first hidden layer, 0.3 after the second;
+- dropout:  dropout 0.4 after the first hidden layer, 0.3 after the second; early stopping
+            watches the validation error here (the validation loss stops too soon, see below);
 - logistic: the same engine with no hidden layer (multinomial logistic regression);
 - lda:      scikit-learn's LinearDiscriminantAnalysis on the raw pixels;
 - augment:  (not in the book) dropout plus random shifts, rotations, scalings and elastic
@@ -38,6 +39,11 @@ DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 #               1e-3: 2.11 / -  ->  1e-4 (mean 1.93).
 #   dropout row, RMSprop learning rate: 3e-4: 2.11 / -, 5e-4: 1.86 / 2.05, 7e-4: 2.22 / -,
 #               1e-3: 1.94 / 1.89  ->  1e-3 (mean 1.92), the book's (Keras's) default.
+#   dropout row, what early stopping watches (2 BLAS threads, seed 0, 30 epochs): the dropout
+#               network's validation loss bottoms out at epoch 7 (error 2.27) while its error keeps
+#               falling (1.76 at epoch 25, 1.82 at epoch 30), so this row stops on the validation
+#               error instead (monitor="score", restoring the most accurate weights); ridge and
+#               logistic rows keep the validation loss.
 #   He-normal initialization beat Glorot-uniform (dropout, 1e-3: 1.94 against 2.63), and
 #   standardizing the pixels hurt (dropout, 5e-4: 2.54 against 1.86): inputs stay in [0, 1].
 RIDGE = 1e-4
@@ -54,11 +60,12 @@ def network(row, epochs=None, seed=0, progress=False):
     if row == "ridge":
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0])
     elif row == "dropout":
-        params.update(hidden_layer_sizes=(256, 128), dropout=(0.4, 0.3))
+        params.update(hidden_layer_sizes=(256, 128), dropout=(0.4, 0.3), monitor="score")
     elif row == "logistic":
         params.update(hidden_layer_sizes=())
     elif row == "augment":
         params.update(hidden_layer_sizes=(800, 800), dropout=(0.3, 0.3), epochs=60, patience=15,
+                      monitor="score",
                       augment=lambda X, rng: augment_images(X, rng, **AUGMENT))
     else:
         raise ValueError(f"unknown row {row!r}; choose from {list(TITLES)}")

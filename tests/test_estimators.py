@@ -135,6 +135,17 @@ def test_early_stopping_restores_best_weights():
     assert not np.array_equal(model.network_.theta, snapshots[-1])
 
 
+def test_early_stopping_on_validation_score_keeps_the_most_accurate_weights():
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(300, 5)), rng.integers(2, size=300)
+    y[:150] = X[:150, 0] > 0  # half signal, half noise
+    model = MLPClassifier((32,), epochs=60, patience=5, tol=0.0, monitor="score",
+                          random_state=0).fit(X, y)
+    scores = model.history_["val_score"]
+    assert scores[model.best_epoch_ - 1] == max(scores)
+    assert model.n_iter_ == model.best_epoch_ + 5
+
+
 def test_callback_can_stop_the_fit(blobs):
     X, y = blobs
     model = MLPClassifier(epochs=50, callbacks=[lambda record: record["epoch"] == 4]).fit(X, y)
@@ -187,6 +198,7 @@ def test_wrong_number_of_features_at_predict(blobs):
     ({"ridge": -0.1}, "ridge"),
     ({"lasso": [0.1]}, "lasso"),
     ({"batch_size": 0}, "batch_size"),
+    ({"monitor": "accuracy"}, "monitor"),
     ({"dtype": "float16"}, "dtype"),
     ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
 ])

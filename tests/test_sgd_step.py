@@ -64,3 +64,12 @@ def test_ridge_adds_two_lambda_w_to_weights_only():
     value = objective.value_and_grad(X, Y)
     assert np.isclose(value, 3.92 + 0.5 * (0.25 + 0.0625 + 4.0))
     np.testing.assert_allclose(net.grad, [-5.6 + 0.5, -11.2 - 0.25, -5.6, -0.28 + 2.0, -2.8])
+
+
+def test_ridge_flushes_subnormal_weights_to_zero():
+    # a weight shrunk below float32's smallest normal number would slow every later step
+    net = nnfit.mlp(2, (1,), 1, "relu", dtype="float32")
+    net.dense[0].W[:] = [[1e-39], [0.5]]
+    objective = Objective(net, SquaredError(default_backend), ridge=0.1)
+    objective.value_and_grad(X.astype("float32"), Y.astype("float32"))
+    assert net.dense[0].W[0, 0] == 0 and net.dense[0].W[1, 0] == np.float32(0.5)
