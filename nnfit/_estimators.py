@@ -26,7 +26,8 @@ PREDICT_CHUNK = 8192
 
 class _BaseMLP(BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, batch_size=128, epochs=200,
+                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
                  warm_start=False, standardize=True):
@@ -37,6 +38,7 @@ class _BaseMLP(BaseEstimator):
         self.lasso = lasso
         self.optimizer = optimizer
         self.learning_rate = learning_rate
+        self.learning_rate_decay = learning_rate_decay
         self.batch_size = batch_size
         self.epochs = epochs
         self.validation_fraction = validation_fraction
@@ -73,6 +75,7 @@ class _BaseMLP(BaseEstimator):
             batch_size=X_train.shape[0] if full_batch else self.batch_size,
             epochs=self.epochs, evaluate=validation,
             early_stopping=self.early_stopping or full_batch, monitor=self.monitor,
+            learning_rate_decay=self.learning_rate_decay,
             patience=1 if full_batch and validation is None else self.patience, tol=self.tol,
             augment=self.augment, callbacks=self.callbacks or (), progress=self.verbose == 1,
             verbose=self.verbose == 2, history=self.history_, first_epoch=self._epochs_done() + 1)

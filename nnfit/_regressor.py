@@ -21,7 +21,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor fitted by backpropagation (see the module docstring)."""
 
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, batch_size=128, epochs=200,
+                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
                  warm_start=False, standardize=False, standardize_target=True):

@@ -51,7 +51,7 @@ def minibatches(X, Y, batch_size, rng, augment=None):
 
 def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=None,
                early_stopping=True, monitor="loss", patience=10, tol=1e-4, augment=None, callbacks=(),
-               progress=False, verbose=False, history=None, first_epoch=1):
+               progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0):
     """Fit ``objective.network.theta`` in place; return (best_epoch, interrupted).
 
     ``history`` (a dict of lists) gets one entry per epoch in each list.
@@ -59,16 +59,19 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     ``evaluate()`` returns (validation loss, validation score) or None when there is no
     validation set; the monitored value is the validation loss (``monitor="loss"``) or minus the
     validation score (``monitor="score"``: accuracy or R^2) if there is a validation set, else the
-    training objective.  A callback ``cb(record)`` that returns True stops the fit.
+    training objective.  A callback ``cb(record)`` that returns True stops the fit.  The
+    learning rate of the k-th epoch of this call is rho * learning_rate_decay^k (slow learning).
     """
     network = objective.network
     theta, grad = network.theta, network.grad
     stopper = EarlyStopping(theta, patience, tol)
     interrupted = False
+    rho = optimizer.learning_rate
     bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=False)
     epoch = first_epoch - 1
     try:
         for epoch in range(first_epoch, first_epoch + epochs):
+            optimizer.learning_rate = rho * learning_rate_decay ** (epoch - first_epoch)
             start, total = time.perf_counter(), 0.0
             for Xb, Yb in minibatches(X, Y, batch_size, rng, augment):
                 value = objective.value_and_grad(Xb, Yb, True, rng)

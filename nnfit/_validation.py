@@ -46,6 +46,9 @@ def check_params(est):
     _real("learning_rate", est.learning_rate, 0.0)
     if est.learning_rate == 0:
         _fail("learning_rate", est.learning_rate, "expected a number > 0")
+    _real("learning_rate_decay", est.learning_rate_decay, 0.0, 1.0)
+    if est.learning_rate_decay == 0:
+        _fail("learning_rate_decay", 0.0, "expected a number in (0, 1]: the factor per epoch")
     _int("batch_size", est.batch_size, 1)
     _int("epochs", est.epochs, 1)
     _int("patience", est.patience, 1)

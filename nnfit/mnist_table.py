@@ -7,7 +7,8 @@ restored), tested on the 10,000 test images.  Rows:
 
 - ridge:    a ridge penalty on the two hidden layers' weights;
 - dropout:  dropout 0.4 after the first hidden layer, 0.3 after the second; early stopping
-            watches the validation error here (the validation loss stops too soon, see below);
+            watches the validation error here (the validation loss stops too soon, see below)
+            and the learning rate decays by 5 % an epoch;
 - logistic: the same engine with no hidden layer (multinomial logistic regression);
 - lda:      scikit-learn's LinearDiscriminantAnalysis on the raw pixels;
 - augment:  (not in the book) dropout plus random shifts, rotations, scalings and elastic
@@ -44,6 +45,8 @@ DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 #               falling (1.76 at epoch 25, 1.82 at epoch 30), so this row stops on the validation
 #               error instead (monitor="score", restoring the most accurate weights); ridge and
 #               logistic rows keep the validation loss.
+#   dropout row, learning rate decay per epoch (slow learning), best validation error seed 0 / 1:
+#               1.0: 1.76 / 1.82, 0.95: 1.77 / 1.65, 0.9: 1.89 / 1.77  ->  0.95.
 #   He-normal initialization beat Glorot-uniform (dropout, 1e-3: 1.94 against 2.63), and
 #   standardizing the pixels hurt (dropout, 5e-4: 2.54 against 1.86): inputs stay in [0, 1].
 RIDGE = 1e-4
@@ -60,7 +63,8 @@ def network(row, epochs=None, seed=0, progress=False):
     if row == "ridge":
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0])
     elif row == "dropout":
-        params.update(hidden_layer_sizes=(256, 128), dropout=(0.4, 0.3), monitor="score")
+        params.update(hidden_layer_sizes=(256, 128), dropout=(0.4, 0.3), monitor="score",
+                      learning_rate_decay=0.95)
     elif row == "logistic":
         params.update(hidden_layer_sizes=())
     elif row == "augment":

@@ -146,6 +146,15 @@ def test_early_stopping_on_validation_score_keeps_the_most_accurate_weights():
     assert model.n_iter_ == model.best_epoch_ + 5
 
 
+def test_learning_rate_decays_geometrically_per_epoch(blobs):
+    X, y = blobs
+    rates = []
+    model = MLPClassifier(learning_rate=0.01, learning_rate_decay=0.5, epochs=3,
+                          callbacks=[lambda record: rates.append(model._optimizer.learning_rate)])
+    model.fit(X, y)
+    assert rates == [0.01, 0.005, 0.0025]
+
+
 def test_callback_can_stop_the_fit(blobs):
     X, y = blobs
     model = MLPClassifier(epochs=50, callbacks=[lambda record: record["epoch"] == 4]).fit(X, y)
@@ -199,6 +208,7 @@ def test_wrong_number_of_features_at_predict(blobs):
     ({"lasso": [0.1]}, "lasso"),
     ({"batch_size": 0}, "batch_size"),
     ({"monitor": "accuracy"}, "monitor"),
+    ({"learning_rate_decay": 1.5}, "learning_rate_decay"),
     ({"dtype": "float16"}, "dtype"),
     ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
 ])
