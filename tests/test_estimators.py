@@ -155,6 +155,22 @@ def test_learning_rate_decays_geometrically_per_epoch(blobs):
     assert rates == [0.01, 0.005, 0.0025]
 
 
+def test_augment_is_applied_to_every_training_minibatch_only(blobs):
+    X, y = blobs
+    seen = []
+
+    def augment(X_batch, rng):
+        seen.append(X_batch.shape[0])
+        return X_batch + rng.normal(scale=0.1, size=X_batch.shape).astype(X_batch.dtype)
+
+    model = MLPClassifier(batch_size=50, epochs=2, validation_fraction=0.2, augment=augment,
+                          random_state=0).fit(X, y)
+    assert seen == [50, 50, 50, 50, 40] * 2  # 240 training rows (60 held out), two epochs
+    before = len(seen)
+    model.predict(X)
+    assert len(seen) == before
+
+
 def test_callback_can_stop_the_fit(blobs):
     X, y = blobs
     model = MLPClassifier(epochs=50, callbacks=[lambda record: record["epoch"] == 4]).fit(X, y)
