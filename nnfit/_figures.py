@@ -16,13 +16,13 @@ def learning_curves(histories, path):
     fig, (ax_loss, ax_err) = plt.subplots(1, 2, figsize=(11, 4))
     for (title, history), colour in zip(histories.items(), plt.cm.tab10.colors):
         epochs = history["epoch"]
-        ax_loss.plot(epochs, history["train_objective"], color=colour, ls="--", label=f"{title}: training")
+        ax_loss.plot(epochs, history["train_objective"], color=colour, ls="--", label=f"{title}: training objective")
         if "val_loss" in history:
             ax_loss.plot(epochs, history["val_loss"], color=colour, label=f"{title}: validation")
             ax_err.plot(epochs, 100 * (1 - np.asarray(history["val_score"])), color=colour, label=title)
     ax_loss.xaxis.get_major_locator().set_params(integer=True)
     ax_err.xaxis.get_major_locator().set_params(integer=True)
-    ax_loss.set(xlabel="epoch", ylabel="loss (cross-entropy)", yscale="log", title="Loss")
+    ax_loss.set(xlabel="epoch", ylabel="cross-entropy (training: + penalty)", yscale="log", title="Loss")
     ax_err.set(xlabel="epoch", ylabel="validation error (%)", title="Validation error")
     ax_loss.legend(fontsize=7)
     ax_err.legend(fontsize=7)
