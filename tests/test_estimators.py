@@ -171,6 +171,23 @@ def test_augment_is_applied_to_every_training_minibatch_only(blobs):
     assert len(seen) == before
 
 
+def test_ctrl_c_stops_cleanly_with_the_best_weights_so_far(blobs):
+    X, y = blobs
+    snapshots = []
+
+    def interrupt(record):
+        snapshots.append(model.network_.theta.copy())
+        if record["epoch"] == 4:
+            raise KeyboardInterrupt
+
+    model = MLPClassifier(epochs=50, tol=0.0, callbacks=[interrupt], random_state=0)
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        model.fit(X, y)
+    assert model.interrupted_ and model.n_iter_ == 4
+    assert np.array_equal(model.network_.theta, snapshots[model.best_epoch_ - 1])
+    assert model.predict(X).shape == y.shape  # the model stays usable
+
+
 def test_callback_can_stop_the_fit(blobs):
     X, y = blobs
     model = MLPClassifier(epochs=50, callbacks=[lambda record: record["epoch"] == 4]).fit(X, y)
