@@ -82,18 +82,29 @@ def _json_params(params):
     """Hyperparameters that JSON can hold exactly; the names of the others."""
     kept, skipped = {}, []
     for name, value in params.items():
-        if isinstance(value, np.dtype) or isinstance(value, type) and issubclass(value, np.generic):
-            value = np.dtype(value).name
-        elif isinstance(value, np.generic):
-            value = value.item()
-        elif isinstance(value, (tuple, list)) and all(isinstance(v, _SCALARS) for v in value):
-            value = list(value)
+        value = _json_value(value)
         unsaved = name in _UNSAVED_PARAMS and value is not None
         if unsaved or not isinstance(value, (*_SCALARS, list)):
             skipped.append(name)
             continue
         kept[name] = value
     return kept, skipped
+
+
+def _json_value(value):
+    """``value`` with NumPy types made plain: dtypes by name, NumPy scalars as Python ones,
+    tuples, lists and 1-d arrays of scalars as lists of plain scalars; anything else unchanged."""
+    if isinstance(value, np.dtype) or isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 1 or isinstance(value, (tuple, list)):
+        items = [v.item() if isinstance(v, np.generic) else v for v in value]
+        if all(isinstance(v, _SCALARS) for v in items):
+            return items
+    return value
 
 
 def _classes_entry(classes, arrays):
@@ -160,10 +171,19 @@ def _rebuild(header, arrays):
     if header.get("estimator") not in classes:
         raise ValueError(f"unknown estimator {header.get('estimator')!r} in the model file; "
                          "a newer nnfit may read it: pip install -U nnfit")
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
-    est = classes[header["estimator"]](**params)
-    hidden, dropout, dtype = check_params(est)
     layers = header["architecture"]
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
+    # the network is rebuilt as it was saved: its hidden sizes come from the stored architecture
+    # (older files lack a hidden_layer_sizes that was given as a NumPy array)
+    hidden = tuple(int(n) for n in layers[1:-1])
+    stored = params.get("hidden_layer_sizes")
+    if (stored,) != hidden and stored != hidden:
+        params["hidden_layer_sizes"] = hidden
+    est = classes[header["estimator"]](**params)
+    _, dropout, dtype = check_params(est)
+    if len(dropout) != len(hidden):
+        raise ValueError(f"the model file's architecture {layers} has {len(hidden)} hidden "
+                         f"layer(s) but {len(dropout)} dropout rate(s); fit and save it again")
     est._rng = make_rng(0)
     est._build(layers[0], layers[-1], hidden, dropout, dtype)
     est._rng.bit_generator.state = header["rng_state"]

@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit._io import FORMAT_VERSION, HEADER
+from nnfit._io import FORMAT_VERSION, HEADER, _canonical, _digest
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,50 @@ def test_callbacks_are_not_saved_but_noted(tmp_path, data):
     assert loaded.callbacks is None
     with np.load(tmp_path / "r.nnfit", allow_pickle=False) as npz:
         assert json.loads(npz[HEADER].tobytes())["params_not_saved"] == ["callbacks"]
+
+
+@pytest.mark.parametrize("estimator, hidden", [(MLPClassifier, np.array([5])),
+                                               (MLPClassifier, (np.int64(5), np.int32(3))),
+                                               (MLPRegressor, np.array([5, 3])),
+                                               (MLPRegressor, [np.int64(4)])])
+def test_numpy_typed_hyperparameters_are_saved_as_plain_values(tmp_path, data, estimator,
+                                                               hidden):
+    X, y = data
+    y = y > 0 if estimator is MLPClassifier else y
+    model = estimator(hidden, ridge=np.float64(1e-3), epochs=np.int64(3),
+                      dropout=np.array([0.1] * len(hidden)), batch_size=np.int32(16),
+                      random_state=np.int64(0)).fit(X, y)
+    loaded = nnfit.load(model.save(tmp_path / "m.nnfit"))
+    with np.load(tmp_path / "m.nnfit", allow_pickle=False) as npz:
+        header = json.loads(npz[HEADER].tobytes())
+    assert header["params_not_saved"] == []
+    assert header["params"]["hidden_layer_sizes"] == [int(h) for h in hidden]
+    assert header["params"]["dropout"] == [0.1] * len(hidden)
+    assert loaded.hidden_layer_sizes == tuple(int(h) for h in hidden)
+    assert (loaded.ridge, loaded.epochs, loaded.batch_size) == (1e-3, 3, 16)
+    assert type(loaded.epochs) is int and type(loaded.ridge) is float
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.network_.n_params == model.network_.n_params
+
+
+def test_network_rebuilds_from_the_stored_architecture(tmp_path, data):
+    """A file whose hyperparameters lack the hidden sizes (as files written before NumPy-typed
+    sizes were converted did) still loads: the sizes come from the stored architecture."""
+    X, y = data
+    model = MLPRegressor((6, 2), epochs=3, random_state=0).fit(X, y)
+    path = model.save(tmp_path / "m.nnfit")
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    header = json.loads(arrays.pop(HEADER).tobytes())
+    del header["params"]["hidden_layer_sizes"]
+    header["params_not_saved"] = ["hidden_layer_sizes"]
+    header["sha256"] = _digest(header, arrays)
+    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+    loaded = nnfit.load(path)
+    assert loaded.hidden_layer_sizes == (6, 2)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
 
 
 @pytest.fixture
