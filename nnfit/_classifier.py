@@ -29,7 +29,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         P = self._objective.loss.output(self._forward(X_valid))
         if P.shape[1] == 1:
             P = np.hstack([1 - P, P])
-        return self._output_frame(P, X, columns=list(self.classes_))
+        return P  # an array, also for DataFrame input, so that P[:, 1] works as in scikit-learn
 
     def predict(self, X):
         X_valid = self._validated_X(X)
@@ -47,6 +47,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check_classification_targets(y)
         if type_of_target(y) not in ("binary", "multiclass"):
             raise ValueError(f"MLPClassifier takes one label per sample; got {type_of_target(y)} y")
+        if not reset and classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"classes={list(np.unique(classes))} differs from the classes of the "
+                             f"first partial_fit call, {list(self.classes_)}; start a new model "
+                             "to change them")
         if reset:
             self.classes_ = np.unique(y if classes is None else np.asarray(classes))
             if len(self.classes_) < 2:

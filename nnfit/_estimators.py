@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import default_backend
@@ -56,19 +57,28 @@ class _BaseMLP(BaseEstimator):
 
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, X, y):
-        """Fit on (X, y), holding out ``validation_fraction`` of it to monitor the fit."""
+        """Fit on (X, y), holding out ``validation_fraction`` of it to monitor the fit (and, with
+        ``early_stopping``, to stop it).  With ``warm_start`` the fit continues from the fitted
+        parameters, with the same held-out rows."""
         hidden, dropout, dtype = check_params(self)
         reuse = self.warm_start and hasattr(self, "network_")
+        if reuse:
+            self._check_same_network(hidden, dropout, dtype)
         X, y = validate_data(self, X, y, reset=not reuse, **self._x_kwargs(dtype), **self._y_kwargs())
         Y = self._encode_targets(y, dtype, reset=not reuse)
-        X = self._standardized(X, reset=not reuse)
         if not reuse:
             self._rng = make_rng(self.random_state)
+            self._split_seed = int(self._rng.integers(2**31))
+        train, val = self._split(X.shape[0], y)
+        X_train = self._standardized(X if val is None else X[train], reset=not reuse,
+                                     owned=val is not None)
+        Y_train = Y if val is None else Y[train]
+        validation = None if val is None else self._validation(X[val], Y[val])
+        if not reuse:
             self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
             self.history_ = {}
-        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso)
-        self._optimizer.learning_rate = self.learning_rate
-        X_train, Y_train, validation = self._split(X, Y, y)
+        del X, Y
+        self._refresh()
         full_batch = self._optimizer.full_batch
         self.best_epoch_, self.interrupted_ = run_epochs(
             self._objective, self._optimizer, X_train, Y_train, self._rng,
@@ -83,15 +93,21 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y), no validation.  The first call fixes the input standardization
+        from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
         first = not hasattr(self, "network_")
+        if not first:
+            self._check_same_network(hidden, dropout, dtype)
         X, y = validate_data(self, X, y, reset=first, **self._x_kwargs(dtype), **self._y_kwargs())
         Y = self._encode_targets(y, dtype, reset=first, classes=classes)
-        X = self._standardized(X, reset=first)
+        X = self._standardized(X, reset=first, owned=False)
         if first:
             self._rng = make_rng(self.random_state)
+            self._split_seed = int(self._rng.integers(2**31))
             self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
             self.history_ = {}
+        self._refresh()
         run_epochs(self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
                    epochs=1, early_stopping=False, history=self.history_,
                    first_epoch=self._epochs_done() + 1)
@@ -104,30 +120,52 @@ class _BaseMLP(BaseEstimator):
         loss = self._make_loss(n_out)(default_backend)
         self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
         self._optimizer = make_optimizer(self.optimizer, self.learning_rate, default_backend)
+        self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
 
-    def _split(self, X, Y, y):
-        """Training part and a function scoring the held-out part (None without a split)."""
-        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-        if n_val == 0 or self._optimizer.full_batch and not self.early_stopping:
-            return X, Y, None
-        if X.shape[0] - n_val < 1:
-            raise ValueError(f"{X.shape[0]} sample(s) are too few to hold out validation_fraction="
+    def _refresh(self):
+        """Apply hyperparameters that may change between fits: penalties, learning rate."""
+        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso)
+        self._optimizer.learning_rate = self.learning_rate
+
+    def _check_same_network(self, hidden, dropout, dtype):
+        now = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
+        before = getattr(self, "_architecture", now)
+        names = ["hidden_layer_sizes", "dropout", "dtype", "activation", "optimizer"]
+        for name, old, new in zip(names, before, now):
+            if old != new:
+                raise ValueError(f"{name} changed from {old!r} to {new!r}, but warm_start / "
+                                 "partial_fit continue the fitted network; set warm_start=False "
+                                 "(or make a new estimator) to fit a different one")
+
+    def _split(self, n, y):
+        """Indices (train, validation) of the held-out split, or (None, None) without one.
+
+        The split is drawn from a seed fixed at the first fit, so a warm start holds out the
+        same rows (of the same data)."""
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val == 0:
+            return None, None
+        if n - n_val < 1:
+            raise ValueError(f"{n} sample(s) are too few to hold out validation_fraction="
                              f"{self.validation_fraction}; pass validation_fraction=0 or more data")
-        seed = int(self._rng.integers(2**31))
-        idx = np.arange(X.shape[0])
+        seed = getattr(self, "_split_seed", 0)
+        idx = np.arange(n)
         try:
-            train, val = train_test_split(idx, test_size=n_val, random_state=seed,
-                                          stratify=self._stratify(y))
+            return train_test_split(idx, test_size=n_val, random_state=seed,
+                                    stratify=self._stratify(y))
         except ValueError:  # a class too small to stratify: fall back to a plain random split
-            train, val = train_test_split(idx, test_size=n_val, random_state=seed)
-        X_val, Y_val = X[val], Y[val]
+            return train_test_split(idx, test_size=n_val, random_state=seed)
+
+    def _validation(self, X_val, Y_val):
+        """A function returning (loss, score) on the held-out part, standardized like the rest."""
+        X_val = self._standardized(X_val, reset=False, owned=True)
 
         def validation():
             Z = self._forward(X_val)
             loss, _ = self._objective.loss(Z, Y_val)
             return loss, self._score_outputs(Z, Y_val)
 
-        return X[train], Y[train], validation
+        return validation
 
     def _epochs_done(self):
         return len(self.history_.get("epoch", []))
@@ -148,17 +186,24 @@ class _BaseMLP(BaseEstimator):
         """(X, y) as the fitted network sees them: standardized inputs, encoded targets."""
         return self._validated_X(X), self._encode_targets(self._check_y(y), self.network_.dtype, False)
 
-    def _standardized(self, X, reset):
-        """x~ = (x - mean) / sd with the first fit's column means and sds (sd 0 counts as 1)."""
+    def _standardized(self, X, reset, owned=False):
+        """x~ = (x - mean) / sd with the training part's column means and sds (sd 0 counts as 1).
+
+        Works in place when the caller ``owned`` X (a copy made for the fit), else makes one copy.
+        """
         if reset and not self.standardize:
             self._x_mean, self._x_scale = None, np.ones(X.shape[1], X.dtype)
         elif reset:
-            mean, sd = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
-            self._x_mean = mean.astype(X.dtype)
-            self._x_scale = np.where(sd > 0, sd, 1.0).astype(X.dtype)
+            scaler = StandardScaler()
+            for i in range(0, X.shape[0], PREDICT_CHUNK):  # no float64 copy of the whole X
+                scaler.partial_fit(X[i:i + PREDICT_CHUNK])
+            self._x_mean = scaler.mean_.astype(X.dtype)
+            self._x_scale = scaler.scale_.astype(X.dtype)
         if self._x_mean is None:
             return X
-        return (X - self._x_mean) / self._x_scale
+        X = np.subtract(X, self._x_mean, out=X if owned else None)
+        X /= self._x_scale
+        return X
 
     def loss_gradient(self, X, y):
         """R(theta) at the fitted parameters on (X, y), dropout off, and its gradient.

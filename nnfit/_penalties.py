@@ -13,7 +13,13 @@ def per_layer(value, n_layers, name):
     if isinstance(value, numbers.Real):
         values = [float(value)] * n_layers
     else:
-        values = [float(v) for v in value]
+        try:
+            if isinstance(value, str):
+                raise TypeError
+            values = [float(v) for v in value]
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}={value!r} is invalid: expected a number >= 0 or one value "
+                             f"per weight layer ({n_layers})") from None
         if len(values) != n_layers:
             raise ValueError(
                 f"{name} has {len(values)} values but the network has {n_layers} weight layers; "

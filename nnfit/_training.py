@@ -35,14 +35,18 @@ class EarlyStopping:
 
 
 def minibatches(X, Y, batch_size, rng, augment=None):
-    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers."""
+    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers.
+
+    A batch of all n samples is the data itself: no shuffle, no copy."""
     n = X.shape[0]
+    if batch_size >= n:
+        yield (augment(X, rng) if augment is not None else X), Y
+        return
     order = rng.permutation(n)
-    size = min(batch_size, n)
-    X_buffer = X[:size].copy()
-    Y_buffer = Y[:size].copy()
-    for start in range(0, n, size):
-        idx = order[start:start + size]
+    X_buffer = X[:batch_size].copy()
+    Y_buffer = Y[:batch_size].copy()
+    for start in range(0, n, batch_size):
+        idx = order[start:start + batch_size]
         Xb, Yb = X_buffer[:len(idx)], Y_buffer[:len(idx)]
         X.take(idx, axis=0, out=Xb)
         Y.take(idx, axis=0, out=Yb)
@@ -59,14 +63,20 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     ``evaluate()`` returns (validation loss, validation score) or None when there is no
     validation set; the monitored value is the validation loss (``monitor="loss"``) or minus the
     validation score (``monitor="score"``: accuracy or R^2) if there is a validation set, else the
-    training objective.  A callback ``cb(record)`` that returns True stops the fit.  The
+    training objective.  With one batch of all samples and no validation set (full-batch
+    gradient descent) the objective of each step is R at the parameters before that step, so
+    the parameters are kept and compared before the step: "stop when R fails to decrease" then
+    restores exactly the parameters with the lowest R.  With minibatches it is the mean of the
+    epoch's minibatch objectives, taken while the parameters moved.
+    A callback ``cb(record)`` that returns True stops the fit.  The
     learning rate of the k-th epoch of this call is rho * learning_rate_decay^k (slow learning).
     """
     network = objective.network
     theta, grad = network.theta, network.grad
     stopper = EarlyStopping(theta, patience, tol)
-    interrupted = False
+    interrupted = stop = False
     rho = optimizer.learning_rate
+    exact = evaluate is None and batch_size >= X.shape[0]
     bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=False)
     epoch = first_epoch - 1
     try:
@@ -81,6 +91,8 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                         f"{optimizer.learning_rate:g}: the fit diverged; try a smaller learning "
                         f"rate, e.g. learning_rate={optimizer.learning_rate / 10:g}, or scale the inputs"
                     )
+                if exact:
+                    stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
             record = {"epoch": epoch, "train_objective": total / X.shape[0]}
@@ -90,11 +102,12 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
             record["seconds"] = time.perf_counter() - start
             for key, value in record.items():
                 history.setdefault(key, []).append(value)
-            if "val_loss" not in record:
-                monitored = record["train_objective"]
-            else:
-                monitored = record["val_loss"] if monitor == "loss" else -record["val_score"]
-            stop = stopper.update(monitored, theta, epoch) and early_stopping
+            if not exact:
+                if "val_loss" not in record:
+                    monitored = record["train_objective"]
+                else:
+                    monitored = record["val_loss"] if monitor == "loss" else -record["val_score"]
+                stop = stopper.update(monitored, theta, epoch) and early_stopping
             bar.update(1)
             bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})
             if verbose:
@@ -107,6 +120,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
         interrupted = True
     finally:
         bar.close()
-    if (early_stopping or interrupted) and stopper.best_epoch:
+        optimizer.learning_rate = rho
+    if (early_stopping or interrupted) and stopper.best < math.inf:
         theta[...] = stopper.best_theta
     return stopper.best_epoch, interrupted

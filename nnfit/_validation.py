@@ -7,6 +7,7 @@ import numpy as np
 
 from ._activations import ACTIVATIONS
 from ._optimizers import OPTIMIZERS
+from ._penalties import per_layer
 
 
 def _fail(name, value, expected):
@@ -31,8 +32,23 @@ def _real(name, value, low, high=np.inf, high_open=False):
 def check_params(est):
     """Validated copies of the hyperparameters the fit uses (hidden sizes, dropout rates, dtype)."""
     hidden = est.hidden_layer_sizes
+    if isinstance(hidden, str) or not (isinstance(hidden, numbers.Integral) or np.iterable(hidden)):
+        _fail("hidden_layer_sizes", hidden, "expected a sequence of layer widths, e.g. (256, 128)")
     hidden = (hidden,) if isinstance(hidden, numbers.Integral) else tuple(hidden)
     hidden = tuple(_int("hidden_layer_sizes", h, 1) for h in hidden)
+    for name in ("ridge", "lasso"):
+        per_layer(getattr(est, name), len(hidden) + 1, name)
+    if not isinstance(est.activation, str):
+        _fail("activation", est.activation, f"choose one of {sorted(ACTIVATIONS)}")
+    if not isinstance(est.optimizer, str):
+        _fail("optimizer", est.optimizer, f"choose one of {sorted(OPTIMIZERS)}")
+    if not isinstance(est.early_stopping, (bool, np.bool_)):
+        _fail("early_stopping", est.early_stopping, "expected True or False")
+    if not all(callable(cb) for cb in est.callbacks or ()):
+        _fail("callbacks", est.callbacks, "expected a list of functions cb(record) -> bool")
+    if not (est.random_state is None or isinstance(est.random_state, (
+            numbers.Integral, np.random.Generator, np.random.RandomState, np.random.SeedSequence))):
+        _fail("random_state", est.random_state, "expected None, an int or a numpy Generator")
     if est.activation not in ACTIVATIONS:
         _fail("activation", est.activation, f"choose one of {sorted(ACTIVATIONS)}")
     if est.optimizer not in OPTIMIZERS:
@@ -44,8 +60,8 @@ def check_params(est):
     if len(dropout) != len(hidden):
         _fail("dropout", est.dropout, f"give one rate or one per hidden layer ({len(hidden)})")
     _real("learning_rate", est.learning_rate, 0.0)
-    if est.learning_rate == 0:
-        _fail("learning_rate", est.learning_rate, "expected a number > 0")
+    if not 0 < est.learning_rate < np.inf:
+        _fail("learning_rate", est.learning_rate, "expected a finite number > 0")
     _real("learning_rate_decay", est.learning_rate_decay, 0.0, 1.0)
     if est.learning_rate_decay == 0:
         _fail("learning_rate_decay", 0.0, "expected a number in (0, 1]: the factor per epoch")
