@@ -135,6 +135,48 @@ def test_other_bad_inputs(tmp_path, table, fitted, capsys):
     assert "nnfit fit" in capsys.readouterr().err
 
 
+def test_unusable_output_path_is_refused_before_fitting(tmp_path, table, fitted, capsys,
+                                                       monkeypatch):
+    path, _ = table
+    missing = tmp_path / "missing" / "dir" / "m.nnfit"
+    assert main(["fit", str(path), "--target", "price", "--out", str(missing), *FAST]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # stopped before reading the data, let alone fitting
+    assert (f"the directory {missing.parent} does not exist; create it first "
+            f"(mkdir -p {missing.parent})") in captured.err
+    assert ".partial" not in captured.err and not missing.parent.exists()
+    assert main(["fit", str(path), "--target", "price", "--out", str(path / "m.nnfit")]) == 2
+    assert "is a file, not a directory" in capsys.readouterr().err
+    assert main(["fit", str(path), "--target", "price", "--out", str(tmp_path)]) == 2
+    assert "is a directory; give a file path in it" in capsys.readouterr().err
+    assert main(["predict", fitted, str(path), "--out", str(missing)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    from nnfit.commands import table as command  # root may write anywhere: fake a read-only dir
+    monkeypatch.setattr(command.os, "access", lambda *args, **kwargs: False)
+    assert main(["fit", str(path), "--target", "price", "--out", str(tmp_path / "m.nnfit")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and f"the directory {tmp_path} is not writable" in captured.err
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe" * 20, "it is not UTF-8 text"),
+    (b"a,b\n1,2\n1,2,3,4\n" + bytes(range(128)) * 4, "Error tokenizing data"),
+    (b"", "is empty"),
+])
+def test_unreadable_data_file_is_named_with_advice(tmp_path, fitted, capsys, content, reason):
+    data = tmp_path / "data.csv"
+    data.write_bytes(content)
+    out = str(tmp_path / "m.nnfit")
+    for argv in (["fit", str(data), "--target", "x1", "--out", out],
+                 ["predict", fitted, str(data)], ["evaluate", fitted, str(data)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"nnfit {argv[0]}: error: {data} ") and reason in err
+        assert "codec can't decode" not in err
+        if reason != "is empty":
+            assert "is not a readable CSV file" in err and "UTF-8" in err
+
+
 def test_help_shows_every_option_with_its_default(capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])

@@ -8,6 +8,7 @@ fit) and saves preprocessing and network in one ``.nnfit`` file (``nnfit._io``).
 and ``evaluate`` replay the saved preprocessing on new rows.
 """
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -104,6 +105,7 @@ def _hidden(text):
 
 # --- commands --------------------------------------------------------------------------------
 def run_fit(args):
+    check_output(args.out)  # before the fit, not after it
     frame = read_table(args.data)
     check_columns(frame, [args.target], "--target names")
     frame = handle_missing(frame, list(frame.columns), args.drop_missing)
@@ -128,6 +130,8 @@ def run_fit(args):
 
 
 def run_predict(args):
+    if args.out:
+        check_output(args.out)
     model = load_tabular(args.model)
     frame = read_table(args.data)
     frame = handle_missing(frame, model.preprocessor.columns, args.drop_missing)
@@ -151,6 +155,24 @@ def run_evaluate(args):
 
 
 # --- steps -----------------------------------------------------------------------------------
+def check_output(path):
+    """Refuse an output path whose directory is missing or not writable, before any work."""
+    path = Path(path)
+    directory = path.parent
+    if path.is_dir():
+        raise ValueError(f"--out {path} is a directory; give a file path in it, such as "
+                         f"{path / 'model.nnfit'}")
+    if not directory.exists():
+        raise ValueError(f"--out {path}: the directory {directory} does not exist; create it "
+                         f"first (mkdir -p {directory}) or give a path in an existing directory")
+    if not directory.is_dir():
+        raise ValueError(f"--out {path}: {directory} is a file, not a directory; give a path in "
+                         "an existing directory")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {path}: the directory {directory} is not writable; give a path "
+                         "in a directory you can write to, or change its permissions")
+
+
 def read_table(path):
     path = Path(path)
     if not path.is_file():
@@ -161,11 +183,30 @@ def read_table(path):
         except ImportError:
             raise ValueError("reading Parquet needs pyarrow: pip install pyarrow, or give a "
                              "CSV file") from None
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{path} is not a readable Parquet file ({error}); check the file, "
+                             "or give a CSV file") from None
     else:
-        frame = pd.read_csv(path)
+        frame = _read_csv(path)
     if frame.empty:
         raise ValueError(f"{path} has no data rows")
     return frame.reset_index(drop=True)
+
+
+def _read_csv(path):
+    advice = ("check that it is a comma-separated text table with a header line, saved as UTF-8 "
+              "(not a spreadsheet, a compressed or another binary file)")
+    try:
+        return pd.read_csv(path)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not a readable CSV file: it is not UTF-8 text (a binary "
+                         f"file, or another encoding?); {advice}") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: give a CSV file with a header line and data "
+                         "rows") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{path} is not a readable CSV file ({str(error).strip()}); "
+                         f"{advice}") from None
 
 
 def handle_missing(frame, columns, drop):
