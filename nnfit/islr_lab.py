@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 from sklearn.linear_model import LassoCV, LinearRegression
+from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -61,7 +62,7 @@ def hitters_split():
 
 
 def mae(y, predicted):
-    return float(np.mean(np.abs(np.asarray(y) - np.asarray(predicted))))
+    return float(mean_absolute_error(y, predicted))
 
 
 def hitters_baselines(X_train, X_test, y_train, y_test):
@@ -93,7 +94,8 @@ def run_hitters(seeds=10, epochs=None):
         if len(network) > 1 else 0.0,
         "network_min": float(np.min(network)), "network_max": float(np.max(network)),
         "seeds": seeds, "n_train": len(split[2]), "n_test": len(split[3]),
-        "network_params": dict(HITTERS_NETWORK, epochs=epochs or HITTERS_NETWORK["epochs"]),
+        "network_params": dict(HITTERS_NETWORK,
+                               epochs=epochs if epochs is not None else HITTERS_NETWORK["epochs"]),
         "islp_lab": ISLP_HITTERS_MAE, "seconds": time.perf_counter() - start,
     })
     results["network_mean_beats_lasso"] = results["network_mean"] < results["lasso"]
@@ -108,7 +110,8 @@ def run_khan(epochs=None, seed=0):
     X_train, X_test = scaler.transform(data.X_train), scaler.transform(data.X_test)
     results = {"n_train": len(X_train), "n_test": len(X_test), "n_genes": X_train.shape[1]}
     for name, params in [("logistic", KHAN_LOGISTIC), ("network", KHAN_NETWORK)]:
-        params = dict(params, random_state=seed, epochs=epochs or params["epochs"])
+        params = dict(params, random_state=seed,
+                      epochs=epochs if epochs is not None else params["epochs"])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             model = MLPClassifier(**params).fit(X_train, data.y_train)

@@ -10,6 +10,17 @@ from .. import islr_lab
 QUICK_EPOCHS = 20
 
 
+def positive_int(text):
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number >= 1")
+    return value
+
+
 def register(subparsers):
     hitters = subparsers.add_parser(
         "hitters", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -18,7 +29,7 @@ def register(subparsers):
                     "predictors standardized on the training part; test mean absolute error of "
                     "least squares, the lasso (10-fold CV) and a 50-unit ReLU network with "
                     "dropout 0.4, the network fitted from several random initializations.")
-    hitters.add_argument("--seeds", type=int, default=10,
+    hitters.add_argument("--seeds", type=positive_int, default=10,
                          help="number of random initializations of the network (seeds 0..N-1)")
     _common(hitters, islr_lab.HITTERS_NETWORK["epochs"])
     hitters.set_defaults(func=run_hitters)
@@ -35,7 +46,7 @@ def register(subparsers):
 
 
 def _common(parser, epochs):
-    parser.add_argument("--epochs", type=int, default=epochs,
+    parser.add_argument("--epochs", type=positive_int, default=epochs,
                         help="training epochs of each network fit")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--quick", action="store_true",
@@ -45,8 +56,6 @@ def _common(parser, epochs):
 
 def run_hitters(args):
     seeds, epochs = (min(args.seeds, 2), QUICK_EPOCHS) if args.quick else (args.seeds, args.epochs)
-    if seeds < 1:
-        raise ValueError(f"--seeds {seeds} is invalid: give at least 1")
     r = islr_lab.run_hitters(seeds=seeds, epochs=epochs)
     lab = r["islp_lab"]
     print(f"Hitters: {r['n_train']} training and {r['n_test']} test players; "

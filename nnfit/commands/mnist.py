@@ -8,6 +8,20 @@ from .. import _figures, mnist_table
 from ..datasets import load_mnist
 
 
+QUICK_EPOCHS = 5
+
+
+def positive_int(text):
+    """argparse type: a whole number >= 1 (0 epochs would silently fall back to a default)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number >= 1")
+    return value
+
+
 def register(subparsers):
     parser = subparsers.add_parser(
         "mnist", help="reproduce the MNIST results table of ISLR2 section 10.7",
@@ -17,7 +31,7 @@ def register(subparsers):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--rows", default=",".join(mnist_table.DEFAULT_ROWS),
                         help="comma-separated rows to fit, from: " + ", ".join(mnist_table.TITLES))
-    parser.add_argument("--epochs", type=int, default=None,
+    parser.add_argument("--epochs", type=positive_int, default=None,
                         help="maximum epochs for every network row (default: the row's protocol: "
                              "30, or 60 for augment)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of every fit")
@@ -28,7 +42,8 @@ def register(subparsers):
     parser.add_argument("--json", default=None, metavar="FILE",
                         help="also write the results as JSON to FILE")
     parser.add_argument("--quick", action="store_true",
-                        help="6,000 training and 1,000 test images, 5 epochs: a smoke test")
+                        help="6,000 training and 1,000 test images, 5 epochs (unless --epochs): "
+                             "a smoke test")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -42,7 +57,7 @@ def run(args):
     epochs = args.epochs
     if args.quick:
         data = mnist_table.quick_subset(*data, seed=args.seed)
-        epochs = epochs or 5
+        epochs = epochs if epochs is not None else QUICK_EPOCHS
     X_train, y_train, X_test, y_test = data
     print(f"MNIST: {len(y_train):,} training images ({len(y_train) * 4 // 5:,} to fit, "
           f"{len(y_train) - len(y_train) * 4 // 5:,} to validate), {len(y_test):,} test images")
