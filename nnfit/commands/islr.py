@@ -5,20 +5,10 @@ The protocols themselves, and how their hyperparameters were chosen, are in ``nn
 import argparse
 import json
 
+from . import positive_int
 from .. import islr_lab
 
 QUICK_EPOCHS = 20
-
-
-def positive_int(text):
-    """argparse type: a whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number >= 1")
-    return value
 
 
 def register(subparsers):

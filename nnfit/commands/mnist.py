@@ -4,22 +4,12 @@ import json
 import os
 import time
 
+from . import positive_int
 from .. import _figures, mnist_table
 from ..datasets import load_mnist
 
 
 QUICK_EPOCHS = 5
-
-
-def positive_int(text):
-    """argparse type: a whole number >= 1 (0 epochs would silently fall back to a default)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number >= 1")
-    return value
 
 
 def register(subparsers):
