@@ -92,8 +92,10 @@ def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress
             hyper["augment"] = AUGMENT
     seconds = time.perf_counter() - start
     error = float(np.mean(model.predict(X_test) != y_test))
+    best = getattr(model, "best_epoch_", None)
+    val_error = 100 * (1 - model.history_["val_score"][best - 1]) if best else None
     result = {"row": row, "method": TITLES[row], "test_error": 100 * error, "book_error": BOOK[row],
-              "epochs": epochs_run, "best_epoch": getattr(model, "best_epoch_", None),
+              "validation_error": val_error, "epochs": epochs_run, "best_epoch": best,
               "seconds": seconds, "n_params": n_params, "hyperparameters": hyper}
     return result, model
 

@@ -25,6 +25,7 @@ def test_quick_table_end_to_end(tmp_path, capsys):
     assert [results[row]["epochs"] for row in ("ridge", "dropout", "logistic")] == [5, 5, 5]
     assert results["lda"]["epochs"] is None
     assert results["dropout"]["n_params"] == 235_146
+    assert 0 < results["dropout"]["validation_error"] < 15 and results["lda"]["validation_error"] is None
     assert results["logistic"]["n_params"] == 7_850
     assert results["dropout"]["test_error"] < results["logistic"]["test_error"]
     assert results["ridge"]["test_error"] < results["logistic"]["test_error"]

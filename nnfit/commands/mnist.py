@@ -111,7 +111,8 @@ def write_report(out, table, results, figures, args):
     for r in results:
         if r["epochs"] is not None:
             lines.append(f"- {r['method']}: {r['n_params']:,} parameters, {r['epochs']} epochs "
-                         f"(best weights from epoch {r['best_epoch']})")
+                         f"(best weights from epoch {r['best_epoch']}, validation error "
+                         f"{r['validation_error']:.2f} %)")
     lines.append("")
     for caption, name in figures:
         lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
