@@ -3,7 +3,7 @@
 One epoch draws a fresh permutation of the n training samples and takes ceil(n / batch_size)
 steps theta <- optimizer(theta, dR_batch/dtheta), each on the next ``batch_size`` samples of the
 permutation (n/128 ~ 469 steps for MNIST's 60,000 images).  After each epoch the monitored
-value (the validation loss, or else the epoch's mean training objective) is compared with the
+value (the validation loss or error, or else the training objective) is compared with the
 best so far; ``patience`` epochs without an improvement larger than ``tol`` stop the fit and
 the best parameters are restored.  Ctrl-C stops cleanly the same way.
 """
