@@ -12,7 +12,7 @@ restored), tested on the 10,000 test images.  Rows:
 - logistic: the same engine with no hidden layer (multinomial logistic regression);
 - lda:      scikit-learn's LinearDiscriminantAnalysis on the raw pixels;
 - augment:  (not in the book) dropout plus random shifts, rotations, scalings and elastic
-            distortions of each minibatch, on a wider network trained for more epochs.
+            distortions of each minibatch, on a wider network trained for up to 100 epochs.
 """
 import time
 
@@ -52,8 +52,11 @@ DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 RIDGE = 1e-4
 PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs=30,
                 validation_fraction=0.2, early_stopping=True, patience=10, standardize=False)
-# Not tuned (one run is ~10 minutes): Simard et al.'s elastic sigma 4 with a milder alpha (20,
-# not 34, since the affine part adds its own distortion), a wider network, lighter dropout.
+# Augmentation row (one run is 6-14 minutes, so little was tried): Simard et al.'s elastic sigma 4
+# with a milder alpha (20, not 34, since the affine part adds its own distortion), a wider
+# network, lighter dropout.  Best validation error, seed 0: constant learning rate, up to 60
+# epochs, patience 15: 1.13 (stopped at 41); learning rate decaying 3 % an epoch, up to 100
+# epochs, patience 20: 0.70 (epoch 86)  ->  the latter.
 AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=20.0, elastic_sigma=4.0)
 
 
@@ -68,8 +71,8 @@ def network(row, epochs=None, seed=0, progress=False):
     elif row == "logistic":
         params.update(hidden_layer_sizes=())
     elif row == "augment":
-        params.update(hidden_layer_sizes=(800, 800), dropout=(0.3, 0.3), epochs=60, patience=15,
-                      monitor="score",
+        params.update(hidden_layer_sizes=(800, 800), dropout=(0.3, 0.3), epochs=100, patience=20,
+                      monitor="score", learning_rate_decay=0.97,
                       augment=lambda X, rng: augment_images(X, rng, **AUGMENT))
     else:
         raise ValueError(f"unknown row {row!r}; choose from {list(TITLES)}")

@@ -23,7 +23,7 @@ def register(subparsers):
                         help="comma-separated rows to fit, from: " + ", ".join(mnist_table.TITLES))
     parser.add_argument("--epochs", type=positive_int, default=None,
                         help="maximum epochs for every network row (default: the row's protocol: "
-                             "30, or 60 for augment)")
+                             "30, or 100 for augment)")
     parser.add_argument("--seed", type=int, default=0, help="random_state of every fit")
     parser.add_argument("--data-dir", default=None,
                         help="directory of MNIST-layout IDX files (default: $NNFIT_DATA, else the "
