@@ -257,13 +257,15 @@ class _BaseMLP(BaseEstimator):
         print(text)
         return text
 
-    def _output_frame(self, values, X, columns=None):
-        """Wrap predictions in a pandas object when the input X was a DataFrame."""
+    @staticmethod
+    def _output_frame(values, X):
+        """Predictions as a pandas Series (DataFrame for several outputs) indexed like a
+        DataFrame X; as an array otherwise."""
         if not isinstance(X, pd.DataFrame):
             return values
         if values.ndim == 1:
-            return pd.Series(values, index=X.index, name=columns)
-        return pd.DataFrame(values, index=X.index, columns=columns)
+            return pd.Series(values, index=X.index)
+        return pd.DataFrame(values, index=X.index)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
