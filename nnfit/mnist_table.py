@@ -8,7 +8,7 @@ restored), tested on the 10,000 test images.  Rows:
 - ridge:    a ridge penalty on the two hidden layers' weights;
 - dropout:  dropout 0.4 after the first hidden layer, 0.3 after the second; early stopping
             watches the validation error here (the validation loss stops too soon, see below)
-            and the learning rate decays by 5 % an epoch;
+            and the learning rate starts at 2e-3 and decays by 10 % an epoch;
 - logistic: the same engine with no hidden layer (multinomial logistic regression);
 - lda:      scikit-learn's LinearDiscriminantAnalysis on the raw pixels;
 - augment:  (not in the book) dropout plus random shifts, rotations, scalings and elastic
@@ -46,10 +46,22 @@ DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 #               error instead (monitor="score", restoring the most accurate weights); ridge and
 #               logistic rows keep the validation loss.
 #   dropout row, learning rate decay per epoch (slow learning), best validation error seed 0 / 1:
-#               1.0: 1.76 / 1.82, 0.95: 1.77 / 1.65, 0.9: 1.89 / 1.77  ->  0.95.
+#               1.0: 1.76 / 1.82, 0.95: 1.77 / 1.65, 0.9: 1.89 / 1.77  ->  0.95 at 1e-3.
+#   dropout row, learning rate and decay together, 30 epochs run in full, best validation error
+#               for seeds 0 / 1 / 2 / 3 (mean); one process at a time, 2 BLAS threads:
+#               1e-3, 0.95: 1.81 / 1.82 / 1.83 / 1.84 (1.83)   1e-3, 0.9:  1.88 / 1.97 / - / -
+#               2e-3, 0.9:  1.65 / 1.73 / 1.90 / 1.78 (1.77)   2e-3, 0.85: 1.70 / 1.91 / - / -
+#               3e-3, 0.9:  1.69 / 1.73 / 1.89 / 1.73 (1.76)   3e-3, 0.85: 1.79 / 1.84 / - / -
+#               ->  2e-3 with decay 0.9 (the learning rate falls to 1e-4 by epoch 30).  Tried and
+#               dropped, same seeds: averaging the weights (mean of the last 5 or 10 epochs'
+#               weights, or a moving average over steps with decay 0.99 to 0.9995) gained
+#               nothing (2e-3, 0.9: 1.63 to 1.82 against 1.65 to 1.90), and scaling the pixels
+#               to mean 0, sd 1 as a whole lost (1.76 / 1.79 / 1.86 / 2.04).
+#               Test error, looked at once after the choice (seed 0): 1.93 % before and after.
 #   He-normal initialization beat Glorot-uniform (dropout, 1e-3: 1.94 against 2.63), and
 #   standardizing the pixels hurt (dropout, 5e-4: 2.54 against 1.86): inputs stay in [0, 1].
 RIDGE = 1e-4
+DROPOUT_LEARNING_RATE = 2e-3
 PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs=30,
                 validation_fraction=0.2, early_stopping=True, patience=10, standardize=False)
 # Augmentation row (one run is 6-14 minutes, so little was tried): Simard et al.'s elastic sigma 4
@@ -67,7 +79,7 @@ def network(row, epochs=None, seed=0, progress=False):
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0])
     elif row == "dropout":
         params.update(hidden_layer_sizes=(256, 128), dropout=(0.4, 0.3), monitor="score",
-                      learning_rate_decay=0.95)
+                      learning_rate=DROPOUT_LEARNING_RATE, learning_rate_decay=0.9)
     elif row == "logistic":
         params.update(hidden_layer_sizes=())
     elif row == "augment":
