@@ -50,3 +50,20 @@ def test_epochs_below_one_are_refused_and_quick_keeps_given_epochs(tmp_path, cap
     assert main(["mnist", "--quick", "--epochs", "2", "--rows", "logistic", "--no-progress",
                  "--out", str(tmp_path / "out"), "--json", str(report)]) == 0
     assert json.loads(report.read_text())["rows"][0]["epochs"] == 2
+
+
+def test_repeats_report_the_spread_over_seeds(tmp_path, capsys):
+    report = tmp_path / "table.json"
+    assert main(["mnist", "--quick", "--epochs", "2", "--rows", "logistic,lda", "--repeats", "3",
+                 "--seed", "4", "--no-progress", "--out", str(tmp_path / "out"),
+                 "--json", str(report)]) == 0
+    logistic, lda = json.loads(report.read_text())["rows"]
+    assert logistic["seeds"] == [4, 5, 6] and len(set(logistic["test_errors"])) > 1
+    assert logistic["test_error"] == logistic["test_errors"][0]  # the main column is --seed's
+    errors = logistic["test_errors"]
+    assert logistic["test_error_mean"] == pytest.approx(sum(errors) / 3)
+    mean = sum(errors) / 3
+    assert logistic["test_error_sd"] == pytest.approx((sum((e - mean) ** 2 for e in errors) / 2) ** 0.5)
+    assert "seeds" not in lda  # deterministic: fitted once
+    printed = capsys.readouterr().out
+    assert "mean ± sd, 3 seeds" in printed and "(deterministic)" in printed
