@@ -32,7 +32,7 @@ class NumpyBackend:
         return rng.random(shape, dtype=dtype)
 
     def fused(self, name):
-        """The compiled one-pass update ``name`` ("rmsprop", "adam") of ``_fused``, or None."""
+        """The compiled one-pass loop ``name`` ("rmsprop", "adam", "ridge") of ``_fused``, or None."""
         from . import _fused  # imported on first use: numba costs ~110 MB and ~1 s to load
         return _fused.KERNELS.get(name)
 

@@ -1,4 +1,5 @@
-"""Optional compiled one-pass optimizer updates (numba), used through the backend object.
+"""Optional compiled one-pass optimizer updates and ridge gradient (numba), used through the
+backend object.
 
 The NumPy lines of ``_optimizers`` make one pass over the flat parameter vector per operation:
 RMSprop's update is nine passes over theta's 235,000 numbers for the MNIST network, each
@@ -64,4 +65,16 @@ if numba is not None:
             s[i] = s_i
             theta[i] -= m_i / (np.sqrt(s_i) + eps) * step_size
 
-    KERNELS = {"rmsprop": rmsprop, "adam": adam}
+    @_jit
+    def ridge(W, dW, two_ridge, tiny):
+        """dW <- dW + 2 ridge W over a layer's flattened weights, after flushing |w| < tiny to 0
+        (``_penalties.flush_subnormals``)."""
+        zero = tiny - tiny
+        for i in range(W.shape[0]):
+            w = W[i]
+            if abs(w) < tiny:
+                w = zero
+                W[i] = w
+            dW[i] += w * two_ridge
+
+    KERNELS = {"rmsprop": rmsprop, "adam": adam, "ridge": ridge}

@@ -29,3 +29,28 @@ def test_fused_update_gives_the_same_parameters_as_the_numpy_lines(optimizer, dt
         opt_fused.step(fused, g)
         opt_lines.step(lines, g)
     np.testing.assert_array_equal(fused, lines)
+
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
+    from nnfit._dense import Dense
+    from nnfit._penalties import Penalty
+
+    rng = np.random.default_rng(1)
+    W = rng.standard_normal((30, 20)).astype(dtype)
+    tiny = np.finfo(dtype).tiny
+    W[0, :5] = [tiny / 4, -tiny / 2, tiny, 0.0, -tiny * 0.99]  # subnormal, normal, zero
+    dW = rng.standard_normal((30, 20)).astype(dtype)
+    layers, values = {}, []
+    for name, backend in (("fused", NumpyBackend()), ("lines", NumpyLinesOnly())):
+        layer = layers[name] = Dense(30, 20, backend)
+        layer.bind([W.copy(), np.zeros(20, dtype)], [dW.copy(), np.zeros(20, dtype)])
+        values.append(Penalty([layer], ridge=0.37).add_gradient())
+    fused, lines = layers["fused"], layers["lines"]
+    assert fused.backend.fused("ridge") is not None and lines.backend.fused("ridge") is None
+    np.testing.assert_array_equal(fused.W, lines.W)
+    np.testing.assert_array_equal(fused.dW, lines.dW)
+    assert values[0] == values[1]
+    assert np.count_nonzero(fused.W[0, :5]) == 1  # only the normal number tiny survived
+    np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
