@@ -17,8 +17,8 @@ theta's dtype (1.2e-38 in float32), is set to zero.  A parameter whose gradient 
 (a weight on an MNIST border pixel that is nearly always 0, a unit that dropout and ReLU keep
 silent) sees s shrink by rho at every step, and within a few hundred steps s is a subnormal
 number, on which x86 CPUs compute some hundred times slower: the whole update became 25 times
-slower in a measured run.  Such an s adds under 1e-19 to eps = 1e-7 in sqrt(s) + eps, so the
-parameters come out the same.
+slower in a measured run.  Such an s is lost in RMSprop's s + eps (eps = 1e-7) and adds
+under 1e-19 to Adam's sqrt(s) + eps, so the parameters come out the same.
 """
 import os
 
@@ -39,14 +39,14 @@ if numba is not None:
     # parameters are updated in float32 arithmetic, as NumPy's lines would.
     @_jit
     def rmsprop(theta, grad, s, rho, one_minus_rho, eps, learning_rate, tiny):
-        """s <- rho s + (1 - rho) g^2;  theta <- theta - learning_rate g / (sqrt(s) + eps)."""
+        """s <- rho s + (1 - rho) g^2;  theta <- theta - learning_rate g / sqrt(s + eps)."""
         zero = tiny - tiny  # 0 in theta's dtype
         for i in range(theta.shape[0]):
             g = grad[i]
             s_i = s[i] * rho + g * g * one_minus_rho
             s_i = zero if s_i < tiny else s_i  # no subnormal numbers (see above)
             s[i] = s_i
-            theta[i] -= g / (np.sqrt(s_i) + eps) * learning_rate
+            theta[i] -= g / np.sqrt(s_i + eps) * learning_rate
 
     @_jit
     def adam(theta, grad, m, s, beta1, one_minus_beta1, beta2, one_minus_beta2, eps, step_size,

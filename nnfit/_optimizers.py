@@ -3,9 +3,14 @@
     GradientDescent  theta <- theta - rho g                       (the slide's rule)
     SGD              v <- mu v - rho g;  theta <- theta + v       (momentum)
                      theta <- theta + mu v - rho g                (Nesterov)
-    RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / (sqrt(s) + eps)
+    RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / sqrt(s + eps)
     Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
                      theta <- theta - rho m_hat / (sqrt(s_hat) + eps), hats bias-corrected
+
+RMSprop puts eps under the square root, as Keras and TensorFlow (the book's software) do;
+PyTorch adds it after.  With eps = 1e-7 the divisor is at least 3.2e-4, which damps the steps
+of weights whose gradients are rarely non-zero (on pixels that are almost always blank): on
+the MNIST dropout network this form gave a lower validation error (``mnist_table``).
 
 State vectors have theta's size and dtype and are allocated on the first step.  Each
 operation below is one pass over theta's memory; RMSprop and Adam take the backend's
@@ -69,8 +74,8 @@ class RMSprop:
         xp.multiply(grad, grad, out=tmp)
         tmp *= 1 - self.rho
         s += tmp
-        xp.sqrt(s, out=tmp)
-        tmp += self.eps
+        xp.add(s, self.eps, out=tmp)
+        xp.sqrt(tmp, out=tmp)
         xp.divide(grad, tmp, out=tmp)
         tmp *= self.learning_rate
         theta -= tmp

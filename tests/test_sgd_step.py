@@ -58,6 +58,17 @@ def test_first_rmsprop_step_moves_each_parameter_by_rho_over_sqrt_one_minus_deca
     np.testing.assert_allclose(net.theta - before, 0.01 / np.sqrt(0.1) * np.ones(5))
 
 
+def test_rmsprop_puts_eps_under_the_square_root_as_keras_does():
+    # Keras / TensorFlow: theta -= rho g / sqrt(s + eps); PyTorch's sqrt(s) + eps would differ
+    net, objective = tiny()
+    before = net.theta.copy()
+    objective.value_and_grad(X, Y)
+    g = net.grad.copy()
+    RMSprop(0.01, rho=0.9, eps=1e-3).step(net.theta, net.grad)
+    np.testing.assert_allclose(net.theta - before, -0.01 * g / np.sqrt(0.1 * g * g + 1e-3), rtol=1e-6)
+    assert not np.allclose(net.theta - before, -0.01 * g / (np.sqrt(0.1 * g * g) + 1e-3), rtol=1e-3)
+
+
 def test_ridge_adds_two_lambda_w_to_weights_only():
     net, _ = tiny()
     objective = Objective(net, SquaredError(default_backend), ridge=0.5)
