@@ -8,7 +8,8 @@
 
 The network is 784-256-128-10, ReLU, dropout 0.4/0.3 (nnfit and PyTorch), RMSprop at 0.001
 (scikit-learn: adam, which it has, and no dropout, which it has not), batch 128, float32, no
-validation split.  Each system runs in its own child process, one after the other, so that
+validation split.  (PyTorch's RMSprop adds eps after the square root, nnfit's under it, as
+Keras does: the same work per step.)  Each system runs in its own child process, one after the other, so that
 its peak resident memory is its own and no thread pool of one library fights another's.
 
 The roofline is the time of the epoch's matrix products alone, with the shapes nnfit needs
