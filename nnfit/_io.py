@@ -68,6 +68,12 @@ def _estimator_state(est):
         "rng_state": est._rng.bit_generator.state,
     }
     arrays = {"theta": np.asarray(est.network_.theta), "x_scale": est._x_scale}
+    header["split_seed"] = getattr(est, "_split_seed", None)  # the held-out rows of a warm start
+    header["optimizer_steps"] = getattr(est._optimizer, "t", None)
+    for name in est._optimizer.state_names:
+        value = getattr(est._optimizer, name)
+        if value is not None and name != "t":
+            arrays["optimizer_" + name] = est.network_.backend.to_numpy(value)
     if est._x_mean is not None:
         arrays["x_mean"] = est._x_mean
     if hasattr(est, "classes_"):
@@ -191,6 +197,9 @@ def _rebuild(header, arrays):
         raise ValueError(f"the model file's parameter vector has {arrays['theta'].size} values "
                          f"but its architecture {layers} needs {est.network_.n_params}")
     est.network_.theta[...] = arrays["theta"]
+    _restore_optimizer(est, header, arrays)
+    if header.get("split_seed") is not None:
+        est._split_seed = header["split_seed"]
     est._x_mean, est._x_scale = arrays.get("x_mean"), arrays["x_scale"]
     est.n_features_in_ = header["n_features_in"]
     if header["feature_names_in"] is not None:
@@ -205,3 +214,18 @@ def _rebuild(header, arrays):
         est._target_mean, est._target_scale = arrays["target_mean"], arrays["target_scale"]
         est._target_ndim = header["target_ndim"]
     return est
+
+
+def _restore_optimizer(est, header, arrays):
+    """Put back the optimizer's running averages (and Adam's step count), so that a warm start
+    after ``load`` continues the fit exactly as it would have gone on without saving."""
+    optimizer, theta = est._optimizer, est.network_.theta
+    restored = False
+    for name in optimizer.state_names:
+        if "optimizer_" + name in arrays:
+            setattr(optimizer, name, est.network_.backend.asarray(arrays["optimizer_" + name], theta.dtype))
+            restored = True
+    if header.get("optimizer_steps") is not None:
+        optimizer.t = header["optimizer_steps"]
+    if restored and hasattr(optimizer, "_tmp"):
+        optimizer._tmp = est.network_.backend.xp.empty_like(theta)  # scratch space of a step

@@ -24,6 +24,7 @@ from ._backend import default_backend
 
 class GradientDescent:
     full_batch = True
+    state_names = ()  # the running state a saved model keeps (``_io``)
 
     def __init__(self, learning_rate=0.01):
         self.learning_rate = learning_rate
@@ -34,6 +35,7 @@ class GradientDescent:
 
 class SGD:
     full_batch = False
+    state_names = ("velocity",)
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False):
         self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
@@ -53,6 +55,7 @@ class SGD:
 
 class RMSprop:
     full_batch = False
+    state_names = ("square_avg",)
 
     def __init__(self, learning_rate=0.001, rho=0.9, eps=1e-7, backend=default_backend):
         self.learning_rate, self.rho, self.eps = learning_rate, rho, eps
@@ -83,6 +86,7 @@ class RMSprop:
 
 class Adam:
     full_batch = False
+    state_names = ("m", "s", "t")
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps

@@ -45,6 +45,24 @@ def test_regressor_round_trip_keeps_names_scalings_and_history(tmp_path, data):
     assert loaded.hidden_layer_sizes == (8, 4)
 
 
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "gd"])
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, estimator, optimizer):
+    # the optimizer's running averages, the random generator and the held-out rows all travel
+    X, y = data
+    if estimator is MLPClassifier:
+        y = (X[:, 0] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(6,), dropout=0.2, optimizer=optimizer, epochs=3,
+                  validation_fraction=0.25, early_stopping=False, warm_start=True, random_state=3)
+    straight = estimator(**params).fit(X, y)
+    loaded = nnfit.load(estimator(**params).fit(X, y).save(tmp_path / "m.nnfit"))
+    straight.fit(X, y)
+    loaded.fit(X, y)
+    assert np.array_equal(loaded.network_.theta, straight.network_.theta)
+    for key in ("train_objective", "val_loss", "val_score"):  # not "seconds"
+        assert loaded.history_[key] == straight.history_[key]
+
+
 def test_no_pickle_in_the_file(tmp_path, data):
     X, y = data
     path = MLPRegressor((3,), epochs=2, random_state=0).fit(X, y).save(tmp_path / "r.nnfit")
