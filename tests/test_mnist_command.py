@@ -67,3 +67,21 @@ def test_repeats_report_the_spread_over_seeds(tmp_path, capsys):
     assert "seeds" not in lda  # deterministic: fitted once
     printed = capsys.readouterr().out
     assert "mean ± sd, 3 seeds" in printed and "(deterministic)" in printed
+
+
+def test_threads_limits_blas_during_the_fits(tmp_path, monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    fit_row = mnist_table.fit_row
+
+    def recording(*args, **kwargs):
+        seen.append({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+        return fit_row(*args, **kwargs)
+
+    monkeypatch.setattr(mnist_table, "fit_row", recording)
+    report = tmp_path / "table.json"
+    assert main(["mnist", "--quick", "--epochs", "1", "--rows", "logistic", "--threads", "1",
+                 "--no-progress", "--out", str(tmp_path / "out"), "--json", str(report)]) == 0
+    assert seen == [{1}]
+    assert json.loads(report.read_text())["blas_threads"] == 1
