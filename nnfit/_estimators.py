@@ -8,6 +8,8 @@ softmax cross-entropy (sigmoid cross-entropy for two classes) on one-hot targets
 With ``standardize=True`` (the default) each input column is first centred and scaled by its
 training mean and standard deviation, x~ = (x - mean) / sd; W_1 then acts on x~.
 """
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -149,6 +151,11 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"{n} sample(s) are too few to hold out validation_fraction="
                              f"{self.validation_fraction}; pass validation_fraction=0 or more data")
         seed = getattr(self, "_split_seed", 0)
+        if seed is None:
+            warnings.warn("this model was loaded from a file that predates stored validation "
+                          "splits: the warm start holds out other rows than the first fit did",
+                          RuntimeWarning)
+            seed = 0
         idx = np.arange(n)
         try:
             return train_test_split(idx, test_size=n_val, random_state=seed,

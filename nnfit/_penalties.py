@@ -66,7 +66,7 @@ class Penalty:
     def _add_ridge_gradient(layer, ridge, xp):
         """dW += 2 ridge W, subnormal weights flushed first; in one compiled pass if there is one."""
         fused = layer.backend.fused("ridge")
-        if fused is not None:
+        if fused is not None and layer.W.flags.c_contiguous and layer.dW.flags.c_contiguous:
             c = layer.W.dtype.type  # 2 ridge in W's precision, as NumPy's line below rounds it
             fused(layer.W.reshape(-1), layer.dW.reshape(-1), c(2 * ridge), xp.finfo(layer.W.dtype).tiny)
             return

@@ -33,7 +33,8 @@ TITLES = {
 DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 
 # Chosen on the 12,000 validation images only, never on the test set.  Figures are validation
-# errors (%) for random_state 0 / 1 / 2 / 3 (mean), one process at a time, 2 BLAS threads.
+# errors (%) for random_state 0 / 1 / 2 / 3 in that order (as many as were run; the mean in
+# brackets where all four were), one process at a time, 2 BLAS threads.
 #
 # Current choices (RMSprop with eps under the square root, as Keras has it; see _optimizers):
 #   RMSprop's form, dropout row, 2e-3 decaying 0.9, best epoch: eps after the square root

@@ -191,3 +191,29 @@ def test_tabular_model_round_trip_keeps_preprocessing(tmp_path):
     assert isinstance(loaded, TabularModel) and loaded.target == "y"
     assert loaded.preprocessor.to_dict() == preprocessor.to_dict()
     assert np.array_equal(loaded.predict(frame), model.predict(frame))
+
+
+def _as_older_file(header, arrays):
+    """Strip what files written before the optimizer state and split seed were stored lack."""
+    for name in [n for n in arrays if n.startswith("optimizer_")]:
+        del arrays[name]
+    del header["split_seed"], header["optimizer_steps"], header["sha256"]
+    header["sha256"] = _digest(header, {k: v for k, v in arrays.items() if k != HEADER})
+
+
+@pytest.mark.parametrize("random_state", [3, None])
+def test_older_files_load_and_recover_or_flag_the_held_out_rows(tmp_path, data, random_state):
+    X, y = data
+    model = MLPRegressor((4,), epochs=2, validation_fraction=0.25, warm_start=True,
+                         random_state=random_state).fit(X, y)
+    path = model.save(tmp_path / "old.nnfit")
+    _rewrite(path, _as_older_file)
+    loaded = nnfit.load(path)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    if random_state is not None:  # the split seed is the fit's first draw from random_state
+        assert loaded._split_seed == model._split_seed
+        loaded.fit(X, y)
+    else:
+        with pytest.warns(RuntimeWarning, match="predates stored validation splits"):
+            loaded.fit(X, y)
+    assert loaded.n_iter_ == 4
