@@ -23,6 +23,7 @@ FORMAT_VERSION = 1
 HEADER = "header"
 _SCALARS = (type(None), bool, int, float, str)
 _UNSAVED_PARAMS = ("augment", "callbacks")  # functions: not data, so never written
+_FITTED_AS = ("dropout", "dtype", "activation", "optimizer")  # _architecture after its hidden sizes
 
 
 def save(model, path):
@@ -71,6 +72,7 @@ def _estimator_state(est):
     }
     arrays = {"theta": np.asarray(est.network_.theta), "x_scale": est._x_scale}
     header["split_seed"] = getattr(est, "_split_seed", None)  # the held-out rows of a warm start
+    header["fitted_as"] = est._architecture  # what a warm start must keep (params may differ)
     header["optimizer_steps"] = getattr(est._optimizer, "t", None)
     for name in est._optimizer.state_names:
         value = getattr(est._optimizer, name)
@@ -188,12 +190,18 @@ def _rebuild(header, arrays):
     if (stored,) != hidden and stored != hidden:
         params["hidden_layer_sizes"] = hidden
     est = classes[header["estimator"]](**params)
+    # The network is rebuilt as it was fitted, even where set_params changed the estimator's
+    # parameters after the fit; a warm start with those then refuses, as it would have before.
+    chosen = {name: getattr(est, name) for name in _FITTED_AS}
+    if "fitted_as" in header:
+        est.set_params(**dict(zip(_FITTED_AS, header["fitted_as"][1:])))
     _, dropout, dtype = check_params(est)
     if len(dropout) != len(hidden):
         raise ValueError(f"the model file's architecture {layers} has {len(hidden)} hidden "
                          f"layer(s) but {len(dropout)} dropout rate(s); fit and save it again")
     est._rng = make_rng(0)
     est._build(layers[0], layers[-1], hidden, dropout, dtype)
+    est.set_params(**chosen)
     est._rng.bit_generator.state = header["rng_state"]
     if est.network_.theta.shape != arrays["theta"].shape:
         raise ValueError(f"the model file's parameter vector has {arrays['theta'].size} values "

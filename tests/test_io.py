@@ -217,3 +217,29 @@ def test_older_files_load_and_recover_or_flag_the_held_out_rows(tmp_path, data, 
         with pytest.warns(RuntimeWarning, match="predates stored validation splits"):
             loaded.fit(X, y)
     assert loaded.n_iter_ == 4
+
+
+def test_a_changed_optimizer_is_refused_after_loading_as_before_saving(tmp_path, data):
+    X, y = data
+    model = MLPRegressor((4,), optimizer="rmsprop", epochs=2, warm_start=True, random_state=0)
+    model.fit(X, y).set_params(optimizer="adam")
+    fitted = model.predict(X)
+    with pytest.raises(ValueError, match="optimizer changed from 'rmsprop' to 'adam'"):
+        model.fit(X, y)
+    loaded = nnfit.load(model.save(tmp_path / "m.nnfit"))
+    assert loaded.optimizer == "adam" and np.array_equal(loaded.predict(X), fitted)
+    with pytest.raises(ValueError, match="optimizer changed from 'rmsprop' to 'adam'"):
+        loaded.fit(X, y)
+    loaded.set_params(optimizer="rmsprop").fit(X, y)  # and continues once it is set back
+    model.set_params(optimizer="rmsprop").fit(X, y)
+    assert loaded.n_iter_ == 4 and np.array_equal(loaded.network_.theta, model.network_.theta)
+
+
+def test_a_changed_activation_does_not_change_the_loaded_network(tmp_path, data):
+    X, y = data
+    model = MLPRegressor((4,), activation="relu", dropout=0.1, epochs=2, random_state=0).fit(X, y)
+    fitted = model.predict(X)
+    model.set_params(activation="tanh", dropout=0.3)
+    loaded = nnfit.load(model.save(tmp_path / "m.nnfit"))
+    assert np.array_equal(loaded.predict(X), fitted)
+    assert (loaded.activation, loaded.dropout) == ("tanh", 0.3)  # the parameters as they were set
