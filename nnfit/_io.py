@@ -3,11 +3,12 @@
 A ``.nnfit`` file is a zip written by ``numpy.savez``: the flat parameter vector ``theta``,
 the input and target scalings, numeric class labels, the optimizer's running averages (so a
 warm start after loading goes on exactly; they make an RMSprop file about twice, an Adam file
-three times the size of theta alone), and a UTF-8 JSON header stored as a uint8 array.  The header holds the format version, the nnfit version, the estimator class and
-its hyperparameters, the architecture, feature names, string class labels, the training
-history, the random generator's state and the seed of the held-out split, and (for models
-fitted by ``nnfit fit``) the tabular preprocessing step.  Everything is
-read with ``allow_pickle=False``, so loading a file never runs code.  A SHA-256 digest of the
+three times the size of theta alone), and a UTF-8 JSON header stored as a uint8 array.  The
+header holds the format version, the nnfit version, the estimator class and its
+hyperparameters, the architecture and how it was fitted, feature names, string class labels,
+the training history, the random generator's state, the seed of the held-out split, Adam's
+step count and (for models fitted by ``nnfit fit``) the tabular preprocessing step.  Everything
+is read with ``allow_pickle=False``, so loading a file never runs code.  A SHA-256 digest of the
 header and of every array's dtype, shape and bytes is stored in the header and checked on
 loading: a truncated or edited file is refused with a ValueError.
 """
@@ -76,7 +77,7 @@ def _estimator_state(est):
     header["optimizer_steps"] = getattr(est._optimizer, "t", None)
     for name in est._optimizer.state_names:
         value = getattr(est._optimizer, name)
-        if value is not None and name != "t":
+        if value is not None:
             arrays["optimizer_" + name] = est.network_.backend.to_numpy(value)
     if est._x_mean is not None:
         arrays["x_mean"] = est._x_mean

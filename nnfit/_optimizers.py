@@ -86,7 +86,7 @@ class RMSprop:
 
 class Adam:
     full_batch = False
-    state_names = ("m", "s", "t")
+    state_names = ("m", "s")  # and the step count t (``_io``)
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps

@@ -61,8 +61,8 @@ def test_repeats_report_the_spread_over_seeds(tmp_path, capsys):
     assert logistic["seeds"] == [4, 5, 6] and len(set(logistic["test_errors"])) > 1
     assert logistic["test_error"] == logistic["test_errors"][0]  # the main column is --seed's
     errors = logistic["test_errors"]
-    assert logistic["test_error_mean"] == pytest.approx(sum(errors) / 3)
     mean = sum(errors) / 3
+    assert logistic["test_error_mean"] == pytest.approx(mean)
     assert logistic["test_error_sd"] == pytest.approx((sum((e - mean) ** 2 for e in errors) / 2) ** 0.5)
     assert "seeds" not in lda  # deterministic: fitted once
     printed = capsys.readouterr().out
@@ -84,7 +84,7 @@ def test_threads_limits_blas_during_the_fits(tmp_path, monkeypatch):
     assert main(["mnist", "--quick", "--epochs", "1", "--rows", "logistic", "--threads", "1",
                  "--no-progress", "--out", str(tmp_path / "out"), "--json", str(report)]) == 0
     assert seen == [{1}]
+    assert json.loads(report.read_text())["blas_threads"] == 1
     outside = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
     if outside == {1}:
         pytest.skip("BLAS runs one thread here anyway: the limit made no visible difference")
-    assert json.loads(report.read_text())["blas_threads"] == 1
