@@ -1,0 +1,56 @@
+import os
+
+import pytest
+
+from nnfit._files import atomic_write, check_output_path
+
+
+def test_atomic_write_replaces_whole_file_and_keeps_mode(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    os.chmod(target, 0o600)
+    with atomic_write(target, "w") as f:
+        f.write("new")
+    assert target.read_text() == "new"
+    assert os.stat(target).st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_atomic_write_error_leaves_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "m.nnfit"
+    target.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_write(target) as f:
+            f.write(b"partial")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.nnfit"]
+
+
+def test_atomic_write_does_not_follow_planted_symlink(tmp_path):
+    victim = tmp_path / "victim"
+    victim.write_text("keep")
+    (tmp_path / "m.nnfit.partial").symlink_to(victim)
+    with atomic_write(tmp_path / "m.nnfit") as f:
+        f.write(b"model")
+    assert victim.read_text() == "keep"
+    assert (tmp_path / "m.nnfit").read_bytes() == b"model"
+
+
+def test_check_output_path_refuses_inputs_kinds_and_readonly(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="also an input"):
+        check_output_path(data, inputs=[data], suffixes=(".nnfit",))
+    with pytest.raises(ValueError, match="not a model"):
+        check_output_path(data, kind="model", suffixes=(".nnfit",))
+    model = tmp_path / "m.nnfit"
+    model.write_bytes(b"x")
+    os.chmod(model, 0o444)
+    with pytest.raises(ValueError, match="read-only"):
+        check_output_path(model, suffixes=(".nnfit",))
+    assert check_output_path(model, suffixes=(".nnfit",), force=True) == model
+    with pytest.raises(ValueError, match="is a folder"):
+        check_output_path(tmp_path)
+    with pytest.raises(ValueError, match="does not exist"):
+        check_output_path(tmp_path / "nope" / "m.nnfit")
