@@ -1,8 +1,9 @@
 """Loaders for the ISLR2 data sets used with neural networks in chapter 10.
 
-``Hitters`` (baseball salaries, a regression problem) and ``Khan`` (gene
-expression of four tumour types, a classification problem) are shipped as
-CSV files taken from the ISLP Python package (BSD licence).
+``Hitters`` (baseball salaries, a regression problem), ``Khan`` (gene
+expression of four tumour types, a classification problem) and ``Default``
+(credit-card default, an imbalanced two-class problem of ISLR2 exercise 10.7)
+are shipped as CSV files taken from the ISLP Python package (BSD licence).
 """
 
 from pathlib import Path
@@ -34,6 +35,16 @@ KHAN_DESCR = f"""Khan: gene expression of small round blue cell tumours.
 
 2308 gene expression measurements per tissue sample; the label is one of
 four tumour types coded 1..4. 63 training and 20 test samples.
+Source: {ISLR_CITATION}."""
+
+
+DEFAULT_DESCR = f"""Default: simulated credit-card default data (ISLR2 section 4.3, exercise 10.7).
+
+10,000 customers, 333 of whom (3.33 %) defaulted on their credit-card debt.
+data: student (1.0 for a student, else 0.0), balance (average monthly
+credit-card balance after the payment, dollars) and income (annual, dollars).
+target: default, "Yes" or "No".
+frame: the 10,000 rows as read, with student and default as "Yes"/"No".
 Source: {ISLR_CITATION}."""
 
 
@@ -70,6 +81,51 @@ def load_khan():
         X_test=_read_csv("Khan_xtest.csv").to_numpy(np.float64),
         y_test=_read_labels("Khan_ytest.csv"),
         DESCR=KHAN_DESCR,
+    )
+
+
+def load_default():
+    """Load the ``Default`` data of ISLR2 (credit-card default) as a Bunch.
+
+    The file is checked against its SHA-256 sum before it is read.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data``: float DataFrame (10000, 3) with columns ``student`` (1.0 for
+        a student, 0.0 otherwise), ``balance`` and ``income``;
+        ``target``: Series of the labels ``"No"``/``"Yes"`` (333 ``"Yes"``);
+        ``frame``: the table as read; ``feature_names``; ``DESCR``.
+
+    Raises
+    ------
+    ValueError
+        If the shipped file does not match its SHA-256 sum.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_default
+    >>> default = load_default()
+    >>> default.data.shape, int((default.target == "Yes").sum())
+    ((10000, 3), 333)
+    """
+    frame = _read_csv("Default.csv")
+    for column in ("default", "student"):
+        values = set(frame[column].unique())
+        if not values <= {"Yes", "No"}:
+            raise ValueError(f"Default.csv column {column!r} has values {sorted(values)}, "
+                             "expected only 'Yes' and 'No'; reinstall nnfit to restore the file")
+    data = pd.DataFrame({
+        "student": (frame["student"] == "Yes").astype(float),
+        "balance": frame["balance"].astype(float),
+        "income": frame["income"].astype(float),
+    })
+    return Bunch(
+        data=data,
+        target=frame["default"].rename("default"),
+        frame=frame,
+        feature_names=list(data.columns),
+        DESCR=DEFAULT_DESCR,
     )
 
 
