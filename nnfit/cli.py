@@ -3,7 +3,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ["mnist", "islr", "table"]
+COMMAND_MODULES = ["mnist", "islr", "table", "lab"]
 
 
 def build_parser():
