@@ -47,7 +47,45 @@ def save(model, path):
 
 
 def load(path):
-    """Read a model written by ``save``: the estimator, or a ``TabularModel`` from ``nnfit fit``."""
+    """Read a model file written by ``save`` (or by ``nnfit fit``).
+
+    The file is a zip of arrays and a JSON header, read without pickle, so opening it never
+    runs code.  Its SHA-256 digest is checked first: a truncated or altered file is refused.
+    The digest shows that the file is intact, not who wrote it (anyone who edits the file can
+    recompute it); see the user guide on model files.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The model file.
+    key : bytes, str or None, default=None
+        Secret key of a keyed digest, for files saved with one: the file is accepted only if it
+        was written with the same key.
+
+    Returns
+    -------
+    MLPClassifier, MLPRegressor or tabular model
+        The fitted estimator, with the same parameters, preprocessing, history, optimizer state
+        and held-out rows as when it was saved: it predicts the same numbers and a warm start
+        continues the fit exactly.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an nnfit model file, is damaged, or fails its digest check.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnfit
+    >>> X = np.random.default_rng(0).normal(size=(50, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> model = nnfit.MLPClassifier(hidden_layer_sizes=(4,), epochs=5, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.nnfit")
+    >>> _ = model.save(path)
+    >>> bool(np.array_equal(nnfit.load(path).predict_proba(X), model.predict_proba(X)))
+    True
+    """
     header, arrays = _read(path)
     estimator = _rebuild(header, arrays)
     if "tabular" in header:

@@ -49,10 +49,24 @@ Source: {ISLR_CITATION}."""
 
 
 def load_hitters():
-    """Load Hitters as a Bunch with data, target, frame, feature_names, DESCR.
+    """Load the ``Hitters`` data of ISLR2 (baseball salaries) as a Bunch.
 
-    ``data`` is a float DataFrame of the 19 predictors (categorical columns
-    one-hot encoded with the first level dropped); ``target`` is Salary.
+    The 263 players with a known 1987 salary; the file is checked against its SHA-256 sum.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data``: float DataFrame (263, 19) of the predictors, the categorical League,
+        Division and NewLeague one-hot encoded with the first level dropped; ``target``:
+        Salary (thousands of dollars); ``frame``: the rows as read, categorical columns
+        unencoded; ``feature_names``; ``DESCR``.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_hitters
+    >>> hitters = load_hitters()
+    >>> hitters.data.shape
+    (263, 19)
     """
     frame = _read_csv("Hitters.csv").dropna(subset=["Salary"])
     frame = frame.reset_index(drop=True)
@@ -70,10 +84,23 @@ def load_hitters():
 
 
 def load_khan():
-    """Load Khan as a Bunch with X_train, y_train, X_test, y_test, DESCR.
+    """Load the ``Khan`` gene-expression data of ISLR2 as a Bunch.
 
-    ``X`` arrays are float64 of shape ``(n, 2308)``; ``y`` are int64 labels
-    in 1..4.
+    Four types of small round blue cell tumours, 2,308 genes; the files are checked against
+    their SHA-256 sums.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``X_train`` (63, 2308) and ``X_test`` (20, 2308), float64; ``y_train`` and ``y_test``,
+        int64 labels 1 to 4; ``DESCR``.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_khan
+    >>> khan = load_khan()
+    >>> khan.X_train.shape, khan.X_test.shape
+    ((63, 2308), (20, 2308))
     """
     return Bunch(
         X_train=_read_csv("Khan_xtrain.csv").to_numpy(np.float64),
