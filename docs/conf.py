@@ -47,7 +47,6 @@ nb_output_stderr = "remove"           # progress-bar and library notices; stdout
 nb_merge_streams = True
 
 autodoc_member_order = "bysource"
-autodoc_default_options = {"members": True, "undoc-members": False}
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_ivar = True              # "Attributes" as fields: no clash with documented properties
@@ -58,10 +57,10 @@ html_title = f"nnfit {release}"
 html_theme_options = {
     "description": "Multilayer networks fitted by explicit backpropagation (ISLR2 ch. 10)",
     "fixed_sidebar": True,
-    "page_width": "1100px",
+    "page_width": "1240px",
     "sidebar_width": "230px",
 }
-html_static_path = []
+html_static_path = ["_static"]  # custom.css (alabaster loads it by name)
 html_show_sourcelink = False
 
 

@@ -36,6 +36,12 @@ def lab_path(name):
     ------
     ValueError
         If ``name`` is not a lab.
+
+    Examples
+    --------
+    >>> from nnfit.labs import lab_path
+    >>> lab_path(4).name, lab_path("mnist") == lab_path(4)
+    ('mnist.md', True)
     """
     names = list(LABS)
     key = str(name).strip()
