@@ -51,6 +51,7 @@ napoleon_google_docstring = False
 napoleon_numpy_docstring = True
 napoleon_use_ivar = True              # "Attributes" as fields: no clash with documented properties
 napoleon_use_rtype = False
+strip_signature_backslash = True     # napoleon then keeps the trailing _ of coefs_ and friends
 
 html_theme = "alabaster"
 html_title = f"nnfit {release}"
