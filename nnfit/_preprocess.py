@@ -120,7 +120,8 @@ def fit_preprocessor(prepared, numeric, categorical, impute):
     if empty:
         raise ValueError(f"column(s) {names(empty)} have no values at all; leave them out "
                          "(exclude=[...], --exclude on the command line)")
-    preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
     if numeric:
         scaler = preprocessor.named_transformers_["numeric"]["scale"]
         bad = ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.scale_))
