@@ -21,6 +21,8 @@ from .._preprocess import is_numeric_column, names, rows
 from .._tabular import closest
 
 MAX_CLASSES_AUTO = 10
+# pandas 3 parses CSV numbers exactly by default; pandas 2's default parser may miss by an ulp
+EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 PARAM_OPTIONS = {"hidden_layer_sizes": "--hidden", "learning_rate": "--learning-rate",
                  "batch_size": "--batch-size", "class_weight": "--class-weight",
                  "random_state": "--seed", "epochs": "--epochs", "dropout": "--dropout",
@@ -54,7 +56,7 @@ def _read_csv(path):
     advice = ("check that it is a comma-separated text table with a header line, saved as UTF-8 "
               "(not a spreadsheet, a compressed or another binary file)")
     try:
-        return pd.read_csv(path, float_precision="round_trip")
+        return pd.read_csv(path, **EXACT_FLOATS)
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not a readable CSV file: it is not UTF-8 text (a binary "
                          f"file, or another encoding?); {advice}") from None

@@ -17,7 +17,7 @@ from .._classifier import MLPClassifier
 from .._files import atomic_write, check_output_path
 from .._io import load
 from .._regressor import MLPRegressor
-from .._tabular import TabularClassifier, TabularRegressor
+from .._tabular import TabularClassifier, TabularRegressor, closest
 from . import positive_int
 from ._table_fit import (MAX_CLASSES_AUTO, ValidationStop, check_names, drop_missing,
                          fit_quietly, infer_task, option_names, read_table, split_rows,
@@ -312,7 +312,9 @@ def run_evaluate(args):
     if target is None:
         raise ValueError(f"{args.model} does not record the name of its target column; fit it "
                          "with 'nnfit fit', or from Python with y as a named pandas Series")
-    check_names(frame, "the model's target", [target])
+    if target not in frame.columns:
+        raise ValueError(f"evaluating needs the target column {target!r}, which is not in the "
+                         f"data{closest(target, frame.columns)}")
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
