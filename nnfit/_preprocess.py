@@ -94,8 +94,8 @@ def prepare(frame, numeric, categorical, impute):
     if problems:
         where = "; ".join(f"column {name!r}: {rows(labels)}" for name, labels in problems)
         raise ValueError(f"missing or infinite values ({where}); fill in or drop those rows"
-                         + ("" if impute else ", or impute missing values (impute='median', "
-                            "--impute median on the command line)"))
+                         + ("" if impute else ", or impute missing values (impute='median'; on the "
+                            "command line --impute median)"))
     return pd.DataFrame(data, index=frame.index, columns=list(numeric) + list(categorical))
 
 

@@ -269,3 +269,31 @@ def test_inf_cell_gets_the_message_of_a_missing_one(tmp_path, patients, capsys):
             assert main(argv) == 2
             assert "missing or infinite values (column 'marker': row 7); fill in or drop " \
                    "those rows" in capsys.readouterr().err
+
+
+def test_impute_fills_missing_cells_and_id_falls_back_to_rows(tmp_path, patients, capsys):
+    path, frame = patients
+    holes = frame.astype({"sex": object})
+    holes.loc[[2, 9], "marker"] = np.nan
+    holes.loc[4, "sex"] = np.nan
+    data, model = tmp_path / "holes.csv", str(tmp_path / "m.nnfit")
+    holes.to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "case", "--id", "patient_id", "--out", model,
+                 *FAST]) == 2
+    assert "(column 'marker': rows 3, 10; column 'sex': row 5)" in capsys.readouterr().err
+    assert main(["fit", str(data), "--target", "case", "--id", "patient_id", "--impute",
+                 "median", "--out", model, *FAST]) == 0
+    fitted = nnfit.load(model)
+    imputer = fitted.preprocessor_.named_transformers_["numeric"]["impute"]
+    assert imputer.statistics_[1] == np.nanmedian(holes["marker"])
+    capsys.readouterr()
+    assert main(["predict", model, str(data)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("patient_id,predicted_case\nP0000,") and out.count("\n") == 401
+    no_id = tmp_path / "no_id.csv"
+    holes.drop(columns="patient_id").to_csv(no_id, index=False)
+    assert main(["predict", model, str(no_id)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("row,predicted_case\n1,")
+    assert "no column 'patient_id' (the model's --id); the output numbers the rows" in \
+        captured.err

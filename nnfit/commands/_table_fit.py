@@ -26,8 +26,7 @@ EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precisi
 PARAM_OPTIONS = {"hidden_layer_sizes": "--hidden", "learning_rate": "--learning-rate",
                  "batch_size": "--batch-size", "class_weight": "--class-weight",
                  "random_state": "--seed", "epochs": "--epochs", "dropout": "--dropout",
-                 "ridge": "--ridge", "lasso": "--lasso", "patience": "--patience",
-                 "impute": "--impute", "exclude": "--exclude"}
+                 "ridge": "--ridge", "lasso": "--lasso", "patience": "--patience"}
 
 
 def read_table(path):

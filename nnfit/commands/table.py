@@ -17,8 +17,10 @@ from .._classifier import MLPClassifier
 from .._files import atomic_write, check_output_path
 from .._io import load
 from .._regressor import MLPRegressor
+from .._preprocess import column_kinds, prepare
 from .._tabular import TabularClassifier, TabularRegressor, closest
 from . import positive_int
+from ._table_options import fraction, hidden_sizes, nonnegative, positive, seed
 from ._table_fit import (MAX_CLASSES_AUTO, ValidationStop, check_names, drop_missing,
                          fit_quietly, infer_task, option_names, read_table, split_rows,
                          target_values)
@@ -26,60 +28,6 @@ from ._table_report import evaluate, format_report
 
 ROWS_NOTE = "Rows in messages are numbered from 1, the header line not counted."
 FLOAT_FORMAT = "%.17g"  # every float64 written reads back as the same number
-
-
-def _fraction(text):
-    value = _float(text)
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"{value:g} is invalid: give a fraction in [0, 1)")
-    return value
-
-
-def _float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(f"{text} is invalid: give a finite number")
-    return value
-
-
-def _nonnegative(text):
-    value = _float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value:g} is invalid: give a number >= 0")
-    return value
-
-
-def _positive(text):
-    value = _float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{value:g} is invalid: give a number > 0")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number from 0 to "
-                                         "4294967295")
-    return value
-
-
-def _hidden(text):
-    if text.strip().lower() in ("", "none", "0"):
-        return ()
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of widths like 64,32 or none")
-    return sizes
 
 
 def register(subparsers):
@@ -109,20 +57,20 @@ def register(subparsers):
                           "naming column and rows")
     fit.add_argument("--drop-missing", action="store_true",
                      help="drop rows with missing values instead of stopping with an error")
-    fit.add_argument("--hidden", default="100", type=_hidden,
+    fit.add_argument("--hidden", default="100", type=hidden_sizes,
                      help="hidden layer widths, comma-separated; 'none' for no hidden layer "
                           "(multinomial logistic / linear regression)")
     fit.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"],
                      help="activation g of the hidden units")
-    fit.add_argument("--dropout", type=_fraction, default=0.0,
+    fit.add_argument("--dropout", type=fraction, default=0.0,
                      help="dropout rate of each hidden layer")
-    fit.add_argument("--ridge", type=_nonnegative, default=0.0, help="ridge penalty on the weights")
-    fit.add_argument("--lasso", type=_nonnegative, default=0.0, help="lasso penalty on the weights")
+    fit.add_argument("--ridge", type=nonnegative, default=0.0, help="ridge penalty on the weights")
+    fit.add_argument("--lasso", type=nonnegative, default=0.0, help="lasso penalty on the weights")
     fit.add_argument("--class-weight", choices=["balanced"],
                      help="weight each class by n / (k n_class) in the fit (classification)")
     fit.add_argument("--optimizer", default="adam",
                      choices=["adam", "rmsprop", "sgd", "nesterov", "gd"], help="optimizer")
-    fit.add_argument("--learning-rate", type=_positive, default=1e-3, help="learning rate")
+    fit.add_argument("--learning-rate", type=positive, default=1e-3, help="learning rate")
     fit.add_argument("--batch-size", type=positive_int, default=32,
                      help="minibatch size (the library's is 128: a table of a few hundred rows "
                           "would then get 2 or 3 steps per epoch)")
@@ -130,14 +78,15 @@ def register(subparsers):
                      help="most epochs of the early-stopped fit")
     fit.add_argument("--patience", type=positive_int, default=10,
                      help="epochs without a better validation loss before stopping")
-    fit.add_argument("--validation", type=_fraction, default=0.2,
+    fit.add_argument("--validation", type=fraction, default=0.2,
                      help="fraction of rows held out for early stopping and the validation "
                           "report (the library holds out 0.1; these rows also give the report); "
                           "0: none, a fit of --epochs epochs on all rows")
     fit.add_argument("--no-refit", dest="refit", action="store_false",
                      help="keep the early-stopped fit instead of refitting on all rows")
-    fit.add_argument("--seed", type=_seed, default=0,
-                     help="random seed of the validation split and of the network")
+    fit.add_argument("--seed", type=seed, default=0,
+                     help="random seed of the validation split and of the network (the "
+                          "library's random_state is None: here a run repeats exactly)")
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
     _output(fit, "MODEL", "model file to write (required)", required=True)
     fit.set_defaults(func=run_fit)
@@ -196,6 +145,8 @@ def run_fit(args):
     task = args.task if args.task != "auto" else infer_task(frame[args.target])
     y = target_values(frame[args.target], task)
     X = frame.drop(columns=args.target)
+    numeric, categorical = column_kinds(X, [c for c in X.columns if c not in exclude])
+    prepare(X, numeric, categorical, args.impute)  # every row's problems now, not after the fit
     print(f"task: {task} of {args.target!r} ({len(frame)} rows); set --task to override")
     try:
         model, val, stopper = _fit(args, task, X, y)
@@ -276,6 +227,10 @@ def run_predict(args):
         check_names(frame, "the model uses column", used)
         frame = drop_missing(frame, used)
     identifier = args.id or getattr(model, "id_column_", None)
+    if identifier and not args.id and identifier not in frame.columns:
+        print(f"note: the data has no column {identifier!r} (the model's --id); the output "
+              "numbers the rows instead", file=sys.stderr)
+        identifier = None
     if identifier:
         check_names(frame, "--id", [identifier])
         output = pd.DataFrame({identifier: frame[identifier].to_numpy()})
