@@ -149,7 +149,7 @@ def run_fit(args):
     prepare(X, numeric, categorical, args.impute)  # every row's problems now, not after the fit
     print(f"task: {task} of {args.target!r} ({len(frame)} rows); set --task to override")
     try:
-        model, val, stopper = _fit(args, task, X, y)
+        model, val, stopper = _fit(args, task, X, y, exclude)
     except ValueError as error:
         raise option_names(error) from None
     if val is not None and len(val):
@@ -173,9 +173,8 @@ def run_fit(args):
         print("\n".join(format_report(report)))
 
 
-def _fit(args, task, X, y):
+def _fit(args, task, X, y, exclude):
     """(fitted model, validation rows or None, ValidationStop or None)."""
-    exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else [])))
     if args.validation == 0:
         model = _model(args, task, args.epochs, exclude)
         if not args.quiet:
@@ -195,8 +194,8 @@ def _fit(args, task, X, y):
     print(f"{stopped}: best validation loss {stopper.best:.4f} at epoch {stopper.best_epoch}, "
           f"whose weights were restored ({len(train)} training, {len(val)} validation rows)")
     if stopper.last >= args.epochs and stopper.best_epoch > args.epochs - args.patience:
-        print(f"warning: the validation loss was still improving at epoch {args.epochs}; "
-              "consider more --epochs", file=sys.stderr)
+        print(f"nnfit fit: warning: the validation loss was still improving at epoch "
+              f"{args.epochs}; consider more --epochs", file=sys.stderr)
     return model, val, stopper
 
 
