@@ -129,12 +129,13 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         """One prediction per row of X, as a NumPy array."""
         return np.asarray(self.estimator_.predict(self._design(X)))
 
-    def save(self, path):
-        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``)."""
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``);
+        ``key``, where the model file format has signatures, signs it as the estimators' save."""
         from ._io import save
         from ._tabular_state import TabularModel
         check_is_fitted(self, "estimator_")
-        return save(TabularModel(self), path)
+        return save(TabularModel(self), path, *([] if key is None else [key]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,7 +1,7 @@
 """The tabular model in a model file: the fitted encoders' attributes as JSON, never a pickle.
 
 ``to_dict`` stores what the fitted transformers of ``_preprocess`` use at transform time: each
-numeric column's mean and scale (StandardScaler's ``mean_`` and ``scale_``), each categorical
+numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
 column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statistics_``, with the
 columns seen in fit, the excluded ones, the target's name and the task.  ``from_dict`` treats the
 header as untrusted: every type, length, name and number is checked (finite numbers, scales > 0,
@@ -16,8 +16,11 @@ import numpy as np
 import pandas as pd
 
 FORMAT = 2
-_KEYS = {"format", "task", "target", "columns", "exclude", "impute", "numeric", "categorical",
-         "id_column"}
+# {"target", "preprocessing": {"numeric": [...], "categorical": [...]}} is nnfit 0.1's layout,
+# kept as it is (so 0.1 files load and the model file schema of ``_io`` applies to both); format
+# 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
+_ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
+_NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
 
 class TabularModel:
@@ -39,7 +42,7 @@ class TabularModel:
 def to_dict(tab):
     from ._preprocess import parts
     scaler, encoder, numeric_imputer, categorical_imputer = parts(tab.preprocessor_)
-    numeric = [{"column": name, "mean": float(scaler.mean_[j]), "scale": float(scaler.scale_[j]),
+    numeric = [{"column": name, "mean": float(scaler.mean_[j]), "sd": float(scaler.scale_[j]),
                 "fill": None if numeric_imputer is None else
                 float(numeric_imputer.statistics_[j])}
                for j, name in enumerate(tab.numeric_columns_)]
@@ -47,10 +50,11 @@ def to_dict(tab):
                     "fill": None if categorical_imputer is None else
                     str(categorical_imputer.statistics_[j])}
                    for j, name in enumerate(tab.categorical_columns_)]
-    return {"format": FORMAT, "task": "classification" if hasattr(tab, "classes_") else
-            "regression", "target": tab.target_name_, "columns": list(tab.feature_names_in_),
-            "exclude": list(tab.excluded_), "impute": tab.impute_, "numeric": numeric,
-            "categorical": categorical, "id_column": getattr(tab, "id_column_", None)}
+    return {"target": tab.target_name_ or "",  # "": y had no name
+            "preprocessing": {"numeric": numeric, "categorical": categorical},
+            "format": FORMAT, "task": "classification" if hasattr(tab, "classes_") else
+            "regression", "columns": list(tab.feature_names_in_), "exclude": list(tab.excluded_),
+            "impute": tab.impute_, "id_column": getattr(tab, "id_column_", None)}
 
 
 def _fail(why):
@@ -77,24 +81,21 @@ def _number(value, what, positive=False):
     return float(value)
 
 
-def _upgrade(state):
-    """A section written by nnfit 0.1's command line, in the present layout."""
-    _check(isinstance(state.get("preprocessing"), dict) and set(state) == {"preprocessing", "target"},
-           "has neither the present nor the nnfit 0.1 layout")
-    old = state["preprocessing"]
-    _check(set(old) == {"numeric", "categorical"} and all(isinstance(old[k], list) for k in old),
-           "has an nnfit 0.1 preprocessing entry of another layout")
-    for entry in old["numeric"]:
-        _check(isinstance(entry, dict) and set(entry) == {"column", "mean", "sd"},
-               "has an nnfit 0.1 numeric entry of another layout")
-    columns = [e["column"] for e in old["numeric"]]
-    columns += [e.get("column") if isinstance(e, dict) else None for e in old["categorical"]]
-    return {"format": FORMAT, "task": None, "target": state["target"], "columns": columns,
-            "exclude": [], "impute": None, "id_column": None,
-            "numeric": [{"column": e["column"], "mean": e["mean"], "scale": e["sd"], "fill": None}
-                        for e in old["numeric"]],
-            "categorical": [dict(e, fill=None) if isinstance(e, dict) else e
-                            for e in old["categorical"]]}
+def _entries(state):
+    """(numeric entries, categorical entries) with a fill of None where nnfit 0.1 had none."""
+    prep = state.get("preprocessing")
+    _check(isinstance(prep, dict) and set(prep) == {"numeric", "categorical"}
+           and all(isinstance(prep[k], list) for k in prep),
+           "has no preprocessing entry of numeric and categorical lists")
+    old = "format" not in state
+    found = []
+    for kind, keys in (("numeric", _NUMERIC), ("categorical", _CATEGORICAL)):
+        for entry in prep[kind]:
+            _check(isinstance(entry, dict) and set(entry) == (keys if old else keys | {"fill"}),
+                   f"has a {kind} entry without exactly the keys {sorted(keys)}"
+                   + ("" if old else " and fill"))
+        found.append([dict(entry, fill=None) if old else entry for entry in prep[kind]])
+    return found
 
 
 def from_dict(state, estimator):
@@ -102,15 +103,18 @@ def from_dict(state, estimator):
     from ._preprocess import IMPUTE
     from ._tabular import TabularClassifier, TabularRegressor
     _check(isinstance(state, dict), "is not a JSON object")
-    if "format" not in state:
-        state = _upgrade(state)
-    _check(set(state) == _KEYS, f"has the keys {sorted(state)}, not {sorted(_KEYS)}")
+    keys = {"target", "preprocessing"} | (_ADDED if "format" in state else set())
+    _check(set(state) == keys, f"has the keys {sorted(state)}, not {sorted(keys)}")
+    numeric_entries, categorical_entries = _entries(state)
+    used = [e["column"] for e in numeric_entries + categorical_entries]
+    if "format" not in state:  # nnfit 0.1: every column but the target was used
+        state = dict(state, format=FORMAT, task=None, columns=used, exclude=[], impute=None,
+                     id_column=None)
     _check(state["format"] == FORMAT, f"has format {state['format']!r}, not {FORMAT}")
     is_classifier = hasattr(estimator, "classes_")
     task = "classification" if is_classifier else "regression"
     _check(state["task"] in (task, None), f"says {state['task']!r} but its network does {task}")
-    _check(state["target"] is None or isinstance(state["target"], str), "has a target name "
-           "that is not a string")
+    _check(isinstance(state["target"], str), "has a target name that is not a string")
     _check(state["id_column"] is None or isinstance(state["id_column"], str),
            "has an id column name that is not a string")
     _check(state["impute"] in IMPUTE, f"has impute={state['impute']!r}, not one of {IMPUTE}")
@@ -119,19 +123,13 @@ def from_dict(state, estimator):
     _check(set(exclude) <= set(columns), "excludes columns it never saw")
     impute = state["impute"]
     numeric, categorical = [], []
-    _check(isinstance(state["numeric"], list) and isinstance(state["categorical"], list),
-           "has numeric or categorical entries that are not lists")
-    for entry in state["numeric"]:
-        _check(isinstance(entry, dict) and set(entry) == {"column", "mean", "scale", "fill"},
-               "has a numeric entry without exactly column, mean, scale and fill")
+    for entry in numeric_entries:
         what = f"column {entry['column']!r}'s"
         numeric.append((entry["column"], _number(entry["mean"], f"{what} mean"),
-                        _number(entry["scale"], f"{what} scale", positive=True),
+                        _number(entry["sd"], f"{what} sd", positive=True),
                         None if impute is None else _number(entry["fill"], f"{what} fill value")))
         _check(impute is not None or entry["fill"] is None, "has fill values without imputation")
-    for entry in state["categorical"]:
-        _check(isinstance(entry, dict) and set(entry) == {"column", "categories", "fill"},
-               "has a categorical entry without exactly column, categories and fill")
+    for entry in categorical_entries:
         categories = _strings(entry["categories"], f"column {entry['column']!r}'s categories")
         _check(categories and categories == sorted(categories),
                f"has column {entry['column']!r}'s categories empty or not sorted")
@@ -139,7 +137,6 @@ def from_dict(state, estimator):
         _check(fill is None if impute is None else fill in categories,
                f"has column {entry['column']!r}'s fill value {fill!r}, not one of its categories")
         categorical.append((entry["column"], categories, fill))
-    used = [entry[0] for entry in numeric + categorical]
     _strings(used, "numeric and categorical columns")
     _check(used and set(used) == set(columns) - set(exclude),
            "does not use exactly the columns it saw less the excluded ones")
@@ -152,7 +149,7 @@ def from_dict(state, estimator):
     _rebuild(tab, numeric, categorical, impute)
     tab.estimator_, tab.excluded_, tab.impute_ = estimator, list(exclude), impute
     tab.feature_names_in_ = np.asarray(columns, dtype=object)
-    tab.n_features_in_, tab.target_name_ = len(columns), state["target"]
+    tab.n_features_in_, tab.target_name_ = len(columns), state["target"] or None
     if state["id_column"] is not None:
         tab.id_column_ = state["id_column"]
     if is_classifier:

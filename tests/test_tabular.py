@@ -198,20 +198,22 @@ def _damaged(state, change):
 
 
 @pytest.mark.parametrize("change, why", [
-    (lambda s: s["numeric"][0].update(mean=float("nan")), "mean nan, not a finite number"),
-    (lambda s: s["numeric"][1].update(scale=0), "scale 0, not a finite number > 0"),
-    (lambda s: s["numeric"][1].update(scale="1"), "scale '1', not a finite number"),
-    (lambda s: s["categorical"][0]["categories"].reverse(), "not sorted"),
-    (lambda s: s["categorical"][0]["categories"].append("zzz"), "makes 13 features but"),
-    (lambda s: s["categorical"][0]["categories"].__setitem__(0, 7), "not a list of strings"),
-    (lambda s: s["categorical"].pop(), "does not use exactly the columns"),
+    (lambda s: s["preprocessing"]["numeric"][0].update(mean=float("nan")), "mean nan, not a finite number"),
+    (lambda s: s["preprocessing"]["numeric"][1].update(sd=0), "sd 0, not a finite number > 0"),
+    (lambda s: s["preprocessing"]["numeric"][1].update(sd="1"), "sd '1', not a finite number"),
+    (lambda s: s["preprocessing"]["categorical"][0]["categories"].reverse(), "not sorted"),
+    (lambda s: s["preprocessing"]["categorical"][0]["categories"].append("zzz"), "makes 13 features but"),
+    (lambda s: s["preprocessing"]["categorical"][0]["categories"].__setitem__(0, 7), "not a list of strings"),
+    (lambda s: s["preprocessing"]["categorical"].pop(), "does not use exactly the columns"),
     (lambda s: s["columns"].append("x1"), "repeats a name"),
     (lambda s: s.update(task="regression"), "says 'regression' but its network does"),
     (lambda s: s.update(impute="zero"), "has impute='zero'"),
     (lambda s: s.pop("exclude"), "has the keys"),
     (lambda s: s.update(exclude=["nope"]), "excludes columns it never saw"),
-    (lambda s: s["numeric"].__setitem__(0, [1, 2]), "numeric entry without exactly"),
+    (lambda s: s["preprocessing"]["numeric"].__setitem__(0, [1, 2]), "numeric entry without"),
     (lambda s: s.update(target=3), "target name that is not a string"),
+    (lambda s: s["preprocessing"]["numeric"][0].pop("fill"), "numeric entry without exactly the"),
+    (lambda s: s.pop("format"), "has the keys"),
 ])
 def test_damaged_tabular_section_is_refused(fitted, change, why):
     _, _, _, clf, _ = fitted
@@ -232,13 +234,13 @@ def test_damaged_file_is_refused_by_load(tmp_path, fitted):
     with np.load(path) as npz:
         arrays = {name: npz[name] for name in npz.files}
     header = json.loads(arrays.pop("header").tobytes())
-    header["tabular"]["numeric"][0]["scale"] = -1.0
+    header["tabular"]["preprocessing"]["numeric"][0]["sd"] = -1.0
     header["sha256"] = _io._digest(header, arrays)
     arrays["header"] = np.frombuffer(_io._canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     with pytest.raises(ValueError, match="not a valid nnfit model: its tabular section has "
-                       "column 'x1''s scale -1.0"):
+                       "column 'x1''s sd -1.0"):
         nnfit.load(path)
 
 
@@ -249,9 +251,7 @@ def test_files_of_nnfit_0_1_still_load(fitted):
     clf = TabularClassifier(MLPClassifier(**SMALL)).fit(used, kind)
     new = TabularModel(clf).to_dict()
     old = {"target": "kind", "preprocessing": {
-        "numeric": [{"column": e["column"], "mean": e["mean"], "sd": e["scale"]}
-                    for e in new["numeric"]],
-        "categorical": [{"column": e["column"], "categories": e["categories"]}
-                        for e in new["categorical"]]}}
+        kind: [{k: v for k, v in entry.items() if k != "fill"} for entry in entries]
+        for kind, entries in new["preprocessing"].items()}}
     loaded = TabularModel.from_dict(old, clf.estimator_)
     assert np.array_equal(loaded.predict_proba(used), clf.predict_proba(used))
