@@ -239,8 +239,8 @@ def test_damaged_file_is_refused_by_load(tmp_path, fitted):
     arrays["header"] = np.frombuffer(_io._canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
-    with pytest.raises(ValueError, match="not a valid nnfit model: its tabular section has "
-                       "column 'x1''s sd -1.0"):
+    with pytest.raises(ValueError, match="is not a valid nnfit model.*(column 'x1''s sd -1.0|"
+                       "an sd > 0)"):  # (the file's schema may catch it before from_dict)
         nnfit.load(path)
 
 
