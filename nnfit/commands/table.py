@@ -53,8 +53,8 @@ def register(subparsers):
                      "copied into the output of 'nnfit predict'")
     fit.add_argument("--impute", choices=["mean", "median", "most_frequent"],
                      help="fill in missing predictor values (numeric columns by this statistic, "
-                          "categorical ones by the most frequent category); default: an error "
-                          "naming column and rows")
+                          "categorical ones by the most frequent category); default: none, missing "
+                          "values are an error naming column and rows%(default).0s")
     fit.add_argument("--drop-missing", action="store_true",
                      help="drop rows with missing values instead of stopping with an error")
     fit.add_argument("--hidden", default="100", type=hidden_sizes,
@@ -83,7 +83,8 @@ def register(subparsers):
                           "report (the library holds out 0.1; these rows also give the report); "
                           "0: none, a fit of --epochs epochs on all rows")
     fit.add_argument("--no-refit", dest="refit", action="store_false",
-                     help="keep the early-stopped fit instead of refitting on all rows")
+                     help="keep the early-stopped fit instead of refitting on all rows (the "
+                          "default refits)%(default).0s")  # .0s: no "(default: True)" added
     fit.add_argument("--seed", type=seed, default=0,
                      help="random seed of the validation split and of the network (the "
                           "library's random_state is None: here a run repeats exactly)")
