@@ -52,9 +52,28 @@ def is_numeric_column(series):
 
 
 def column_kinds(frame, used):
-    """(numeric column names, categorical column names) among ``used``, in the frame's order."""
+    """(numeric column names, categorical column names) among ``used``, in the frame's order.
+    Dates and durations are refused: as categories every distinct time would be a feature."""
+    timed = [name for name in used if pd.api.types.is_datetime64_any_dtype(frame[name])
+             or pd.api.types.is_timedelta64_dtype(frame[name])]
+    if timed:
+        raise ValueError(f"column(s) {names(timed)} hold dates or durations; turn them into "
+                         "numbers (e.g. days since a reference date) or leave them out "
+                         "(exclude=[...], --exclude on the command line)")
     numeric = [name for name in used if is_numeric_column(frame[name])]
     return numeric, [name for name in used if name not in numeric]
+
+
+def warn_identifiers(prepared, categorical):
+    """A warning for a categorical column whose every value is distinct: an identifier, whose
+    one-hot columns cannot carry over to new rows."""
+    for name in categorical:
+        n = int(prepared[name].notna().sum())
+        if n >= 20 and prepared[name].nunique() == n:
+            warnings.warn(f"column {name!r} has a different value in each of its {n} rows, so "
+                          "each becomes a feature that no new row shares; if it identifies "
+                          "rows, leave it out (exclude=[...]; on the command line --id or "
+                          "--exclude)", UserWarning, stacklevel=3)
 
 
 def check_columns(frame, columns, what="the model uses"):
@@ -122,6 +141,7 @@ def fit_preprocessor(prepared, numeric, categorical, impute):
                          "(exclude=[...], --exclude on the command line)")
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
         preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
+    warn_identifiers(prepared, categorical)
     if numeric:
         scaler = preprocessor.named_transformers_["numeric"]["scale"]
         bad = ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.scale_))

@@ -46,6 +46,8 @@ def test_patient_id_is_kept_out_and_carried_through(tmp_path, patients, capsys):
     assert main(["fit", path, "--target", "case", "--out", model, *FAST]) == 0
     captured = capsys.readouterr()
     assert "warning: column 'patient_id': 80 value(s) not seen in training" in captured.err
+    assert "warning: column 'patient_id' has a different value in each of its 320 rows" in \
+        captured.err
     assert "validation report (80 held-out rows" in captured.out and os.path.exists(model)
     assert nnfit.load(model).estimator_.n_features_in_ == 2 + 2 + 400  # refit: every id
     assert main(["fit", path, "--target", "case", "--id", "patient_id", "--out", model,

@@ -127,7 +127,8 @@ def test_missing_and_infinite_values(fitted):
 def test_values_too_large_are_refused_with_their_column(fitted):
     frame, price, _, _, reg = fitted
     with pytest.raises(ValueError, match="column 'x1' has values too large to standardize"):
-        TabularRegressor(MLPRegressor(**SMALL)).fit(frame.assign(x1=frame.x1 * 1e307), price)
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(
+            frame.assign(x1=frame.x1 * 1e307), price)
     huge = frame.copy()
     huge.loc[6, "x1"] = 1e300
     with pytest.raises(ValueError, match="column 'x1', row 6: the value 1e.300 is .* beyond the "
@@ -190,6 +191,12 @@ def test_bad_input_types(fitted):
         TabularRegressor().fit(pd.DataFrame(np.eye(3)), [1, 2, 3])
     with pytest.raises(TypeError, match="exclude=.* give a list of column names"):
         TabularRegressor(exclude=[1]).fit(frame, price)
+    with pytest.raises(ValueError, match=r"column\(s\) 'when' hold dates or durations"):
+        TabularRegressor(exclude="patient_id").fit(frame.assign(
+            when=pd.date_range("2020-01-01", periods=len(frame))), price)
+    with pytest.warns(UserWarning, match="column 'patient_id' has a different value in each "
+                      "of its 160 rows"):
+        TabularRegressor(MLPRegressor(**SMALL)).fit(frame, price)
 
 
 def _damaged(state, change):
