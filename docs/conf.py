@@ -20,6 +20,8 @@ sys.path.insert(0, str(DOCS.parent))  # document (and execute) the nnfit beside 
 # OpenBLAS's two threads wait on each other (a 10,000-image MNIST fit ran 4 times slower).
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, os.environ.get("NNFIT_DOCS_THREADS", "1"))
+# Figures in the executed pages need the notebook backend, whatever MPLBACKEND the caller set.
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
 # The lab kernels import the same nnfit as this build.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(DOCS.parent)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
