@@ -55,9 +55,9 @@ def check_finite(X, names, what="X"):
                 count += rows.size
         if count == 0:
             return
-    raise ValueError(f"{what} contains a non-finite value ({value}) in {column_label(names, col)}, "
-                     f"row {row} (counted from 0; {count} such value(s) in all): nnfit fits finite "
-                     "numbers only; drop or impute those values first (for example with "
+    raise ValueError(f"{what} contains NaN or infinity: {value} in {column_label(names, col)}, "
+                     f"row {row} (counted from 0; {count} such value(s) in all); nnfit fits finite "
+                     "numbers only: drop or impute those values first (for example with "
                      "sklearn.impute.SimpleImputer)")
 
 

@@ -41,7 +41,8 @@ def check_sample_weight(sample_weight, n):
         raise ValueError(f"sample_weight[{bad[0]}] = {w[bad[0]]} is invalid ({bad.size} such "
                          "value(s) in all): weights must be finite numbers >= 0")
     if not w.sum() > 0:
-        raise ValueError("sample_weight sums to 0: at least one row needs a positive weight")
+        raise ValueError("sample_weight is zero for every row: at least one row needs a "
+                         "positive weight")
     return w
 
 
@@ -74,7 +75,8 @@ def combine(*weights):
         return None
     w = np.prod(given, axis=0)
     if not w.sum() > 0:
-        raise ValueError("the sample and class weights give every row a weight of 0")
+        raise ValueError("the sample and class weights give every row a weight of zero; at "
+                         "least one row needs a positive weight")
     return None if np.all(w == w[0]) else w
 
 
