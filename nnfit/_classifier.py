@@ -135,6 +135,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         truth = Y[:, 0].astype(int) if Y.shape[1] == 1 else Y.argmax(axis=1)
         return float(np.average(self._class_index(Z) == truth, weights=w))
 
+    def _check_labels(self, y):
+        """Missing or mixed-type labels, refused before scikit-learn's checks see them."""
+        if y is not None:
+            _check_label_types(np.asarray(y), "y")
+
     def _class_weights(self, y, partial):
         """Each row's class weight under ``class_weight``, or None."""
         if partial and isinstance(self.class_weight, str) and self.class_weight == "balanced":

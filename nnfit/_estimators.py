@@ -173,6 +173,7 @@ class _BaseMLP(BaseEstimator):
 
     def _checked_Xy(self, X, y, reset):
         """(X, y) validated: X finite floats (sparse as CSR), feature names recorded or checked."""
+        self._check_labels(y)
         X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(), **self._y_kwargs())
         check_finite(X, getattr(self, "feature_names_in_", None))
         if scipy.sparse.issparse(X) and self.augment is not None:
@@ -393,6 +394,9 @@ class _BaseMLP(BaseEstimator):
                 "accept_sparse": ["csr", "csc"], "ensure_all_finite": False}
 
     # hooks the classifier overrides
+    def _check_labels(self, y):
+        pass
+
     def _class_weights(self, y, partial):
         return None
 
