@@ -14,28 +14,21 @@ x~ = (x - mean) / sd, and W_1 acts on x~; sparse input is scaled without centrin
 ``_standardize``).  The regressor also standardizes its target and defaults to
 ``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
 "auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
-rule for its gradient boosting); below that every row is fitted for ``epochs`` epochs.  Chosen by
-5-fold CV on the training parts of Hitters (175 rows) and diabetes (331), 2 seeds, for
-(100,) units and for (50,) with dropout 0.4, CV MAE (Hitters) / CV R^2 (diabetes):
-old defaults 260.5 / 0.353 and 256.5 / 0.484; no early stopping, ridge 0: 232.4 / 0.475 and
-219.7 / 0.516; early stopping, batch 32, patience 20: 247.6 / 0.419 and 229.5 / 0.509; no
-early stopping, ridge 1e-2, batch 128: 214.3 / 0.514 and 219.0 / 0.516; no early stopping,
-ridge 1e-2, batch 32: 199.0 / 0.534 and 203.1 / 0.535 (the ``nnfit hitters`` network: 201.6).
-On 18 held-out Hitters rows early stopping mostly stops on noise (seed 0: epoch 10).  ``predict`` returns a NumPy array for any input; a DataFrame's column names
-are remembered (``feature_names_in_``) and must match at prediction.  A fit that uses all its
-``epochs`` while early stopping was still waiting for the monitored value to settle warns with
-scikit-learn's ``ConvergenceWarning``.
+rule for its gradient boosting); below that every row is fitted for ``epochs`` epochs (the
+figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy array for any
+input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
+the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
+the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
+(see ``_holdout``).
 """
-import warnings
 
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._backend import default_backend
+from ._holdout import _HoldOut
 from ._network import mlp, summary_table
 from ._objective import Objective
 from ._optimizers import make_optimizer
@@ -45,10 +38,9 @@ from ._validation import check_params, make_rng
 from ._weights import check_sample_weight, combine, with_weights
 
 PREDICT_CHUNK = 8192
-AUTO_EARLY_STOPPING = 10_000  # rows from which early_stopping="auto" holds out and stops early
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(_HoldOut, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
@@ -216,82 +208,6 @@ class _BaseMLP(BaseEstimator):
                 raise ValueError(f"{name} changed from {old!r} to {new!r}, but warm_start / "
                                  "partial_fit continue the fitted network; set warm_start=False "
                                  "(or make a new estimator) to fit a different one")
-
-    def _resolved_early_stopping(self, n):
-        """``early_stopping`` as True or False; "auto" is True from AUTO_EARLY_STOPPING rows on."""
-        if isinstance(self.early_stopping, str):
-            return n >= AUTO_EARLY_STOPPING
-        return bool(self.early_stopping)
-
-    def _split(self, n, y, hold_out=True):
-        """Indices (train, validation) of the held-out split, or (None, None) without one.
-
-        The split is drawn from a seed fixed at the first fit, so a warm start holds out the
-        same rows (of the same data)."""
-        n_val = int(np.ceil(self.validation_fraction * n)) if hold_out else 0
-        if n_val == 0:
-            return None, None
-        if n - n_val < 1:
-            raise ValueError(f"{n} sample(s) are too few to hold out validation_fraction="
-                             f"{self.validation_fraction}; pass validation_fraction=0 or more data")
-        seed = getattr(self, "_split_seed", 0)
-        if seed is None:
-            warnings.warn("this model was loaded from a file that predates stored validation "
-                          "splits: the warm start holds out other rows than the first fit did",
-                          RuntimeWarning)
-            seed = 0
-        idx = np.arange(n)
-        try:
-            return train_test_split(idx, test_size=n_val, random_state=seed,
-                                    stratify=self._stratify(y))
-        except ValueError:  # a class too small to stratify: fall back to a plain random split
-            return train_test_split(idx, test_size=n_val, random_state=seed)
-
-    def _validation(self, X_val, Y_val, w_val):
-        """A function returning the (weighted) (loss, score) on the held-out rows."""
-        if w_val is not None:
-            if not w_val.sum() > 0:
-                raise ValueError("every held-out row has weight 0, so the validation loss is "
-                                 "undefined; give some of them a positive weight, or pass "
-                                 "validation_fraction=0")
-            w_val = (w_val / w_val.mean()).astype(Y_val.dtype)
-
-        def validation():
-            Z = self._forward(X_val)
-            loss, _ = self._objective.loss(Z, Y_val, w_val)
-            return loss, self._score_outputs(Z, Y_val, w_val)
-
-        return validation
-
-    def _end_of_fit(self, first, early, patience, validated):
-        """Warn if epochs ran out before early stopping; with verbose, say why it ended."""
-        last, best = self.n_iter_, self.best_epoch_
-        ran = last - first + 1
-        watched = ("training objective" if not validated else
-                   "validation loss" if self.monitor == "loss" else "validation score")
-        settled = last - best >= patience
-        if self.interrupted_:
-            why = f"interrupted (Ctrl-C) after epoch {last}"
-        elif ran < self.epochs and early and settled:
-            why = (f"stopped after epoch {last}: the {watched} gained no more than "
-                   f"tol={self.tol:g} in {patience} epoch(s)")
-        elif ran < self.epochs:
-            why = f"stopped by a callback after epoch {last}"
-        else:
-            why = f"ran all {self.epochs} epochs (epochs={self.epochs})"
-        if early or self.interrupted_:
-            kept = (f"restored the weights of epoch {best}, the best {watched}" if best else
-                    f"restored the initial weights (epoch 0), the best {watched}")
-        else:
-            kept = f"kept the last epoch's weights (epoch {last}; no early stopping)"
-        if early and ran == self.epochs and not settled and not self.interrupted_:
-            warnings.warn(ConvergenceWarning(
-                f"{type(self).__name__} used all its epochs (epochs={self.epochs}) while the "
-                f"{watched} was still improving (best at epoch {best}); {kept}.  Allow more "
-                "epochs, raise learning_rate, or set early_stopping=False for a fixed number "
-                "of epochs"))
-        if self.verbose:
-            print(f"{why}; {kept}", flush=True)
 
     def _epochs_done(self):
         return len(self.history_.get("epoch", []))

@@ -8,7 +8,18 @@ The mean and sd are computed in float64 on y divided by its largest |y|, so targ
 standardize without overflow; a target too close to float64's limit to be mapped back is refused.
 The inputs are standardized as for the classifier; the defaults that differ from the
 classifier's (``early_stopping="auto"``, ``ridge=1e-2``, ``batch_size=32``) and the figures that
-chose them are in ``_estimators``.
+chose them are here.  They were chosen by 5-fold CV on the training parts of Hitters (175 rows,
+the ``nnfit hitters`` split) and of scikit-learn's diabetes data (331 rows), 2 seeds, for (100,)
+units and for (50,) units with dropout 0.4; CV MAE on Hitters / CV R^2 on diabetes:
+
+    old defaults (early stopping, ridge 0, batch 128)   260.5 / 0.353   256.5 / 0.484
+    early stopping, batch 32, patience 20               247.6 / 0.419   229.5 / 0.509
+    no early stopping, ridge 0, batch 128               232.4 / 0.475   219.7 / 0.516
+    no early stopping, ridge 1e-2, batch 128            214.3 / 0.514   219.0 / 0.516
+    no early stopping, ridge 1e-2, batch 32             199.0 / 0.534   203.1 / 0.535
+
+(the ``nnfit hitters`` network, rmsprop for 300 epochs: 201.6 / 0.521).  On 18 held-out Hitters
+rows early stopping mostly stops on noise (seed 0 stopped at epoch 10, test MAE 406).
 """
 import numpy as np
 from sklearn.base import RegressorMixin

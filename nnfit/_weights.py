@@ -47,7 +47,16 @@ def check_sample_weight(sample_weight, n):
 
 
 def class_sample_weight(class_weight, y, classes):
-    """The weight of each row's class under ``class_weight`` (None, "balanced" or a dict), or None."""
+    """Each row's class weight under ``class_weight`` (None, "balanced" or a dict), or None.
+
+    Parameters
+    ----------
+    class_weight : None, "balanced" or dict
+    y : ndarray of shape (n,)
+        The labels.
+    classes : ndarray
+        The model's ``classes_``.
+    """
     if class_weight is None:
         return None
     if isinstance(class_weight, str) and class_weight == "balanced":
@@ -69,7 +78,7 @@ def class_sample_weight(class_weight, y, classes):
 
 
 def combine(*weights):
-    """The product of the given weight arrays (None = all ones), or None if all rows weigh the same."""
+    """The product of the weight arrays given (None: all ones); None if all rows weigh the same."""
     given = [w for w in weights if w is not None]
     if not given:
         return None
