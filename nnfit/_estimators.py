@@ -164,9 +164,10 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         return self
 
     def _checked_Xy(self, X, y, reset):
-        """(X, y) validated: X finite floats (sparse as CSR), feature names recorded or checked."""
+        """(X, y) validated: X finite floats (or a CSR/CSC matrix), feature names recorded or checked."""
         self._check_labels(y)
-        X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(), **self._y_kwargs())
+        X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
+                             **self._y_kwargs())
         check_finite(X, getattr(self, "feature_names_in_", None))
         if scipy.sparse.issparse(X) and self.augment is not None:
             raise ValueError("augment works on dense arrays; pass X as a NumPy array or "
@@ -221,7 +222,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, **self._x_kwargs())
+        X = validate_data(self, X, reset=False, **self._x_kwargs(self.network_.dtype))
         check_finite(X, getattr(self, "feature_names_in_", None))
         return self._scaled(X, None, self.network_.dtype)
 
@@ -305,8 +306,13 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         return tags
 
     @staticmethod
-    def _x_kwargs():
-        return {"dtype": [np.float64, np.float32], "order": "C", "ensure_min_samples": 1,
+    def _x_kwargs(dtype):
+        """validate_data's options: float32 and float64 input kept as given (checked against
+        the model's dtype when standardized), other numbers converted to the model's dtype."""
+        floats = [np.float32, np.float64]
+        if np.dtype(dtype) == np.float64:
+            floats.reverse()
+        return {"dtype": floats, "order": "C", "ensure_min_samples": 1,
                 "accept_sparse": ["csr", "csc"], "ensure_all_finite": False}
 
     # hooks the classifier overrides

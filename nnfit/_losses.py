@@ -24,7 +24,23 @@ class SquaredError:
         self.backend = backend
 
     def __call__(self, Z, Y, w=None):
-        """The mean loss over the n rows of Z and dR/dZ; ``w`` weights the rows."""
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         residual = Z - Y
         n = Z.shape[0]
         if w is not None:
@@ -45,7 +61,23 @@ class SoftmaxCrossEntropy:
         self.backend = backend
 
     def __call__(self, Z, Y, w=None):
-        """The mean loss over the n rows of Z and dR/dZ; ``w`` weights the rows."""
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         xp = self.backend.xp
         n = Z.shape[0]
         # log f_m = (Z_m - c) - log sum_l e^{Z_l - c} with c = max_l Z_l, so exp never
@@ -77,7 +109,23 @@ class SigmoidBinaryCrossEntropy:
         self.backend = backend
 
     def __call__(self, Z, Y, w=None):
-        """The mean loss over the n rows of Z and dR/dZ; ``w`` weights the rows."""
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         xp = self.backend.xp
         n = Z.shape[0]
         # -[y log s(z) + (1-y) log(1-s(z))] = log(1 + e^z) - y z, computed without overflow
