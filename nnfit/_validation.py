@@ -1,6 +1,7 @@
 """Checks of the estimators' hyperparameters, run at the start of ``fit`` (scikit-learn's contract:
 ``__init__`` only stores).  Each error says which parameter is wrong, what it got, and what it takes.
 """
+import math
 import numbers
 
 import numpy as np
@@ -22,7 +23,7 @@ def _int(name, value, low):
 
 def _real(name, value, low, high=np.inf, high_open=False):
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value
-    ok = ok and (value < high if high_open else value <= high) and np.isfinite(value)
+    ok = ok and (value < high if high_open else value <= high) and math.isfinite(value)
     if not ok:
         bracket = ")" if high_open else "]"
         high = "inf" if high == np.inf else high
