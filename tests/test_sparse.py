@@ -43,6 +43,9 @@ def test_sparse_fit_equals_dense_fit(container):
     b = MLPClassifier(**params).fit(dense, y)
     np.testing.assert_allclose(a.network_.theta, b.network_.theta, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(a.predict_proba(container(dense)), b.predict_proba(dense), rtol=1e-9)
+    c = MLPClassifier(**params).partial_fit(container(dense), y, classes=[0, 1])
+    d = MLPClassifier(**params).partial_fit(dense, y, classes=[0, 1])
+    np.testing.assert_allclose(c.network_.theta, d.network_.theta, rtol=1e-9, atol=1e-12)
 
 
 def test_sparse_standardization_scales_without_centring():
