@@ -84,8 +84,9 @@ class _BaseMLP(_HoldOut, BaseEstimator):
             Finite numbers; a DataFrame's column names are kept in ``feature_names_in_``.
         y : array-like of shape (n_samples,) (or (n_samples, n_outputs) for the regressor)
         sample_weight : array-like of shape (n_samples,), optional
-            Weights w_i >= 0 of the rows in R(theta) = sum w_i L_i / sum w_i + penalties; the
-            validation loss and score are weighted the same way.
+            Weights w_i >= 0 of the rows in R(theta) = sum w_i L_i / sum w_i + penalties
+            (multiplied by the classifier's ``class_weight``); the validation loss and score
+            are weighted the same way.
 
         Returns
         -------
@@ -164,7 +165,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         return self
 
     def _checked_Xy(self, X, y, reset):
-        """(X, y) validated: X finite floats (or a CSR/CSC matrix), feature names recorded or checked."""
+        """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
         self._check_labels(y)
         X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
                              **self._y_kwargs())
