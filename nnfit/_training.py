@@ -11,6 +11,7 @@ import math
 import time
 import warnings
 
+import scipy.sparse
 from tqdm.auto import tqdm
 
 
@@ -59,6 +60,11 @@ def minibatches(X, Y, batch_size, rng, augment=None):
         yield (augment(X, rng) if augment is not None else X), Y
         return
     order = rng.permutation(n)
+    if scipy.sparse.issparse(X):  # CSR rows are gathered by indexing, into a new matrix each
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            yield X[idx], Y.take(idx, axis=0)
+        return
     X_buffer = X[:batch_size].copy()
     Y_buffer = Y[:batch_size].copy()
     for start in range(0, n, batch_size):
@@ -93,7 +99,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     interrupted = stop = False
     rho = optimizer.learning_rate
     exact = evaluate is None and batch_size >= X.shape[0]
-    bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=False)
+    bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=True)
     epoch = first_epoch - 1
     try:
         for epoch in range(first_epoch, first_epoch + epochs):
