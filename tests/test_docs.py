@@ -6,6 +6,7 @@ every lab page is there with its figures and its notebook download, every <img> 
 link points to a file that exists.  Docstrings are checked too: every estimator parameter is
 documented, and the examples in the docstrings run.
 """
+import ast
 import doctest
 import inspect
 import os
@@ -137,6 +138,23 @@ def test_help_lists_every_parameter(estimator):
         assert re.search(rf"^{name} : ", doc, re.MULTILINE), f"{estimator.__name__}: {name} undocumented"
     for section in ("Parameters", "Attributes", "Examples"):
         assert f"\n{section}\n---" in doc
+
+
+def _documented_defaults(cls):
+    """{parameter: default} as written in the class docstring's "name : type, default=value"."""
+    found = re.findall(r"^(\w+) : .*?, default=(.+)$", inspect.getdoc(cls), re.MULTILINE)
+    return {name: value.strip() for name, value in found}
+
+
+@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor,
+                                       nnfit.TabularClassifier, nnfit.TabularRegressor])
+def test_documented_defaults_are_the_real_ones(estimator):
+    documented = _documented_defaults(estimator)
+    for name, parameter in inspect.signature(estimator).parameters.items():
+        assert name in documented, f"{estimator.__name__}: no default documented for {name}"
+        assert ast.literal_eval(documented[name]) == parameter.default, (
+            f"{estimator.__name__}({name}=...): documented default {documented[name]}, "
+            f"real default {parameter.default!r}")
 
 
 PUBLIC = ([getattr(nnfit, name) for name in nnfit.__all__ if name != "__version__"]
