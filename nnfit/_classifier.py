@@ -26,7 +26,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def predict_proba(self, X):
         """Class probabilities f_m(x), one column per entry of ``classes_``."""
         X_valid = self._validated_X(X)
-        P = self._objective.loss.output(self._forward(X_valid))
+        P = self._forward(X_valid, output=True)
         if P.shape[1] == 1:
             P = np.hstack([1 - P, P])
         return P  # an array, also for DataFrame input, so that P[:, 1] works as in scikit-learn

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._backend import default_backend
+from ._backend import default_backend, get_backend, host_array, move_to
 from ._network import mlp, summary_table
 from ._objective import Objective
 from ._optimizers import make_optimizer
@@ -33,7 +33,7 @@ class _BaseMLP(BaseEstimator):
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=True):
+                 warm_start=False, standardize=True, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -56,6 +56,7 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.warm_start = warm_start
         self.standardize = standardize
+        self.device = device
 
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, X, y):
@@ -63,9 +64,11 @@ class _BaseMLP(BaseEstimator):
         ``early_stopping``, to stop it).  With ``warm_start`` the fit continues from the fitted
         parameters, with the same held-out rows."""
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         reuse = self.warm_start and hasattr(self, "network_")
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
+        X, y = host_array(X), host_array(y)
         X, y = validate_data(self, X, y, reset=not reuse, **self._x_kwargs(dtype), **self._y_kwargs())
         Y = self._encode_targets(y, dtype, reset=not reuse)
         if not reuse:
@@ -75,22 +78,26 @@ class _BaseMLP(BaseEstimator):
         X_train = self._standardized(X if val is None else X[train], reset=not reuse,
                                      owned=val is not None)
         Y_train = Y if val is None else Y[train]
-        validation = None if val is None else self._validation(X[val], Y[val])
+        validation = None if val is None else self._validation(X[val], Y[val], backend)
         if not reuse:
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
         del X, Y
-        self._refresh()
+        self._refresh(backend)
         full_batch = self._optimizer.full_batch
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        batch_size = X_train.shape[0] if full_batch else self.batch_size
         self.best_epoch_, self.interrupted_ = run_epochs(
             self._objective, self._optimizer, X_train, Y_train, self._rng,
-            batch_size=X_train.shape[0] if full_batch else self.batch_size,
+            batch_size=batch_size, train_epoch=backend.train_epoch(
+                self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
             epochs=self.epochs, evaluate=validation,
             early_stopping=self.early_stopping or full_batch, monitor=self.monitor,
             learning_rate_decay=self.learning_rate_decay,
             patience=1 if full_batch and validation is None else self.patience, tol=self.tol,
-            augment=self.augment, callbacks=self.callbacks or (), progress=self.verbose == 1,
-            verbose=self.verbose == 2, history=self.history_, first_epoch=self._epochs_done() + 1)
+            augment=self._augment(backend), callbacks=self.callbacks or (),
+            progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+            first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
         return self
 
@@ -98,34 +105,38 @@ class _BaseMLP(BaseEstimator):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
             self._check_same_network(hidden, dropout, dtype)
+        X, y = host_array(X), host_array(y)
         X, y = validate_data(self, X, y, reset=first, **self._x_kwargs(dtype), **self._y_kwargs())
         Y = self._encode_targets(y, dtype, reset=first, classes=classes)
         X = self._standardized(X, reset=first, owned=False)
         if first:
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
-        self._refresh()
+        self._refresh(backend)
+        X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
         run_epochs(self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
                    epochs=1, early_stopping=False, history=self.history_,
                    first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
         return self
 
-    def _build(self, n_in, n_out, hidden, dropout, dtype):
-        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, default_backend)
+    def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
+        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
         self.network_.initialize(self._rng)
-        loss = self._make_loss(n_out)(default_backend)
+        loss = self._make_loss(n_out)(backend)
         self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, default_backend)
+        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend)
         self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
 
-    def _refresh(self):
-        """Apply hyperparameters that may change between fits: penalties, learning rate."""
+    def _refresh(self, backend=default_backend):
+        """Apply hyperparameters that may change between fits: penalties, learning rate, device."""
+        move_to(backend, self.network_, self._objective.loss, self._optimizer)
         self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso)
         self._optimizer.learning_rate = self.learning_rate
 
@@ -163,35 +174,52 @@ class _BaseMLP(BaseEstimator):
         except ValueError:  # a class too small to stratify: fall back to a plain random split
             return train_test_split(idx, test_size=n_val, random_state=seed)
 
-    def _validation(self, X_val, Y_val):
-        """A function returning (loss, score) on the held-out part, standardized like the rest."""
+    def _validation(self, X_val, Y_val, backend=default_backend):
+        """A function returning (loss, score) on the held-out part, standardized like the rest
+        (kept on ``backend``'s device; only the outputs come back for the score)."""
         X_val = self._standardized(X_val, reset=False, owned=True)
+        X_dev, Y_dev = backend.asarray(X_val, X_val.dtype), backend.asarray(Y_val, Y_val.dtype)
 
         def validation():
-            Z = self._forward(X_val)
-            loss, _ = self._objective.loss(Z, Y_val)
-            return loss, self._score_outputs(Z, Y_val)
+            Z = self._outputs(X_dev)
+            loss, _ = self._objective.loss(Z, Y_dev)
+            return loss, self._score_outputs(backend.to_numpy(Z), Y_val)
 
         return validation
+
+    def _augment(self, backend):
+        """``augment`` (a NumPy function of the batch) on the host for a device backend."""
+        if self.augment is None or backend == default_backend:
+            return self.augment
+        dtype = self.network_.dtype
+        return lambda Xb, rng: backend.asarray(self.augment(backend.to_numpy(Xb), rng), dtype)
 
     def _epochs_done(self):
         return len(self.history_.get("epoch", []))
 
     # --- prediction --------------------------------------------------------------------------
-    def _forward(self, X):
-        """Output-layer values Z = f's linear part on X, by chunks, dropout off."""
-        chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
+    def _outputs(self, X):
+        """Output-layer values Z = f's linear part on X, by chunks on the network's device,
+        dropout off."""
+        backend, dtype = self.network_.backend, self.network_.dtype
+        chunks = [self.network_.forward(backend.asarray(X[i:i + PREDICT_CHUNK], dtype))[0]
                   for i in range(0, X.shape[0], PREDICT_CHUNK)]
-        return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        return backend.xp.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+
+    def _forward(self, X, output=False):
+        """Z (with ``output``: the fitted f(X), e.g. class probabilities) as a NumPy array."""
+        Z = self._outputs(X)
+        return self.network_.backend.to_numpy(self._objective.loss.output(Z) if output else Z)
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, **self._x_kwargs(self.network_.dtype))
+        X = validate_data(self, host_array(X), reset=False, **self._x_kwargs(self.network_.dtype))
         return self._standardized(X, reset=False)
 
     def _prepared(self, X, y):
         """(X, y) as the fitted network sees them: standardized inputs, encoded targets."""
-        return self._validated_X(X), self._encode_targets(self._check_y(y), self.network_.dtype, False)
+        y = self._check_y(host_array(y))
+        return self._validated_X(X), self._encode_targets(y, self.network_.dtype, False)
 
     def _standardized(self, X, reset, owned=False):
         """x~ = (x - mean) / sd with the training part's column means and sds (sd 0 counts as 1).
@@ -218,10 +246,11 @@ class _BaseMLP(BaseEstimator):
         Returns ``(objective, coef_grads, intercept_grads)`` with the gradients shaped like
         ``coefs_`` and ``intercepts_``.
         """
-        X, Y = self._prepared(X, y)
+        backend, dtype = self.network_.backend, self.network_.dtype
+        X, Y = (backend.asarray(a, dtype) for a in self._prepared(X, y))
         value = self._objective.value_and_grad(X, Y, train=False)
-        dense = self.network_.dense
-        return value, [d.dW.copy() for d in dense], [d.db.copy() for d in dense]
+        dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
+        return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
 
     def save(self, path):
         """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
@@ -231,14 +260,15 @@ class _BaseMLP(BaseEstimator):
     # --- inspection --------------------------------------------------------------------------
     @property
     def coefs_(self):
-        """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector."""
+        """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector
+        (NumPy arrays; copies for a model on a GPU)."""
         check_is_fitted(self, "network_")
-        return [d.W for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.W) for d in self.network_.dense]
 
     @property
     def intercepts_(self):
         check_is_fitted(self, "network_")
-        return [d.b for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.b) for d in self.network_.dense]
 
     @property
     def n_params_(self):
