@@ -230,7 +230,9 @@ class TorchBackend:
         if isinstance(a, torch.Tensor):
             a = a.detach()
         else:
-            a = torch.as_tensor(np.ascontiguousarray(a))
+            a = np.ascontiguousarray(a)
+            # a read-only array (a memory map, scikit-learn's checks) is copied, not shared
+            a = torch.as_tensor(a if a.flags.writeable else a.copy())
         return a.to(device=self.device, dtype=dtype).contiguous()
 
     def to_numpy(self, a):
