@@ -257,3 +257,14 @@ def test_mps_fit_matches_torch_cpu_closely(blobs):
     np.testing.assert_allclose(b.predict_proba(X), a.predict_proba(X), atol=1e-3)
     with pytest.raises(ValueError, match="float32 only"):
         MLPClassifier(dtype="float64", device="mps").fit(X, y)
+
+
+def test_mnist_command_device_option(tmp_path, capsys):
+    from nnfit.cli import main
+    assert main(["mnist", "--device", "tpu", "--out", str(tmp_path / "r")]) == 2
+    assert "device='tpu' is invalid" in capsys.readouterr().err
+    assert main(["mnist", "--quick", "--rows", "logistic", "--epochs", "1", "--device", "torch-cpu",
+                 "--no-progress", "--out", str(tmp_path / "r"), "--json", str(tmp_path / "r.json")]) == 0
+    import json
+    row = json.loads((tmp_path / "r.json").read_text())["rows"][0]
+    assert row["hyperparameters"]["device"] == "torch-cpu" and row["test_error"] < 20
