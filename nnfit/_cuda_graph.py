@@ -214,18 +214,18 @@ class GraphedEpoch(EpochProgram):
     def _capture(self):
         """Warm up on a side stream (the first calls create cuBLAS handles and workspaces),
         undo the warm-up's steps, then capture the whole epoch."""
+        device = self.backend.device
         state = self._tensors_of_state()
         saved = [a.clone() for a in state]
-        stream = torch.cuda.Stream(self.backend.device)
-        stream.wait_stream(torch.cuda.current_stream(self.backend.device))
-        with torch.cuda.stream(stream):
-            last = self.n_steps - 1
-            self.run(None, steps=sorted({0, 1, last} & set(range(self.n_steps))))
-        torch.cuda.current_stream(self.backend.device).wait_stream(stream)
+        stream = torch.cuda.Stream(device)
+        stream.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.device(device), torch.cuda.stream(stream):
+            self.run(None, steps=sorted({0, 1, self.n_steps - 1}))  # both batch sizes
+        torch.cuda.current_stream(device).wait_stream(stream)
         for a, b in zip(state, saved):
             a.copy_(b)
         self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.device(self.backend.device), torch.cuda.graph(self.graph):
+        with torch.cuda.device(device), torch.cuda.graph(self.graph, stream=stream):
             self.run(None)
 
     def _tensors_of_state(self):
