@@ -36,10 +36,11 @@ _OPTIMIZERS = (SGD, RMSprop, Adam)
 
 def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None):
     """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop: full batches,
-    an ``augment`` function (NumPy, on the host), or an objective, loss or optimizer this
-    module does not know (whose arithmetic it would not reproduce)."""
+    an ``augment`` function (NumPy, on the host), sample weights, or an objective, loss or
+    optimizer this module does not know (whose arithmetic it would not reproduce)."""
     loss = objective.loss
-    known = (type(objective) is Objective and set(vars(objective)) == {"network", "loss", "penalty"}
+    known = (type(objective) is Objective and not getattr(objective, "weighted", False)
+             and set(vars(objective)) <= {"network", "loss", "penalty", "weighted"}
              and type(loss) in _LOSSES and set(vars(loss)) == {"backend"}
              and type(optimizer) in _OPTIMIZERS)
     if not known or augment is not None or batch_size >= X.shape[0]:

@@ -20,6 +20,7 @@ draws them on the host from the NumPy generator instead, exactly the NumPy backe
 one a CUDA graph may capture (``_cuda_graph``).
 """
 import numpy as np
+import scipy.sparse
 import torch
 
 _NUMPY_NAME = {torch.float32: "float32", torch.float64: "float64"}
@@ -75,6 +76,12 @@ class TorchNamespace:
     def copy(self, a):
         return a.clone()
 
+    def asarray(self, a, dtype=None):
+        if isinstance(a, torch.Tensor) and (dtype is None or a.dtype == self.dtype(dtype)):
+            return a.to(self.device)
+        return torch.as_tensor(np.asarray(a), device=self.device,
+                               dtype=None if dtype is None else self.dtype(dtype))
+
     def concatenate(self, arrays, axis=0):
         return torch.cat(list(arrays), dim=axis)
 
@@ -109,8 +116,9 @@ class TorchNamespace:
     def argmax(self, a, axis=None):
         return torch.argmax(a, dim=axis)
 
-    def take(self, a, indices, axis=None, out=None):
-        """Rows (``axis=0``) of ``a`` at ``indices``, written into ``out`` if given."""
+    def take(self, a, indices, axis=None, out=None, mode="raise"):
+        """Rows (``axis=0``) of ``a`` at ``indices``, written into ``out`` if given (``mode``
+        is NumPy's; torch always checks the indices)."""
         indices = torch.as_tensor(indices, device=a.device)
         if axis is None:
             return torch.take(a, indices) if out is None else out.copy_(torch.take(a, indices))
@@ -229,6 +237,9 @@ class TorchBackend:
         dtype = self.xp.dtype(dtype)
         if isinstance(a, torch.Tensor):
             a = a.detach()
+        elif scipy.sparse.issparse(a):
+            raise ValueError(f"device={self.device.type!r} takes dense inputs: a sparse X is fitted "
+                             "on device='cpu' (NumPy), or pass X.toarray() if it fits in memory")
         else:
             a = np.ascontiguousarray(a)
             # a read-only array (a memory map, scikit-learn's checks) is copied, not shared

@@ -79,7 +79,11 @@ def test_the_graph_is_offered_only_where_it_holds_the_fit():
     assert graphed_epoch(objective, opt, X, Y, 300) is None  # one batch: nothing to replay
     assert graphed_epoch(objective, opt, X, Y, 32, augment=lambda X, rng: X) is None
     assert graphed_epoch(objective, make_optimizer("gd", 0.1, backend), X, Y, 32) is None
-    objective.sample_weight = None  # an objective this module does not know
+    objective.weighted = True  # the last column of Y holds sample weights: the eager loop
+    assert graphed_epoch(objective, opt, X, Y, 32) is None
+    objective.weighted = False
+    assert isinstance(graphed_epoch(objective, opt, X, Y, 32), GraphedEpoch)
+    objective.other = None  # an objective this module does not know
     assert graphed_epoch(objective, opt, X, Y, 32) is None
     assert backend.train_epoch(objective, opt, X, Y, 32) is None  # not CUDA
     assert default_backend.train_epoch(objective, opt, X, Y, 32) is None

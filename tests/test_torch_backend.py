@@ -221,6 +221,9 @@ def test_device_errors_say_what_to_do(blobs, monkeypatch):
     if not has_mps:
         with pytest.raises(ValueError, match="needs PyTorch with MPS"):
             MLPRegressor(device="mps").fit(X, y[:, None] * 1.0)
+    from scipy.sparse import csr_matrix
+    with pytest.raises(ValueError, match="takes dense inputs"):
+        CPU.asarray(csr_matrix(X), "float32")
     monkeypatch.setitem(__import__("sys").modules, "torch", None)
     with pytest.raises(ValueError, match=r"needs PyTorch: pip install 'nnfit\[torch\]'"):
         get_backend("torch-cpu")
