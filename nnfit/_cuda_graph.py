@@ -3,19 +3,21 @@
 A step of the MNIST network is some forty small kernels (three matrix products forward, five
 back, the activations, dropout, the loss, RMSprop's passes over theta); launched one by one
 from Python they cost more than they compute.  ``EpochProgram`` takes the epoch's
-ceil(n / B) steps with no host synchronisation: it shuffles the data where it lives (sorting
-uniform keys), gathers each batch into static buffers, runs the layers' own forward passes and
+ceil(n / B) steps with no host synchronisation: it gathers each batch, in the order of a
+permutation drawn on the device before the epoch, into static buffers, runs the layers' own
+forward passes and
 backprop closures (dropout draws from torch's default generator), computes the loss and the
 penalties as the ``_losses`` and ``_penalties`` lines do but leaves their values on the device,
 updates theta, and adds n_b R_b into a device total.  ``GraphedEpoch`` captures that program
 into a ``torch.cuda.CUDAGraph`` at the first epoch and replays it at every epoch: the total
 is read once per epoch, where divergence is checked.
 
-What changes between epochs lives in device tensors the graph reads: the learning rate (its
-decay) and Adam's step count t (its bias corrections 1 - beta^t).  The seed of the epoch's
-random numbers is drawn from the fit's NumPy generator and given to torch's default CUDA
-generator before the replay (graph-safe RNG: a replay reads the generator's seed and offset),
-whose state is put back afterwards.
+What changes between epochs lives in device tensors the graph reads: the permutation of the
+rows (drawn outside the graph, as in the step-by-step loop: sorting inside a capture is not
+safe for every size), the learning rate (its decay) and Adam's step count t (its bias
+corrections 1 - beta^t).  The seed of the epoch's dropout masks is drawn from the fit's NumPy
+generator and given to torch's default CUDA generator before the replay (graph-safe RNG: a
+replay reads the generator's seed and offset), whose state is put back afterwards.
 
 Run eagerly (``EpochProgram(...)(rng)`` with the fit's generator) the program takes the same
 steps as the training loop, number for number in float64 with ``host_random`` draws
@@ -101,24 +103,24 @@ class EpochProgram:
         self.n_steps = math.ceil(X.shape[0] / batch_size)
         xp = self.backend.xp
         self.X_batch, self.Y_batch = xp.copy(X[:batch_size]), xp.copy(Y[:batch_size])
+        self.order = self.backend.permutation(None, X.shape[0])  # the rows' order, per epoch
         self.learning_rate = xp.zeros((), dtype="float64")
         self.t = xp.zeros((), dtype="float64")  # Adam's step count
         self.total = xp.zeros((), dtype="float64")
         self._ensure_state()
 
     def __call__(self, rng):
-        self._prologue()
+        self._prologue(rng)
         self.run(rng)
         return self._epilogue()
 
     def run(self, rng=None, steps=None):
-        """The epoch's steps (or those numbered in ``steps``), leaving sum n_b R_b in ``total``.
-        ``rng`` None: torch's default generator shuffles and draws the dropout masks."""
-        xp, n, size = self.backend.xp, self.X.shape[0], self.batch_size
+        """The epoch's steps (or those numbered in ``steps``) in the rows' ``order``, leaving
+        sum n_b R_b in ``total``; ``rng`` None: dropout draws from torch's default generator."""
+        xp, size = self.backend.xp, self.batch_size
         self.total.zero_()
-        order = self.backend.permutation(rng, n)
         for step in range(self.n_steps) if steps is None else steps:
-            idx = order[step * size:(step + 1) * size]
+            idx = self.order[step * size:(step + 1) * size]
             Xb, Yb = self.X_batch[:len(idx)], self.Y_batch[:len(idx)]
             xp.take(self.X, idx, axis=0, out=Xb)
             xp.take(self.Y, idx, axis=0, out=Yb)
@@ -172,7 +174,9 @@ class EpochProgram:
         if hasattr(opt, "_tmp") and opt._tmp is None:
             opt._tmp = xp.empty_like(theta)
 
-    def _prologue(self):
+    def _prologue(self, rng):
+        """The epoch's permutation (first, as the training loop draws it) and learning rate."""
+        self.order.copy_(self.backend.permutation(rng, self.X.shape[0]))
         self.learning_rate.fill_(self.optimizer.learning_rate)
         self.t.fill_(getattr(self.optimizer, "t", 0))
 
@@ -195,7 +199,7 @@ class GraphedEpoch(EpochProgram):
     graph = None
 
     def __call__(self, rng):
-        self._prologue()
+        self._prologue(rng)
         seed = int(rng.integers(2**62))
         if self.graph is None:
             self._capture()
