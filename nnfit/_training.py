@@ -91,7 +91,8 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
         for epoch in range(first_epoch, first_epoch + epochs):
             optimizer.learning_rate = rho * learning_rate_decay ** (epoch - first_epoch)
             start, total = time.perf_counter(), 0.0
-            batches = () if train_epoch else minibatches(X, Y, batch_size, rng, augment, network.backend)
+            batches = () if train_epoch is not None else minibatches(
+                X, Y, batch_size, rng, augment, network.backend)
             for Xb, Yb in batches:
                 value = objective.value_and_grad(Xb, Yb, True, rng)
                 if not math.isfinite(value):
@@ -104,7 +105,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                     stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
-            if train_epoch:
+            if train_epoch is not None:
                 total = train_epoch(rng)
             record = {"epoch": epoch, "train_objective": total / X.shape[0]}
             scores = evaluate() if evaluate is not None else None
