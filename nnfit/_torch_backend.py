@@ -16,8 +16,8 @@ Generator on the device, seeded at each call from the fit's single ``numpy.rando
 so a fit is reproducible with ``random_state`` (and a warm start after ``load`` goes on as it
 would have) although the numbers differ from the NumPy backend's.  ``host_random=True``
 draws them on the host from the NumPy generator instead, exactly the NumPy backend's numbers
-(slower: for tests).  ``rng=None`` uses torch's default generator of the device, which is the
-one a CUDA graph may capture (``_cuda_graph``).
+(slower: for tests).  ``rng=None`` uses torch's default generator of the device, whose
+draws a CUDA graph can hold (dropout's masks in ``_cuda_graph``).
 """
 import numpy as np
 import scipy.sparse
@@ -268,7 +268,7 @@ class TorchBackend:
 
     def permutation(self, rng, n):
         """A random permutation of 0..n-1 as an index tensor on the device."""
-        if rng is None:  # sorting random keys: no host synchronisation, safe in a CUDA graph
+        if rng is None:  # torch's default generator: sorting uniform keys
             return torch.argsort(torch.rand(n, device=self.device))
         if self.host_random:
             return torch.as_tensor(rng.permutation(n), device=self.device)
