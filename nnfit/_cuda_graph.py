@@ -76,17 +76,19 @@ def device_loss(loss, Z, Y):
 
 
 def device_penalty(penalty, xp):
-    """P(theta) as a 0-d tensor (or 0.0), with dP/dW added to each dW: ``Penalty.add_gradient``
-    with the subnormal weights flushed by a masked fill."""
-    value = 0.0
+    """P(theta) as a 0-d tensor (None without penalties), with dP/dW added to each dW:
+    ``Penalty.add_gradient`` with the subnormal weights flushed by a masked fill."""
+    value = None
     for layer, ridge, lasso in zip(penalty.dense, penalty.ridge, penalty.lasso):
         W, dW = layer.W, layer.dW
         if ridge:
-            value = value + ridge * xp.vdot(W, W)
+            term = ridge * xp.vdot(W, W)
+            value = term if value is None else value + term
             W.masked_fill_(xp.abs(W) < xp.finfo(W.dtype).tiny, 0)
             dW += (2 * ridge) * W
         if lasso:
-            value = value + lasso * xp.abs(W).sum()
+            term = lasso * xp.abs(W).sum()
+            value = term if value is None else value + term
             dW += lasso * xp.sign(W)
     return value
 
@@ -124,7 +126,7 @@ class EpochProgram:
             Xb, Yb = self.X_batch[:len(idx)], self.Y_batch[:len(idx)]
             xp.take(self.X, idx, axis=0, out=Xb)
             xp.take(self.Y, idx, axis=0, out=Yb)
-            self.total += self.step(Xb, Yb, rng) * len(idx)
+            self.total.add_(self.step(Xb, Yb, rng), alpha=len(idx))  # one kernel, in float64
         return self.total
 
     def step(self, Xb, Yb, rng=None):
@@ -133,7 +135,8 @@ class EpochProgram:
         Z, backprop = network.forward(Xb, True, rng)
         value, dZ = device_loss(objective.loss, Z, Yb)
         backprop(dZ)
-        value = value + device_penalty(objective.penalty, self.backend.xp)
+        penalty = device_penalty(objective.penalty, self.backend.xp)
+        value = value if penalty is None else value + penalty
         if isinstance(self.optimizer, Adam):
             self._adam_step(network.theta, network.grad)
         else:  # their array lines read the learning rate as a tensor as well as a number
