@@ -23,6 +23,7 @@ Run eagerly (``EpochProgram(...)(rng)`` with the fit's generator) the program ta
 steps as the training loop, number for number in float64 with ``host_random`` draws
 (``tests/test_torch_backend.py``), which is how it is tested on machines without a GPU.
 """
+import contextlib
 import math
 
 import torch
@@ -36,7 +37,7 @@ _LOSSES = (SquaredError, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy)
 _OPTIMIZERS = (SGD, RMSprop, Adam)
 
 
-def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None):
+def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None, compile_step=False):
     """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop: full batches,
     an ``augment`` function (NumPy, on the host), sample weights, or an objective, loss or
     optimizer this module does not know (whose arithmetic it would not reproduce)."""
@@ -47,7 +48,7 @@ def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None):
              and type(optimizer) in _OPTIMIZERS)
     if not known or augment is not None or batch_size >= X.shape[0]:
         return None
-    return GraphedEpoch(objective, optimizer, X, Y, batch_size)
+    return GraphedEpoch(objective, optimizer, X, Y, batch_size, compile_step)
 
 
 def device_loss(loss, Z, Y):
@@ -97,7 +98,7 @@ class EpochProgram:
     """One epoch of steps on the device; ``program(rng)`` runs it eagerly and returns the sum
     of n_b R_b over the batches (the ``train_epoch`` of ``run_epochs``)."""
 
-    def __init__(self, objective, optimizer, X, Y, batch_size):
+    def __init__(self, objective, optimizer, X, Y, batch_size, compile_step=False):
         self.objective, self.optimizer = objective, optimizer
         self.network = objective.network
         self.backend = self.network.backend
@@ -110,10 +111,13 @@ class EpochProgram:
         self.t = xp.zeros((), dtype="float64")  # Adam's step count
         self.total = xp.zeros((), dtype="float64")
         self._ensure_state()
+        if compile_step:  # Inductor fuses the step's elementwise passes (fewer, larger kernels)
+            self.step = torch.compile(self.step, dynamic=False)
 
     def __call__(self, rng):
         self._prologue(rng)
-        self.run(rng)
+        with self._learning_rate_on_device():
+            self.run(rng)
         return self._epilogue()
 
     def run(self, rng=None, steps=None):
@@ -139,13 +143,19 @@ class EpochProgram:
         value = value if penalty is None else value + penalty
         if isinstance(self.optimizer, Adam):
             self._adam_step(network.theta, network.grad)
-        else:  # their array lines read the learning rate as a tensor as well as a number
-            rate, self.optimizer.learning_rate = self.optimizer.learning_rate, self.learning_rate
-            try:
-                self.optimizer.step(network.theta, network.grad)
-            finally:
-                self.optimizer.learning_rate = rate
+        else:
+            self.optimizer.step(network.theta, network.grad)
         return value
+
+    @contextlib.contextmanager
+    def _learning_rate_on_device(self):
+        """The optimizer's learning rate as the device tensor while the steps run (their array
+        lines read it as a tensor as well as a number), its number again after."""
+        rate, self.optimizer.learning_rate = self.optimizer.learning_rate, self.learning_rate
+        try:
+            yield
+        finally:
+            self.optimizer.learning_rate = rate
 
     def _adam_step(self, theta, grad):
         """``Adam.step`` with t on the device (the lines of ``_optimizers``)."""
@@ -205,7 +215,8 @@ class GraphedEpoch(EpochProgram):
         self._prologue(rng)
         seed = int(rng.integers(2**62))
         if self.graph is None:
-            self._capture()
+            with self._learning_rate_on_device():
+                self._capture()
         generator = torch.cuda.default_generators[self._device_index()]
         saved = generator.get_state()
         generator.manual_seed(seed)

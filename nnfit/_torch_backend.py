@@ -217,14 +217,18 @@ class TorchBackend:
 
     ``graphs`` (CUDA only): fit each epoch of minibatch steps as one captured CUDA graph
     (``_cuda_graph``) where the fit allows it; False runs the steps one by one.
+    ``compile_step`` (with ``graphs``, experimental): the captured step is first passed through
+    ``torch.compile``, which fuses its elementwise passes into fewer kernels (the same
+    arithmetic to float32 rounding; dropout then draws from Inductor's generator).
     """
 
     name = "torch"
 
-    def __init__(self, device="cpu", *, host_random=False, graphs=True):
+    def __init__(self, device="cpu", *, host_random=False, graphs=True, compile_step=False):
         self.device = torch.device(device)
         self.host_random = bool(host_random)
         self.graphs = bool(graphs)
+        self.compile_step = bool(compile_step)
         self.xp = TorchNamespace(self.device)
         self.special = TorchSpecial()
         self._generator = torch.Generator(device=self.device)
@@ -284,11 +288,11 @@ class TorchBackend:
         if self.device.type != "cuda" or not self.graphs:
             return None
         from ._cuda_graph import graphed_epoch
-        return graphed_epoch(objective, optimizer, X, Y, batch_size, augment)
+        return graphed_epoch(objective, optimizer, X, Y, batch_size, augment, self.compile_step)
 
     # --- identity --------------------------------------------------------------------------------
     def _key(self):
-        return str(self.device), self.host_random, self.graphs
+        return str(self.device), self.host_random, self.graphs, self.compile_step
 
     def __eq__(self, other):
         return isinstance(other, TorchBackend) and self._key() == other._key()
@@ -302,8 +306,9 @@ class TorchBackend:
     def __repr__(self):
         options = "".join(f", {k}=True" for k in ("host_random",) if getattr(self, k))
         options += "" if self.graphs else ", graphs=False"
+        options += ", compile_step=True" if self.compile_step else ""
         return f"TorchBackend({str(self.device)!r}{options})"
 
 
-def _rebuild(device, host_random, graphs):
-    return TorchBackend(device, host_random=host_random, graphs=graphs)
+def _rebuild(device, host_random, graphs, compile_step):
+    return TorchBackend(device, host_random=host_random, graphs=graphs, compile_step=compile_step)

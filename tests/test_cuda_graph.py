@@ -1,6 +1,8 @@
 """The whole-epoch program of ``_cuda_graph``: run eagerly on torch-cpu it must take exactly the
 training loop's steps; captured as a CUDA graph (where there is a GPU) it must take the eager
 program's steps.  The capture itself needs CUDA and is skipped without it."""
+import shutil
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,29 @@ def test_the_graph_is_offered_only_where_it_holds_the_fit():
     assert default_backend.train_epoch(objective, opt, X, Y, 32) is None
 
 
+@pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,
+                    reason="torch.compile on the CPU needs a C++ compiler")
+def test_compiled_step_traces_whole_and_keeps_the_arithmetic():
+    """``compile_step``: Dynamo traces the layers' forward passes, backprop closures, loss and
+    RMSprop lines of a step in one graph (no break), and the fused kernels give the eager
+    program's parameters to float32 rounding.  (About half a minute: Inductor's C++ build.)"""
+    import torch._dynamo
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    backend = TorchBackend("cpu")
+    runs = []
+    for compile_step in (False, True):
+        objective, opt, X, Y, _ = setup(backend, SoftmaxCrossEntropy, "rmsprop", "float32")
+        for layer in objective.network.layers:  # no dropout: the two draw different numbers
+            if hasattr(layer, "rate"):
+                layer.rate = 0.0
+        total = EpochProgram(objective, opt, X, Y, 32, compile_step)(np.random.default_rng(0))
+        runs.append((total, objective.network.theta.clone()))
+    assert runs[1][0] == pytest.approx(runs[0][0], rel=1e-5)
+    torch.testing.assert_close(runs[1][1], runs[0][1], rtol=1e-5, atol=1e-6)
+    assert not torch._dynamo.utils.counters["graph_break"]
+
+
 # --- on a GPU ------------------------------------------------------------------------------------
 @needs_cuda
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
@@ -118,6 +143,22 @@ def test_replayed_graph_takes_the_eager_programs_steps(optimizer):
 
 
 @needs_cuda
+def test_compiled_graph_takes_the_eager_programs_steps_without_dropout():
+    backend = TorchBackend("cuda")
+    thetas = []
+    for compile_step in (False, True):
+        objective, opt, X, Y, _ = setup(backend, SoftmaxCrossEntropy, "rmsprop", "float32")
+        for layer in objective.network.layers:
+            if hasattr(layer, "rate"):
+                layer.rate = 0.0
+        program = GraphedEpoch(objective, opt, X, Y, 32, compile_step)
+        for seed in (5, 6):
+            program(np.random.default_rng(seed))
+        thetas.append(objective.network.theta)
+    torch.testing.assert_close(thetas[1], thetas[0], rtol=1e-4, atol=1e-5)
+
+
+@needs_cuda
 def test_cuda_fit_graphed_and_eager_agree_in_accuracy():
     from sklearn.datasets import load_digits
     X, y = load_digits(return_X_y=True)
@@ -126,7 +167,9 @@ def test_cuda_fit_graphed_and_eager_agree_in_accuracy():
     cpu = MLPClassifier(**params).fit(X[:1400], y[:1400]).score(X[1400:], y[1400:])
     graphed = MLPClassifier(**params, device="cuda").fit(X[:1400], y[:1400])
     eager = MLPClassifier(**params, device=TorchBackend("cuda", graphs=False)).fit(X[:1400], y[:1400])
-    for model in (graphed, eager):
+    compiled = MLPClassifier(**params, device=TorchBackend("cuda", compile_step=True)).fit(
+        X[:1400], y[:1400])
+    for model in (graphed, eager, compiled):
         assert abs(model.score(X[1400:], y[1400:]) - cpu) < 0.03
         assert isinstance(model.predict(X[1400:]), np.ndarray)
         assert model.network_.theta.device.type == "cuda"

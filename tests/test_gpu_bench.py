@@ -20,7 +20,7 @@ def test_quick_cpu_run_prints_the_table(capsys, tmp_path):
                        "--systems", "nnfit-eager,nnfit-graph,torch-eager,jax-scan"]) == 0
     text = capsys.readouterr().out
     assert "(2 epochs of 2,000 images, batch 128)" in text
-    assert "nnfit-graph    skipped: CUDA graphs need --device cuda" in text
+    assert "nnfit-graph           skipped: CUDA graphs need --device cuda" in text
     results = json.loads(out.read_text())["results"]
     for system in ("nnfit-eager", "torch-eager"):
         assert len(results[system]["seconds"]) == 2
