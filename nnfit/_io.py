@@ -71,7 +71,7 @@ def _estimator_state(est):
         "interrupted": bool(est.interrupted_), "n_iter": int(est.n_iter_),
         "rng_state": est._rng.bit_generator.state,
     }
-    arrays = {"theta": np.asarray(est.network_.theta), "x_scale": est._x_scale}
+    arrays = {"theta": est.network_.backend.to_numpy(est.network_.theta), "x_scale": est._x_scale}
     header["split_seed"] = getattr(est, "_split_seed", None)  # the held-out rows of a warm start
     header["fitted_as"] = est._architecture  # what a warm start must keep (params may differ)
     header["optimizer_steps"] = getattr(est._optimizer, "t", None)
@@ -190,6 +190,7 @@ def _rebuild(header, arrays):
     stored = params.get("hidden_layer_sizes")
     if (stored,) != hidden and stored != hidden:
         params["hidden_layer_sizes"] = hidden
+    params["device"] = "cpu"  # a loaded model runs on NumPy until set_params(device=...)
     est = classes[header["estimator"]](**params)
     # The network is rebuilt as it was fitted, even where set_params changed the estimator's
     # parameters after the fit; a warm start with those then refuses, as it would have before.

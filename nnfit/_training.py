@@ -7,12 +7,15 @@ value (the validation loss or error, or else the training objective) is compared
 best so far; ``patience`` epochs without an improvement larger than ``tol`` stop the fit and
 the best parameters are restored.  Ctrl-C stops cleanly the same way.
 """
+import copy
 import math
 import time
 import warnings
 
 import scipy.sparse
 from tqdm.auto import tqdm
+
+from ._backend import default_backend
 
 
 class DivergenceError(ValueError, FloatingPointError):
@@ -24,7 +27,7 @@ class EarlyStopping:
 
     def __init__(self, theta, patience, tol):
         self.patience, self.tol = patience, tol
-        self.best, self.best_epoch, self.best_theta, self.wait = math.inf, 0, theta.copy(), 0
+        self.best, self.best_epoch, self.best_theta, self.wait = math.inf, 0, copy.deepcopy(theta), 0
 
     def update(self, value, theta, epoch):
         if value < self.best - self.tol:
@@ -35,33 +38,36 @@ class EarlyStopping:
         return self.wait >= self.patience
 
 
-def minibatches(X, Y, batch_size, rng, augment=None):
-    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers.
+def minibatches(X, Y, batch_size, rng, augment=None, backend=default_backend):
+    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers
+    (on ``backend``'s device: the data is shuffled where it lives).
 
     A batch of all n samples is the data itself: no shuffle, no copy."""
     n = X.shape[0]
     if batch_size >= n:
         yield (augment(X, rng) if augment is not None else X), Y
         return
-    order = rng.permutation(n)
+    xp = backend.xp
+    order = backend.permutation(rng, n)
     if scipy.sparse.issparse(X):  # CSR rows are gathered by indexing, into a new matrix each
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
             yield X[idx], Y.take(idx, axis=0)
         return
-    X_buffer = X[:batch_size].copy()
-    Y_buffer = Y[:batch_size].copy()
+    X_buffer = xp.copy(X[:batch_size])
+    Y_buffer = xp.copy(Y[:batch_size])
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         Xb, Yb = X_buffer[:len(idx)], Y_buffer[:len(idx)]
-        X.take(idx, axis=0, out=Xb)
-        Y.take(idx, axis=0, out=Yb)
+        xp.take(X, idx, axis=0, out=Xb)
+        xp.take(Y, idx, axis=0, out=Yb)
         yield (augment(Xb, rng) if augment is not None else Xb), Yb
 
 
 def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=None,
                early_stopping=True, monitor="loss", patience=10, tol=1e-4, augment=None, callbacks=(),
-               progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0):
+               progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0,
+               train_epoch=None):
     """Fit ``objective.network.theta`` in place; return (best_epoch, interrupted).
 
     ``history`` (a dict of lists) gets one entry per epoch in each list.
@@ -76,6 +82,8 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     epoch's minibatch objectives, taken while the parameters moved.
     A callback ``cb(record)`` that returns True stops the fit.  The
     learning rate of the k-th epoch of this call is rho * learning_rate_decay^k (slow learning).
+    ``train_epoch(rng)``, if given, takes all the steps of an epoch at once (a CUDA graph,
+    ``_cuda_graph``) and returns the sum of n_batch R_batch over them.
     """
     network = objective.network
     theta, grad = network.theta, network.grad
@@ -89,7 +97,9 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
         for epoch in range(first_epoch, first_epoch + epochs):
             optimizer.learning_rate = rho * learning_rate_decay ** (epoch - first_epoch)
             start, total = time.perf_counter(), 0.0
-            for Xb, Yb in minibatches(X, Y, batch_size, rng, augment):
+            batches = () if train_epoch is not None else minibatches(
+                X, Y, batch_size, rng, augment, network.backend)
+            for Xb, Yb in batches:
                 value = objective.value_and_grad(Xb, Yb, True, rng)
                 if not math.isfinite(value):
                     raise DivergenceError(
@@ -101,6 +111,8 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                     stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
+            if train_epoch is not None:
+                total = train_epoch(rng)
             record = {"epoch": epoch, "train_objective": total / X.shape[0]}
             scores = evaluate() if evaluate is not None else None
             if scores is not None:
