@@ -223,10 +223,11 @@ class _BaseMLP(BaseEstimator):
         dense = self.network_.dense
         return value, [d.dW.copy() for d in dense], [d.db.copy() for d in dense]
 
-    def save(self, path):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
+        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
         from ._io import save
-        return save(self, path)
+        return save(self, path, key)
 
     # --- inspection --------------------------------------------------------------------------
     @property

@@ -158,9 +158,9 @@ class TabularModel:
         return evaluate_predictions(frame[self.target].to_numpy(), predicted, self.task,
                                     getattr(self.estimator, "classes_", None))
 
-    def save(self, path):
+    def save(self, path, key=None):
         from ._io import save
-        return save(self, path)
+        return save(self, path, key)
 
     def to_dict(self):
         return {"preprocessing": self.preprocessor.to_dict(), "target": self.target}
