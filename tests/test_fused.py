@@ -54,3 +54,34 @@ def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
     assert values[0] == values[1]
     assert np.count_nonzero(fused.W[0, :5]) == 1  # only the normal number tiny survived
     np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
+
+
+@pytest.mark.parametrize("name, lengths", [
+    ("rmsprop", (5, 5, 1)), ("rmsprop", (5, 4, 5)), ("adam", (5, 5, 1, 5)), ("adam", (5, 5, 5, 9)),
+    ("adam", (5, 1, 5, 5)), ("ridge", (5, 4)),
+])
+def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
+    arrays = [np.zeros(n, np.float32) for n in lengths]
+    before = [a.copy() for a in arrays]
+    c = np.float32
+    scalars = {"rmsprop": (c(0.9), c(0.1), c(1e-7), c(0.01)),
+               "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
+               "ridge": (c(0.2),)}[name]
+    with pytest.raises(ValueError, match="different lengths"):
+        _fused.KERNELS[name](*arrays, *scalars, np.finfo(np.float32).tiny)
+    for array, original in zip(arrays, before):
+        np.testing.assert_array_equal(array, original)  # refused before anything was written
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
+def test_a_warm_start_with_a_cut_optimizer_state_is_a_value_error(optimizer):
+    # what loading an edited file gave before model files were checked: a SIGSEGV with numba
+    from nnfit import MLPRegressor
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    model = MLPRegressor((4,), optimizer=optimizer, epochs=2, warm_start=True,
+                         random_state=0).fit(X, X[:, 0])
+    state = "m" if optimizer == "adam" else "square_avg"
+    setattr(model._optimizer, state, getattr(model._optimizer, state)[:1].copy())
+    with pytest.raises(ValueError, match="different lengths"):
+        model.fit(X, X[:, 0])
