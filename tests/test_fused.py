@@ -71,17 +71,3 @@ def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
         _fused.KERNELS[name](*arrays, *scalars, np.finfo(np.float32).tiny)
     for array, original in zip(arrays, before):
         np.testing.assert_array_equal(array, original)  # refused before anything was written
-
-
-@pytest.mark.parametrize("optimizer", ["adam", "rmsprop"])
-def test_a_warm_start_with_a_cut_optimizer_state_is_a_value_error(optimizer):
-    # what loading an edited file gave before model files were checked: a SIGSEGV with numba
-    from nnfit import MLPRegressor
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(60, 3))
-    model = MLPRegressor((4,), optimizer=optimizer, epochs=2, warm_start=True,
-                         random_state=0).fit(X, X[:, 0])
-    state = "m" if optimizer == "adam" else "square_avg"
-    setattr(model._optimizer, state, getattr(model._optimizer, state)[:1].copy())
-    with pytest.raises(ValueError, match="different lengths"):
-        model.fit(X, X[:, 0])
