@@ -13,7 +13,8 @@ GROWTH * (R_0 + 1), R_0 the larger of this call's first minibatch objective and 
 objective in the history (the untrained network's, for a warm start).  R >= 0 and a working fit
 lowers it, so 1000 times the start (the "+ 1" keeps a start near 0 from making any noise a
 blow-up) means outputs some 30 times larger than at the random start: in the test suite, the
-MNIST quick run and the Hitters lab no minibatch comes within a factor of 10 of it.  Full-batch
+MNIST quick run, the Hitters and the Khan labs the largest minibatch objective of a fit that ran
+to its end reached 0.19 % of this limit (a factor of 500 below it).  Full-batch
 gradient descent (without dropout or augmentation, which make R random) whose first step raises R
 by more than ``tol`` (and a relative 1e-4 of float rounding) is diverging too (its learning rate is past 2 / the curvature); one that stops without
 ever lowering R warns that it kept the random initial parameters.
