@@ -168,8 +168,8 @@ def _check_rng_state(state):
           state)
     try:
         getattr(np.random, state["bit_generator"])().state = state
-    except Exception as error:  # numpy's own check of the state's fields and ranges
-        fail(f"its header's 'rng_state' is not a valid {state['bit_generator']} state ({error})")
+    except Exception:  # numpy's own check of the state's fields and ranges
+        fail(f"its header's 'rng_state' is not a valid {state['bit_generator']} state")
 
 
 def _check_fitted_as(h, layers):

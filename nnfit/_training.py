@@ -14,10 +14,10 @@ objective in the history (the untrained network's, for a warm start).  R >= 0 an
 lowers it, so 1000 times the start (the "+ 1" keeps a start near 0 from making any noise a
 blow-up) means outputs some 30 times larger than at the random start: in the test suite, the
 MNIST quick run, the Hitters and the Khan labs the largest minibatch objective of a fit that ran
-to its end reached 0.19 % of this limit (a factor of 500 below it).  Full-batch
-gradient descent (without dropout or augmentation, which make R random) whose first step raises R
-by more than ``tol`` (and a relative 1e-4 of float rounding) is diverging too (its learning rate is past 2 / the curvature); one that stops without
-ever lowering R warns that it kept the random initial parameters.
+to its end reached 0.19 % of this limit (a factor of 500 below it).  Full-batch gradient
+descent (without dropout or augmentation, which make R random) whose first step raises R by more
+than ``tol`` (and a relative 1e-4 of float rounding) is diverging too: its learning rate is past
+2 / the curvature.  One that stops without ever lowering R warns that it kept its random start.
 """
 import math
 import time
@@ -142,6 +142,9 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                     stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
+            if not network.backend.xp.isfinite(theta).all():  # the epoch's last step overflowed
+                raise _diverged("the parameters became NaN or infinite", epoch,
+                                optimizer.learning_rate)
             record = {"epoch": epoch, "train_objective": total / X.shape[0]}
             scores = evaluate() if evaluate is not None else None
             if scores is not None:

@@ -86,7 +86,7 @@ def _int(v, low=1):
 
 
 def _seq(v):
-    return isinstance(v, (list, tuple))
+    return isinstance(v, (list, tuple)) or isinstance(v, np.ndarray) and v.ndim == 1
 
 
 def _one_of(v, options):
@@ -125,7 +125,8 @@ ODD_VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
     st.sampled_from(["relu", "adam", "gd", "loss", "score", "float64", "no", "1", "auto"]),
     st.lists(st.one_of(st.integers(-1, 4), st.floats(-0.5, 1.5), st.none()), max_size=3).map(tuple),
-    st.just(np.float64(0.5)), st.just(np.int64(3)), st.just(np.array([2, 3])), st.just({"a": 1}))
+    st.just(np.float64(0.5)), st.just(np.int64(3)), st.just({"a": 1}))
+ARRAYS = st.sampled_from([np.array([2, 3]), np.array(0.5), np.array(["relu"])])
 SMALL_VALID = {"hidden_layer_sizes": st.sampled_from([(), (3,), (4, 2), 5]),
                "epochs": st.integers(1, 4), "batch_size": st.integers(1, 64),
                "patience": st.integers(1, 3)}
@@ -142,10 +143,12 @@ def _data(classifier):
     return X, y
 
 
-def hyperparameter_case(draw, names=PARAMS):
+def hyperparameter_case(draw, names=PARAMS, arrays=True):
+    """One hyperparameter set to an odd or a valid value (NumPy arrays too with ``arrays``)."""
     classifier = draw(st.booleans())
     name = draw(st.sampled_from(names))
-    value = draw(st.one_of(ODD_VALUES, SMALL_VALID.get(name, ODD_VALUES)))
+    odd = st.one_of(ODD_VALUES, ARRAYS) if arrays else ODD_VALUES
+    value = draw(st.one_of(odd, SMALL_VALID.get(name, odd)))
     params = {"hidden_layer_sizes": (3,), "epochs": 3, "random_state": 0, name: value}
     if name in ("epochs", "patience") and _int(value):
         params[name] = min(value, 5)
@@ -170,15 +173,18 @@ ODD_NUMBERS = st.sampled_from([0.0, 1.0, -2.5, np.nan, np.inf, -np.inf, 1e308, -
 ODD_LABELS = st.sampled_from([0, 1, 2, "a", "b", None, True, False, 1.5, np.nan, b"x", (1,)])
 
 
-def array_case(draw):
+def array_case(draw, ordinary=False):
+    """Odd arrays; with ``ordinary`` only finite moderate numbers of any numeric dtype and
+    integer or string labels."""
+    if ordinary:
+        return _ordinary_array_case(draw)
     classifier = draw(st.booleans())
     n, p = draw(st.integers(0, 7)), draw(st.integers(0, 3))
     kind = draw(st.sampled_from(["float", "int", "bool", "float16", "object", "str", "complex",
                                  "ragged"]))
     cells = [[draw(ODD_NUMBERS) for _ in range(p)] for _ in range(n)]
-    if kind == "ragged" and n:
-        cells[0] = cells[0] + [1.0]
-        X = cells
+    if kind == "ragged":
+        X = [row + [1.0] if i == 0 else row for i, row in enumerate(cells)]
     elif kind == "object":
         X = np.array(cells, dtype=object).reshape(n, p)
         if n and p:
@@ -200,6 +206,24 @@ def array_case(draw):
                                                             validation_fraction=0)
     verdict, detail = run(lambda: model.fit(X, y), lambda m: finite_predictions(m, X))
     return verdict, f"{type(model).__name__} X={kind} {n}x{p} y={str(y)[:60]}: {detail}"
+
+
+def _ordinary_array_case(draw):
+    classifier = draw(st.booleans())
+    n, p = draw(st.integers(2, 30)), draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = rng.normal(size=(n, p)) * draw(st.sampled_from([1e-3, 1.0, 1e3]))
+    X = X.astype(draw(st.sampled_from([np.float64, np.float32, np.float16, np.int64, bool])))
+    if classifier:
+        labels = draw(st.sampled_from([[0, 1], [3, 7, 9], ["a", "b"], ["x", "y", "z"], [True, False]]))
+        y = [labels[i % len(labels)] for i in range(n)]
+    else:
+        y = rng.normal(size=n) * draw(st.sampled_from([1e-3, 1.0, 1e4]))
+    model = (MLPClassifier if classifier else MLPRegressor)(
+        (3,), epochs=2, random_state=0, validation_fraction=draw(st.sampled_from([0.0, 0.2])),
+        standardize=draw(st.booleans()))
+    verdict, detail = run(lambda: model.fit(X, y), lambda m: finite_predictions(m, X))
+    return verdict, f"{type(model).__name__} X={X.dtype} {n}x{p} y={str(y)[:40]}: {detail}"
 
 
 # --- model files -------------------------------------------------------------------------------
@@ -258,7 +282,8 @@ def _edit_array(draw, arrays):
     arrays = dict(arrays)
     if how == "value" and a.size and a.dtype.kind in "fiu":
         a = a.copy()
-        a[draw(st.integers(0, a.size - 1))] = draw(st.sampled_from([np.nan, np.inf, 0, -1, 1e30]))
+        odd = [np.nan, np.inf, 0, -1, 1e30] if a.dtype.kind == "f" else [0, -1, 2**31 - 1, 7]
+        a[draw(st.integers(0, a.size - 1))] = draw(st.sampled_from(odd))
     elif how == "cut":
         a = a[: draw(st.integers(0, max(a.size - 1, 0)))]
     elif how == "extend":
@@ -322,10 +347,9 @@ def model_file_case(draw, files, X, y):
             assert not unclear(error), f"warm start: {error}"
 
     verdict, detail = run(use, check)
-    if verdict == CLEAN and "is not a valid nnfit model file" not in detail:
-        verdict = UNCLEAR
-    if verdict == CLEAN and "\n" in detail:
-        verdict = UNCLEAR
+    if verdict in (CLEAN, UNCLEAR) and detail.startswith("ValueError"):
+        one_message = "is not a valid nnfit model file: " in detail and "\n" not in detail
+        verdict = CLEAN if one_message else UNCLEAR
     return verdict, f"{kind} {what}: {detail[:200]}"
 
 
@@ -364,7 +388,12 @@ def cli_main(argv):
     return status, err.getvalue()
 
 
-def csv_case(draw, folder):
+TAME_CELLS = st.sampled_from(["1", "2.5", "-3", "0", "", "nan", "NA", "abc", "b", "é", "true",
+                              "False", '"1,5"', " 7 ", "0x1F", "1e-320"])
+
+
+def csv_case(draw, folder, cells=CELLS):
+    """A small CSV table through ``nnfit fit`` and ``nnfit predict``; ``cells`` draws odd cells."""
     folder = Path(folder)
     n_cols, n_rows = draw(st.integers(1, 4)), draw(st.integers(0, 12))
     names = [draw(st.sampled_from(["x", "y", "z", "a b", "é", "", "1", "y"])) + str(i)
@@ -376,9 +405,9 @@ def csv_case(draw, folder):
         if regular:  # numbers, a category, a numeric or a two-label target
             row = [str(round(math.sin(r * (c + 1)) * 10, 3)) for c in range(n_cols - 1)]
             row.append(str(r % 2) if draw(st.booleans()) else str(r * 1.5))
-            row[0] = draw(CELLS) if draw(st.integers(0, 5)) == 0 else row[0]
+            row[0] = draw(cells) if draw(st.integers(0, 5)) == 0 else row[0]
         else:
-            row = [draw(CELLS) for _ in range(n_cols)]
+            row = [draw(cells) for _ in range(n_cols)]
         rows.append(",".join(row))
     text = ",".join(names) + "\n" + "\n".join(rows) + ("\n" if rows else "")
     data = folder / "table.csv"

@@ -310,3 +310,12 @@ def test_the_key_can_come_from_the_environment(adam_file, monkeypatch):
 def test_a_bad_key_is_a_clear_error(adam_file, key, error):
     with pytest.raises(error, match="key"):
         nnfit.load(adam_file, key=key)
+
+
+def test_the_command_line_prints_one_line_for_a_bad_model_file(adam_file, tmp_path, capsys):
+    from nnfit.cli import main
+    (tmp_path / "new.csv").write_text("a,b\n1,2\n")
+    rewrite(adam_file, _set("x_scale", 0, 0.0))
+    assert main(["predict", str(adam_file), str(tmp_path / "new.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a valid nnfit model file: its array 'x_scale'" in err

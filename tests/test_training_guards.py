@@ -99,3 +99,11 @@ def test_a_warm_start_with_a_cut_optimizer_state_is_refused(data, optimizer, sta
     setattr(model._optimizer, state, getattr(model._optimizer, state)[:1].copy())
     with pytest.raises(ValueError, match=f"optimizer's state '{state}' has shape \\(1,\\)"):
         model.fit(X, y)
+
+
+def test_a_last_step_that_overflows_the_parameters_is_a_divergence(data):
+    # before: the validation score of NaN outputs failed in r2_score ("Input contains NaN")
+    X, y = data
+    model = MLPRegressor((3,), lasso=3.2e294, epochs=3, random_state=0)
+    with pytest.raises(nnfit.DivergenceError, match="in epoch 1 .*learning_rate=0.0001"):
+        model.fit(X, y)
