@@ -7,7 +7,7 @@ runs many more and counts the outcomes.  Derandomized, so CI sees the same cases
 Cases that the estimators' own checks (issue 11, items 5 and 9) are still to fix are xfail.
 """
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import fuzz_cases as fc
@@ -15,6 +15,7 @@ import fuzz_cases as fc
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
+KNOWN_FAILING = settings(FUZZ, phases=[Phase.generate], report_multiple_bugs=False)  # no shrinking
 CHECKED_STRICTLY = ["activation", "batch_size", "dtype", "early_stopping", "epochs",
                     "learning_rate", "learning_rate_decay", "monitor", "optimizer", "patience",
                     "tol", "validation_fraction", "verbose"]
@@ -35,14 +36,14 @@ def test_fuzz_hyperparameters(data):
                    "anything, random_state=True, lasso=True, dropout=None, negative random_state, "
                    "hidden_layer_sizes=2**40 raises MemoryError, NumPy arrays as dtype/monitor/"
                    "verbose give 'truth value of an array is ambiguous'")
-@settings(FUZZ, max_examples=100)
+@settings(KNOWN_FAILING, max_examples=100)
 @given(data=st.data())
 def test_fuzz_hyperparameters_not_yet_strict(data):
     assert_clean(*fc.hyperparameter_case(data.draw, NOT_YET))
 
 
 @pytest.mark.xfail(strict=False, reason="issue 11 item 9 (core): see above")
-@settings(FUZZ, max_examples=60)
+@settings(KNOWN_FAILING, max_examples=60)
 @given(data=st.data())
 def test_fuzz_hyperparameters_given_as_numpy_arrays(data):
     assert_clean(*fc.hyperparameter_case(data.draw, CHECKED_STRICTLY))
@@ -56,7 +57,7 @@ def test_fuzz_ordinary_input_arrays(data):
 
 @pytest.mark.xfail(strict=False, reason="issue 11 items 5 and 9 (core): y * 1e200 predicts inf; "
                    "ragged or object X gives NumPy's 'setting an array element with a sequence'")
-@settings(FUZZ, max_examples=150)
+@settings(KNOWN_FAILING, max_examples=150)
 @given(data=st.data())
 def test_fuzz_odd_input_arrays(data):
     assert_clean(*fc.array_case(data.draw))
