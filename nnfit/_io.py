@@ -228,8 +228,10 @@ def _read(path, key):
         for name, info in members.items():  # every size from the directory before any read
             kinds, length, _ = spec[name]
             zipread.check_size(info, schema.max_bytes(kinds, length))
-        arrays = {name: zipread.read_array(archive, info, schema.dtype_checker(name, *spec[name][:2]))
-                  for name, info in members.items()}
+        arrays = {}
+        for name, info in members.items():
+            check = schema.dtype_checker(name, *spec[name][:2])
+            arrays[name] = zipread.read_array(archive, info, check)
     if not hmac.compare_digest(header["sha256"], _digest(header, arrays)):
         raise InvalidModelFile("it fails its SHA-256 check: the file was modified or damaged "
                                "after it was saved; fit and save the model again")

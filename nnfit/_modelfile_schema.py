@@ -124,7 +124,8 @@ def check_header(header, param_names):
               "or more", layers)
         n_classes = max(n_out, 2)
         _check_classes(h.get("classes"), n_classes)
-        _need("target_ndim" not in h, "target_ndim", "absent for a classifier", h.get("target_ndim"))
+        _need("target_ndim" not in h, "target_ndim", "absent for a classifier",
+              h.get("target_ndim"))
     else:
         _need("classes" not in h, "classes", "absent for a regressor", h.get("classes"))
         _need(h.get("target_ndim") in (1, 2) and (h["target_ndim"] == 2 or n_out == 1)

@@ -28,7 +28,8 @@ INTERNAL = ("not supported between instances", "is not iterable", "has no len",
             "unhashable type", "could not be broadcast", "non-broadcastable",
             "setting an array element", "cannot be interpreted as", "invalid literal",
             "must be real number", "NoneType", "index out of", "out of bounds",
-            "Unable to allocate", "has no attribute", "unsupported operand", "could not convert", "Cannot cast", "ufunc", "object arrays are not supported")
+            "Unable to allocate", "has no attribute", "unsupported operand", "could not convert",
+            "Cannot cast", "ufunc", "object arrays are not supported")
 DELIBERATE = ("/nnfit/", "sklearn/utils/validation.py", "sklearn/utils/multiclass.py",
               "sklearn/utils/_param_validation.py")
 
@@ -215,7 +216,8 @@ def _ordinary_array_case(draw):
     X = rng.normal(size=(n, p)) * draw(st.sampled_from([1e-3, 1.0, 1e3]))
     X = X.astype(draw(st.sampled_from([np.float64, np.float32, np.float16, np.int64, bool])))
     if classifier:
-        labels = draw(st.sampled_from([[0, 1], [3, 7, 9], ["a", "b"], ["x", "y", "z"], [True, False]]))
+        labels = draw(st.sampled_from([[0, 1], [3, 7, 9], ["a", "b"], ["x", "y", "z"],
+                                       [True, False]]))
         y = [labels[i % len(labels)] for i in range(n)]
     else:
         y = rng.normal(size=n) * draw(st.sampled_from([1e-3, 1.0, 1e4]))
