@@ -50,6 +50,11 @@ def _need(ok, key, expected, value):
         fail(f"its header's {key!r} is {shown}; expected {expected}")
 
 
+def _named(value, options):
+    """``value`` is one of the names ``options`` (a str: a list or dict is never looked up)."""
+    return isinstance(value, str) and value in options
+
+
 def _str_list(value, length=None):
     return (isinstance(value, list) and all(isinstance(v, str) for v in value)
             and (length is None or len(value) == length))
@@ -85,7 +90,7 @@ def check_header(header, param_names):
     h = header
     _need(isinstance(h["nnfit_version"], str) and len(h["nnfit_version"]) < 64, "nnfit_version",
           "a version string", h["nnfit_version"])
-    _need(h["estimator"] in ESTIMATORS, "estimator", f"one of {list(ESTIMATORS)}", h["estimator"])
+    _need(_named(h["estimator"], ESTIMATORS), "estimator", f"one of {list(ESTIMATORS)}", h["estimator"])
     classifier = h["estimator"] == "MLPClassifier"
     _check_params(h["params"], param_names[h["estimator"]])
     _need(_str_list(h["params_not_saved"]), "params_not_saved", "a list of names",
@@ -164,7 +169,7 @@ def _check_history(history, n_iter):
 
 
 def _check_rng_state(state):
-    ok = isinstance(state, dict) and state.get("bit_generator") in BIT_GENERATORS
+    ok = isinstance(state, dict) and _named(state.get("bit_generator"), BIT_GENERATORS)
     _need(ok, "rng_state", f"the state of a numpy bit generator ({', '.join(BIT_GENERATORS)})",
           state)
     try:
@@ -178,8 +183,8 @@ def _check_fitted_as(h, layers):
     files written before it was stored."""
     if "fitted_as" not in h:
         dtype, optimizer = h["params"].get("dtype", "float32"), h["params"].get("optimizer", "adam")
-        _need(dtype in DTYPES, "params.dtype", f"one of {list(DTYPES)}", dtype)
-        _need(optimizer in STATE_NAMES, "params.optimizer", f"one of {sorted(STATE_NAMES)}",
+        _need(_named(dtype, DTYPES), "params.dtype", f"one of {list(DTYPES)}", dtype)
+        _need(_named(optimizer, STATE_NAMES), "params.optimizer", f"one of {sorted(STATE_NAMES)}",
               optimizer)
         return dtype, optimizer
     fitted = h["fitted_as"]
@@ -191,10 +196,10 @@ def _check_fitted_as(h, layers):
     _need(isinstance(dropout, list) and len(dropout) == len(hidden)
           and all(_is_number(d) and 0 <= d < 1 for d in dropout), "fitted_as",
           f"{len(hidden)} dropout rate(s) in [0, 1)", dropout)
-    _need(dtype in DTYPES, "fitted_as", f"a dtype in {list(DTYPES)}", dtype)
-    _need(activation in ACTIVATIONS, "fitted_as", f"an activation in {sorted(ACTIVATIONS)}",
+    _need(_named(dtype, DTYPES), "fitted_as", f"a dtype in {list(DTYPES)}", dtype)
+    _need(_named(activation, ACTIVATIONS), "fitted_as", f"an activation in {sorted(ACTIVATIONS)}",
           activation)
-    _need(optimizer in STATE_NAMES, "fitted_as", f"an optimizer in {sorted(STATE_NAMES)}",
+    _need(_named(optimizer, STATE_NAMES), "fitted_as", f"an optimizer in {sorted(STATE_NAMES)}",
           optimizer)
     return dtype, optimizer
 

@@ -1,6 +1,6 @@
 """A larger run of the fuzz of ``test_fuzz_*.py`` that counts outcomes instead of asserting them.
 
-    python tests/fuzz_report.py [--examples N] [--seed S] [--show K]
+    python tests/fuzz_report.py [--examples N] [--seed S] [--show K] [--only "model files"]
 
 prints, per category, the cases tried and how many ended as correct results, clean errors,
 unclear errors, silent wrong results and crashes, then up to K examples of each bad outcome.
@@ -43,6 +43,7 @@ def main(argv=None):
     parser.add_argument("--examples", type=int, default=400, help="cases per category")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--show", type=int, default=5, help="examples shown per bad outcome")
+    parser.add_argument("--only", action="append", help="run only this category (repeatable)")
     args = parser.parse_args(argv)
     table, bad = {}, collections.defaultdict(list)
     with tempfile.TemporaryDirectory() as folder:
@@ -55,6 +56,8 @@ def main(argv=None):
             "determinism": lambda draw: fc.determinism_case(draw, folder),
         }
         for name, case in categories.items():
+            if args.only and name not in args.only:
+                continue
             measure(name, case, args.examples, args.seed, table, bad)
     header = f"{'category':<17}{'tried':>7}" + "".join(f"{v:>22}" for v in fc.VERDICTS) + \
         f"{'seconds':>9}"

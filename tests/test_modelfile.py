@@ -320,3 +320,10 @@ def test_the_command_line_prints_one_line_for_a_bad_model_file(adam_file, tmp_pa
     assert main(["predict", str(adam_file), str(tmp_path / "new.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is not a valid nnfit model file: its array 'x_scale'" in err
+
+
+@pytest.mark.parametrize("position", [2, 3, 4])
+def test_a_list_where_a_name_belongs_is_refused(adam_file, position):
+    # found by the fuzz: an activation given as a list raised "unhashable type: 'list'"
+    rewrite(adam_file, lambda header, arrays: header["fitted_as"].__setitem__(position, ["x"]))
+    refused(adam_file, "its header's 'fitted_as' is ['x']")
