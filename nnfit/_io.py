@@ -222,6 +222,10 @@ def _read(path, key):
         missing = [name for name, (_, _, required) in spec.items()
                    if required and name not in members]
         unexpected = sorted(set(members) - set(spec))
+        states = [name for name in spec if name.startswith("optimizer_")]
+        present = [name for name in states if name in members]
+        if present and present != states:  # all of the optimizer's running averages, or none
+            missing += sorted(set(states) - set(present))
         if missing or unexpected:
             raise InvalidModelFile(f"its arrays do not match its header: missing {missing}, "
                                    f"unexpected {unexpected}")

@@ -57,6 +57,8 @@ def run(action, check):
         check(result)
     except AssertionError as error:
         return WRONG, str(error)
+    except Exception as error:  # noqa: BLE001 - e.g. a warm start after loading that crashed
+        return CRASH, f"after the result: {type(error).__name__}: {error}"
     return CORRECT, ""
 
 

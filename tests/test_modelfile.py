@@ -186,6 +186,7 @@ def _set(name, index, value):
     (lambda h, a: a.update(extra=np.zeros(3)), "unexpected member 'extra.npy'"),
     (lambda h, a: a.update(optimizer_velocity=a["optimizer_m"]), "['optimizer_velocity']"),
     (lambda h, a: a.pop("x_scale"), "missing ['x_scale']"),
+    (lambda h, a: a.pop("optimizer_s"), "missing ['optimizer_s']"),  # found by the fuzz
     (lambda h, a: h.update(surprise=1), "unknown key(s) ['surprise']"),
     (lambda h, a: h["params"].update(learning_rte=0.1), "unknown hyperparameter(s) ['learning"),
     (lambda h, a: h["params"].update(learning_rate=-1.0), "learning_rate=-1.0 is invalid"),

@@ -89,6 +89,14 @@ def test_blow_ups_of_every_optimizer_are_caught(data, estimator, optimizer, rate
         model.fit(X * 10, y)
 
 
+def test_a_warm_start_with_half_of_adam_s_state_is_refused(data):
+    X, y = data
+    model = MLPRegressor((4,), epochs=2, warm_start=True, random_state=0).fit(X, y)
+    model._optimizer.s = None
+    with pytest.raises(ValueError, match="optimizer's state is incomplete"):
+        model.fit(X, y)
+
+
 @pytest.mark.parametrize("optimizer, state", [("adam", "m"), ("adam", "s"),
                                               ("rmsprop", "square_avg"), ("sgd", "velocity")])
 def test_a_warm_start_with_a_cut_optimizer_state_is_refused(data, optimizer, state):
