@@ -18,6 +18,7 @@ Every problem raises ``InvalidModelFile`` with the reason; ``_io`` adds the file
 """
 import json
 import re
+import struct
 import zipfile
 
 import numpy as np
@@ -28,6 +29,8 @@ MAX_TOTAL_BYTES = 8 * 2**30    # all members together, whatever the architecture
 NPY_HEADER_MAX = 4096          # a .npy header line; numpy writes 128 bytes for a 1-d array
 MAX_DEPTH = 16                 # JSON nesting; save writes at most 5 levels
 MAX_LABEL_CHARS = 1024         # a class label stored in a fixed-width string array
+MAX_MEMBERS = 16               # save writes at most 9
+MAX_DIRECTORY_BYTES = 2**16    # the zip's central directory (save's is under 1 KB)
 HEADER = "header"
 
 
@@ -40,6 +43,7 @@ def open_archive(path, allowed):
 
     ``allowed(name)`` says whether an array name may appear at all; sizes are checked later by
     ``check_sizes`` once the header says what to expect."""
+    _check_directory_size(path)
     try:
         archive = zipfile.ZipFile(path)
         infos = archive.infolist()
@@ -71,6 +75,22 @@ def open_archive(path, allowed):
         archive.close()
         raise
     return archive, members
+
+
+def _check_directory_size(path):
+    """Read the zip's end record (its last 22 to 65,557 bytes) and refuse a central directory
+    too large for a model file before ``zipfile`` parses it into one object per entry."""
+    with open(path, "rb") as file:
+        size = file.seek(0, 2)
+        file.seek(max(0, size - 22 - 65535))
+        tail = file.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # no end record: zipfile says what is wrong
+    entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+    if entries > MAX_MEMBERS or directory > MAX_DIRECTORY_BYTES:
+        raise InvalidModelFile(f"its zip directory lists {entries:,} members in {directory:,} "
+                               f"bytes; a model file has at most {MAX_MEMBERS}")
 
 
 def check_size(info, data_bytes):

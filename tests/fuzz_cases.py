@@ -116,7 +116,7 @@ def valid_param(name, v, n_hidden=1):
         "standardize": lambda: isinstance(v, (bool, np.bool_)),
         "monitor": lambda: _one_of(v, ("loss", "score")),
         "tol": lambda: _real(v) and 0 <= v < math.inf,
-        "random_state": lambda: v is None or _int(v, 0) and v < 2**32,
+        "random_state": lambda: v is None or _int(v, 0),
         "verbose": lambda: isinstance(v, bool) or _int(v, 0) and v <= 2,
         "dtype": lambda: _one_of(v, ("float32", "float64")),
     }

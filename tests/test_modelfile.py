@@ -100,6 +100,14 @@ def test_a_zip_file_version_from_the_future_is_a_message(adam_file):
     refused(adam_file, "zip file version 14.1")
 
 
+def test_a_zip_directory_of_thousands_of_entries_is_refused_before_it_is_parsed(tmp_path):
+    path = tmp_path / "many.nnfit"
+    with zipfile.ZipFile(path, "w") as archive:
+        for i in range(3000):
+            archive.writestr(f"{i}.npy", b"")
+    refused(path, "its zip directory lists 3,000 members")
+
+
 def test_a_header_that_is_json_but_not_an_object(adam_file):
     arrays = read_members(adam_file)
     arrays[HEADER] = np.frombuffer(b"[1, 2, 3]", dtype=np.uint8)
