@@ -3,12 +3,13 @@
 A ``.nnfit`` file is untrusted input (it may come from anyone), so nothing in it is decompressed
 or allocated before its size is known to be right.  The zip's end record must announce at most
 ``MAX_MEMBERS`` entries in a central directory of at most ``MAX_DIRECTORY_BYTES`` before
-``zipfile`` reads that directory (and only it); every member must be one of the names ``save`` writes, stored or deflated, not
-encrypted, and declare an uncompressed size within a limit: ``header.npy`` at most
-``MAX_HEADER_BYTES`` (plus room for its .npy header line), every array at most the bytes that
-the architecture declared in the header allows (``_modelfile_schema.expected_arrays``), all
-together at most ``MAX_TOTAL_BYTES``.  A 2 MB zip bomb that inflates to 2.25 GiB is refused
-from its directory entry, before one byte of it is inflated.
+``zipfile`` reads that directory (and only it); every member must be one of the names ``save``
+writes, stored or deflated, not encrypted, and declare an uncompressed size within a limit:
+``header.npy`` at most ``MAX_HEADER_BYTES`` (plus room for its .npy header line), every array at
+most the bytes that the architecture declared in the header allows
+(``_modelfile_schema.expected_arrays``), all together at most ``MAX_TOTAL_BYTES``.  A 2 MB zip
+bomb that inflates to 2.25 GiB is refused from its directory entry, before one byte of it is
+inflated.
 
 Each array is read by parsing its .npy header line (``numpy.lib.format``, at most
 ``NPY_HEADER_MAX`` bytes), checking dtype and shape against what is expected, and reading exactly
