@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _modelfile_arrays as expect
 from . import _modelfile_read as zipread
 from . import _modelfile_schema as schema
 from ._files import atomic_write
@@ -218,7 +219,7 @@ def _read(path, key):
     with archive:
         header = zipread.read_header(archive, members.pop(HEADER))
         facts = schema.check_header(header, param_names)
-        spec = schema.expected_arrays(facts, header)
+        spec = expect.expected_arrays(facts, header)
         missing = [name for name, (_, _, required) in spec.items()
                    if required and name not in members]
         unexpected = sorted(set(members) - set(spec))
@@ -231,10 +232,10 @@ def _read(path, key):
                                    f"unexpected {unexpected}")
         for name, info in members.items():  # every size from the directory before any read
             kinds, length, _ = spec[name]
-            zipread.check_size(info, schema.max_bytes(kinds, length))
+            zipread.check_size(info, expect.max_bytes(kinds, length))
         arrays = {}
         for name, info in members.items():
-            check = schema.dtype_checker(name, *spec[name][:2])
+            check = expect.dtype_checker(name, *spec[name][:2])
             arrays[name] = zipread.read_array(archive, info, check)
     if not hmac.compare_digest(header["sha256"], _digest(header, arrays)):
         raise InvalidModelFile("it fails its SHA-256 check: the file was modified or damaged "
@@ -246,7 +247,7 @@ def _read(path, key):
         if not hmac.compare_digest(header["hmac_sha256"], _signature(key, header["sha256"])):
             raise InvalidModelFile("its HMAC-SHA256 signature does not match the key: it was "
                                    "signed with another key or modified after it was signed")
-    schema.check_values(header, arrays)
+    expect.check_values(header, arrays)
     return header, arrays
 
 

@@ -1,17 +1,12 @@
-"""What a model file's header and arrays must be, checked before anything in them is used.
+"""What a model file's header must be, checked key by key before anything in it is used.
 
-The header is validated key by key (``check_header``): every key ``save`` writes has a type and
-a range, keys that older files lack are optional, and an unknown top-level key is refused (a file
-from a newer nnfit, or an edited one).  Inside ``tabular`` only what nnfit needs to be safe is
-checked (finite means, sds > 0, the number of features), and extra keys there are left to
-``TabularPreprocessor.from_dict`` deliberately.  From the declared architecture n_0, ..., n_L the
-arrays follow exactly (``expected_arrays``): theta has sum_l (n_{l-1} + 1) n_l values of the
-fitted dtype, x_scale and x_mean n_0, the optimizer's running averages theta's length and dtype,
-classes max(n_L, 2) labels, target_mean and target_scale n_L.  ``check_values`` then refuses
-non-finite numbers, scales that are not > 0, negative running averages of squared gradients and
-class labels that are not sorted and distinct (the order ``np.unique`` gives them).
-The limits (``MAX_PARAMS`` parameters, ``MAX_WIDTH`` units a layer) are far above any network of
-the course (MNIST's 784-256-128-10 has 235,146 parameters).
+``check_header`` gives every key ``save`` writes a type and a range; keys that older files lack
+are optional, and an unknown top-level key is refused (a file from a newer nnfit, or an edited
+one).  Inside ``tabular`` only what nnfit needs to be safe is checked (finite means, sds > 0, the
+number of features), and extra keys there are left to ``TabularPreprocessor.from_dict``
+deliberately.  The checked header fixes the arrays (``_modelfile_arrays``).  The limits
+(``MAX_PARAMS`` parameters, ``MAX_WIDTH`` units a layer) are far above any network of the course
+(MNIST's 784-256-128-10 has 235,146 parameters).
 """
 import math
 
@@ -27,7 +22,6 @@ ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 DTYPES = ("float32", "float64")
 STATE_NAMES = {"gd": (), "sgd": ("velocity",), "nesterov": ("velocity",),
                "rmsprop": ("square_avg",), "adam": ("m", "s")}
-NONNEGATIVE_STATES = ("square_avg", "s")  # running averages of g^2
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _SCALAR = (type(None), bool, int, float, str)
 
@@ -239,69 +233,3 @@ def _check_tabular(tabular, n_in):
     _need(len(set(columns)) == len(columns), "tabular", "distinct column names", columns[:10])
     _need(width == n_in, "tabular", f"columns giving the {n_in} input(s) of the network",
           f"{width} input(s)")
-
-
-def expected_arrays(facts, header):
-    """{array name: (dtype kinds and sizes allowed, length, required)} for this header."""
-    float_any = ("f", (4, 8))
-    theta = ("f", (np.dtype(facts["dtype"]).itemsize,))
-    n_in, n_out, n_params = facts["layers"][0], facts["layers"][-1], facts["n_params"]
-    spec = {"theta": (theta, n_params, True), "x_scale": (float_any, n_in, True),
-            "x_mean": (float_any, n_in, False)}
-    for name in STATE_NAMES[facts["optimizer"]]:
-        spec["optimizer_" + name] = (theta, n_params, False)
-    if facts["classifier"]:
-        if header["classes"]["stored"] == "array":
-            spec["classes"] = (("biufUS", None), facts["n_classes"], True)
-    else:
-        spec["target_mean"] = (float_any, n_out, True)
-        spec["target_scale"] = (float_any, n_out, True)
-    return spec
-
-
-def max_bytes(kinds, length):
-    """The most data bytes an array of ``length`` values of ``kinds`` may take."""
-    kind, sizes = kinds
-    itemsize = max(sizes) if sizes else 4 * MAX_LABEL_CHARS
-    return length * itemsize
-
-
-def dtype_checker(name, kinds, length):
-    kind, sizes = kinds
-
-    def check(dtype, shape):
-        if sizes is None:
-            size_ok = dtype.kind not in "US" or dtype.itemsize <= 4 * MAX_LABEL_CHARS
-        else:
-            size_ok = dtype.itemsize in sizes
-        if dtype.kind not in kind or not size_ok or dtype.byteorder == ">" or shape != (length,):
-            fail(f"its array {name!r} is {dtype} of shape {shape}; the header's architecture "
-                 f"needs {length} value(s)" + (f" of {_kind_name(kinds)}"))
-    return check
-
-
-def _kind_name(kinds):
-    kind, sizes = kinds
-    if kind == "f":
-        return " or ".join(f"float{8 * s}" for s in sizes)
-    return "numbers, booleans or strings"
-
-
-def check_values(header, arrays):
-    """Finite numbers, scales > 0, running averages of g^2 >= 0, sorted distinct class labels."""
-    for name, array in arrays.items():
-        if array.dtype.kind == "f" and not np.isfinite(array).all():
-            fail(f"its array {name!r} has {int(np.sum(~np.isfinite(array)))} NaN or infinite "
-                 "value(s)")
-    for name in ("x_scale", "target_scale"):
-        if name in arrays and not (arrays[name] > 0).all():
-            fail(f"its array {name!r} has value(s) <= 0 (a scale divides the inputs or "
-                 "multiplies the outputs)")
-    for name in NONNEGATIVE_STATES:
-        state = arrays.get("optimizer_" + name)
-        if state is not None and (state < 0).any():
-            fail(f"its array 'optimizer_{name}' (a running average of squared gradients) has "
-                 "negative value(s)")
-    classes = arrays.get("classes")
-    if classes is not None and not np.all(classes[1:] > classes[:-1]):
-        fail("its class labels are not distinct and sorted")
