@@ -83,11 +83,15 @@ def load(path, key=None):
         header, arrays = _read(path, key)
         try:
             estimator = _rebuild(header, arrays)
-            if "tabular" in header:
-                from ._preprocess import TabularModel
-                return TabularModel.from_dict(header["tabular"], estimator)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             raise InvalidModelFile(f"its settings do not rebuild a model ({error})") from error
+        if "tabular" in header:
+            from ._preprocess import TabularModel
+            try:  # from_dict checks the tabular section in full and says what is wrong
+                return TabularModel.from_dict(header["tabular"], estimator)
+            except ValueError as error:
+                why = str(error).removeprefix("the model file is not a valid nnfit model: ")
+                raise InvalidModelFile(why) from error
     except InvalidModelFile as error:
         raise ValueError(f"{path} is not a valid nnfit model file: {error}") from None
     return estimator
