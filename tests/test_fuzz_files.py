@@ -5,7 +5,7 @@ values and warm-starts or refuses cleanly.  A CSV table fits and predicts, or th
 with status 2 and one line on stderr.  Derandomized; cases in ``fuzz_cases.py``.
 """
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzz_cases as fc
@@ -13,7 +13,6 @@ import fuzz_cases as fc
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
-KNOWN_FAILING = settings(FUZZ, phases=[Phase.generate], report_multiple_bugs=False)  # no shrinking
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +38,7 @@ def test_fuzz_csv_tables_through_the_command_line(data, tmp_path_factory):
     assert_clean(*fc.csv_case(data.draw, folder, fc.TAME_CELLS))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 items 5 and 7 (tabular): an inf or 1e400 cell "
-                   "gives scikit-learn's multi-line NaN message; a 1e308 cell makes the column's "
-                   "sd inf and the predictions non-finite")
-@settings(KNOWN_FAILING, max_examples=60)
+@settings(FUZZ, max_examples=60)
 @given(data=st.data())
 def test_fuzz_csv_tables_with_infinite_and_huge_cells(data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv", numbered=True)
