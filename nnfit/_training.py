@@ -42,11 +42,12 @@ def _diverged(what, epoch, learning_rate):
 def _check_state_lengths(optimizer, theta):
     """The optimizer's running averages must have theta's length (compiled updates index them
     all by theta's, ``_fused``); a state restored from an edited file could be shorter."""
-    states = [getattr(optimizer, name, None) for name in optimizer.state_names]
+    names = getattr(optimizer, "state_names", ())
+    states = [getattr(optimizer, name, None) for name in names]
     if any(state is None for state in states) and any(state is not None for state in states):
-        raise ValueError(f"the optimizer's state is incomplete ({', '.join(optimizer.state_names)}"
+        raise ValueError(f"the optimizer's state is incomplete ({', '.join(names)}"
                          "): a damaged warm start; set warm_start=False to fit afresh")
-    for name, state in zip(optimizer.state_names, states):
+    for name, state in zip(names, states):
         if state is not None and state.shape != theta.shape:
             raise ValueError(f"the optimizer's state {name!r} has shape {state.shape} but the "
                              f"parameters have {theta.shape}: a damaged warm start; set "
