@@ -10,6 +10,8 @@ and "mps" the PyTorch one (``_torch_backend``, imported only then).
 with numba when it is installed); a backend without one returns None and the optimizer runs
 its array lines.  A GPU backend should return None (or its own kernels).
 """
+import sys
+
 import numpy as np
 import scipy.sparse
 import scipy.special
@@ -47,8 +49,7 @@ class NumpyBackend:
 
     def fused(self, name):
         """The compiled one-pass loop ``name`` ("rmsprop", "adam", "ridge") of ``_fused``, or None."""
-        from . import _fused  # imported on first use: numba costs ~110 MB and ~1 s to load
-        return _fused.KERNELS.get(name)
+        return _compiled_kernels().get(name)
 
     def __eq__(self, other):
         return type(other) is type(self)
@@ -58,6 +59,26 @@ class NumpyBackend:
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def _compiled_kernels():
+    """``_fused.KERNELS``, importing ``_fused`` (and numba: ~110 MB, ~1 s) on first use.
+
+    The import is all or nothing: if it stops half-way (Ctrl-C while numba loads, any error),
+    every module it added to ``sys.modules`` is removed again before the exception goes on, so
+    that the next fit imports numba afresh instead of finding a half-initialized one (which
+    failed every later fit with "module 'numba' has no attribute 'core'")."""
+    module = sys.modules.get(__package__ + "._fused")
+    if module is not None:
+        return module.KERNELS
+    before = set(sys.modules)
+    try:
+        from . import _fused
+    except BaseException:
+        for name in set(sys.modules) - before:
+            sys.modules.pop(name, None)
+        raise
+    return _fused.KERNELS
 
 
 default_backend = NumpyBackend()

@@ -289,10 +289,11 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
 
-    def save(self, path):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
+        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
         from ._io import save
-        return save(self, path)
+        return save(self, path, key)
 
     # --- inspection --------------------------------------------------------------------------
     @property
