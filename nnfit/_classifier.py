@@ -174,7 +174,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=True, class_weight=None):
+                 warm_start=False, standardize=True, class_weight=None, device="cpu"):
         params = dict(locals())
         del params["self"], params["__class__"], params["class_weight"]
         super().__init__(**params)
@@ -213,7 +213,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ndarray of shape (n_samples, n_classes)
         """
         X_valid = self._validated_X(X)
-        P = self._objective.loss.output(self._forward(X_valid))
+        P = self._forward(X_valid, output=True)
         if P.shape[1] == 1:
             P = np.hstack([1 - P, P])
         return P

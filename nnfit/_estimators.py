@@ -27,7 +27,7 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._backend import default_backend
+from ._backend import default_backend, get_backend, host_array, move_to
 from ._holdout import _HoldOut
 from ._network import mlp, summary_table
 from ._objective import Objective
@@ -46,7 +46,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=True):
+                 warm_start=False, standardize=True, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -69,6 +69,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.dtype = dtype
         self.warm_start = warm_start
         self.standardize = standardize
+        self.device = device
 
     # --- fitting -----------------------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -93,10 +94,11 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self
         """
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         reuse = self.warm_start and hasattr(self, "network_")
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
-        X, y = self._checked_Xy(X, y, reset=not reuse)
+        X, y = self._checked_Xy(host_array(X), host_array(y), reset=not reuse)
         w = check_sample_weight(sample_weight, X.shape[0])
         Y = self._encode_targets(y, dtype, reset=not reuse)
         w = combine(w, self._class_weights(y, partial=False))
@@ -110,27 +112,31 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
-                                          None if w is None else w[val])
+                                          None if w is None else w[val], backend)
             self._check_training_classes(y[train])
         X_train, Y_train = self._scaled(X, train, dtype), Y if train is None else Y[train]
         if w is not None:
             Y_train = with_weights(Y_train, w if train is None else w[train], dtype)
         if not reuse:
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
         del X, Y
-        self._refresh(weighted=w is not None)
+        self._refresh(backend, weighted=w is not None)
         full_batch = self._optimizer.full_batch
         early = stopping or full_batch
         patience = 1 if full_batch and validation is None else self.patience
         first = self._epochs_done() + 1
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        batch_size = X_train.shape[0] if full_batch else self.batch_size
         self.best_epoch_, self.interrupted_ = run_epochs(
             self._objective, self._optimizer, X_train, Y_train, self._rng,
-            batch_size=X_train.shape[0] if full_batch else self.batch_size,
+            batch_size=batch_size, train_epoch=backend.train_epoch(
+                self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
             epochs=self.epochs, evaluate=validation, early_stopping=early, monitor=self.monitor,
             learning_rate_decay=self.learning_rate_decay, patience=patience, tol=self.tol,
-            augment=self.augment, callbacks=self.callbacks or (), progress=self.verbose == 1,
-            verbose=self.verbose == 2, history=self.history_, first_epoch=first)
+            augment=self._augment(backend), callbacks=self.callbacks or (),
+            progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+            first_epoch=first)
         self.n_iter_ = self._epochs_done()
         self._end_of_fit(first, early, patience, validation is not None)
         return self
@@ -139,10 +145,11 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
             self._check_same_network(hidden, dropout, dtype)
-        X, y = self._checked_Xy(X, y, reset=first)
+        X, y = self._checked_Xy(host_array(X), host_array(y), reset=first)
         w = check_sample_weight(sample_weight, X.shape[0])
         Y = self._encode_targets(y, dtype, reset=first, classes=classes)
         w = combine(w, self._class_weights(y, partial=True))
@@ -150,12 +157,13 @@ class _BaseMLP(_HoldOut, BaseEstimator):
             self._fit_scaling(X, None)
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
         X = self._scaled(X, None, dtype)
         if w is not None:
             Y = with_weights(Y, w, dtype)
-        self._refresh(weighted=w is not None)
+        self._refresh(backend, weighted=w is not None)
+        X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
         _, self.interrupted_ = run_epochs(
             self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
             epochs=1, early_stopping=False, history=self.history_,
@@ -187,16 +195,17 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         return apply_scaling(X, self._x_mean, self._x_scale, dtype,
                              getattr(self, "feature_names_in_", None), rows)
 
-    def _build(self, n_in, n_out, hidden, dropout, dtype):
-        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, default_backend)
+    def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
+        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
         self.network_.initialize(self._rng)
-        loss = self._make_loss(n_out)(default_backend)
+        loss = self._make_loss(n_out)(backend)
         self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, default_backend)
+        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend)
         self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
 
-    def _refresh(self, weighted=False):
-        """Apply what may change between fits: penalties, learning rate, weights or none."""
+    def _refresh(self, backend=default_backend, weighted=False):
+        """Apply what may change between fits: penalties, learning rate, weights or none, device."""
+        move_to(backend, self.network_, self._objective.loss, self._optimizer)
         self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso,
                                     weighted)
         self._optimizer.learning_rate = self.learning_rate
@@ -215,15 +224,33 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         return len(self.history_.get("epoch", []))
 
     # --- prediction --------------------------------------------------------------------------
-    def _forward(self, X):
-        """Output-layer values Z = f's linear part on X, by chunks, dropout off."""
-        chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
+    def _outputs(self, X):
+        """Output-layer values Z = f's linear part on X, by chunks on the network's device,
+        dropout off."""
+        backend, dtype = self.network_.backend, self.network_.dtype
+        if backend == default_backend:
+            chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
+                      for i in range(0, X.shape[0], PREDICT_CHUNK)]
+            return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        chunks = [self.network_.forward(backend.asarray(X[i:i + PREDICT_CHUNK], dtype))[0]
                   for i in range(0, X.shape[0], PREDICT_CHUNK)]
-        return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        return backend.xp.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+
+    def _forward(self, X, output=False):
+        """Z (with ``output``: the fitted f(X), e.g. class probabilities) as a NumPy array."""
+        Z = self._outputs(X)
+        return self.network_.backend.to_numpy(self._objective.loss.output(Z) if output else Z)
+
+    def _augment(self, backend):
+        """``augment`` (a NumPy function of the batch) on the host for a device backend."""
+        if self.augment is None or backend == default_backend:
+            return self.augment
+        dtype = self.network_.dtype
+        return lambda Xb, rng: backend.asarray(self.augment(backend.to_numpy(Xb), rng), dtype)
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, **self._x_kwargs(self.network_.dtype))
+        X = validate_data(self, host_array(X), reset=False, **self._x_kwargs(self.network_.dtype))
         check_finite(X, getattr(self, "feature_names_in_", None))
         return self._scaled(X, None, self.network_.dtype)
 
@@ -231,7 +258,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         """(X, Y) as the fitted objective sees them: standardized inputs, encoded targets, and
         the weights' column when there are sample or class weights."""
         X = self._validated_X(X)
-        y = self._check_y(y)
+        y = self._check_y(host_array(y))
         dtype = self.network_.dtype
         Y = self._encode_targets(y, dtype, False)
         w = combine(check_sample_weight(sample_weight, X.shape[0]), self._class_weights(y, False))
@@ -254,27 +281,31 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         coef_grads, intercept_grads : lists of arrays
             Shaped like ``coefs_`` and ``intercepts_``.
         """
+        backend, dtype = self.network_.backend, self.network_.dtype
         X, Y = self._prepared(X, y, sample_weight)
+        if backend != default_backend:
+            X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
         value = self._objective.value_and_grad(X, Y, train=False)
-        dense = self.network_.dense
-        return value, [d.dW.copy() for d in dense], [d.db.copy() for d in dense]
+        dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
+        return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
 
-    def save(self, path):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
+        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
         from ._io import save
-        return save(self, path)
+        return save(self, path, key)
 
     # --- inspection --------------------------------------------------------------------------
     @property
     def coefs_(self):
         """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector."""
         check_is_fitted(self, "network_")
-        return [d.W for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.W) for d in self.network_.dense]
 
     @property
     def intercepts_(self):
         check_is_fitted(self, "network_")
-        return [d.b for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.b) for d in self.network_.dense]
 
     @property
     def n_params_(self):
@@ -303,7 +334,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
-        tags.input_tags.sparse = True
+        tags.input_tags.sparse = self.device == "cpu"  # the torch devices take dense X
         return tags
 
     @staticmethod

@@ -73,10 +73,10 @@ def gradcheck(model, X, Y, *, h=1e-5, train=True, seed=0, indices=None, floor=1e
 
     R(with_grad=True)
     backprop = network.backend.to_numpy(network.grad).copy()
-    indices = range(theta.size) if indices is None else indices
+    indices = range(len(theta)) if indices is None else indices
     worst = 0.0
     for j in indices:
-        saved = theta[j]
+        saved = float(theta[j])  # a number, not a view (a torch element is one)
         theta[j] = saved + h
         up = R()
         theta[j] = saved - h

@@ -51,8 +51,9 @@ class _HoldOut:
         except ValueError:  # a class too small to stratify: fall back to a plain random split
             return train_test_split(idx, test_size=n_val, random_state=seed)
 
-    def _validation(self, X_val, Y_val, w_val):
-        """A function returning the (weighted) (loss, score) on the held-out rows."""
+    def _validation(self, X_val, Y_val, w_val, backend):
+        """A function returning the (weighted) (loss, score) on the held-out rows (kept on
+        ``backend``'s device; only the outputs come back for the score)."""
         if w_val is not None:
             if not w_val.sum() > 0:
                 raise ValueError("every held-out row has weight 0, so the validation loss is "
@@ -60,10 +61,14 @@ class _HoldOut:
                                  "validation_fraction=0")
             w_val = (w_val / w_val.mean()).astype(Y_val.dtype)
 
+        dtype = Y_val.dtype
+        X_dev, Y_dev = backend.asarray(X_val, dtype), backend.asarray(Y_val, dtype)
+        w_dev = None if w_val is None else backend.asarray(w_val, dtype)
+
         def validation():
-            Z = self._forward(X_val)
-            loss, _ = self._objective.loss(Z, Y_val, w_val)
-            return loss, self._score_outputs(Z, Y_val, w_val)
+            Z = self._outputs(X_dev)
+            loss, _ = self._objective.loss(Z, Y_dev, w_dev)
+            return float(loss), self._score_outputs(backend.to_numpy(Z), Y_val, w_val)
 
         return validation
 

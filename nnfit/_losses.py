@@ -120,7 +120,7 @@ class SoftmaxCrossEntropy:
         # log f_m = (Z_m - c) - log sum_l e^{Z_l - c} with c = max_l Z_l, so exp never
         # overflows.  Written out rather than scipy.special.log_softmax, whose checks cost
         # more than the arithmetic on a 128 x 10 minibatch.
-        shifted = Z - Z.max(axis=1, keepdims=True)
+        shifted = Z - xp.max(Z, axis=1, keepdims=True)
         E = xp.exp(shifted)
         total = E.sum(axis=1)
         # L = -1/n sum_i sum_m y_im (shifted_im - log total_i)

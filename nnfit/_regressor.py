@@ -181,7 +181,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                  batch_size=32, epochs=200,
                  validation_fraction=0.1, early_stopping="auto", monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=True, standardize_target=True):
+                 warm_start=False, standardize=True, standardize_target=True, device="cpu"):
         params = dict(locals())
         del params["self"], params["__class__"], params["standardize_target"]
         super().__init__(**params)

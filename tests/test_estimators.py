@@ -119,17 +119,17 @@ def test_linear_regression_and_multi_output():
     assert model.predict(X).shape == (400, 2) and model.score(X, Y) > 0.999
 
 
-def test_gradient_descent_restores_the_parameters_with_the_lowest_objective():
+def test_gradient_descent_whose_first_step_raises_the_objective_is_a_divergence():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(100, 2))
     y = X @ [1.0, 2.0]
-    # a learning rate this large makes R go up at once: the starting parameters are the best
-    model = MLPRegressor((), optimizer="gd", learning_rate=2.5, validation_fraction=0, tol=0.0, ridge=0.0,
-                         dtype="float64", random_state=0).fit(X, y)
-    first = model.history_["train_objective"][0]
-    assert model.history_["train_objective"][1] > first
-    assert model.loss_gradient(X, y)[0] == pytest.approx(first, rel=1e-12)
-    assert model.best_epoch_ == 0
+    # a learning rate this large makes R go up at once: the fit used to end quietly with the
+    # random starting parameters (issue 11); now it says so
+    model = MLPRegressor((), optimizer="gd", learning_rate=2.5, validation_fraction=0, tol=0.0,
+                         ridge=0.0, standardize=False, dtype="float64", random_state=0)
+    with pytest.raises(nnfit.DivergenceError, match="first step raised R from 3.01.* to 7.3.*"
+                       "learning_rate=0.25"):
+        model.fit(X, y)
 
 
 def test_full_batch_gradient_descent_stops_when_objective_fails_to_decrease():

@@ -137,7 +137,7 @@ def saved(tmp_path, data):
 
 def test_truncated_file_is_refused(saved):
     saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
-    with pytest.raises(ValueError, match="not a readable nnfit model file"):
+    with pytest.raises(ValueError, match="not a valid nnfit model file: it is not a readable zip"):
         nnfit.load(saved)
 
 
