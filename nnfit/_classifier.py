@@ -107,10 +107,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         its weight; "balanced" weights class c by n / (K n_c), so that every class counts as
         much as if the classes were equally frequent (for rare events, e.g. defaults).  Combined
         with ``sample_weight`` by multiplication.
-    device : {"cpu", "torch-cpu", "cuda", "mps"}, default="cpu"
+    device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
         Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
-        (installed separately) on the CPU, an NVIDIA GPU or an Apple GPU.  Predictions and
-        fitted attributes are NumPy arrays in every case.
+        (``pip install 'nnfit[torch]'``) on the CPU, an NVIDIA GPU (the first, or number N) or
+        an Apple GPU.  Sparse input stays on NumPy.  Predictions and fitted attributes are
+        NumPy arrays in every case.
 
     Attributes
     ----------

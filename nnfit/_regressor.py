@@ -119,10 +119,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     standardize_target : bool, default=True
         Fit the network to the target standardized by its training mean and standard deviation
         (per output) and map predictions back.
-    device : {"cpu", "torch-cpu", "cuda", "mps"}, default="cpu"
+    device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
         Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
-        (installed separately) on the CPU, an NVIDIA GPU or an Apple GPU.  Predictions and
-        fitted attributes are NumPy arrays in every case.
+        (``pip install 'nnfit[torch]'``) on the CPU, an NVIDIA GPU (the first, or number N) or
+        an Apple GPU.  Sparse input stays on NumPy.  Predictions and fitted attributes are
+        NumPy arrays in every case.
 
     Attributes
     ----------
