@@ -78,3 +78,60 @@ if numba is not None:
             dW[i] += w * two_ridge
 
     KERNELS = {"rmsprop": rmsprop, "adam": adam, "ridge": ridge}
+
+
+# --- hidden layers: Dense -> ReLU (-> Dropout) in one pass forward and one backward ------------
+# (``_stages``).  Without dropout the arithmetic is that of the NumPy lines, value for value.
+# Dropout's mask comes from SplitMix64 (Steele, Lea & Flood 2014) seeded once per layer and step
+# from the fit's numpy Generator: draw e of the step is mix(seed + (e + 1) gamma), whose top
+# ``bits`` bits k keep the unit when k >= threshold, i.e. when k 2^-bits >= phi.  With 24 bits
+# for float32 and 53 for float64, the bits of ``Generator.random``, the keep probability is the
+# reference's exactly; only the stream differs.
+if numba is not None:
+    _GAMMA = np.uint64(0x9E3779B97F4A7C15)
+    _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+    @_jit
+    def bias_relu(Z, b):
+        """Z <- max(Z + b, 0) in place (Z: n x k, b: k)."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        for i in range(n):
+            for j in range(k):
+                a = Z[i, j] + b[j]
+                Z[i, j] = zero if a <= zero else a  # NaN stays NaN, as with np.maximum
+
+    @_jit
+    def bias_relu_dropout(Z, b, seed, shift, threshold, scale):
+        """Z <- max(Z + b, 0) * M * scale in place, M[i, j] = [(mix(seed + (e + 1) gamma) >> shift)
+        >= threshold] with e = i k + j; ``scale`` = 1 / (1 - phi) in Z's dtype."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        for i in range(n):
+            row = np.uint64(i * k + 1)
+            for j in range(k):
+                x = seed + (row + np.uint64(j)) * _GAMMA
+                x = (x ^ (x >> np.uint64(30))) * _MIX1
+                x = (x ^ (x >> np.uint64(27))) * _MIX2
+                x = x ^ (x >> np.uint64(31))
+                a = Z[i, j] + b[j]
+                a = zero if a <= zero else a
+                Z[i, j] = a * (scale if (x >> shift) >= threshold else zero)
+
+    @_jit
+    def relu_backward(dA, A, scale, db):
+        """dA <- dA * scale where A > 0, else 0 (dR/dZ through dropout's scaling and ReLU, whose
+        output A is 0 exactly where either removed the unit), in place; db <- its column sums,
+        row after row as NumPy's ``sum(axis=0)`` adds them."""
+        zero = db.dtype.type(0)
+        n, k = dA.shape
+        for j in range(k):
+            db[j] = zero
+        for i in range(n):
+            for j in range(k):
+                d = dA[i, j] * (scale if A[i, j] > zero else zero)
+                dA[i, j] = d
+                db[j] += d
+
+    KERNELS.update(bias_relu=bias_relu, bias_relu_dropout=bias_relu_dropout,
+                   relu_backward=relu_backward)

@@ -1,0 +1,88 @@
+"""A hidden layer Dense -> ReLU (-> Dropout) as one stage: its product by BLAS, the rest in one
+compiled pass forward and one backward.
+
+    Z = X W + b,   A = max(Z, 0) * M / (1 - phi)
+    dZ = dA * M / (1 - phi) * 1[Z > 0] = dA * (1 / (1 - phi) if A > 0 else 0)
+    db = sum_i dZ[i],   dW = X^T dZ,   dX = dZ W^T
+
+These are the equations of ``_dense``, ``_activations.ReLU`` and ``_dropout`` composed (A > 0
+exactly where ReLU and the mask both kept the unit, so A alone carries the mask to the backward
+pass).  The layers' NumPy lines, which stay the reference, make some six passes over the
+(batch x units) values forward, with a float uniform draw per unit, and four backward; the
+``_fused`` kernels make one each way, and dropout's mask costs a SplitMix64 hash per unit.
+``Sequential.forward`` runs the stages of ``stages(layers)``: this one wherever a Dense layer is
+followed by ReLU and the backend has the kernels (NumPy with numba installed), each layer's own
+``forward`` elsewhere.  A stage given inputs other than a NumPy array of the weights' dtype (a
+sparse matrix, say) runs its layers one by one.
+"""
+import math
+
+import numpy as np
+
+from ._activations import ReLU
+from ._dense import Dense
+from ._dropout import Dropout
+
+
+class HiddenStage:
+    def __init__(self, dense, relu, dropout, kernels):
+        self.layers = [layer for layer in (dense, relu, dropout) if layer is not None]
+        self.dense = dense
+        self.rate = dropout.rate if dropout is not None else 0.0
+        self.bias_relu, self.bias_relu_dropout, self.relu_backward = kernels
+
+    def _layer_by_layer(self, X, train, rng):
+        backprops = []
+        for layer in self.layers:
+            X, backprop = layer.forward(X, train, rng)
+            backprops.append(backprop)
+
+        def backprop_all(dY):
+            for backprop in reversed(backprops):
+                dY = backprop(dY)
+            return dY
+
+        return X, backprop_all
+
+    def forward(self, X, train=False, rng=None):
+        dense = self.dense
+        W = dense.W
+        if not (type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2):
+            return self._layer_by_layer(X, train, rng)
+        Z = np.matmul(X, W)
+        dtype = W.dtype.type
+        if train and self.rate > 0:
+            # keep a unit when its draw k 2^-bits >= phi, with the bits of Generator.random
+            bits = 53 if W.dtype == np.float64 else 24
+            threshold = math.ceil(float(dtype(self.rate)) * 2.0**bits)
+            scale = dtype(1 / (1 - self.rate))
+            seed = np.uint64(rng.bit_generator.random_raw())
+            self.bias_relu_dropout(Z, dense.b, seed, np.uint64(64 - bits), np.uint64(threshold), scale)
+        else:
+            self.bias_relu(Z, dense.b)
+            scale = dtype(1)
+
+        def backprop(dA):
+            self.relu_backward(dA, Z, scale, dense.db)
+            np.matmul(X.T, dA, out=dense.dW)
+            return np.matmul(dA, W.T) if dense.input_grad else None
+
+        return Z, backprop
+
+
+def stages(layers):
+    """The forward functions to run in order: fused hidden stages where possible, else layers'."""
+    out, i, n = [], 0, len(layers)
+    while i < n:
+        layer = layers[i]
+        if isinstance(layer, Dense) and i + 1 < n and type(layers[i + 1]) is ReLU:
+            kernels = [layer.backend.fused(name) for name in
+                       ("bias_relu", "bias_relu_dropout", "relu_backward")]
+            if None not in kernels:
+                dropout = layers[i + 2] if i + 2 < n and type(layers[i + 2]) is Dropout else None
+                out.append(HiddenStage(layer, layers[i + 1], dropout, kernels).forward)
+                i += 2 if dropout is None else 3
+                continue
+        out.append(layer.forward)
+        i += 1
+    return out
