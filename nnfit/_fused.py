@@ -135,3 +135,49 @@ if numba is not None:
 
     KERNELS.update(bias_relu=bias_relu, bias_relu_dropout=bias_relu_dropout,
                    relu_backward=relu_backward)
+
+
+# --- the loss: softmax cross-entropy and its gradient in two passes around NumPy's exp ---------
+if numba is not None:
+    @_jit
+    def _shift_rows(Z, S):
+        """S <- Z - c, c_i = max_l z_il, so that exp never overflows."""
+        n, k = Z.shape
+        for i in range(n):
+            c = Z[i, 0]
+            for m in range(1, k):
+                c = max(c, Z[i, m])
+            for m in range(k):
+                S[i, m] = Z[i, m] - c
+
+    @_jit
+    def _cross_entropy_from_exp(Z, Y, E):
+        """E = exp(Z - c) in, (softmax(Z) - Y) / n out in place; returns
+        L = 1/n sum_i sum_m y_im (log sum_l E_il - (z_im - c_i)), summed in float64."""
+        n, k = Z.shape
+        n_t = Z.dtype.type(n)
+        loss = 0.0
+        for i in range(n):
+            c = Z[i, 0]
+            for m in range(1, k):
+                c = max(c, Z[i, m])
+            total = E[i, 0]
+            for m in range(1, k):
+                total += E[i, m]
+            log_total = np.log(total)
+            for m in range(k):
+                y = Y[i, m]
+                loss += float(y) * (float(log_total) - float(Z[i, m] - c))
+                E[i, m] = (E[i, m] / total - y) / n_t
+        return loss / n
+
+    def softmax_cross_entropy(Z, Y):
+        """(L, dZ) of ``_losses.SoftmaxCrossEntropy`` with NumPy's exp (numba's scalar exp costs
+        ten times more) between two compiled passes.  The row sums run left to right, NumPy's
+        pairwise, and the loss is summed in float64: equal to the reference to a few ulps."""
+        E = np.empty_like(Z)
+        _shift_rows(Z, E)
+        np.exp(E, out=E)
+        return _cross_entropy_from_exp(Z, Y, E), E
+
+    KERNELS["softmax_cross_entropy"] = softmax_cross_entropy

@@ -16,6 +16,7 @@ followed by ReLU and the backend has the kernels (NumPy with numba installed), e
 sparse matrix, say) runs its layers one by one.
 """
 import math
+import weakref
 
 import numpy as np
 
@@ -70,17 +71,27 @@ class HiddenStage:
         return Z, backprop
 
 
+_KERNEL_NAMES = ("bias_relu", "bias_relu_dropout", "relu_backward")
+_kernels = weakref.WeakKeyDictionary()  # backend -> its kernels, or None: looked up once
+
+
+def kernels(backend):
+    if backend not in _kernels:
+        found = tuple(backend.fused(name) for name in _KERNEL_NAMES)
+        _kernels[backend] = None if None in found else found
+    return _kernels[backend]
+
+
 def stages(layers):
     """The forward functions to run in order: fused hidden stages where possible, else layers'."""
     out, i, n = [], 0, len(layers)
     while i < n:
         layer = layers[i]
         if isinstance(layer, Dense) and i + 1 < n and type(layers[i + 1]) is ReLU:
-            kernels = [layer.backend.fused(name) for name in
-                       ("bias_relu", "bias_relu_dropout", "relu_backward")]
-            if None not in kernels:
+            found = kernels(layer.backend)
+            if found is not None:
                 dropout = layers[i + 2] if i + 2 < n and type(layers[i + 2]) is Dropout else None
-                out.append(HiddenStage(layer, layers[i + 1], dropout, kernels).forward)
+                out.append(HiddenStage(layer, layers[i + 1], dropout, found).forward)
                 i += 2 if dropout is None else 3
                 continue
         out.append(layer.forward)
