@@ -130,21 +130,22 @@ def run_torch(epochs, predict):
     return result
 
 
-def roofline_epoch(n, rng):
+def roofline_epoch(n, rng, layers=LAYERS, batch=BATCH):
     """A closure timing one epoch's matrix products: the shapes and transposes of nnfit."""
-    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(LAYERS, LAYERS[1:])]
+    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(layers, layers[1:])]
     dW = [np.empty_like(w) for w in W]
-    sizes = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
-    A = {m: [rng.random((m, w), dtype=np.float32) for w in LAYERS] for m in set(sizes)}
-    Z = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[1:]] for m in set(sizes)}
-    dX = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[:-1]] for m in set(sizes)}
+    sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
+    A = {m: [rng.random((m, w), dtype=np.float32) for w in layers] for m in set(sizes)}
+    Z = {m: [np.empty((m, w), dtype=np.float32) for w in layers[1:]] for m in set(sizes)}
+    dX = {m: [np.empty((m, w), dtype=np.float32) for w in layers[:-1]] for m in set(sizes)}
+    depth = len(W)
 
     def epoch():
         for m in sizes:
             a, z, dx = A[m], Z[m], dX[m]
-            for l in range(3):                      # forward: Z_l = A_{l-1} W_l
+            for l in range(depth):                  # forward: Z_l = A_{l-1} W_l
                 np.matmul(a[l], W[l], out=z[l])
-            for l in reversed(range(3)):            # backward: dW_l = A^T dZ, dX = dZ W^T
+            for l in reversed(range(depth)):        # backward: dW_l = A^T dZ, dX = dZ W^T
                 np.matmul(a[l].T, z[l], out=dW[l])
                 if l > 0:
                     np.matmul(z[l], W[l].T, out=dx[l])

@@ -181,3 +181,4 @@ if numba is not None:
         return _cross_entropy_from_exp(Z, Y, E), E
 
     KERNELS["softmax_cross_entropy"] = softmax_cross_entropy
+
