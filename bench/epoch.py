@@ -43,15 +43,20 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def load():
-    from nnfit.datasets import load_mnist
-    return load_mnist()
+def load(split):
+    """MNIST's "train" or "test" images and labels alone.  Each system fits with the training
+    images in memory and reads the test images after the fit, the training images freed: its
+    peak RSS is then that of the fit (a script holding both sets needs 30 MB more)."""
+    from nnfit.datasets import _mnist
+    directory, _ = _mnist._choose_dir(None)
+    stems = _mnist.FILE_STEMS[:2] if split == "train" else _mnist.FILE_STEMS[2:]
+    return _mnist._load_split(*(_mnist._find_file(directory, stem) for stem in stems))
 
 
 # --- one system per child process ---------------------------------------------------------------
 def run_nnfit(epochs, predict):
     import nnfit
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     rss_data = peak_rss_mb()
     model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",
                                 learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=epochs,
@@ -59,8 +64,10 @@ def run_nnfit(epochs, predict):
                                 random_state=0)
     model.fit(X, y)
     result = {"seconds": model.history_["seconds"], "peak_rss_mb": peak_rss_mb(),
-              "rss_after_load_mb": rss_data, "data_mb": X.nbytes / 2**20,
-              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+              "rss_after_load_mb": rss_data, "data_mb": X.nbytes / 2**20}
+    del X, y
+    X_test, y_test = load("test")
+    result["test_error"] = float(np.mean(model.predict(X_test) != y_test))
     if predict:
         result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
     return result
@@ -70,7 +77,7 @@ def run_sklearn(epochs, predict):
     import warnings
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     model = MLPClassifier(HIDDEN, solver="adam", alpha=1e-5, batch_size=BATCH,
                           learning_rate_init=LEARNING_RATE, max_iter=1, shuffle=True,
                           random_state=0, tol=0.0, n_iter_no_change=10**9)
@@ -82,8 +89,10 @@ def run_sklearn(epochs, predict):
             start = time.perf_counter()
             model.partial_fit(X, y, classes=classes)
             seconds.append(time.perf_counter() - start)
-    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
-              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    del X, y
+    X_test, y_test = load("test")
+    result["test_error"] = float(np.mean(model.predict(X_test) != y_test))
     if predict:
         result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
     return result
@@ -96,7 +105,7 @@ def run_torch(epochs, predict):
         return {"skipped": "torch is not installed (pip install 'nnfit[bench]')"}
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     torch.manual_seed(0)
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     X, y = torch.from_numpy(X), torch.from_numpy(y)
     nn = torch.nn
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Dropout(DROPOUT[0]),
@@ -117,13 +126,16 @@ def run_torch(epochs, predict):
             optimizer.step()
         seconds.append(time.perf_counter() - start)
     model.eval()
+    peak = peak_rss_mb()
+    del X, y
+    X_test, y_test = load("test")
     X_test_t = torch.from_numpy(X_test)
 
     def predict_all():
         with torch.no_grad():
             return model(X_test_t).argmax(1).numpy()
 
-    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
+    result = {"seconds": seconds, "peak_rss_mb": peak,
               "test_error": float(np.mean(predict_all() != y_test)), "version": torch.__version__}
     if predict:
         result["predict_seconds"] = timed_repeats(predict_all)
@@ -257,9 +269,10 @@ def report_training(results, epochs):
     if "roofline" in results:
         print(f"nnfit / roofline = {base / median_epoch(results['roofline']['seconds']):.2f}")
     budget = 2 * r["data_mb"] + 100
-    print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after loading MNIST: "
+    print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after reading the training images: "
           f"{r['rss_after_load_mb']:.0f} MB; float32 training data {r['data_mb']:.0f} MB; "
-          f"target 2 x data + 100 = {budget:.0f} MB)")
+          f"target 2 x data + 100 = {budget:.0f} MB: "
+          f"{'met' if r['peak_rss_mb'] <= budget else 'missed'})")
 
 
 def report_predict(results):
