@@ -83,10 +83,10 @@ if numba is not None:
 # --- hidden layers: Dense -> ReLU (-> Dropout) in one pass forward and one backward ------------
 # (``_stages``).  Without dropout the arithmetic is that of the NumPy lines, value for value.
 # Dropout's mask comes from SplitMix64 (Steele, Lea & Flood 2014) seeded once per layer and step
-# from the fit's numpy Generator: draw e of the step is mix(seed + (e + 1) gamma), whose top
-# ``bits`` bits k keep the unit when k >= threshold, i.e. when k 2^-bits >= phi.  With 24 bits
-# for float32 and 53 for float64, the bits of ``Generator.random``, the keep probability is the
-# reference's exactly; only the stream differs.
+# from the fit's numpy Generator: output number m of the step is mix(seed + (m + 1) gamma); a
+# unit's draw k of ``bits`` bits keeps it when k >= threshold, i.e. when k 2^-bits >= phi.  With
+# 24 bits for float32 (two draws per output) and 53 for float64 (one), the bits of
+# ``Generator.random``, the keep probability is the reference's exactly; only the stream differs.
 if numba is not None:
     _GAMMA = np.uint64(0x9E3779B97F4A7C15)
     _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -104,7 +104,8 @@ if numba is not None:
     @_jit
     def bias_relu_dropout(Z, b, seed, shift, threshold, scale):
         """Z <- max(Z + b, 0) * M * scale in place, M[i, j] = [(mix(seed + (e + 1) gamma) >> shift)
-        >= threshold] with e = i k + j; ``scale`` = 1 / (1 - phi) in Z's dtype."""
+        >= threshold] with e = i k + j: one SplitMix64 output per unit (float64: 53 bits);
+        ``scale`` = 1 / (1 - phi) in Z's dtype."""
         zero = b.dtype.type(0)
         n, k = Z.shape
         for i in range(n):
@@ -117,6 +118,43 @@ if numba is not None:
                 a = Z[i, j] + b[j]
                 a = zero if a <= zero else a
                 Z[i, j] = a * (scale if (x >> shift) >= threshold else zero)
+
+    @_jit
+    def bias_relu_dropout_24(Z, b, seed, threshold, scale):
+        """``bias_relu_dropout`` with 24-bit draws, two per SplitMix64 output as Generator.random
+        makes float32 numbers: unit e takes output e // 2, its low 32 bits for even e and its
+        high 32 for odd e, of which the top 24.  Half the hashing of one output per unit."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        low = np.uint64(0xFFFFFFFF)
+        if k % 2 == 0:
+            half = k // 2
+            for i in range(n):
+                row = np.uint64(i * half + 1)
+                for p in range(half):
+                    x = seed + (row + np.uint64(p)) * _GAMMA
+                    x = (x ^ (x >> np.uint64(30))) * _MIX1
+                    x = (x ^ (x >> np.uint64(27))) * _MIX2
+                    x = x ^ (x >> np.uint64(31))
+                    j = 2 * p
+                    a = Z[i, j] + b[j]
+                    a = zero if a <= zero else a
+                    Z[i, j] = a * (scale if ((x & low) >> np.uint64(8)) >= threshold else zero)
+                    a = Z[i, j + 1] + b[j + 1]
+                    a = zero if a <= zero else a
+                    Z[i, j + 1] = a * (scale if (x >> np.uint64(40)) >= threshold else zero)
+            return
+        for i in range(n):  # odd k: pairs straddle rows, so each unit finds its own output
+            for j in range(k):
+                e = np.uint64(i * k + j)
+                x = seed + ((e >> np.uint64(1)) + np.uint64(1)) * _GAMMA
+                x = (x ^ (x >> np.uint64(30))) * _MIX1
+                x = (x ^ (x >> np.uint64(27))) * _MIX2
+                x = x ^ (x >> np.uint64(31))
+                draw = (x >> np.uint64(40)) if e & np.uint64(1) else ((x & low) >> np.uint64(8))
+                a = Z[i, j] + b[j]
+                a = zero if a <= zero else a
+                Z[i, j] = a * (scale if draw >= threshold else zero)
 
     @_jit
     def relu_backward(dA, A, scale, db):
@@ -134,7 +172,7 @@ if numba is not None:
                 db[j] += d
 
     KERNELS.update(bias_relu=bias_relu, bias_relu_dropout=bias_relu_dropout,
-                   relu_backward=relu_backward)
+                   bias_relu_dropout_24=bias_relu_dropout_24, relu_backward=relu_backward)
 
 
 # --- the loss: softmax cross-entropy and its gradient in two passes around NumPy's exp ---------

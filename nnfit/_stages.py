@@ -30,7 +30,7 @@ class HiddenStage:
         self.layers = [layer for layer in (dense, relu, dropout) if layer is not None]
         self.dense = dense
         self.rate = dropout.rate if dropout is not None else 0.0
-        self.bias_relu, self.bias_relu_dropout, self.relu_backward = kernels
+        self.bias_relu, self.bias_relu_dropout, self.bias_relu_dropout_24, self.relu_backward = kernels
 
     def _layer_by_layer(self, X, train, rng):
         backprops = []
@@ -54,11 +54,14 @@ class HiddenStage:
         dtype = W.dtype.type
         if train and self.rate > 0:
             # keep a unit when its draw k 2^-bits >= phi, with the bits of Generator.random
-            bits = 53 if W.dtype == np.float64 else 24
-            threshold = math.ceil(float(dtype(self.rate)) * 2.0**bits)
+            bits = 24 if W.dtype == np.float32 else 53
+            threshold = np.uint64(math.ceil(float(dtype(self.rate)) * 2.0**bits))
             scale = dtype(1 / (1 - self.rate))
             seed = np.uint64(rng.bit_generator.random_raw())
-            self.bias_relu_dropout(Z, dense.b, seed, np.uint64(64 - bits), np.uint64(threshold), scale)
+            if bits == 24:
+                self.bias_relu_dropout_24(Z, dense.b, seed, threshold, scale)
+            else:
+                self.bias_relu_dropout(Z, dense.b, seed, np.uint64(64 - bits), threshold, scale)
         else:
             self.bias_relu(Z, dense.b)
             scale = dtype(1)
@@ -71,7 +74,7 @@ class HiddenStage:
         return Z, backprop
 
 
-_KERNEL_NAMES = ("bias_relu", "bias_relu_dropout", "relu_backward")
+_KERNEL_NAMES = ("bias_relu", "bias_relu_dropout", "bias_relu_dropout_24", "relu_backward")
 _kernels = weakref.WeakKeyDictionary()  # backend -> its kernels, or None: looked up once
 
 

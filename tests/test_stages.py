@@ -117,17 +117,36 @@ def test_dropout_mask_statistics_and_reproducibility():
 
 
 def test_mask_bits_are_splitmix64_and_the_threshold_is_the_references():
-    # SplitMix64 seeded with 0: its first output is 0xe220a8397b1dcdaf (the reference C code)
+    """SplitMix64 seeded with 0 first gives 0xe220a8397b1dcdaf (the reference C code).  A float64
+    unit takes its top 53 bits; float32 units 0 and 1 the top 24 of its low and high halves."""
     first = 0xE220A8397B1DCDAF
-    Z = np.ones((1, 1), np.float32)
-    b = np.zeros(1, np.float32)
-    for threshold, kept in ((first >> 40, True), ((first >> 40) + 1, False)):
-        out = Z.copy()
-        _fused.bias_relu_dropout(out, b, np.uint64(0), np.uint64(40), np.uint64(threshold), np.float32(2))
-        assert bool(out[0, 0] == 2) is kept
+    draws = {"float64": [first >> 11], "float32": [(first & 0xFFFFFFFF) >> 8, first >> 40]}
+    for dtype, units in draws.items():
+        for unit, draw in enumerate(units):
+            for threshold, kept in ((draw, True), (draw + 1, False)):
+                Z = np.ones((1, 2), dtype)
+                b = np.zeros(2, dtype)
+                args = (np.uint64(0), np.uint64(threshold), Z.dtype.type(2))
+                if dtype == "float32":
+                    _fused.bias_relu_dropout_24(Z, b, *args)
+                else:
+                    _fused.bias_relu_dropout(Z, b, args[0], np.uint64(11), *args[1:])
+                assert bool(Z[0, unit] == 2) is kept
     # keep iff k 2^-24 >= phi in float32 (Generator.random's 24 bits): the same probability
     assert np.float32(np.ceil(np.float32(0.4) * 2**24)) * np.float32(2**-24) >= np.float32(0.4)
     assert np.float32(np.ceil(np.float32(0.4) * 2**24) - 1) * np.float32(2**-24) < np.float32(0.4)
+
+
+def test_odd_widths_take_the_same_draws_as_even_ones():
+    """With an odd number of units a pair of draws straddles two rows; each unit still takes draw
+    number e = i k + j of the stream, as an even width does."""
+    Z = np.ones((6, 5), np.float32)
+    even = np.ones((1, 30), np.float32)
+    args = (np.uint64(123), np.uint64(2**23), np.float32(2))
+    _fused.bias_relu_dropout_24(Z, np.zeros(5, np.float32), *args)
+    _fused.bias_relu_dropout_24(even, np.zeros(30, np.float32), *args)
+    np.testing.assert_array_equal(Z.ravel(), even.ravel())
+    assert 0 < np.count_nonzero(Z) < Z.size
 
 
 def test_stage_falls_back_to_the_layers_for_other_inputs():
