@@ -220,3 +220,39 @@ if numba is not None:
 
     KERNELS["softmax_cross_entropy"] = softmax_cross_entropy
 
+
+
+# --- RMSprop skipping blocks of zero gradients -------------------------------------------------
+if numba is not None:
+    _BLOCK = 128
+
+    @_jit
+    def rmsprop_blocks(theta, grad, s, rho, one_minus_rho, eps, learning_rate, tiny):
+        """``rmsprop`` above, 128 parameters at a time: where a block's gradients are all 0 (the
+        first-layer weights of inputs that are 0 throughout the minibatch: 40 % of the MNIST
+        network's first layer at batch 128), the update is s <- rho s + 0 and theta <- theta - 0,
+        so only s <- rho s is computed, without the square roots and divisions.  Same bits.
+        (The blocks' loops have a constant length, which lets them vectorize; the last partial
+        block goes through ``rmsprop``.)"""
+        zero = tiny - tiny
+        n = theta.shape[0]
+        full = n - n % _BLOCK
+        for start in range(0, full, _BLOCK):
+            nonzero = 0
+            for i in range(_BLOCK):
+                nonzero += np.int32(grad[start + i] != zero)
+            if nonzero:
+                for i in range(_BLOCK):
+                    k = start + i
+                    g = grad[k]
+                    s_k = s[k] * rho + g * g * one_minus_rho
+                    s_k = zero if s_k < tiny else s_k  # no subnormal numbers (see above)
+                    s[k] = s_k
+                    theta[k] -= g / np.sqrt(s_k + eps) * learning_rate
+            else:
+                for i in range(_BLOCK):
+                    s_k = s[start + i] * rho
+                    s[start + i] = zero if s_k < tiny else s_k
+        rmsprop(theta[full:], grad[full:], s[full:], rho, one_minus_rho, eps, learning_rate, tiny)
+
+    KERNELS["rmsprop"] = rmsprop_blocks
