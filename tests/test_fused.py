@@ -26,6 +26,8 @@ def test_fused_update_gives_the_same_parameters_as_the_numpy_lines(optimizer, dt
     # where the fused loop flushes them to zero; the parameters must not notice
     for step in range(1200):
         g = rng.standard_normal(1001).astype(dtype) if step < 20 or step > 1150 else np.zeros(1001, dtype)
+        if step > 1170:  # some blocks of 128 all zero, others not (RMSprop skips the zero ones)
+            g[130:700] = 0
         opt_fused.step(fused, g)
         opt_lines.step(lines, g)
     np.testing.assert_array_equal(fused, lines)
