@@ -1,9 +1,11 @@
 """The fused hidden stages and loss (``nnfit._stages``, ``_fused``) against the layers' NumPy lines."""
+import weakref
+
 import numpy as np
 import pytest
 
 import nnfit
-from nnfit import _fused
+from nnfit import _fused, _stages
 from nnfit._backend import NumpyBackend
 from nnfit._losses import SoftmaxCrossEntropy
 from nnfit._stages import HiddenStage, stages
@@ -177,8 +179,11 @@ def test_fit_without_dropout_gives_the_same_parameters_with_and_without_the_kern
     params = dict(hidden_layer_sizes=(16, 8), optimizer="rmsprop", epochs=4, batch_size=32,
                   random_state=0, dtype="float64", validation_fraction=0.2)
     fast = nnfit.MLPRegressor(**params).fit(X, y)
+    assert isinstance(stages(fast.network_.layers)[0].__self__, HiddenStage)
     monkeypatch.setattr(NumpyBackend, "fused", lambda self, name: None)
+    monkeypatch.setattr(_stages, "_kernels", weakref.WeakKeyDictionary())  # looked up again
     lines = nnfit.MLPRegressor(**params).fit(X, y)
+    assert not isinstance(stages(lines.network_.layers)[0].__self__, HiddenStage)
     np.testing.assert_array_equal(fast.network_.theta, lines.network_.theta)
     assert fast.history_["val_loss"] == lines.history_["val_loss"]
 
