@@ -227,13 +227,17 @@ if numba is not None:
     _BLOCK = 128
 
     @_jit
-    def rmsprop_blocks(theta, grad, s, rho, one_minus_rho, eps, learning_rate, tiny):
+    def rmsprop_blocks(theta, grad, s, params):
         """``rmsprop`` above, 128 parameters at a time: where a block's gradients are all 0 (the
         first-layer weights of inputs that are 0 throughout the minibatch: 40 % of the MNIST
         network's first layer at batch 128), the update is s <- rho s + 0 and theta <- theta - 0,
         so only s <- rho s is computed, without the square roots and divisions.  Same bits.
         (The blocks' loops have a constant length, which lets them vectorize; the last partial
-        block goes through ``rmsprop``.)"""
+        block goes through ``rmsprop``.)  ``params`` holds rho, 1 - rho, eps, learning_rate and
+        tiny in theta's dtype: one array is typed faster than five NumPy scalars at each call."""
+        if grad.shape[0] != theta.shape[0] or s.shape[0] != theta.shape[0]:
+            raise ValueError("rmsprop: theta, grad and s must have the same length")
+        rho, one_minus_rho, eps, learning_rate, tiny = params[0], params[1], params[2], params[3], params[4]
         zero = tiny - tiny
         n = theta.shape[0]
         full = n - n % _BLOCK

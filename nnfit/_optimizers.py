@@ -69,9 +69,13 @@ class RMSprop:
         s, tmp = self.square_avg, self._tmp
         fused = self.backend.fused("rmsprop")
         if fused is not None:
-            c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
-            fused(theta, grad, s, c(self.rho), c(1 - self.rho), c(self.eps), c(self.learning_rate),
-                  xp.finfo(theta.dtype).tiny)
+            key = (theta.dtype, self.rho, self.eps, self.learning_rate)
+            if self.__dict__.get("_key") != key:  # the scalars in theta's precision, as below
+                c = theta.dtype.type
+                self._params = xp.array([c(self.rho), c(1 - self.rho), c(self.eps),
+                                         c(self.learning_rate), xp.finfo(theta.dtype).tiny])
+                self._key = key
+            fused(theta, grad, s, self._params)
             return
         s *= self.rho
         xp.multiply(grad, grad, out=tmp)
