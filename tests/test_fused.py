@@ -56,3 +56,26 @@ def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
     assert values[0] == values[1]
     assert np.count_nonzero(fused.W[0, :5]) == 1  # only the normal number tiny survived
     np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_bilinear_resampling_gives_the_bits_of_map_coordinates(dtype, monkeypatch):
+    """augment's compiled resampling against scipy.ndimage.map_coordinates on the zero-bordered
+    images (its reference lines): same float64 arithmetic, same order of the four corners."""
+    from nnfit import augment
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 784)).astype(dtype)
+    X[:, :50] = 0
+    runs = {}
+    for name in ("fused", "lines"):
+        if name == "lines":
+            monkeypatch.setattr(NumpyBackend, "fused", lambda self, name: None)
+        runs[name] = [augment.augment_images(X, np.random.default_rng(1), elastic_alpha=20.0),
+                      augment.shift_images(X, 0.5, -1.25), augment.shift_images(X, 27.5, 0),
+                      augment.shift_images(X, -3, 30)]
+    for fused, lines in zip(runs["fused"], runs["lines"]):
+        assert fused.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(fused, lines)
+    assert 0 < np.count_nonzero(runs["fused"][2]) < X.size / 20  # a sliver of column 0 survives
+    assert np.count_nonzero(runs["fused"][3]) == 0
