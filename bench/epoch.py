@@ -186,6 +186,34 @@ def run_roofline(epochs, predict):
     return result
 
 
+def run_paired(epochs, predict):
+    """nnfit's epochs and the roofline's, alternating in one process: each pair shares the
+    machine's load, so their ratio is steadier than that of two children run one after the
+    other.  Times are this thread's CPU seconds when one BLAS thread runs (other processes'
+    time on the cores then counts for neither), else wall-clock seconds.  nnfit's epoch is
+    its training loop (``run_epochs``, what ``history_["seconds"]`` times in a fit)."""
+    import nnfit
+    from nnfit._training import run_epochs
+    X, y = load("train")
+    clock = time.thread_time if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter
+    model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",
+                                learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=1,
+                                validation_fraction=0, early_stopping=False, standardize=False,
+                                random_state=0).fit(X, y)  # also the warm-up
+    Y = model._encode_targets(y, "float32", reset=False)
+    roofline = roofline_epoch(X.shape[0], np.random.default_rng(0))
+    roofline()
+    pairs = []
+    for _ in range(epochs):
+        start = clock()
+        run_epochs(model._objective, model._optimizer, X, Y, model._rng, batch_size=BATCH,
+                   epochs=1, early_stopping=False, history={})
+        middle = clock()
+        roofline()
+        pairs.append((middle - start, clock() - middle))
+    return {"pairs": pairs, "clock": "thread CPU" if clock is time.thread_time else "wall"}
+
+
 def timed_repeats(f, repeats=7):
     f()  # warm-up
     times = []
@@ -196,7 +224,8 @@ def timed_repeats(f, repeats=7):
     return times
 
 
-RUNNERS = {"nnfit": run_nnfit, "nnfit-numpy": run_nnfit, "sklearn": run_sklearn, "torch": run_torch, "roofline": run_roofline}
+RUNNERS = {"nnfit": run_nnfit, "nnfit-numpy": run_nnfit, "sklearn": run_sklearn,
+           "torch": run_torch, "roofline": run_roofline, "paired": run_paired}
 
 
 # --- the parent: machine line, children, table -------------------------------------------------
@@ -215,7 +244,8 @@ def machine():
     load = ", load average %.2f %.2f %.2f (other processes)" % os.getloadavg() \
         if hasattr(os, "getloadavg") else ""
     return [f"machine: {cpu}, {os.cpu_count()} cores{', AVX-512' if 'avx512f' in flags else ''}{load}",
-            f"nnfit's fused optimizer updates: {'numba' if numba else 'not available (NumPy lines)'}"
+            f"nnfit's compiled passes (hidden layers, loss, optimizer): "
+            f"{'numba' if numba else 'not available (NumPy lines)'}"
             + (" (NNFIT_NO_NUMBA is set)" if numba and os.environ.get("NNFIT_NO_NUMBA") else ""),
             f"python {platform.python_version()}, numpy {np.__version__}, BLAS: "
             + ("; ".join(blas) or "unknown"),
@@ -231,7 +261,7 @@ def child(system, epochs, predict, threads=None):
     if threads:  # read by OpenBLAS and OpenMP at load time, and by run_torch
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
             env[name] = str(threads)
-    if system == "nnfit-numpy":  # the optimizers' NumPy lines instead of numba's one-pass loops
+    if system == "nnfit-numpy":  # the layers' and optimizers' NumPy lines, no compiled passes
         if importlib.util.find_spec("numba") is None:
             return {"skipped": "numba is not installed, so the nnfit row is NumPy only"}
         env["NNFIT_NO_NUMBA"] = "1"
@@ -297,7 +327,10 @@ def main(argv=None):
                         help="comma-separated subset of " + ",".join(SYSTEMS))
     parser.add_argument("--threads", type=int, help="threads for BLAS and torch in every system "
                         "(default: the libraries' own choice, all cores)")
-    parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--paired", type=int, metavar="N", default=0,
+                        help="also N epochs of nnfit and the roofline alternating in one process "
+                        "(steadier ratio on a shared machine; CPU time with --threads 1)")
+    parser.add_argument("--child", choices=SYSTEMS + ("paired",), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(RUNNERS[args.child](args.epochs, args.predict)))
@@ -324,6 +357,17 @@ def main(argv=None):
         report_predict(results)
     else:
         report_training(results, epochs)
+    if args.paired and not args.predict:
+        print("running paired ...", file=sys.stderr, flush=True)
+        r = child("paired", args.paired, False, args.threads)
+        if "skipped" in r:
+            print(f"paired: {r['skipped']}")
+        else:
+            ratios = [a / b for a, b in r["pairs"]]
+            print(f"paired in one process, {len(ratios)} epochs each ({r['clock']} seconds): "
+                  f"nnfit {statistics.median(a for a, _ in r['pairs']):.3f}, roofline "
+                  f"{statistics.median(b for _, b in r['pairs']):.3f}, nnfit / roofline median "
+                  f"{statistics.median(ratios):.2f} (range {min(ratios):.2f} to {max(ratios):.2f})")
 
 
 if __name__ == "__main__":
