@@ -17,7 +17,8 @@ scikit-learn, as in ``epoch.py``):
 
 The roofline is the epoch's matrix products alone with nnfit's shapes (``epoch.roofline_epoch``).
 Each system runs every point in one child process; s/epoch is the median over the epochs
-after the first (warm-up).  The table gives each system's seconds and
+after the first (warm-up).  With --threads 1 the times are each process's CPU seconds, which
+other jobs on a shared machine barely change; otherwise wall-clock seconds.  The table gives each system's seconds and
 nnfit / roofline, scikit-learn / nnfit and PyTorch / nnfit; the figure draws seconds per epoch.
 """
 import argparse
@@ -72,14 +73,29 @@ def median_epoch(seconds):
 
 
 # --- one system, all points, in a child process -------------------------------------------------
+def clock():
+    """The process's CPU seconds with one thread (--threads 1: other processes' time on the
+    cores then counts for no system), else wall-clock seconds."""
+    return time.process_time() if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter()
+
+
 def run_nnfit(point, epochs):
     import nnfit
     X, y = data(point)
     kind = nnfit.MLPRegressor if point["tabular"] else nnfit.MLPClassifier
+    marks = []
+
+    def mark(record):  # called after each epoch
+        marks.append(clock())
+        return False
+
     model = kind(point["layers"][1:-1], dropout=point["dropout"] or 0.0, optimizer="rmsprop",
                  learning_rate=bench.LEARNING_RATE, batch_size=point["batch"], epochs=epochs,
-                 validation_fraction=0, early_stopping=False, standardize=False, random_state=0)
-    return model.fit(X, y).history_["seconds"]
+                 validation_fraction=0, early_stopping=False, standardize=False, random_state=0,
+                 callbacks=[mark])
+    marks.append(clock())
+    model.fit(X, y)  # (the first epoch also holds fit's input checks: it is left out)
+    return [b - a for a, b in zip(marks, marks[1:])]
 
 
 def run_sklearn(point, epochs):
@@ -96,9 +112,9 @@ def run_sklearn(point, epochs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for _ in range(epochs):
-            start = time.perf_counter()
+            start = clock()
             model.partial_fit(X, y, **extra)
-            seconds.append(time.perf_counter() - start)
+            seconds.append(clock() - start)
     return seconds
 
 
@@ -120,14 +136,14 @@ def run_torch(point, epochs):
         loss_fn = nn.CrossEntropyLoss()
     seconds, batch = [], point["batch"]
     for _ in range(epochs):
-        start = time.perf_counter()
+        start = clock()
         order = torch.randperm(X.shape[0])
         for i in range(0, X.shape[0], batch):
             idx = order[i:i + batch]
             optimizer.zero_grad(set_to_none=True)
             loss_fn(model(X[idx]), y[idx]).backward()
             optimizer.step()
-        seconds.append(time.perf_counter() - start)
+        seconds.append(clock() - start)
     return seconds
 
 
@@ -136,9 +152,9 @@ def run_roofline(point, epochs):
                                  point["batch"])
     seconds = []
     for _ in range(epochs):
-        start = time.perf_counter()
+        start = clock()
         epoch()
-        seconds.append(time.perf_counter() - start)
+        seconds.append(clock() - start)
     return seconds
 
 
@@ -173,7 +189,7 @@ def table(series_points, seconds):
     """Lines of the table: s/epoch per system, the ratios, steps/s for the tabular network."""
     head = (f"{'series':<8}{'point':<22}" + "".join(f"{s:>10}" for s in SYSTEMS)
             + f"{'nnfit/roof':>12}{'skl/nnfit':>11}{'torch/nnfit':>12}")
-    lines = ["seconds per epoch (median), and ratios", head]
+    lines = ["seconds per epoch (median after the first), and ratios", head]
     steps = []
     for k, (series, point) in enumerate(series_points):
         t = {s: seconds[s][k] if seconds.get(s) else None for s in SYSTEMS}
@@ -215,8 +231,9 @@ def figure(series_points, seconds, path):
         ax.set_xlabel({"width": "first hidden width w (network 784-w-w/2-10)",
                        "batch": "minibatch size", "rows": "training rows"}[name])
         ax.set_ylabel("seconds per epoch")
-        ax.set_title({"width": "width (10,000 rows)", "batch": "minibatch (10,000 rows)",
-                      "rows": "rows (784-256-128-10)"}[name])
+        ax.set_title({"width": "width", "batch": "minibatch", "rows": "rows"}[name]
+                     + f" ({label('width', points[0])}, {points[0]['rows']:,} rows)"
+                     if name != "rows" else f"rows ({label('width', points[0])})")
         ax.legend()
     fig.tight_layout()
     with atomic_write(path, "wb") as file:
@@ -244,6 +261,8 @@ def main(argv=None):
         from nnfit._files import check_output_path
         out = check_output_path(args.out, kind="PNG image", suffixes=(".png",))
     print("\n".join(bench.machine()))
+    print("times: " + ("CPU seconds of each system's process (--threads 1)" if args.threads == 1
+                       else "wall-clock seconds (on a shared machine use --threads 1)"))
     series_points = [(name, p) for name, points in grid(args.quick).items() for p in points]
     points = [p for _, p in series_points]
     seconds = {}
