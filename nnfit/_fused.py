@@ -102,12 +102,15 @@ if numba is not None:
                 Z[i, j] = zero if a <= zero else a  # NaN stays NaN, as with np.maximum
 
     @_jit
-    def bias_relu_dropout(Z, b, seed, shift, threshold, scale):
+    def bias_relu_dropout(Z, b, seed, shift_threshold, scale):
         """Z <- max(Z + b, 0) * M * scale in place, M[i, j] = [(mix(seed + (e + 1) gamma) >> shift)
-        >= threshold] with e = i k + j: one SplitMix64 output per unit (float64: 53 bits);
-        ``scale`` = 1 / (1 - phi) in Z's dtype."""
+        >= threshold] with e = i k + j: one SplitMix64 output per unit (float64: 53 bits).
+        The scalars come in arrays (numba types arrays faster than NumPy scalars at each call):
+        seed[0], shift_threshold = [shift, threshold], scale[0] = 1 / (1 - phi) in Z's dtype."""
         zero = b.dtype.type(0)
         n, k = Z.shape
+        shift, threshold = shift_threshold[0], shift_threshold[1]
+        seed, scale = seed[0], scale[0]
         for i in range(n):
             row = np.uint64(i * k + 1)
             for j in range(k):
@@ -120,12 +123,13 @@ if numba is not None:
                 Z[i, j] = a * (scale if (x >> shift) >= threshold else zero)
 
     @_jit
-    def bias_relu_dropout_24(Z, b, seed, threshold, scale):
+    def bias_relu_dropout_24(Z, b, seed, threshold, scale):  # seed, threshold, scale: 1-arrays
         """``bias_relu_dropout`` with 24-bit draws, two per SplitMix64 output as Generator.random
         makes float32 numbers: unit e takes output e // 2, its low 32 bits for even e and its
         high 32 for odd e, of which the top 24.  Half the hashing of one output per unit."""
         zero = b.dtype.type(0)
         n, k = Z.shape
+        seed, threshold, scale = seed[0], threshold[0], scale[0]
         low = np.uint64(0xFFFFFFFF)
         if k % 2 == 0:
             half = k // 2
@@ -160,9 +164,10 @@ if numba is not None:
     def relu_backward(dA, A, scale, db):
         """dA <- dA * scale where A > 0, else 0 (dR/dZ through dropout's scaling and ReLU, whose
         output A is 0 exactly where either removed the unit), in place; db <- its column sums,
-        row after row as NumPy's ``sum(axis=0)`` adds them."""
+        row after row as NumPy's ``sum(axis=0)`` adds them.  ``scale`` is a 1-array."""
         zero = db.dtype.type(0)
         n, k = dA.shape
+        scale = scale[0]
         for j in range(k):
             db[j] = zero
         for i in range(n):

@@ -15,6 +15,7 @@ followed by ReLU and the backend has the kernels (NumPy with numba installed), e
 ``forward`` elsewhere.  A stage given inputs other than a NumPy array of the weights' dtype (a
 sparse matrix, say) runs its layers one by one.
 """
+import functools
 import math
 import weakref
 
@@ -51,20 +52,16 @@ class HiddenStage:
         if not (type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2):
             return self._layer_by_layer(X, train, rng)
         Z = np.matmul(X, W)
-        dtype = W.dtype.type
         if train and self.rate > 0:
-            # keep a unit when its draw k 2^-bits >= phi, with the bits of Generator.random
-            bits = 24 if W.dtype == np.float32 else 53
-            threshold = np.uint64(math.ceil(float(dtype(self.rate)) * 2.0**bits))
-            scale = dtype(1 / (1 - self.rate))
-            seed = np.uint64(rng.bit_generator.random_raw())
-            if bits == 24:
+            threshold, scale = _dropout_constants(self.rate, W.dtype.char)
+            seed = rng.bit_generator.random_raw(1)
+            if W.dtype == np.float32:
                 self.bias_relu_dropout_24(Z, dense.b, seed, threshold, scale)
             else:
-                self.bias_relu_dropout(Z, dense.b, seed, np.uint64(64 - bits), threshold, scale)
+                self.bias_relu_dropout(Z, dense.b, seed, threshold, scale)
         else:
             self.bias_relu(Z, dense.b)
-            scale = dtype(1)
+            scale = _dropout_constants(0.0, W.dtype.char)[1]
 
         def backprop(dA):
             self.relu_backward(dA, Z, scale, dense.db)
@@ -72,6 +69,21 @@ class HiddenStage:
             return np.matmul(dA, W.T) if dense.input_grad else None
 
         return Z, backprop
+
+
+@functools.lru_cache(maxsize=64)
+def _dropout_constants(rate, dtype_char):
+    """(threshold, scale) as the kernels take them: a unit is kept when its draw k of ``bits``
+    bits (those of Generator.random: 24 for float32, 53 for float64) has k 2^-bits >= phi, i.e.
+    k >= ceil(phi 2^bits) with phi in the dtype; scale = 1 / (1 - phi) in the dtype.  For
+    float64 the threshold array also holds the shift 64 - 53.  Read-only: shared by all calls."""
+    dtype = np.dtype(dtype_char)
+    bits = 24 if dtype == np.float32 else 53
+    threshold = math.ceil(float(dtype.type(rate)) * 2.0**bits)
+    threshold = np.array([threshold] if bits == 24 else [64 - bits, threshold], np.uint64)
+    scale = np.array([1 / (1 - rate)], dtype)
+    threshold.flags.writeable = scale.flags.writeable = False
+    return threshold, scale
 
 
 _KERNEL_NAMES = ("bias_relu", "bias_relu_dropout", "bias_relu_dropout_24", "relu_backward")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import nnfit
-from nnfit import _fused, _stages
+from nnfit import _fused, _optimizers, _stages
 from nnfit._backend import NumpyBackend
 from nnfit._losses import SoftmaxCrossEntropy
 from nnfit._stages import HiddenStage, stages
@@ -128,11 +128,11 @@ def test_mask_bits_are_splitmix64_and_the_threshold_is_the_references():
             for threshold, kept in ((draw, True), (draw + 1, False)):
                 Z = np.ones((1, 2), dtype)
                 b = np.zeros(2, dtype)
-                args = (np.uint64(0), np.uint64(threshold), Z.dtype.type(2))
+                seed, scale = np.zeros(1, np.uint64), np.full(1, 2, dtype)
                 if dtype == "float32":
-                    _fused.bias_relu_dropout_24(Z, b, *args)
+                    _fused.bias_relu_dropout_24(Z, b, seed, np.array([threshold], np.uint64), scale)
                 else:
-                    _fused.bias_relu_dropout(Z, b, args[0], np.uint64(11), *args[1:])
+                    _fused.bias_relu_dropout(Z, b, seed, np.array([11, threshold], np.uint64), scale)
                 assert bool(Z[0, unit] == 2) is kept
     # keep iff k 2^-24 >= phi in float32 (Generator.random's 24 bits): the same probability
     assert np.float32(np.ceil(np.float32(0.4) * 2**24)) * np.float32(2**-24) >= np.float32(0.4)
@@ -144,7 +144,7 @@ def test_odd_widths_take_the_same_draws_as_even_ones():
     number e = i k + j of the stream, as an even width does."""
     Z = np.ones((6, 5), np.float32)
     even = np.ones((1, 30), np.float32)
-    args = (np.uint64(123), np.uint64(2**23), np.float32(2))
+    args = (np.array([123], np.uint64), np.array([2**23], np.uint64), np.full(1, 2, np.float32))
     _fused.bias_relu_dropout_24(Z, np.zeros(5, np.float32), *args)
     _fused.bias_relu_dropout_24(even, np.zeros(30, np.float32), *args)
     np.testing.assert_array_equal(Z.ravel(), even.ravel())
@@ -182,8 +182,10 @@ def test_fit_without_dropout_gives_the_same_parameters_with_and_without_the_kern
     assert isinstance(stages(fast.network_.layers)[0].__self__, HiddenStage)
     monkeypatch.setattr(NumpyBackend, "fused", lambda self, name: None)
     monkeypatch.setattr(_stages, "_kernels", weakref.WeakKeyDictionary())  # looked up again
+    monkeypatch.setattr(_optimizers, "_kernels", weakref.WeakKeyDictionary())
     lines = nnfit.MLPRegressor(**params).fit(X, y)
     assert not isinstance(stages(lines.network_.layers)[0].__self__, HiddenStage)
+    assert _optimizers.fused_kernel(NumpyBackend(), "rmsprop") is None
     np.testing.assert_array_equal(fast.network_.theta, lines.network_.theta)
     assert fast.history_["val_loss"] == lines.history_["val_loss"]
 
