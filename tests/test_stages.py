@@ -44,15 +44,17 @@ def twin_networks(dtype, dropout=(), hidden=(7, 5), n_in=6, n_out=3, seed=0):
 def test_the_kernels_are_used_and_the_lines_are_not():
     fast, lines = twin_networks("float32", dropout=(0.5,))
     assert [type(getattr(f, "__self__", None)).__name__ for f in stages(fast.layers)] == \
-        ["HiddenStage", "HiddenStage", "Dense"]
-    assert all(not isinstance(getattr(f, "__self__", None), HiddenStage) for f in stages(lines.layers))
+        ["HiddenStage", "HiddenStage", "DenseStage"]
+    assert [type(f.__self__).__name__ for f in stages(lines.layers)] == \
+        ["Dense", "ReLU", "Dropout", "Dense", "ReLU", "Dense"]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("train", [False, True])
-def test_stage_without_dropout_gives_the_bits_of_the_lines(dtype, train):
-    fast, lines = twin_networks(dtype)
-    X = np.random.default_rng(1).standard_normal((33, 6)).astype(dtype)
+@pytest.mark.parametrize("hidden, n_out", [((7, 5), 3), ((1, 4), 1)])  # one unit: pairwise sums
+def test_stage_without_dropout_gives_the_bits_of_the_lines(dtype, train, hidden, n_out):
+    fast, lines = twin_networks(dtype, hidden=hidden, n_out=n_out)
+    X = np.random.default_rng(1).standard_normal((333, 6)).astype(dtype)
     out = {}
     for name, net in (("fast", fast), ("lines", lines)):
         Z, backprop = net.forward(X, train, np.random.default_rng(2))
@@ -62,6 +64,13 @@ def test_stage_without_dropout_gives_the_bits_of_the_lines(dtype, train):
     np.testing.assert_array_equal(out["fast"][1], out["lines"][1])
     assert out["fast"][2] is None and out["lines"][2] is None  # the first layer's dX is skipped
     assert np.count_nonzero(out["fast"][1]) > fast.theta.size // 2
+
+
+def test_a_forward_replaced_on_the_instance_is_not_fused_away():
+    fast, _ = twin_networks("float32")
+    fast.layers[0].forward = lambda X, train=False, rng=None: (np.zeros((len(X), 7), X.dtype), None)
+    assert stages(fast.layers)[0] is fast.layers[0].forward
+    assert np.all(fast.forward(np.ones((2, 6), np.float32))[0] == fast.dense[-1].b)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
