@@ -215,12 +215,15 @@ def run_paired(epochs, predict):
 
 
 def timed_repeats(f, repeats=7):
+    """Seconds of ``repeats`` calls after a warm-up: the thread's CPU seconds with one thread
+    (--threads 1: steady on a shared machine), else wall-clock seconds."""
+    clock = time.thread_time if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter
     f()  # warm-up
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         f()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return times
 
 
@@ -306,7 +309,8 @@ def report_training(results, epochs):
 
 
 def report_predict(results):
-    print("\nprediction on the 10,000 test images (median of 7 after a warm-up)")
+    clock = "CPU" if os.environ.get("BENCH_THREADS") == "1" else "wall-clock"
+    print(f"\nprediction on the 10,000 test images (median of 7 after a warm-up, {clock} seconds)")
     print(f"{'system':<12}{'seconds':>9}{'images/s':>12}{'/ nnfit':>9}")
     base = statistics.median(results["nnfit"]["predict_seconds"])
     for name in SYSTEMS:
@@ -317,6 +321,10 @@ def report_predict(results):
             continue
         t = statistics.median(r["predict_seconds"])
         print(f"{name:<12}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
+    if "roofline" in results and "predict_seconds" in results["roofline"]:
+        print(f"\nnnfit / roofline = {base / statistics.median(results['roofline']['predict_seconds']):.2f}"
+              " (nnfit's time includes scikit-learn's input checks, 4 ms of them the test for "
+              "NaN and infinity)")
 
 
 def main(argv=None):
@@ -338,6 +346,7 @@ def main(argv=None):
     print("\n".join(machine()))
     if args.threads:
         print(f"threads: {args.threads} per system (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, torch)")
+        os.environ["BENCH_THREADS"] = str(args.threads)  # (report_predict names the clock)
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if busy > 0.5:
         print(f"warning: load average {busy:.2f} before the run: other processes share the cores, "
