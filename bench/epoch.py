@@ -323,8 +323,8 @@ def report_predict(results):
         print(f"{name:<12}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
     if "roofline" in results and "predict_seconds" in results["roofline"]:
         print(f"\nnnfit / roofline = {base / statistics.median(results['roofline']['predict_seconds']):.2f}"
-              " (nnfit's time includes scikit-learn's input checks: its test for NaN and infinity "
-              "takes about 4 ms here)")
+              " (nnfit's time includes scikit-learn's input checks, such as the scan for NaN "
+              "and infinity)")
 
 
 def main(argv=None):
