@@ -79,3 +79,29 @@ def test_fused_bilinear_resampling_gives_the_bits_of_map_coordinates(dtype, monk
         np.testing.assert_array_equal(fused, lines)
     assert 0 < np.count_nonzero(runs["fused"][2]) < X.size / 20  # a sliver of column 0 survives
     assert np.count_nonzero(runs["fused"][3]) == 0
+
+
+@pytest.mark.parametrize("name, lengths", [
+    ("rmsprop", (5, 5, 1)), ("rmsprop", (5, 4, 5)), ("adam", (5, 5, 1, 5)), ("adam", (5, 5, 5, 9)),
+    ("adam", (5, 1, 5, 5)), ("ridge", (5, 4)),
+])
+def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
+    arrays = [np.zeros(n, np.float32) for n in lengths]
+    before = [a.copy() for a in arrays]
+    c = np.float32
+    scalars = {"rmsprop": (c(0.9), c(0.1), c(1e-7), c(0.01)),
+               "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
+               "ridge": (c(0.2),)}[name]
+    with pytest.raises(ValueError, match="different lengths"):
+        getattr(_fused, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
+    for array, original in zip(arrays, before):
+        np.testing.assert_array_equal(array, original)  # refused before anything was written
+
+
+@pytest.mark.parametrize("lengths", [(5, 5, 1), (5, 4, 5), (129, 129, 128)])
+def test_block_rmsprop_refuses_arrays_of_different_lengths(lengths):
+    arrays = [np.zeros(n, np.float32) for n in lengths]
+    params = np.array([0.9, 0.1, 1e-7, 0.01, np.finfo(np.float32).tiny], np.float32)
+    with pytest.raises(ValueError, match="different lengths"):
+        _fused.KERNELS["rmsprop"](*arrays, params)
+    assert not any(a.any() for a in arrays)

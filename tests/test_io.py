@@ -137,7 +137,7 @@ def saved(tmp_path, data):
 
 def test_truncated_file_is_refused(saved):
     saved.write_bytes(saved.read_bytes()[: saved.stat().st_size // 2])
-    with pytest.raises(ValueError, match="not a readable nnfit model file"):
+    with pytest.raises(ValueError, match="not a valid nnfit model file: it is not a readable zip"):
         nnfit.load(saved)
 
 
@@ -200,8 +200,8 @@ def _as_older_file(header, arrays):
 @pytest.mark.parametrize("random_state", [3, None])
 def test_older_files_load_and_recover_or_flag_the_held_out_rows(tmp_path, data, random_state):
     X, y = data
-    model = MLPRegressor((4,), epochs=2, validation_fraction=0.25, warm_start=True,
-                         random_state=random_state).fit(X, y)
+    model = MLPRegressor((4,), epochs=2, validation_fraction=0.25, early_stopping=True,
+                         warm_start=True, random_state=random_state).fit(X, y)
     path = model.save(tmp_path / "old.nnfit")
     _rewrite(path, _as_older_file)
     loaded = nnfit.load(path)

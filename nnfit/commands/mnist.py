@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from . import positive_int
 from .. import _figures, mnist_table
+from .._backend import get_backend
 from ..datasets import load_mnist
 
 
@@ -46,6 +47,10 @@ def register(subparsers):
                         help="BLAS threads for the fits (default: the BLAS library's own choice); "
                              "1 is faster when other programs keep the cores busy, since "
                              "OpenBLAS's threads then wait on each other")
+    parser.add_argument("--device", default="cpu",
+                        help="where the networks are fitted: cpu (NumPy), cuda (an NVIDIA GPU), "
+                             "mps (Apple's GPU) or torch-cpu; all but cpu need PyTorch: "
+                             "pip install 'nnfit[torch]'")
     parser.set_defaults(func=run)
 
 
@@ -59,6 +64,7 @@ def fit_table(args):
     unknown = [r for r in rows if r not in mnist_table.TITLES]
     if unknown:
         raise ValueError(f"unknown rows {unknown}; choose from {', '.join(mnist_table.TITLES)}")
+    get_backend(args.device)  # a missing PyTorch or GPU is reported before the data is read
     data = load_mnist(args.data_dir)
     epochs = args.epochs
     if args.quick:
@@ -76,7 +82,7 @@ def fit_table(args):
         fits = []
         for seed in seeds:
             result, model = mnist_table.fit_row(row, X_train, y_train, X_test, y_test, epochs, seed,
-                                                progress=not args.no_progress)
+                                                progress=not args.no_progress, device=args.device)
             print(f"  seed {seed}: test error {result['test_error']:.2f} %  "
                   f"({result['seconds']:.1f} s)", flush=True)
             fits.append((result, model if not fits else None))
