@@ -178,6 +178,10 @@ def test_fused_softmax_cross_entropy_matches_the_lines(dtype, rtol):
     assert loss_f == pytest.approx(loss_l, rel=rtol)
     np.testing.assert_allclose(dZ_f, dZ_l, rtol=4 * rtol, atol=4 * np.finfo(dtype).eps / 200)
     assert not np.array_equal(dZ_f, np.zeros_like(dZ_f))
+    w = rng.random(200).astype(dtype) * 2  # row weights: the NumPy lines, weighted (no kernel)
+    (loss_w, dZ_w), (loss_wl, dZ_wl) = (SoftmaxCrossEntropy(b)(Z, Y, w) for b in (NumpyBackend(), NumpyLinesOnly()))
+    assert loss_w == loss_wl and loss_w != pytest.approx(loss_l, rel=1e-3)
+    np.testing.assert_array_equal(dZ_w, dZ_wl)
 
 
 def test_fit_without_dropout_gives_the_same_parameters_with_and_without_the_kernels(monkeypatch):
