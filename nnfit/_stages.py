@@ -9,7 +9,10 @@ These are the equations of ``_dense``, ``_activations.ReLU`` and ``_dropout`` co
 exactly where ReLU and the mask both kept the unit, so A alone carries the mask to the backward
 pass).  The layers' NumPy lines, which stay the reference, make some six passes over the
 (batch x units) values forward, with a float uniform draw per unit, and four backward; the
-``_fused`` kernels make one each way, and dropout's mask costs a SplitMix64 hash per unit.
+``_fused`` kernels make one each way, and dropout's mask costs a SplitMix64 hash per two units
+(float32; one per unit in float64), seeded from the fit's Generator once per layer and step.
+The keep probability is the reference's exactly but the stream is another: a dropout network
+fitted with numba is not, bit for bit, the one fitted without (each is reproducible).
 ``Sequential.forward`` runs the stages of ``stages(layers)``: this one wherever a Dense layer is
 followed by ReLU and the backend has the kernels (NumPy with numba installed), ``DenseStage`` for
 another Dense layer (the output layer: its bias gradient in one compiled pass), each layer's own
