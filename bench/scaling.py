@@ -231,9 +231,9 @@ def figure(series_points, seconds, path):
         ax.set_xlabel({"width": "first hidden width w (network 784-w-w/2-10)",
                        "batch": "minibatch size", "rows": "training rows"}[name])
         ax.set_ylabel("seconds per epoch")
-        ax.set_title({"width": "width", "batch": "minibatch", "rows": "rows"}[name]
-                     + f" ({label('width', points[0])}, {points[0]['rows']:,} rows)"
-                     if name != "rows" else f"rows ({label('width', points[0])})")
+        ax.set_title({"width": f"width (784-w-w/2-10, {points[0]['rows']:,} rows)",
+                      "batch": f"minibatch ({label('width', points[0])}, {points[0]['rows']:,} rows)",
+                      "rows": f"rows ({label('width', points[0])})"}[name])
         ax.legend()
     fig.tight_layout()
     with atomic_write(path, "wb") as file:
