@@ -25,9 +25,13 @@ from ._backend import default_backend
 _kernels = weakref.WeakKeyDictionary()  # backend -> {name: its fused(name)}: looked up once
 
 
+_last = [None, None]  # the last backend asked and its kernels: an identity test, no hashing
+
+
 def fused_kernel(backend, name):
     """``backend.fused(name)``, remembered per backend (the lookup costs microseconds a step)."""
-    found = _kernels.setdefault(backend, {})
+    found = _last[1] if backend is _last[0] else _kernels.setdefault(backend, {})
+    _last[:] = backend, found
     if name not in found:
         found[name] = backend.fused(name)
     return found[name]

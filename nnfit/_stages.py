@@ -124,11 +124,17 @@ _KERNEL_NAMES = ("bias_relu", "bias_relu_dropout", "bias_relu_dropout_24", "relu
 _kernels = weakref.WeakKeyDictionary()  # backend -> its kernels, or None: looked up once
 
 
+_last = [None, None]  # the last backend asked and its kernels: an identity test, no hashing
+
+
 def kernels(backend):
+    if backend is _last[0]:
+        return _last[1]
     if backend not in _kernels:
         found = tuple(backend.fused(name) for name in _KERNEL_NAMES)
         _kernels[backend] = None if None in found else found
-    return _kernels[backend]
+    _last[:] = backend, _kernels[backend]
+    return _last[1]
 
 
 def _replaced(layer):

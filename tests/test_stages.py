@@ -194,8 +194,9 @@ def test_fit_without_dropout_gives_the_same_parameters_with_and_without_the_kern
     fast = nnfit.MLPRegressor(**params).fit(X, y)
     assert isinstance(stages(fast.network_.layers)[0].__self__, HiddenStage)
     monkeypatch.setattr(NumpyBackend, "fused", lambda self, name: None)
-    monkeypatch.setattr(_stages, "_kernels", weakref.WeakKeyDictionary())  # looked up again
-    monkeypatch.setattr(_optimizers, "_kernels", weakref.WeakKeyDictionary())
+    for module in (_stages, _optimizers):  # the kernels are looked up again
+        monkeypatch.setattr(module, "_kernels", weakref.WeakKeyDictionary())
+        monkeypatch.setattr(module, "_last", [None, None])
     lines = nnfit.MLPRegressor(**params).fit(X, y)
     assert not isinstance(stages(lines.network_.layers)[0].__self__, HiddenStage)
     assert _optimizers.fused_kernel(NumpyBackend(), "rmsprop") is None
