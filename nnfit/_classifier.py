@@ -137,8 +137,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _check_labels(self, y):
         """Missing or mixed-type labels, refused before scikit-learn's checks see them."""
-        if y is not None:
-            _check_label_types(np.asarray(y), "y")
+        if y is None:
+            return
+        try:
+            labels = np.asarray(y)
+        except ValueError:  # ragged: a sequence among the labels
+            raise ValueError("y must hold one label per sample (a number, string or boolean); "
+                             "it holds sequences of different lengths: flatten or fix y") from None
+        _check_label_types(labels, "y")
 
     def _class_weights(self, y, partial):
         """Each row's class weight under ``class_weight``, or None."""

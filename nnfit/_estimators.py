@@ -22,6 +22,8 @@ the monitored value was still improving warns with scikit-learn's ``ConvergenceW
 (see ``_holdout``).
 """
 
+import contextlib
+
 import numpy as np
 import scipy.sparse
 from sklearn.base import BaseEstimator
@@ -175,8 +177,9 @@ class _BaseMLP(_HoldOut, BaseEstimator):
     def _checked_Xy(self, X, y, reset):
         """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
         self._check_labels(y)
-        X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
-                             **self._y_kwargs())
+        with _input_errors_said_clearly(X):
+            X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
+                                 **self._y_kwargs())
         check_finite(X, getattr(self, "feature_names_in_", None))
         if scipy.sparse.issparse(X) and self.augment is not None:
             raise ValueError("augment works on dense arrays; pass X as a NumPy array or "
@@ -250,7 +253,9 @@ class _BaseMLP(_HoldOut, BaseEstimator):
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        X = validate_data(self, host_array(X), reset=False, **self._x_kwargs(self.network_.dtype))
+        with _input_errors_said_clearly(X):
+            X = validate_data(self, host_array(X), reset=False,
+                              **self._x_kwargs(self.network_.dtype))
         check_finite(X, getattr(self, "feature_names_in_", None))
         return self._scaled(X, None, self.network_.dtype)
 
@@ -356,3 +361,29 @@ class _BaseMLP(_HoldOut, BaseEstimator):
 
     def _check_training_classes(self, y_train):
         pass
+
+
+@contextlib.contextmanager
+def _input_errors_said_clearly(X):
+    """NumPy's messages for ragged rows and for text among numbers, said in the user's terms."""
+    try:
+        yield
+    except ValueError as error:
+        if "inhomogeneous" in str(error):
+            raise ValueError("X and y must be rectangular: X one row of numbers per sample, "
+                             "every row with the same number of columns, y one value per "
+                             "sample; some rows here have a different length or hold "
+                             "sequences") from None
+        if "could not convert" not in str(error):
+            raise
+        names = getattr(X, "columns", None)
+        cells = np.asarray(X, dtype=object)
+        for (row, column), value in np.ndenumerate(cells.reshape(len(cells), -1)):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                name = repr(names[column]) if names is not None else column
+                raise ValueError(f"X[{row}, {name}] is {value!r}, not a number: encode text "
+                                 "columns first (nnfit.TabularClassifier / TabularRegressor "
+                                 "one-hot encode them)") from None
+        raise

@@ -346,3 +346,13 @@ def test_invalid_hyperparameters(blobs, params, message):
     X, y = blobs
     with pytest.raises(ValueError, match=message):
         MLPClassifier(**{"hidden_layer_sizes": (4, 4), **params}).fit(X, y)
+
+
+def test_ragged_rows_and_text_cells_get_messages_in_the_users_terms():
+    with pytest.raises(ValueError, match="rectangular"):
+        MLPClassifier(epochs=1).fit([[1.0], [2.0, 3.0]], [0, 1])
+    with pytest.raises(ValueError, match="one label per sample"):
+        MLPClassifier(epochs=1).fit([[1.0], [2.0]], [0, (1,)])
+    X = np.array([[1.0, 2.0], [3.0, "a"]], dtype=object)
+    with pytest.raises(ValueError, match=r"X\[1, 1\] is 'a', not a number"):
+        MLPRegressor(epochs=1).fit(X, [0.0, 1.0])

@@ -4,7 +4,6 @@ Every outcome must be a correct result (finite predictions of the right shape, a
 never accepted) or a clear ValueError/TypeError naming what is wrong; never another exception,
 a crash, NaN, or a valid value refused.  The cases live in ``fuzz_cases.py``; ``fuzz_report.py``
 runs many more and counts the outcomes.  Derandomized, so CI sees the same cases every run.
-Cases that the estimators' own checks (issue 11, items 5 and 9) are still to fix are xfail.
 """
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -15,11 +14,10 @@ import fuzz_cases as fc
 FUZZ = settings(deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
-KNOWN_FAILING = settings(FUZZ, phases=[Phase.generate], report_multiple_bugs=False)  # no shrinking
 CHECKED_STRICTLY = ["activation", "batch_size", "dtype", "early_stopping", "epochs",
                     "learning_rate", "learning_rate_decay", "monitor", "optimizer", "patience",
                     "tol", "validation_fraction", "verbose"]
-NOT_YET = sorted(set(fc.PARAMS) - set(CHECKED_STRICTLY))
+OTHERS = sorted(set(fc.PARAMS) - set(CHECKED_STRICTLY))
 
 
 def assert_clean(verdict, detail):
@@ -32,18 +30,13 @@ def test_fuzz_hyperparameters(data):
     assert_clean(*fc.hyperparameter_case(data.draw, CHECKED_STRICTLY, arrays=False))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 item 9 (core): standardize/warm_start accept "
-                   "anything, random_state=True, lasso=True, dropout=None, negative random_state, "
-                   "hidden_layer_sizes=2**40 raises MemoryError, NumPy arrays as dtype/monitor/"
-                   "verbose give 'truth value of an array is ambiguous'")
-@settings(KNOWN_FAILING, max_examples=100)
+@settings(FUZZ, max_examples=100)
 @given(data=st.data())
 def test_fuzz_hyperparameters_not_yet_strict(data):
-    assert_clean(*fc.hyperparameter_case(data.draw, NOT_YET))
+    assert_clean(*fc.hyperparameter_case(data.draw, OTHERS))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 item 9 (core): see above")
-@settings(KNOWN_FAILING, max_examples=60)
+@settings(FUZZ, max_examples=60)
 @given(data=st.data())
 def test_fuzz_hyperparameters_given_as_numpy_arrays(data):
     assert_clean(*fc.hyperparameter_case(data.draw, CHECKED_STRICTLY))
@@ -55,9 +48,7 @@ def test_fuzz_ordinary_input_arrays(data):
     assert_clean(*fc.array_case(data.draw, ordinary=True))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 items 5 and 9 (core): y * 1e200 predicts inf; "
-                   "ragged or object X gives NumPy's 'setting an array element with a sequence'")
-@settings(KNOWN_FAILING, max_examples=150)
+@settings(FUZZ, max_examples=150)
 @given(data=st.data())
 def test_fuzz_odd_input_arrays(data):
     assert_clean(*fc.array_case(data.draw))
