@@ -76,7 +76,9 @@ def plan(jobs=None, threads=None, scheduler=None, cores=None):
     if jobs < 1:
         raise ValueError(f"jobs={jobs} is invalid: give a number of workers >= 1, or -1")
     if threads is None:
-        return jobs, (None if jobs == 1 else max(1, cores // jobs))
+        if jobs == 1:
+            return 1, None
+        threads = max(1, cores // jobs)
     if jobs * threads > cores:
         raise ValueError(f"{jobs} workers x {threads} BLAS threads = {jobs * threads} threads on "
                          f"{cores} cores would make the fits wait on each other; choose --jobs "
