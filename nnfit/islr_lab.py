@@ -94,9 +94,10 @@ def run_hitters(seeds=10, epochs=None, n_jobs=1, threads=None):
     each with ``threads`` BLAS threads (None: the library's default)."""
     start = time.perf_counter()
     split = hitters_split()
-    results = hitters_baselines(*split)
     tasks = [(split, {"seed": seed, "epochs": epochs}) for seed in range(seeds)]
-    network = list(_parallel.map_fits(hitters_network, tasks, n_jobs, threads))
+    fits = _parallel.map_fits(hitters_network, tasks, n_jobs, threads)  # workers start meanwhile
+    results = hitters_baselines(*split)
+    network = list(fits)
     results.update({
         "network_seed0": network[0], "network_maes": network,
         "network_mean": float(np.mean(network)), "network_sd": float(np.std(network, ddof=1))
