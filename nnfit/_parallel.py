@@ -118,7 +118,13 @@ def cluster(scheduler=None):
                          f"({error}); start one with `dask scheduler` and workers with "
                          "`dask worker ADDRESS`, or check the address") from None
     with client, joblib.parallel_config(backend="dask"):
-        yield client
+        try:
+            yield client
+        except ModuleNotFoundError as error:  # raised on a worker, passed on by Dask
+            if (error.name or "").split(".")[0] != "nnfit":
+                raise
+            raise ValueError(f"the Dask workers at {scheduler} cannot import {error.name}: "
+                             "install nnfit (this version) on every worker machine") from None
 
 
 def describe(n_jobs, threads, scheduler=None):

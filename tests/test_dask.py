@@ -74,6 +74,16 @@ def test_scheduler_with_jobs_is_refused(cluster, capsys):
     assert "leave out --jobs" in capsys.readouterr().err
 
 
+def test_workers_without_nnfit_are_a_clear_error(cluster):
+    local, _ = cluster
+    with pytest.raises(ValueError, match="cannot import nnfit._regressor: install nnfit"):
+        with _parallel.cluster(local.scheduler_address):
+            raise ModuleNotFoundError("No module named 'nnfit'", name="nnfit._regressor")
+    with pytest.raises(ModuleNotFoundError, match="torch"):  # not ours: passed on as it is
+        with _parallel.cluster(local.scheduler_address):
+            raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+
 def test_unreachable_scheduler_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setattr(_parallel, "CONNECT_TIMEOUT", 1)
     assert main(["hitters", "--quick", "--scheduler", "tcp://127.0.0.1:9"]) == 2
