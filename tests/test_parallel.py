@@ -62,8 +62,10 @@ def test_too_many_threads_is_a_clear_error(capsys):
 
 def test_each_worker_fits_under_its_blas_limit_and_results_keep_task_order():
     tasks = [((), {}) for _ in range(3)]
-    seen = list(_parallel.map_fits(_blas_threads, tasks, n_jobs=2, threads=1))
-    assert seen == [{1}] * 3
+    with joblib.parallel_config(backend="loky", inner_max_num_threads=2):  # workers start with 2
+        before = list(_parallel.map_fits(_blas_threads, tasks, n_jobs=2, threads=None))
+        seen = list(_parallel.map_fits(_blas_threads, tasks, n_jobs=2, threads=1))
+    assert before == [{2}] * 3 and seen == [{1}] * 3
     squares = _parallel.map_fits(pow, [((k, 2), {}) for k in range(6)], n_jobs=2, threads=1)
     assert list(squares) == [0, 1, 4, 9, 16, 25]
 
