@@ -123,10 +123,12 @@ def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress
 
 
 def fit_seed(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress=False,
-              keep_model=True):
-    """``fit_row`` as one task of ``nnfit mnist --jobs``: the fitted model travels back to the
-    caller only when ``keep_model`` (the figures need one per row, the spread only the errors)."""
-    result, model = fit_row(row, X_train, y_train, X_test, y_test, epochs, seed, progress)
+              keep_model=True, **options):
+    """``fit_row`` (with any further ``options``) as one task of ``nnfit mnist --jobs``: the
+    fitted model travels back to the caller only when ``keep_model`` (the figures need one per
+    row, the spread over seeds only the errors)."""
+    result, model = fit_row(row, X_train, y_train, X_test, y_test, epochs, seed, progress,
+                            **options)
     return result, model if keep_model else None
 
 
