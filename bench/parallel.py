@@ -9,14 +9,17 @@ grid search (GridSearchCV, 5 folds, 80 fits of the Hitters network) on this mach
 Every timing runs in a child process of its own, so the workers' start-up (a fresh process
 importing NumPy, scikit-learn and nnfit) is counted as a user meets it.  ``hitters`` is timed
 twice: the whole command (interpreter start and imports included) and the ``seconds`` the
-command reports (data split, the two baselines and the 8 fits).  The load average (1 minute,
+command reports (data split, the two baselines and the 8 fits).  "CPU" is the processor time
+of the run, its workers included (user + system): it depends little on the load, and its rise
+from 1 to 2 workers is what starting the workers costs.  The load average (1 minute,
 ``os.getloadavg``) is printed with each figure: on a machine shared with other jobs the
-figures move with it.  The fits are the same in every case (``tests/test_parallel.py``
+wall-clock figures move with it.  The fits are the same in every case (``tests/test_parallel.py``
 checks the bits), so only the time differs.
 """
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,22 +52,29 @@ def grid_search(jobs, dask):
                       "best_mae": -search.best_score_}))
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def hitters(jobs):
-    """Wall seconds of the whole command and the seconds it reports."""
+    """Wall seconds of the whole command, the seconds it reports, CPU seconds."""
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "h.json")
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         subprocess.run([sys.executable, "-m", "nnfit", "hitters", "--seeds", "8", "--jobs",
                         str(jobs), "--json", path], check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, cpu_seconds() - cpu
         with open(path) as file:
-            return wall, json.load(file)["seconds"]
+            return wall, json.load(file)["seconds"], cpu
 
 
 def grid(jobs, dask=False):
+    """Seconds of the search itself, CPU seconds of the whole child process."""
     child = [sys.executable, __file__, "--child", str(jobs)] + (["--dask"] if dask else [])
+    cpu = cpu_seconds()
     out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])["seconds"]
+    return json.loads(out.strip().splitlines()[-1])["seconds"], cpu_seconds() - cpu
 
 
 def main():
@@ -79,17 +89,19 @@ def main():
     for round_ in range(1, args.repeat + 1):
         for jobs in (1, 2):
             load = os.getloadavg()[0]
-            wall, reported = hitters(jobs)
+            wall, reported, cpu = hitters(jobs)
             print(f"round {round_}  hitters --seeds 8 --jobs {jobs}: {wall:5.1f} s whole command, "
-                  f"{reported:5.1f} s reported  [load {load:.2f}]", flush=True)
+                  f"{reported:5.1f} s reported, CPU {cpu:5.1f} s  [load {load:.2f}]", flush=True)
         for jobs in (1, 2):
             load = os.getloadavg()[0]
+            seconds, cpu = grid(jobs)
             print(f"round {round_}  grid search, 16 points x 5 folds, n_jobs={jobs}: "
-                  f"{grid(jobs):5.1f} s  [load {load:.2f}]", flush=True)
+                  f"{seconds:5.1f} s, CPU {cpu:5.1f} s  [load {load:.2f}]", flush=True)
         if args.dask:
             load = os.getloadavg()[0]
+            seconds, cpu = grid(-1, dask=True)
             print(f"round {round_}  grid search on a Dask LocalCluster, 2 workers: "
-                  f"{grid(-1, dask=True):5.1f} s  [load {load:.2f}]", flush=True)
+                  f"{seconds:5.1f} s, CPU {cpu:5.1f} s  [load {load:.2f}]", flush=True)
 
 
 if __name__ == "__main__":
