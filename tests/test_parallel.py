@@ -116,8 +116,11 @@ def test_mnist_rows_and_repeats_in_two_processes_equal_the_serial_run(tmp_path):
 # --- estimators and their fitted state between processes ------------------------------------
 
 def _views_of_theta(model):
+    """Every layer's W and b are views of theta, and its dW and db views of grad."""
     network = model.network_
-    return all(np.shares_memory(a, network.theta) for a in model.coefs_ + model.intercepts_)
+    return (all(np.shares_memory(d.W, network.theta) and np.shares_memory(d.b, network.theta)
+                and np.shares_memory(d.dW, network.grad) and np.shares_memory(d.db, network.grad)
+                for d in network.dense))
 
 
 def test_unfitted_estimators_pickle_with_their_parameters():
