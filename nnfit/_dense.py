@@ -4,7 +4,12 @@ Z[i, k] = b[k] + sum_j X[i, j] W[j, k] is the slide's ``w_k0 + sum_j w_kj x_ij``
 unit k and sample i at once.  By the chain rule, given dR/dZ:
 
     dR/dW = X^T dZ,    dR/db = sum_i dZ[i],    dR/dX = dZ W^T.
+
+A SciPy sparse X (CSR/CSC matrix or array, e.g. a bag of words; only ever the first layer's
+input) is never densified: X W and X^T dZ are sparse-times-dense products, costing time in
+proportion to the non-zeros of X, and no dR/dX is formed.
 """
+import scipy.sparse
 
 
 class Dense:
@@ -26,6 +31,20 @@ class Dense:
         self.dW, self.db = grads
 
     def forward(self, X, train=False, rng=None):
+        """Z = X W + b and the closure ``backprop(dZ)`` that writes dW, db and returns dX.
+
+        Parameters
+        ----------
+        X : array or SciPy sparse matrix of shape (n, n_in)
+        train, rng :
+            Unused (the layer contract's arguments).
+
+        Returns
+        -------
+        (Z, backprop)
+        """
+        if scipy.sparse.issparse(X):
+            return self._forward_sparse(X)
         xp = self.backend.xp
         Z = xp.matmul(X, self.W)
         Z += self.b
@@ -34,6 +53,19 @@ class Dense:
             xp.matmul(X.T, dZ, out=self.dW)
             xp.sum(dZ, axis=0, out=self.db)
             return xp.matmul(dZ, self.W.T) if self.input_grad else None
+
+        return Z, backprop
+
+    def _forward_sparse(self, X):
+        Z = self.backend.xp.asarray(X @ self.W)
+        Z += self.b
+
+        def backprop(dZ):
+            self.dW[...] = X.T @ dZ
+            self.backend.xp.sum(dZ, axis=0, out=self.db)
+            if self.input_grad:
+                raise ValueError("sparse input is taken by the first layer only")
+            return None
 
         return Z, backprop
 

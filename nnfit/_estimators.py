@@ -1,39 +1,54 @@
 """scikit-learn estimators around the engine: ``MLPClassifier`` and ``MLPRegressor``.
 
-Both minimize R(theta) = (1/n) sum_i L(y_i, f(x_i)) + sum_l [ridge_l ||W_l||^2 + lasso_l |W_l|_1]
-(see ``_objective``) over a network Dense -> g -> Dropout -> ... -> Dense.  The classifier uses
-softmax cross-entropy (sigmoid cross-entropy for two classes) on one-hot targets, the regressor
-1/2 ||y - f||^2 on the target standardized to mean 0 and variance 1 (``standardize_target``).
-``hidden_layer_sizes=()`` gives multinomial logistic regression or linear regression.
-With ``standardize=True`` (the default) each input column is first centred and scaled by its
-training mean and standard deviation, x~ = (x - mean) / sd; W_1 then acts on x~.
+Both minimize R(theta) = sum_i w_i L(y_i, f(x_i)) / sum_i w_i + sum_l [ridge_l ||W_l||^2 +
+lasso_l |W_l|_1] (see ``_objective``; w_i = 1 unless ``sample_weight`` or ``class_weight`` is
+given, see ``_weights``) over a network Dense -> g -> Dropout -> ... -> Dense.  The classifier
+uses softmax cross-entropy (sigmoid cross-entropy for two classes) on one-hot targets, the
+regressor 1/2 ||y - f||^2 on the target standardized to mean 0 and variance 1
+(``standardize_target``).  ``hidden_layer_sizes=()`` gives multinomial logistic regression or
+linear regression.
+
+Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
+each column is centred and scaled by the training rows' mean and standard deviation,
+x~ = (x - mean) / sd, and W_1 acts on x~; sparse input is scaled without centring (see
+``_standardize``).  The regressor also standardizes its target and defaults to
+``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
+"auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
+rule for its gradient boosting); below that every row is fitted for ``epochs`` epochs (the
+figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy array for any
+input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
+the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
+the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
+(see ``_holdout``).
 """
-import warnings
+
+import contextlib
 
 import numpy as np
-import pandas as pd
+import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._backend import default_backend
+from ._backend import default_backend, get_backend, host_array, move_to
+from ._holdout import _HoldOut
 from ._network import mlp, summary_table
 from ._objective import Objective
 from ._optimizers import make_optimizer
+from ._standardize import apply_scaling, check_finite, fit_scaling
 from ._training import run_epochs
 from ._validation import check_params, make_rng
+from ._weights import check_sample_weight, combine, with_weights
 
 PREDICT_CHUNK = 8192
 
 
-class _BaseMLP(BaseEstimator):
+class _BaseMLP(_HoldOut, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=True):
+                 warm_start=False, standardize=True, device="cpu"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.dropout = dropout
@@ -56,77 +71,146 @@ class _BaseMLP(BaseEstimator):
         self.dtype = dtype
         self.warm_start = warm_start
         self.standardize = standardize
+        self.device = device
 
     # --- fitting -----------------------------------------------------------------------------
-    def fit(self, X, y):
-        """Fit on (X, y), holding out ``validation_fraction`` of it to monitor the fit (and, with
-        ``early_stopping``, to stop it).  With ``warm_start`` the fit continues from the fitted
-        parameters, with the same held-out rows."""
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network, holding out ``validation_fraction`` of the rows to monitor the fit.
+
+        With ``early_stopping`` the fit stops after ``patience`` epochs without gain on the
+        held-out rows and keeps the best epoch's weights; with ``warm_start`` it continues
+        from the fitted parameters, with the same held-out rows.
+
+        Parameters
+        ----------
+        X : array-like or SciPy sparse matrix (CSR/CSC) of shape (n_samples, n_features)
+            Finite numbers; a DataFrame's column names are kept in ``feature_names_in_``.
+        y : array-like of shape (n_samples,) (or (n_samples, n_outputs) for the regressor)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights w_i >= 0 of the rows in R(theta) = sum w_i L_i / sum w_i + penalties
+            (multiplied by the classifier's ``class_weight``); the validation loss and score
+            are weighted the same way.
+
+        Returns
+        -------
+        self
+        """
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         reuse = self.warm_start and hasattr(self, "network_")
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
-        X, y = validate_data(self, X, y, reset=not reuse, **self._x_kwargs(dtype), **self._y_kwargs())
+        X, y = self._checked_Xy(host_array(X), host_array(y), reset=not reuse)
+        w = check_sample_weight(sample_weight, X.shape[0])
         Y = self._encode_targets(y, dtype, reset=not reuse)
+        w = combine(w, self._class_weights(y, partial=False))
         if not reuse:
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
-        train, val = self._split(X.shape[0], y)
-        X_train = self._standardized(X if val is None else X[train], reset=not reuse,
-                                     owned=val is not None)
-        Y_train = Y if val is None else Y[train]
-        validation = None if val is None else self._validation(X[val], Y[val])
+        stopping = self._resolved_early_stopping(X.shape[0])
+        train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
         if not reuse:
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._fit_scaling(X, train)
+        validation = None
+        if val is not None:
+            validation = self._validation(self._scaled(X, val, dtype), Y[val],
+                                          None if w is None else w[val], backend)
+            self._check_training_classes(y[train])
+        X_train, Y_train = self._scaled(X, train, dtype), Y if train is None else Y[train]
+        if w is not None:
+            Y_train = with_weights(Y_train, w if train is None else w[train], dtype)
+        if not reuse:
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
         del X, Y
-        self._refresh()
+        self._refresh(backend, weighted=w is not None)
         full_batch = self._optimizer.full_batch
+        early = stopping or full_batch
+        patience = 1 if full_batch and validation is None else self.patience
+        first = self._epochs_done() + 1
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        batch_size = X_train.shape[0] if full_batch else self.batch_size
         self.best_epoch_, self.interrupted_ = run_epochs(
             self._objective, self._optimizer, X_train, Y_train, self._rng,
-            batch_size=X_train.shape[0] if full_batch else self.batch_size,
-            epochs=self.epochs, evaluate=validation,
-            early_stopping=self.early_stopping or full_batch, monitor=self.monitor,
-            learning_rate_decay=self.learning_rate_decay,
-            patience=1 if full_batch and validation is None else self.patience, tol=self.tol,
-            augment=self.augment, callbacks=self.callbacks or (), progress=self.verbose == 1,
-            verbose=self.verbose == 2, history=self.history_, first_epoch=self._epochs_done() + 1)
+            batch_size=batch_size, train_epoch=backend.train_epoch(
+                self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
+            epochs=self.epochs, evaluate=validation, early_stopping=early, monitor=self.monitor,
+            learning_rate_decay=self.learning_rate_decay, patience=patience, tol=self.tol,
+            augment=self._augment(backend), callbacks=self.callbacks or (),
+            progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+            first_epoch=first)
         self.n_iter_ = self._epochs_done()
+        self._end_of_fit(first, early, patience, validation is not None)
         return self
 
-    def _partial_fit(self, X, y, classes=None):
+    def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
             self._check_same_network(hidden, dropout, dtype)
-        X, y = validate_data(self, X, y, reset=first, **self._x_kwargs(dtype), **self._y_kwargs())
+        X, y = self._checked_Xy(host_array(X), host_array(y), reset=first)
+        w = check_sample_weight(sample_weight, X.shape[0])
         Y = self._encode_targets(y, dtype, reset=first, classes=classes)
-        X = self._standardized(X, reset=first, owned=False)
+        w = combine(w, self._class_weights(y, partial=True))
         if first:
+            self._fit_scaling(X, None)
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
-            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype)
+            self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
             self.history_ = {}
-        self._refresh()
-        run_epochs(self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
-                   epochs=1, early_stopping=False, history=self.history_,
-                   first_epoch=self._epochs_done() + 1)
+        X = self._scaled(X, None, dtype)
+        if w is not None:
+            Y = with_weights(Y, w, dtype)
+        self._refresh(backend, weighted=w is not None)
+        X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
+        _, self.interrupted_ = run_epochs(
+            self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
+            epochs=1, early_stopping=False, history=self.history_,
+            first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
+        self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
         return self
 
-    def _build(self, n_in, n_out, hidden, dropout, dtype):
-        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, default_backend)
+    def _checked_Xy(self, X, y, reset):
+        """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
+        self._check_labels(y)
+        with _input_errors_said_clearly(X):
+            X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
+                                 **self._y_kwargs())
+        check_finite(X, getattr(self, "feature_names_in_", None))
+        if scipy.sparse.issparse(X) and self.augment is not None:
+            raise ValueError("augment works on dense arrays; pass X as a NumPy array or "
+                             "set augment=None for sparse input")
+        return X, y
+
+    def _fit_scaling(self, X, rows):
+        """Column means and sds (float64) of the training rows, or none with standardize=False."""
+        if self.standardize:
+            self._x_mean, self._x_scale = fit_scaling(X, rows)
+        else:
+            self._x_mean, self._x_scale = None, np.ones(X.shape[1])
+
+    def _scaled(self, X, rows, dtype):
+        """Rows ``rows`` (all if None) of X standardized, in ``dtype``."""
+        return apply_scaling(X, self._x_mean, self._x_scale, dtype,
+                             getattr(self, "feature_names_in_", None), rows)
+
+    def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
+        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
         self.network_.initialize(self._rng)
-        loss = self._make_loss(n_out)(default_backend)
+        loss = self._make_loss(n_out)(backend)
         self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, default_backend)
+        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend)
         self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
 
-    def _refresh(self):
-        """Apply hyperparameters that may change between fits: penalties, learning rate."""
-        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso)
+    def _refresh(self, backend=default_backend, weighted=False):
+        """Apply what may change between fits: penalties, learning rate, weights or none, device."""
+        move_to(backend, self.network_, self._objective.loss, self._optimizer)
+        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso,
+                                    weighted)
         self._optimizer.learning_rate = self.learning_rate
 
     def _check_same_network(self, hidden, dropout, dtype):
@@ -139,106 +223,94 @@ class _BaseMLP(BaseEstimator):
                                  "partial_fit continue the fitted network; set warm_start=False "
                                  "(or make a new estimator) to fit a different one")
 
-    def _split(self, n, y):
-        """Indices (train, validation) of the held-out split, or (None, None) without one.
-
-        The split is drawn from a seed fixed at the first fit, so a warm start holds out the
-        same rows (of the same data)."""
-        n_val = int(np.ceil(self.validation_fraction * n))
-        if n_val == 0:
-            return None, None
-        if n - n_val < 1:
-            raise ValueError(f"{n} sample(s) are too few to hold out validation_fraction="
-                             f"{self.validation_fraction}; pass validation_fraction=0 or more data")
-        seed = getattr(self, "_split_seed", 0)
-        if seed is None:
-            warnings.warn("this model was loaded from a file that predates stored validation "
-                          "splits: the warm start holds out other rows than the first fit did",
-                          RuntimeWarning)
-            seed = 0
-        idx = np.arange(n)
-        try:
-            return train_test_split(idx, test_size=n_val, random_state=seed,
-                                    stratify=self._stratify(y))
-        except ValueError:  # a class too small to stratify: fall back to a plain random split
-            return train_test_split(idx, test_size=n_val, random_state=seed)
-
-    def _validation(self, X_val, Y_val):
-        """A function returning (loss, score) on the held-out part, standardized like the rest."""
-        X_val = self._standardized(X_val, reset=False, owned=True)
-
-        def validation():
-            Z = self._forward(X_val)
-            loss, _ = self._objective.loss(Z, Y_val)
-            return loss, self._score_outputs(Z, Y_val)
-
-        return validation
-
     def _epochs_done(self):
         return len(self.history_.get("epoch", []))
 
     # --- prediction --------------------------------------------------------------------------
-    def _forward(self, X):
-        """Output-layer values Z = f's linear part on X, by chunks, dropout off."""
-        chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
+    def _outputs(self, X):
+        """Output-layer values Z = f's linear part on X, by chunks on the network's device,
+        dropout off."""
+        backend, dtype = self.network_.backend, self.network_.dtype
+        if backend == default_backend:
+            chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
+                      for i in range(0, X.shape[0], PREDICT_CHUNK)]
+            return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        chunks = [self.network_.forward(backend.asarray(X[i:i + PREDICT_CHUNK], dtype))[0]
                   for i in range(0, X.shape[0], PREDICT_CHUNK)]
-        return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+        return backend.xp.concatenate(chunks) if len(chunks) != 1 else chunks[0]
+
+    def _forward(self, X, output=False):
+        """Z (with ``output``: the fitted f(X), e.g. class probabilities) as a NumPy array."""
+        Z = self._outputs(X)
+        return self.network_.backend.to_numpy(self._objective.loss.output(Z) if output else Z)
+
+    def _augment(self, backend):
+        """``augment`` (a NumPy function of the batch) on the host for a device backend."""
+        if self.augment is None or backend == default_backend:
+            return self.augment
+        dtype = self.network_.dtype
+        return lambda Xb, rng: backend.asarray(self.augment(backend.to_numpy(Xb), rng), dtype)
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        X = validate_data(self, X, reset=False, **self._x_kwargs(self.network_.dtype))
-        return self._standardized(X, reset=False)
+        with _input_errors_said_clearly(X):
+            X = validate_data(self, host_array(X), reset=False,
+                              **self._x_kwargs(self.network_.dtype))
+        check_finite(X, getattr(self, "feature_names_in_", None))
+        return self._scaled(X, None, self.network_.dtype)
 
-    def _prepared(self, X, y):
-        """(X, y) as the fitted network sees them: standardized inputs, encoded targets."""
-        return self._validated_X(X), self._encode_targets(self._check_y(y), self.network_.dtype, False)
+    def _prepared(self, X, y, sample_weight=None):
+        """(X, Y) as the fitted objective sees them: standardized inputs, encoded targets, and
+        the weights' column when there are sample or class weights."""
+        X = self._validated_X(X)
+        y = self._check_y(host_array(y))
+        dtype = self.network_.dtype
+        Y = self._encode_targets(y, dtype, False)
+        w = combine(check_sample_weight(sample_weight, X.shape[0]), self._class_weights(y, False))
+        self._objective.weighted = w is not None
+        return X, Y if w is None else with_weights(Y, w, dtype)
 
-    def _standardized(self, X, reset, owned=False):
-        """x~ = (x - mean) / sd with the training part's column means and sds (sd 0 counts as 1).
-
-        Works in place when the caller ``owned`` X (a copy made for the fit), else makes one copy.
-        """
-        if reset and not self.standardize:
-            self._x_mean, self._x_scale = None, np.ones(X.shape[1], X.dtype)
-        elif reset:
-            scaler = StandardScaler()
-            for i in range(0, X.shape[0], PREDICT_CHUNK):  # no float64 copy of the whole X
-                scaler.partial_fit(X[i:i + PREDICT_CHUNK])
-            self._x_mean = scaler.mean_.astype(X.dtype)
-            self._x_scale = scaler.scale_.astype(X.dtype)
-        if self._x_mean is None:
-            return X
-        X = np.subtract(X, self._x_mean, out=X if owned else None)
-        X /= self._x_scale
-        return X
-
-    def loss_gradient(self, X, y):
+    def loss_gradient(self, X, y, sample_weight=None):
         """R(theta) at the fitted parameters on (X, y), dropout off, and its gradient.
 
-        Returns ``(objective, coef_grads, intercept_grads)`` with the gradients shaped like
-        ``coefs_`` and ``intercepts_``.
-        """
-        X, Y = self._prepared(X, y)
-        value = self._objective.value_and_grad(X, Y, train=False)
-        dense = self.network_.dense
-        return value, [d.dW.copy() for d in dense], [d.db.copy() for d in dense]
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights (multiplied by the class weights of a classifier).
 
-    def save(self, path):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``)."""
+        Returns
+        -------
+        objective : float
+        coef_grads, intercept_grads : lists of arrays
+            Shaped like ``coefs_`` and ``intercepts_``.
+        """
+        backend, dtype = self.network_.backend, self.network_.dtype
+        X, Y = self._prepared(X, y, sample_weight)
+        if backend != default_backend:
+            X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
+        value = self._objective.value_and_grad(X, Y, train=False)
+        dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
+        return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
+
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
+        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
         from ._io import save
-        return save(self, path)
+        return save(self, path, key)
 
     # --- inspection --------------------------------------------------------------------------
     @property
     def coefs_(self):
         """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector."""
         check_is_fitted(self, "network_")
-        return [d.W for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.W) for d in self.network_.dense]
 
     @property
     def intercepts_(self):
         check_is_fitted(self, "network_")
-        return [d.b for d in self.network_.dense]
+        return [self.network_.backend.to_numpy(d.b) for d in self.network_.dense]
 
     @property
     def n_params_(self):
@@ -264,21 +336,54 @@ class _BaseMLP(BaseEstimator):
         print(text)
         return text
 
-    @staticmethod
-    def _output_frame(values, X):
-        """Predictions as a pandas Series (DataFrame for several outputs) indexed like a
-        DataFrame X; as an array otherwise."""
-        if not isinstance(X, pd.DataFrame):
-            return values
-        if values.ndim == 1:
-            return pd.Series(values, index=X.index)
-        return pd.DataFrame(values, index=X.index)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.input_tags.sparse = self.device == "cpu"  # the torch devices take dense X
         return tags
 
     @staticmethod
     def _x_kwargs(dtype):
-        return {"dtype": np.dtype(dtype), "order": "C", "ensure_min_samples": 1}
+        """validate_data's options: float32 and float64 input kept as given (checked against
+        the model's dtype when standardized), other numbers converted to the model's dtype."""
+        floats = [np.float32, np.float64]
+        if np.dtype(dtype) == np.float64:
+            floats.reverse()
+        return {"dtype": floats, "order": "C", "ensure_min_samples": 1,
+                "accept_sparse": ["csr", "csc"], "ensure_all_finite": False}
+
+    # hooks the classifier overrides
+    def _check_labels(self, y):
+        pass
+
+    def _class_weights(self, y, partial):
+        return None
+
+    def _check_training_classes(self, y_train):
+        pass
+
+
+@contextlib.contextmanager
+def _input_errors_said_clearly(X):
+    """NumPy's messages for ragged rows and for text among numbers, said in the user's terms."""
+    try:
+        yield
+    except ValueError as error:
+        if "inhomogeneous" in str(error):
+            raise ValueError("X and y must be rectangular: X one row of numbers per sample, "
+                             "every row with the same number of columns, y one value per "
+                             "sample; some rows here have a different length or hold "
+                             "sequences") from None
+        if "could not convert" not in str(error):
+            raise
+        names = getattr(X, "columns", None)
+        cells = np.asarray(X, dtype=object)
+        for (row, column), value in np.ndenumerate(cells.reshape(len(cells), -1)):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                name = repr(names[column]) if names is not None else column
+                raise ValueError(f"X[{row}, {name}] is {value!r}, not a number: encode text "
+                                 "columns first (nnfit.TabularClassifier / TabularRegressor "
+                                 "one-hot encode them)") from None
+        raise

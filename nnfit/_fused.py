@@ -9,7 +9,8 @@ element, in the same order (so float32 results are the same bit for bit), in one
 
 They are compiled by numba when it is installed (``pip install numba``); without it, or with
 the environment variable ``NNFIT_NO_NUMBA=1``, ``KERNELS`` is empty and the optimizers run
-their NumPy lines.  ``error_model="numpy"`` lets the loops vectorize (no Python
+their NumPy lines.  Each loop refuses arrays of different lengths (a ValueError) instead of
+indexing past the end of the shorter one.  ``error_model="numpy"`` lets the loops vectorize (no Python
 ZeroDivisionError check); there is no ``fastmath``, so nothing is reassociated.
 
 One departure, for speed: a running average below ``tiny``, the smallest normal number of
@@ -23,6 +24,9 @@ under 1e-19 to Adam's sqrt(s) + eps, so the parameters come out the same.
 import os
 
 KERNELS = {}
+# Each loop first checks that its arrays have one length: a loop indexes them all by theta's, and
+# a shorter one (an edited model file's optimizer state) would be read and written out of bounds.
+LENGTHS = "compiled update: the arrays passed have different lengths (a damaged optimizer state?)"
 
 try:
     if os.environ.get("NNFIT_NO_NUMBA"):
@@ -40,6 +44,8 @@ if numba is not None:
     @_jit
     def rmsprop(theta, grad, s, rho, one_minus_rho, eps, learning_rate, tiny):
         """s <- rho s + (1 - rho) g^2;  theta <- theta - learning_rate g / sqrt(s + eps)."""
+        if grad.shape[0] != theta.shape[0] or s.shape[0] != theta.shape[0]:
+            raise ValueError(LENGTHS)
         zero = tiny - tiny  # 0 in theta's dtype
         for i in range(theta.shape[0]):
             g = grad[i]
@@ -54,6 +60,9 @@ if numba is not None:
         """m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;  theta <- theta - step m / (sqrt(s) + eps).
 
         ``eps`` and ``step_size`` arrive with Adam's bias corrections folded in."""
+        n = theta.shape[0]
+        if grad.shape[0] != n or m.shape[0] != n or s.shape[0] != n:
+            raise ValueError(LENGTHS)
         zero = tiny - tiny  # 0 in theta's dtype
         for i in range(theta.shape[0]):
             g = grad[i]
@@ -69,6 +78,8 @@ if numba is not None:
     def ridge(W, dW, two_ridge, tiny):
         """dW <- dW + 2 ridge W over a layer's flattened weights, after flushing |w| < tiny to 0
         (``_penalties.flush_subnormals``)."""
+        if dW.shape[0] != W.shape[0]:
+            raise ValueError(LENGTHS)
         zero = tiny - tiny
         for i in range(W.shape[0]):
             w = W[i]

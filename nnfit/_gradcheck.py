@@ -6,6 +6,7 @@ Dropout masks are held fixed by re-seeding the random generator for every evalua
 same units are dropped in each of the 2 * n_params + 1 evaluations.
 """
 import numpy as np
+import scipy.sparse
 
 
 def gradcheck(model, X, Y, *, h=1e-5, train=True, seed=0, indices=None, floor=1e-6):
@@ -24,7 +25,7 @@ def gradcheck(model, X, Y, *, h=1e-5, train=True, seed=0, indices=None, floor=1e
         X, Y = model._prepared(X, Y)
     network = objective.network
     theta = network.theta
-    X = network.backend.asarray(X, network.dtype)
+    X = X if scipy.sparse.issparse(X) else network.backend.asarray(X, network.dtype)
     Y = network.backend.asarray(Y, network.dtype)
 
     def R(with_grad=False):
@@ -35,10 +36,10 @@ def gradcheck(model, X, Y, *, h=1e-5, train=True, seed=0, indices=None, floor=1e
 
     R(with_grad=True)
     backprop = network.backend.to_numpy(network.grad).copy()
-    indices = range(theta.size) if indices is None else indices
+    indices = range(len(theta)) if indices is None else indices
     worst = 0.0
     for j in indices:
-        saved = theta[j]
+        saved = float(theta[j])  # a number, not a view (a torch element is one)
         theta[j] = saved + h
         up = R()
         theta[j] = saved - h

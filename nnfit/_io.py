@@ -7,53 +7,113 @@ three times the size of theta alone), and a UTF-8 JSON header stored as a uint8 
 header holds the format version, the nnfit version, the estimator class and its
 hyperparameters, the architecture and how it was fitted, feature names, string class labels,
 the training history, the random generator's state, the seed of the held-out split, Adam's
-step count and (for models fitted by ``nnfit fit``) the tabular preprocessing step.  Everything
-is read with ``allow_pickle=False``, so loading a file never runs code.  A SHA-256 digest of the
-header and of every array's dtype, shape and bytes is stored in the header and checked on
-loading: a truncated or edited file is refused with a ValueError.
+step count and (for models fitted by ``nnfit fit``) the tabular preprocessing step.  The file is
+written to a temporary file beside ``path`` and renamed into place (``_files.atomic_write``):
+an interrupted save leaves the old file as it was and no temporary file behind.
+
+Loading treats the file as untrusted input: the zip directory, the sizes, the header (against a
+schema) and every array (names, dtypes, exact shapes from the declared architecture, finite
+values) are checked before anything is used (``_modelfile_read``, ``_modelfile_schema``);
+nothing is unpickled, so loading a file never runs code.  Every problem is one ValueError
+"<path> is not a valid nnfit model file: <why>".
+
+Integrity and authenticity.  A SHA-256 digest of the header and of every array's dtype, shape
+and bytes is stored in the header and checked on loading: it detects a truncated or damaged
+file.  It does NOT prove who wrote the file: anyone who edits a file can recompute the digest.
+For that, give a secret key: ``save(path, key=...)`` adds an HMAC-SHA256 of the digest under the
+key, and ``load(path, key=...)`` refuses a file whose signature is missing or does not match
+(compared in constant time, ``hmac.compare_digest``).  Without ``key`` both read the
+environment variable ``NNFIT_MODEL_KEY`` (so the command line signs and checks too); without
+either, a signature in a file is not checked.
 """
 import hashlib
+import hmac
 import json
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
-HEADER = "header"
+from . import _modelfile_arrays as expect
+from . import _modelfile_read as zipread
+from . import _modelfile_schema as schema
+from ._files import atomic_write
+from ._modelfile_read import HEADER, InvalidModelFile
+from ._modelfile_rebuild import rebuild as _rebuild
+from ._modelfile_schema import FORMAT_VERSION
+
+KEY_VARIABLE = "NNFIT_MODEL_KEY"
 _SCALARS = (type(None), bool, int, float, str)
 _UNSAVED_PARAMS = ("augment", "callbacks")  # functions: not data, so never written
-_FITTED_AS = ("dropout", "dtype", "activation", "optimizer")  # _architecture after its hidden sizes
 
 
-def save(model, path):
-    """Write a fitted estimator (or a ``TabularModel``) to ``path``; returns the path."""
+def save(model, path, key=None):
+    """Write a fitted estimator (or a ``TabularModel``) to ``path``; returns the path.
+
+    With ``key`` (bytes or str; default: the environment variable NNFIT_MODEL_KEY) the file is
+    signed with an HMAC-SHA256 that ``load(path, key=...)`` checks."""
     from ._preprocess import TabularModel
     estimator = model.estimator if isinstance(model, TabularModel) else model
     if not hasattr(estimator, "network_"):
         raise ValueError("this estimator is not fitted yet; call fit before save")
+    key = _key(key)
     header, arrays = _estimator_state(estimator)
     if isinstance(model, TabularModel):
         header["tabular"] = model.to_dict()
     header["sha256"] = _digest(header, arrays)
+    if key is not None:
+        header["hmac_sha256"] = _signature(key, header["sha256"])
     arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
     path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as file:  # a file object: savez would append ".npz" to a name
+    with atomic_write(path) as file:  # a file object: savez would append ".npz" to a name
         np.savez(file, **arrays)
-    os.replace(partial, path)
     return path
 
 
-def load(path):
-    """Read a model written by ``save``: the estimator, or a ``TabularModel`` from ``nnfit fit``."""
-    header, arrays = _read(path)
-    estimator = _rebuild(header, arrays)
-    if "tabular" in header:
-        from ._preprocess import TabularModel
-        return TabularModel.from_dict(header["tabular"], estimator)
+def load(path, key=None):
+    """Read a model written by ``save``: the estimator, or a ``TabularModel`` from ``nnfit fit``.
+
+    With ``key`` (or NNFIT_MODEL_KEY set) the file must carry a matching HMAC-SHA256 signature.
+    Any problem with the file is one ValueError saying why it is not a valid model file."""
+    key = _key(key)
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    try:
+        header, arrays = _read(path, key)
+        try:
+            estimator = _rebuild(header, arrays)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            raise InvalidModelFile(f"its settings do not rebuild a model ({error})") from error
+        if "tabular" in header:
+            from ._preprocess import TabularModel
+            try:  # from_dict checks the tabular section in full and says what is wrong
+                return TabularModel.from_dict(header["tabular"], estimator)
+            except ValueError as error:
+                why = str(error).removeprefix("the model file is not a valid nnfit model: ")
+                raise InvalidModelFile(why) from error
+    except InvalidModelFile as error:
+        raise ValueError(f"{path} is not a valid nnfit model file: {error}") from None
     return estimator
+
+
+def _key(key):
+    """The signing key as bytes: ``key``, else NNFIT_MODEL_KEY, else None (no signature)."""
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE) or None
+        if key is None:
+            return None
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, (bytes, bytearray)):
+        raise TypeError(f"key must be bytes or str, not {type(key).__name__}")
+    if not key:
+        raise ValueError("key is empty; give a secret of at least 16 bytes, or key=None")
+    return bytes(key)
+
+
+def _signature(key, digest):
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -71,7 +131,7 @@ def _estimator_state(est):
         "interrupted": bool(est.interrupted_), "n_iter": int(est.n_iter_),
         "rng_state": est._rng.bit_generator.state,
     }
-    arrays = {"theta": np.asarray(est.network_.theta), "x_scale": est._x_scale}
+    arrays = {"theta": est.network_.backend.to_numpy(est.network_.theta), "x_scale": est._x_scale}
     header["split_seed"] = getattr(est, "_split_seed", None)  # the held-out rows of a warm start
     header["fitted_as"] = est._architecture  # what a warm start must keep (params may differ)
     header["optimizer_steps"] = getattr(est._optimizer, "t", None)
@@ -142,7 +202,8 @@ def _canonical(header):
 
 
 def _digest(header, arrays):
-    sha = hashlib.sha256(_canonical({k: v for k, v in header.items() if k != "sha256"}))
+    sha = hashlib.sha256(_canonical({k: v for k, v in header.items()
+                                     if k not in ("sha256", "hmac_sha256")}))
     for name in sorted(arrays):
         array = np.ascontiguousarray(arrays[name])
         sha.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
@@ -151,102 +212,50 @@ def _digest(header, arrays):
 
 
 # --- reading ---------------------------------------------------------------------------------
-def _read(path):
-    """(header, arrays) after checking that the file is whole, unedited and of a known version."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no model file at {path}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-        header = json.loads(arrays.pop(HEADER).tobytes().decode("utf-8"))
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError) as error:
-        raise ValueError(f"{path} is not a readable nnfit model file (truncated or damaged?): "
-                         f"{error}; fit and save the model again") from None
-    version = header.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"{path} has model format version {version!r}, newer than the version "
-                         f"{FORMAT_VERSION} this nnfit reads (written by nnfit "
-                         f"{header.get('nnfit_version')}); upgrade nnfit: pip install -U nnfit")
-    if header.get("sha256") != _digest(header, arrays):
-        raise ValueError(f"{path} fails its SHA-256 check: the file was modified or damaged "
-                         "after it was saved; fit and save the model again")
+def _read(path, key):
+    """(header, arrays) after checking the zip directory, the header, every array's dtype and
+    shape, the SHA-256 digest, the signature (with a key) and the values, in that order."""
+    from ._classifier import MLPClassifier
+    from ._regressor import MLPRegressor
+    param_names = {cls.__name__: cls().get_params(deep=False)
+                   for cls in (MLPClassifier, MLPRegressor)}
+    archive, members = zipread.open_archive(path, _allowed_array)
+    with archive:
+        header = zipread.read_header(archive, members.pop(HEADER))
+        facts = schema.check_header(header, param_names)
+        spec = expect.expected_arrays(facts, header)
+        missing = [name for name, (_, _, required) in spec.items()
+                   if required and name not in members]
+        unexpected = sorted(set(members) - set(spec))
+        states = [name for name in spec if name.startswith("optimizer_")]
+        present = [name for name in states if name in members]
+        if present and present != states:  # all of the optimizer's running averages, or none
+            missing += sorted(set(states) - set(present))
+        if missing or unexpected:
+            raise InvalidModelFile(f"its arrays do not match its header: missing {missing}, "
+                                   f"unexpected {unexpected}")
+        for name, info in members.items():  # every size from the directory before any read
+            kinds, length, _ = spec[name]
+            zipread.check_size(info, expect.max_bytes(kinds, length))
+        arrays = {}
+        for name, info in members.items():
+            check = expect.dtype_checker(name, *spec[name][:2])
+            arrays[name] = zipread.read_array(archive, info, check)
+    if not hmac.compare_digest(header["sha256"], _digest(header, arrays)):
+        raise InvalidModelFile("it fails its SHA-256 check: the file was modified or damaged "
+                               "after it was saved; fit and save the model again")
+    if key is not None:
+        if "hmac_sha256" not in header:
+            raise InvalidModelFile("it is not signed, but a key was given (key= or "
+                                   f"{KEY_VARIABLE}): it may not come from you")
+        if not hmac.compare_digest(header["hmac_sha256"], _signature(key, header["sha256"])):
+            raise InvalidModelFile("its HMAC-SHA256 signature does not match the key: it was "
+                                   "signed with another key or modified after it was signed")
+    expect.check_values(header, arrays)
     return header, arrays
 
 
-def _rebuild(header, arrays):
-    from ._classifier import MLPClassifier
-    from ._regressor import MLPRegressor
-    from ._validation import check_params, make_rng
-    classes = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
-    if header.get("estimator") not in classes:
-        raise ValueError(f"unknown estimator {header.get('estimator')!r} in the model file; "
-                         "a newer nnfit may read it: pip install -U nnfit")
-    layers = header["architecture"]
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in header["params"].items()}
-    # the network is rebuilt as it was saved: its hidden sizes come from the stored architecture
-    # (older files lack a hidden_layer_sizes that was given as a NumPy array)
-    hidden = tuple(int(n) for n in layers[1:-1])
-    stored = params.get("hidden_layer_sizes")
-    if (stored,) != hidden and stored != hidden:
-        params["hidden_layer_sizes"] = hidden
-    est = classes[header["estimator"]](**params)
-    # The network is rebuilt as it was fitted, even where set_params changed the estimator's
-    # parameters after the fit; a warm start with those then refuses, as it would have before.
-    chosen = {name: getattr(est, name) for name in _FITTED_AS}
-    if "fitted_as" in header:
-        est.set_params(**dict(zip(_FITTED_AS, header["fitted_as"][1:])))
-    _, dropout, dtype = check_params(est)
-    if len(dropout) != len(hidden):
-        raise ValueError(f"the model file's architecture {layers} has {len(hidden)} hidden "
-                         f"layer(s) but {len(dropout)} dropout rate(s); fit and save it again")
-    est._rng = make_rng(0)
-    est._build(layers[0], layers[-1], hidden, dropout, dtype)
-    est.set_params(**chosen)
-    est._rng.bit_generator.state = header["rng_state"]
-    if est.network_.theta.shape != arrays["theta"].shape:
-        raise ValueError(f"the model file's parameter vector has {arrays['theta'].size} values "
-                         f"but its architecture {layers} needs {est.network_.n_params}")
-    est.network_.theta[...] = arrays["theta"]
-    _restore_optimizer(est, header, arrays)
-    est._split_seed = _split_seed(header, params.get("random_state"))
-    est._x_mean, est._x_scale = arrays.get("x_mean"), arrays["x_scale"]
-    est.n_features_in_ = header["n_features_in"]
-    if header["feature_names_in"] is not None:
-        est.feature_names_in_ = np.array(header["feature_names_in"], dtype=object)
-    est.history_, est.best_epoch_ = header["history"], header["best_epoch"]
-    est.interrupted_, est.n_iter_ = header["interrupted"], header["n_iter"]
-    if "classes" in header:
-        stored = header["classes"]
-        est.classes_ = (arrays["classes"] if stored["stored"] == "array"
-                        else np.array(stored["labels"], dtype=object))
-    else:
-        est._target_mean, est._target_scale = arrays["target_mean"], arrays["target_scale"]
-        est._target_ndim = header["target_ndim"]
-    return est
-
-
-def _restore_optimizer(est, header, arrays):
-    """Put back the optimizer's running averages (and Adam's step count), so that a warm start
-    after ``load`` continues the fit exactly as it would have gone on without saving."""
-    optimizer, theta = est._optimizer, est.network_.theta
-    restored = False
-    for name in optimizer.state_names:
-        if "optimizer_" + name in arrays:
-            setattr(optimizer, name, est.network_.backend.asarray(arrays["optimizer_" + name], theta.dtype))
-            restored = True
-    if header.get("optimizer_steps") is not None:
-        optimizer.t = header["optimizer_steps"]
-    if restored and hasattr(optimizer, "_tmp"):
-        optimizer._tmp = est.network_.backend.xp.empty_like(theta)  # scratch space of a step
-
-
-def _split_seed(header, random_state):
-    """The seed of the held-out rows.  Files written before it was stored get it back from an
-    integer ``random_state`` (it is the fit's first draw); else None, and a warm start warns."""
-    from ._validation import make_rng
-    if header.get("split_seed") is not None:
-        return header["split_seed"]
-    if isinstance(random_state, int) and not isinstance(random_state, bool):
-        return int(make_rng(random_state).integers(2**31))
-    return None
+def _allowed_array(name):
+    return name in ("theta", "x_scale", "x_mean", "classes", "target_mean", "target_scale") or (
+        name.startswith("optimizer_") and any(name[10:] in names
+                                              for names in schema.STATE_NAMES.values()))

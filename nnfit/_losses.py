@@ -10,6 +10,11 @@ as a mean over the n samples, each ``__call__`` returns the loss and dR/dZ:
 - SigmoidBinaryCrossEntropy (logistic output, two classes or several 0/1 outputs):
   L = -1/n sum_i sum_m [y log s(z) + (1 - y) log(1 - s(z))], dZ = (s(Z) - Y) / n.
 
+With sample weights w (``w`` of shape (n,), scaled by the caller to mean 1 over the training
+rows) each sample's loss and its row of dZ are multiplied by w_i: L = 1/n sum_i w_i L_i, which
+on a batch holding all the rows is sum_i w_i L_i / sum_i w_i.  Without ``w`` the arithmetic is
+the unweighted one above, bit for bit.
+
 ``output(Z)`` gives the fitted f(X): predictions, class probabilities.
 """
 
@@ -18,9 +23,31 @@ class SquaredError:
     def __init__(self, backend):
         self.backend = backend
 
-    def __call__(self, Z, Y):
+    def __call__(self, Z, Y, w=None):
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         residual = Z - Y
         n = Z.shape[0]
+        if w is not None:
+            xp = self.backend.xp
+            loss = 0.5 * float(xp.vdot(w, xp.einsum("ij,ij->i", residual, residual))) / n
+            residual *= (w / n)[:, None]
+            return loss, residual
         loss = 0.5 * float(self.backend.xp.vdot(residual, residual)) / n
         residual /= n
         return loss, residual
@@ -33,19 +60,43 @@ class SoftmaxCrossEntropy:
     def __init__(self, backend):
         self.backend = backend
 
-    def __call__(self, Z, Y):
+    def __call__(self, Z, Y, w=None):
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         xp = self.backend.xp
         n = Z.shape[0]
         # log f_m = (Z_m - c) - log sum_l e^{Z_l - c} with c = max_l Z_l, so exp never
         # overflows.  Written out rather than scipy.special.log_softmax, whose checks cost
         # more than the arithmetic on a 128 x 10 minibatch.
-        shifted = Z - Z.max(axis=1, keepdims=True)
+        shifted = Z - xp.max(Z, axis=1, keepdims=True)
         E = xp.exp(shifted)
         total = E.sum(axis=1)
         # L = -1/n sum_i sum_m y_im (shifted_im - log total_i)
-        loss = float(xp.vdot(Y.sum(axis=1), xp.log(total)) - xp.vdot(Y, shifted)) / n
+        if w is not None:
+            per_row = Y.sum(axis=1) * xp.log(total) - xp.einsum("ij,ij->i", Y, shifted)
+            loss = float(xp.vdot(w, per_row)) / n
+        else:
+            loss = float(xp.vdot(Y.sum(axis=1), xp.log(total)) - xp.vdot(Y, shifted)) / n
         E /= total[:, None]  # P, the softmax
         E -= Y
+        if w is not None:
+            E *= (w / n)[:, None]
+            return loss, E
         E /= n
         return loss, E
 
@@ -57,13 +108,37 @@ class SigmoidBinaryCrossEntropy:
     def __init__(self, backend):
         self.backend = backend
 
-    def __call__(self, Z, Y):
+    def __call__(self, Z, Y, w=None):
+        """The (weighted) mean loss over the rows of Z, and dR/dZ.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n, n_outputs)
+            The output layer's linear combinations.
+        Y : ndarray of shape (n, n_outputs)
+            The targets (one-hot or 0/1 for the cross-entropies).
+        w : ndarray of shape (n,), optional
+            Row weights, scaled to mean 1 over the training rows.
+
+        Returns
+        -------
+        loss : float
+        dZ : ndarray of shape (n, n_outputs)
+            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
+        """
         xp = self.backend.xp
         n = Z.shape[0]
         # -[y log s(z) + (1-y) log(1-s(z))] = log(1 + e^z) - y z, computed without overflow
-        loss = float(xp.sum(xp.logaddexp(0, Z)) - xp.vdot(Y, Z)) / n
+        if w is not None:
+            per_row = (xp.logaddexp(0, Z) - Y * Z).sum(axis=1)
+            loss = float(xp.vdot(w, per_row)) / n
+        else:
+            loss = float(xp.sum(xp.logaddexp(0, Z)) - xp.vdot(Y, Z)) / n
         dZ = self.backend.special.expit(Z)
         dZ -= Y
+        if w is not None:
+            dZ *= (w / n)[:, None]
+            return loss, dZ
         dZ /= n
         return loss, dZ
 

@@ -5,12 +5,13 @@
 
 ``ridge`` and ``lasso`` are one value for all layers or one value per Dense layer.
 """
+import math
 import numbers
 
 
 def per_layer(value, n_layers, name):
     """One non-negative float per layer from a scalar or a sequence of ``n_layers`` values."""
-    if isinstance(value, numbers.Real):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
         values = [float(value)] * n_layers
     else:
         try:
@@ -25,8 +26,8 @@ def per_layer(value, n_layers, name):
                 f"{name} has {len(values)} values but the network has {n_layers} weight layers; "
                 f"give one value for all layers or one per layer"
             )
-    if any(not v >= 0 for v in values):
-        raise ValueError(f"{name} must be >= 0; got {value!r}")
+    if any(not 0 <= v < math.inf for v in values):
+        raise ValueError(f"{name}={value!r} is invalid: expected finite numbers >= 0")
     return values
 
 

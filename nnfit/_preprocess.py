@@ -1,198 +1,200 @@
-"""The tabular preprocessing step of ``nnfit fit | predict | evaluate``, and ``TabularModel``.
+"""The tabular preprocessing step: standardized numeric columns, one-hot categorical ones.
 
-``TabularPreprocessor.fit`` sorts the predictor columns of a pandas DataFrame into numeric ones
-(integer and float dtypes), standardized as x~ = (x - mean) / sd with the training mean and sd,
-and categorical ones (strings, booleans, pandas categories), one-hot encoded with one 0/1 column
-per category seen in training.  Its whole state is plain JSON (column names, categories, means,
-sds), so a model file holds it without pickle and ``transform`` replays it exactly on new data.
-Bad new data is an error naming the column and the row: a missing column, a value that is not a
-number where the model was trained on numbers, a category not seen in training, a missing value.
-Rows are numbered from 1 in the order of the data, the header line not counted.
+A scikit-learn ``ColumnTransformer`` sends numeric columns (integer and float dtypes) through an
+optional ``SimpleImputer`` and a ``StandardScaler``, x~ = (x - mean) / sd with the training mean
+and sd (an sd of 0 counts as 1), and categorical columns (object, string, category and
+true/false dtypes, compared as text) through an optional ``SimpleImputer`` (most frequent
+category) and a ``OneHotEncoder``: one 0/1 column per category seen in training, a category
+not seen in training gives 0 in all of them and an ``UnseenCategoryWarning`` naming the column,
+the values and the rows.
 
-``TabularModel`` is the preprocessing step, the fitted estimator and the target column's name,
-saved and loaded as one ``.nnfit`` file (see ``_io``).
+``prepare`` checks a frame before scikit-learn sees it and names the column and the rows of
+every problem: a missing column, text in a numeric column, a missing or infinite value (the
+same message for both; with imputation only infinite values are refused).  ``check_range``
+refuses values that overflow the network's dtype once standardized.  Rows are named by the
+frame's index labels (the command line numbers them from 1 in file order).
 """
+import warnings
+
 import numpy as np
 import pandas as pd
-from sklearn.metrics import confusion_matrix, mean_absolute_error, r2_score, root_mean_squared_error
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+IMPUTE = (None, "mean", "median", "most_frequent")
 MAX_SHOWN = 10
 
 
-def missing_counts(frame, columns):
-    """{column: number of missing values} for the given columns that have any."""
-    counts = frame[columns].isna().sum()
-    return {name: int(n) for name, n in counts.items() if n}
+class UnseenCategoryWarning(UserWarning):
+    """A categorical column holds values the model never saw; they are encoded as all zeros."""
 
 
-def check_columns(frame, columns, what="the model was fitted on"):
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
-        raise ValueError(f"column(s) {_names(absent)} missing from the data; {what} "
-                         f"{_names(columns)}")
-
-
-def _names(values):
-    shown = ", ".join(repr(str(v)) for v in list(values)[:MAX_SHOWN])
+def names(values):
+    """'a', 'b' and 3 more: at most ``MAX_SHOWN`` values, quoted."""
+    values = list(values)
+    shown = ", ".join(repr(str(v)) for v in values[:MAX_SHOWN])
     return shown + (f" and {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else "")
 
 
-def _row(column, position):
-    """The row's number in the file read (its index label + 1, so kept after dropping rows)."""
-    label = column.index[position]
-    return f"row {label + 1}" if isinstance(label, (int, np.integer)) else f"row {label!r}"
+def rows(labels):
+    """'row 3' or 'rows 3, 6, 9 (12 in all)' from index labels."""
+    labels = [str(label) for label in labels]
+    if len(labels) == 1:
+        return f"row {labels[0]}"
+    more = f" ({len(labels)} in all)" if len(labels) > MAX_SHOWN else ""
+    return "rows " + ", ".join(labels[:MAX_SHOWN]) + more
 
 
 def is_numeric_column(series):
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
 
 
-class TabularPreprocessor:
-    """Standardize numeric columns, one-hot encode categorical ones (see the module docstring)."""
+def column_kinds(frame, used):
+    """(numeric column names, categorical column names) among ``used``, in the frame's order.
+    Dates and durations are refused: as categories every distinct time would be a feature."""
+    timed = [name for name in used if pd.api.types.is_datetime64_any_dtype(frame[name])
+             or pd.api.types.is_timedelta64_dtype(frame[name])]
+    if timed:
+        raise ValueError(f"column(s) {names(timed)} hold dates or durations; turn them into "
+                         "numbers (e.g. days since a reference date) or leave them out "
+                         "(exclude=[...], --exclude on the command line)")
+    numeric = [name for name in used if is_numeric_column(frame[name])]
+    return numeric, [name for name in used if name not in numeric]
 
-    def __init__(self, numeric=(), categorical=()):
-        self.numeric = dict(numeric)          # name -> {"mean": float, "sd": float}
-        self.categorical = dict(categorical)  # name -> sorted list of category strings
 
-    @classmethod
-    def fit(cls, frame):
-        """Infer the column kinds of ``frame`` and learn means, sds and categories from it."""
-        if frame.shape[1] == 0:
-            raise ValueError("the data has no predictor columns besides the target")
-        numeric, categorical = {}, {}
-        for name in frame.columns:
-            column = frame[name]
-            if column.isna().any():
-                raise ValueError(f"column {name!r} has {int(column.isna().sum())} missing "
-                                 "value(s); drop or fill them before fitting")
-            if is_numeric_column(column):
-                values = column.to_numpy(np.float64)
-                sd = float(values.std())
-                numeric[str(name)] = {"mean": float(values.mean()), "sd": sd if sd > 0 else 1.0}
-            else:
-                categorical[str(name)] = sorted(set(column.astype(str)))
-        return cls(numeric, categorical)
+def warn_identifiers(prepared, categorical):
+    """A warning for a categorical column whose every value is distinct: an identifier, whose
+    one-hot columns cannot carry over to new rows."""
+    for name in categorical:
+        n = int(prepared[name].notna().sum())
+        if n >= 20 and prepared[name].nunique() == n:
+            warnings.warn(f"column {name!r} has a different value in each of its {n} rows, so "
+                          "each becomes a feature that no new row shares; if it identifies "
+                          "rows, leave it out (exclude=[...]; on the command line --id or "
+                          "--exclude)", UserWarning, stacklevel=3)
 
-    @property
-    def columns(self):
-        return list(self.numeric) + list(self.categorical)
 
-    @property
-    def feature_names(self):
-        return list(self.numeric) + [f"{name}={category}"
-                                     for name, categories in self.categorical.items()
-                                     for category in categories]
+def check_columns(frame, columns, what="the model uses"):
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ValueError(f"column(s) {names(absent)} missing from the data; {what} "
+                         f"{names(columns)}")
 
-    def transform(self, frame):
-        """The float64 design matrix: standardized numeric columns, then the one-hot blocks."""
-        check_columns(frame, self.columns)
-        blocks = [self._numeric(frame[name], name, **stats) for name, stats in self.numeric.items()]
-        blocks += [self._one_hot(frame[name], name, categories)
-                   for name, categories in self.categorical.items()]
-        return np.column_stack(blocks) if blocks else np.empty((len(frame), 0))
 
-    def _numeric(self, column, name, mean, sd):
-        self._check_present(column, name)
+def prepare(frame, numeric, categorical, impute):
+    """The columns the model uses, in its order: numbers as float64, categories as text
+    (missing values as NaN), after the checks of the module docstring."""
+    check_columns(frame, list(numeric) + list(categorical))
+    data, problems = {}, []
+    for name in numeric:
+        column = frame[name]
         values = pd.to_numeric(column, errors="coerce")
-        bad = np.flatnonzero(values.isna().to_numpy())
-        if bad.size:
-            raise ValueError(f"column {name!r}, {_row(column, bad[0])}: {column.iloc[bad[0]]!r} "
-                             f"is not a number, but the model was trained on numbers in this "
-                             f"column ({bad.size} such value(s)); fix or drop those rows")
-        return (values.to_numpy(np.float64) - mean) / sd
-
-    def _one_hot(self, column, name, categories):
-        self._check_present(column, name)
-        values = column.astype(str)
-        index = values.map({category: i for i, category in enumerate(categories)})
-        unseen = np.flatnonzero(index.isna().to_numpy())
-        if unseen.size:
-            raise ValueError(f"column {name!r}, {_row(column, unseen[0])}: category "
-                             f"{values.iloc[unseen[0]]!r} was not seen in training (known: "
-                             f"{_names(categories)}); {unseen.size} such value(s) in all")
-        return np.eye(len(categories))[index.to_numpy(np.int64)]
-
-    @staticmethod
-    def _check_present(column, name):
-        missing = np.flatnonzero(column.isna().to_numpy())
-        if missing.size:
-            raise ValueError(f"column {name!r}, {_row(column, missing[0])}: missing value "
-                             f"({missing.size} in this column); drop those rows "
-                             "(--drop-missing) or fill them in")
-
-    def to_dict(self):
-        """Lists, not dicts, of columns: their order is the order of the features."""
-        return {"numeric": [dict(column=name, **stats) for name, stats in self.numeric.items()],
-                "categorical": [{"column": name, "categories": categories}
-                                for name, categories in self.categorical.items()]}
-
-    @classmethod
-    def from_dict(cls, state):
-        numeric = {c["column"]: {"mean": c["mean"], "sd": c["sd"]} for c in state["numeric"]}
-        return cls(numeric, {c["column"]: c["categories"] for c in state["categorical"]})
+        text = np.flatnonzero((values.isna() & column.notna()).to_numpy())
+        if text.size:
+            raise ValueError(f"column {name!r}, {rows(column.index[text[:1]])}: "
+                             f"{column.iloc[text[0]]!r} is not a number, but the model was "
+                             f"fitted on numbers in this column ({text.size} such value(s)); "
+                             "fix or drop those rows")
+        x = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isinf(x) if impute else ~np.isfinite(x)
+        if bad.any():
+            problems.append((name, column.index[bad]))
+        data[name] = x
+    for name in categorical:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        if missing.any() and not impute:
+            problems.append((name, column.index[missing]))
+        text = column.astype(str).to_numpy(dtype=object)
+        text[missing] = np.nan
+        data[name] = text
+    if problems:
+        where = "; ".join(f"column {name!r}: {rows(labels)}" for name, labels in problems)
+        raise ValueError(f"missing or infinite values ({where}); fill in or drop those rows"
+                         + ("" if impute else ", or impute missing values (impute='median'; on the "
+                            "command line --impute median)"))
+    return pd.DataFrame(data, index=frame.index, columns=list(numeric) + list(categorical))
 
 
-class TabularModel:
-    """Preprocessing + fitted estimator + target name: what ``nnfit fit`` saves."""
-
-    def __init__(self, preprocessor, estimator, target):
-        self.preprocessor, self.estimator, self.target = preprocessor, estimator, target
-
-    @property
-    def task(self):
-        return "classification" if hasattr(self.estimator, "classes_") else "regression"
-
-    def predict(self, frame):
-        return self.estimator.predict(self.preprocessor.transform(frame))
-
-    def predict_proba(self, frame):
-        if self.task != "classification":
-            raise ValueError("class probabilities need a classification model; this model "
-                             f"predicts the number {self.target!r}")
-        return self.estimator.predict_proba(self.preprocessor.transform(frame))
-
-    def evaluate(self, frame):
-        """Accuracy and confusion matrix, or MAE, RMSE and R^2, of the predictions on ``frame``."""
-        check_columns(frame, [self.target], "evaluating needs the target column")
-        predicted = self.predict(frame)
-        return evaluate_predictions(frame[self.target].to_numpy(), predicted, self.task,
-                                    getattr(self.estimator, "classes_", None))
-
-    def save(self, path):
-        from ._io import save
-        return save(self, path)
-
-    def to_dict(self):
-        return {"preprocessing": self.preprocessor.to_dict(), "target": self.target}
-
-    @classmethod
-    def from_dict(cls, state, estimator):
-        return cls(TabularPreprocessor.from_dict(state["preprocessing"]), estimator,
-                   state["target"])
+def make_preprocessor(numeric, categorical, impute, categories="auto"):
+    """The ColumnTransformer of the module docstring (unfitted); dense float64 output."""
+    parts = []
+    if numeric:
+        steps = [("impute", SimpleImputer(strategy=impute))] if impute else []
+        parts.append(("numeric", Pipeline(steps + [("scale", StandardScaler())]), list(numeric)))
+    if categorical:
+        steps = [("impute", SimpleImputer(strategy="most_frequent"))] if impute else []
+        encoder = OneHotEncoder(categories=categories, handle_unknown="ignore",
+                                sparse_output=False, dtype=np.float64)
+        parts.append(("categorical", Pipeline(steps + [("onehot", encoder)]), list(categorical)))
+    return ColumnTransformer(parts, remainder="drop", sparse_threshold=0).set_output(
+        transform="default")
 
 
-def evaluate_predictions(truth, predicted, task, classes=None):
-    """The report dict of ``TabularModel.evaluate`` from true and predicted targets."""
-    if task == "classification":
-        truth = _as_labels(truth, classes)
-        return {"task": task, "n": len(truth), "accuracy": float(np.mean(truth == predicted)),
-                "classes": [str(c) for c in classes],
-                "confusion_matrix": confusion_matrix(truth, predicted, labels=classes).tolist()}
-    truth = pd.to_numeric(pd.Series(truth), errors="coerce").to_numpy(np.float64)
-    if np.isnan(truth).any():
-        raise ValueError("the target column has missing or non-numeric values; drop those rows")
-    return {"task": task, "n": len(truth), "mae": float(mean_absolute_error(truth, predicted)),
-            "rmse": float(root_mean_squared_error(truth, predicted)),
-            "r2": float(r2_score(truth, predicted)) if len(truth) > 1 else float("nan")}
+def fit_preprocessor(prepared, numeric, categorical, impute):
+    """Fit ``make_preprocessor`` on a prepared frame; refuse columns it cannot standardize."""
+    empty = [name for name in prepared.columns if prepared[name].isna().all()]
+    if empty:
+        raise ValueError(f"column(s) {names(empty)} have no values at all; leave them out "
+                         "(exclude=[...], --exclude on the command line)")
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
+    warn_identifiers(prepared, categorical)
+    if numeric:
+        scaler = preprocessor.named_transformers_["numeric"]["scale"]
+        bad = ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.scale_))
+        if bad.any():
+            name = numeric[int(np.flatnonzero(bad)[0])]
+            largest = float(np.nanmax(np.abs(prepared[name].to_numpy())))
+            raise ValueError(f"column {name!r} has values too large to standardize (largest "
+                             f"magnitude {largest:g}, its variance overflows float64); "
+                             "rescale that column, e.g. divide it by a power of 10")
+    return preprocessor
 
 
-def _as_labels(truth, classes):
-    """True labels with the classes' type (a CSV may read 1/0 labels where bools were trained)."""
-    truth = np.asarray(truth)
-    if classes.dtype == object:
-        truth = truth.astype(str).astype(object)
-    unseen = sorted({str(t) for t in truth} - {str(c) for c in classes})
-    if unseen:
-        raise ValueError(f"the target has labels the model never saw: {_names(unseen)} "
-                         f"(known: {_names(classes)})")
-    return truth
+def parts(preprocessor):
+    """(StandardScaler or None, OneHotEncoder or None, numeric imputer or None, categorical
+    imputer or None) of a fitted ``make_preprocessor``."""
+    fitted = preprocessor.named_transformers_
+    numeric, categorical = fitted.get("numeric"), fitted.get("categorical")
+    step = lambda pipe, name: pipe.named_steps.get(name) if pipe is not None else None  # noqa: E731
+    return (step(numeric, "scale"), step(categorical, "onehot"), step(numeric, "impute"),
+            step(categorical, "impute"))
+
+
+def warn_unseen(prepared, categorical, encoder):
+    """An ``UnseenCategoryWarning`` per categorical column holding values not seen in fit."""
+    for name, known in zip(categorical, encoder.categories_ if encoder else ()):
+        values = prepared[name]
+        unseen = (values.notna() & ~values.isin(known)).to_numpy()
+        if unseen.any():
+            warnings.warn(f"column {name!r}: {int(unseen.sum())} value(s) not seen in training, "
+                          f"encoded as no category (all of its one-hot columns 0): "
+                          f"{names(pd.unique(values[unseen]))} in {rows(values.index[unseen])}",
+                          UnseenCategoryWarning, stacklevel=3)
+
+
+def check_range(Z, prepared, numeric, dtype):
+    """Refuse standardized numeric values that the network's dtype cannot hold."""
+    limit = np.finfo(dtype).max
+    block = Z[:, :len(numeric)]
+    bad = ~(np.abs(block) <= limit)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        name = numeric[j]
+        raise ValueError(f"column {name!r}, {rows(prepared.index[i:i + 1])}: the value "
+                         f"{prepared[name].iloc[i]:g} is {block[i, j]:g} once standardized, "
+                         f"beyond the range of the model's {np.dtype(dtype).name} "
+                         f"({int(bad[:, j].sum())} such value(s) in this column); fix or drop "
+                         "those rows")
+    return Z
+
+
+def __getattr__(name):
+    """``TabularModel`` lives in ``_tabular_state``; ``_io`` imports it from here."""
+    if name == "TabularModel":
+        from ._tabular_state import TabularModel
+        return TabularModel
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

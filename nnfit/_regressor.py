@@ -4,9 +4,22 @@ By default the target is standardized before fitting, y~ = (y - mean) / sd per o
 predictions are mapped back, f(x) = mean + sd * f~(x): the network then fits numbers of order
 one whatever the target's units (Salary in thousands, diabetes progression in the hundreds).
 R(theta) and ``loss_gradient`` are in the standardized units.  Several outputs are allowed.
-Unlike the classifier, the inputs are used as given by default (``standardize=False``): with
-features already on a common scale, as in scikit-learn's diabetes data, standardizing them
-lets the network overfit 300 samples within a few epochs (test R^2 0.2 instead of 0.37).
+The mean and sd are computed in float64 on y divided by its largest |y|, so targets near 1e200
+standardize without overflow; a target too close to float64's limit to be mapped back is refused.
+The inputs are standardized as for the classifier; the defaults that differ from the
+classifier's (``early_stopping="auto"``, ``ridge=1e-2``, ``batch_size=32``) and the figures that
+chose them are here.  They were chosen by 5-fold CV on the training parts of Hitters (175 rows,
+the ``nnfit hitters`` split) and of scikit-learn's diabetes data (331 rows), 2 seeds, for (100,)
+units and for (50,) units with dropout 0.4; CV MAE on Hitters / CV R^2 on diabetes:
+
+    old defaults (early stopping, ridge 0, batch 128)   260.5 / 0.353   256.5 / 0.484
+    early stopping, batch 32, patience 20               247.6 / 0.419   229.5 / 0.509
+    no early stopping, ridge 0, batch 128               232.4 / 0.475   219.7 / 0.516
+    no early stopping, ridge 1e-2, batch 128            214.3 / 0.514   219.0 / 0.516
+    no early stopping, ridge 1e-2, batch 32             199.0 / 0.534   203.1 / 0.535
+
+(the ``nnfit hitters`` network, rmsprop for 300 epochs: 201.6 / 0.521).  On 18 held-out Hitters
+rows early stopping mostly stops on noise (seed 0 stopped at epoch 10, test MAE 406).
 """
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -20,25 +33,50 @@ from ._losses import SquaredError
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor fitted by backpropagation (see the module docstring)."""
 
-    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
+    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=1e-2,
                  lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
-                 batch_size=128, epochs=200,
-                 validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
+                 batch_size=32, epochs=200,
+                 validation_fraction=0.1, early_stopping="auto", monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
-                 warm_start=False, standardize=False, standardize_target=True):
+                 warm_start=False, standardize=True, standardize_target=True, device="cpu"):
         params = dict(locals())
         del params["self"], params["__class__"], params["standardize_target"]
         super().__init__(**params)
         self.standardize_target = standardize_target
 
-    def partial_fit(self, X, y):
-        """One epoch over (X, y), continuing from the current parameters."""
-        return self._partial_fit(X, y)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), continuing from the current parameters.
+
+        Parameters
+        ----------
+        X : array-like or SciPy sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self
+        """
+        return self._partial_fit(X, y, sample_weight=sample_weight)
 
     def predict(self, X):
+        """Predicted targets f(x) in the units of y.
+
+        Parameters
+        ----------
+        X : array-like or SciPy sparse matrix of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            A NumPy array whatever the type of X.
+        """
         X_valid = self._validated_X(X)
-        Y = self._forward(X_valid) * self._target_scale + self._target_mean
-        return self._output_frame(Y[:, 0] if self._target_ndim == 1 else Y, X)
+        Y = self._forward(X_valid).astype(np.float64) * self._target_scale + self._target_mean
+        if not np.isfinite(Y).all():
+            raise ValueError("the predictions overflow float64 in the units of y; refit with "
+                             "y in other units (e.g. divided by a power of 10)")
+        return Y[:, 0] if self._target_ndim == 1 else Y
 
     # --- hooks of _BaseMLP -------------------------------------------------------------------
     def _y_kwargs(self):
@@ -51,13 +89,26 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         if reset:
             self._target_ndim = np.ndim(y)
-            self._target_mean = Y.mean(axis=0) if self.standardize_target else np.zeros(Y.shape[1])
-            scale = Y.std(axis=0) if self.standardize_target else np.ones(Y.shape[1])
-            self._target_scale = np.where(scale > 0, scale, 1.0)
+            top = np.abs(Y).max(axis=0)
+            top[top == 0] = 1.0
+            mean, sd = (Y / top).mean(axis=0) * top, (Y / top).std(axis=0) * top
+            if not self.standardize_target:
+                mean, sd = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
+            if not np.all(np.isfinite(np.abs(mean) + 1e3 * sd)):
+                raise ValueError("y's values come within a factor 1000 of float64's largest "
+                                 "number, too close to map the predictions back; fit y in other "
+                                 "units (e.g. divided by a power of 10)")
+            self._target_mean, self._target_scale = mean, np.where(sd > 0, sd, 1.0)
         if Y.shape[1] != self._target_mean.shape[0]:
             raise ValueError(f"y has {Y.shape[1]} outputs but the model was fitted with "
                              f"{self._target_mean.shape[0]}")
-        return ((Y - self._target_mean) / self._target_scale).astype(dtype)
+        Y = (Y - self._target_mean) / self._target_scale
+        limit = np.finfo(dtype).max
+        if np.abs(Y).max(initial=0) > limit:
+            raise ValueError(f"y's values reach {np.abs(Y).max():.3g}, beyond the range of "
+                             f"{np.dtype(dtype).name} (largest {limit:.3g}); keep "
+                             "standardize_target=True, or fit with dtype='float64'")
+        return Y.astype(dtype)
 
     def _make_loss(self, n_out):
         return SquaredError
@@ -65,8 +116,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _stratify(self, y):
         return None
 
-    def _score_outputs(self, Z, Y):
-        return float(r2_score(Y, Z)) if len(Y) > 1 else float("nan")
+    def _score_outputs(self, Z, Y, w=None):
+        """R^2 (weighted by ``w``) of the outputs Z against the standardized targets Y."""
+        return float(r2_score(Y, Z, sample_weight=w)) if len(Y) > 1 else float("nan")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

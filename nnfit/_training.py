@@ -6,16 +6,56 @@ permutation (n/128 ~ 469 steps for MNIST's 60,000 images).  After each epoch the
 value (the validation loss or error, or else the training objective) is compared with the
 best so far; ``patience`` epochs without an improvement larger than ``tol`` stop the fit and
 the best parameters are restored.  Ctrl-C stops cleanly the same way.
+
+A fit that blows up stops in the epoch where it happens with a ``DivergenceError`` naming a
+smaller learning rate: when a minibatch objective is NaN or infinite, or grows past
+GROWTH * (R_0 + 1), R_0 the larger of this call's first minibatch objective and the first epoch's
+objective in the history (the untrained network's, for a warm start).  R >= 0 and a working fit
+lowers it, so 1000 times the start (the "+ 1" keeps a start near 0 from making any noise a
+blow-up) means outputs some 30 times larger than at the random start: in the test suite, the
+MNIST quick run, the Hitters and the Khan labs the largest minibatch objective of a fit that ran
+to its end reached 0.19 % of this limit (a factor of 500 below it).  Full-batch gradient
+descent (without dropout or augmentation, which make R random) whose first step raises R by more
+than ``tol`` (and a relative 1e-4 of float rounding) is diverging too: its learning rate is past
+2 / the curvature.  One that stops without ever lowering R warns that it kept its random start.
 """
+import copy
 import math
 import time
 import warnings
 
+import scipy.sparse
 from tqdm.auto import tqdm
+
+from ._backend import default_backend
+
+
+GROWTH = 1e3
 
 
 class DivergenceError(ValueError, FloatingPointError):
-    """The objective became NaN or infinite during the fit."""
+    """The objective became NaN or infinite, or grew far past its starting value, during the fit."""
+
+
+def _diverged(what, epoch, learning_rate):
+    return DivergenceError(
+        f"{what} in epoch {epoch} with learning_rate={learning_rate:g}: the fit diverged; try a "
+        f"smaller learning rate, e.g. learning_rate={learning_rate / 10:g}, or scale the inputs")
+
+
+def _check_state_lengths(optimizer, theta):
+    """The optimizer's running averages must have theta's length (compiled updates index them
+    all by theta's, ``_fused``); a state restored from an edited file could be shorter."""
+    names = getattr(optimizer, "state_names", ())
+    states = [getattr(optimizer, name, None) for name in names]
+    if any(state is None for state in states) and any(state is not None for state in states):
+        raise ValueError(f"the optimizer's state is incomplete ({', '.join(names)}"
+                         "): a damaged warm start; set warm_start=False to fit afresh")
+    for name, state in zip(names, states):
+        if state is not None and state.shape != theta.shape:
+            raise ValueError(f"the optimizer's state {name!r} has shape {state.shape} but the "
+                             f"parameters have {theta.shape}: a damaged warm start; set "
+                             "warm_start=False to fit afresh")
 
 
 class EarlyStopping:
@@ -23,7 +63,7 @@ class EarlyStopping:
 
     def __init__(self, theta, patience, tol):
         self.patience, self.tol = patience, tol
-        self.best, self.best_epoch, self.best_theta, self.wait = math.inf, 0, theta.copy(), 0
+        self.best, self.best_epoch, self.best_theta, self.wait = math.inf, 0, copy.deepcopy(theta), 0
 
     def update(self, value, theta, epoch):
         if value < self.best - self.tol:
@@ -34,28 +74,36 @@ class EarlyStopping:
         return self.wait >= self.patience
 
 
-def minibatches(X, Y, batch_size, rng, augment=None):
-    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers.
+def minibatches(X, Y, batch_size, rng, augment=None, backend=default_backend):
+    """Yield (X_batch, Y_batch) over one shuffled pass; batches are gathered into reused buffers
+    (on ``backend``'s device: the data is shuffled where it lives).
 
     A batch of all n samples is the data itself: no shuffle, no copy."""
     n = X.shape[0]
     if batch_size >= n:
         yield (augment(X, rng) if augment is not None else X), Y
         return
-    order = rng.permutation(n)
-    X_buffer = X[:batch_size].copy()
-    Y_buffer = Y[:batch_size].copy()
+    xp = backend.xp
+    order = backend.permutation(rng, n)
+    if scipy.sparse.issparse(X):  # CSR rows are gathered by indexing, into a new matrix each
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
+            yield X[idx], Y.take(idx, axis=0)
+        return
+    X_buffer = xp.copy(X[:batch_size])
+    Y_buffer = xp.copy(Y[:batch_size])
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         Xb, Yb = X_buffer[:len(idx)], Y_buffer[:len(idx)]
-        X.take(idx, axis=0, out=Xb)
-        Y.take(idx, axis=0, out=Yb)
+        xp.take(X, idx, axis=0, out=Xb)
+        xp.take(Y, idx, axis=0, out=Yb)
         yield (augment(Xb, rng) if augment is not None else Xb), Yb
 
 
 def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=None,
                early_stopping=True, monitor="loss", patience=10, tol=1e-4, augment=None, callbacks=(),
-               progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0):
+               progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0,
+               train_epoch=None):
     """Fit ``objective.network.theta`` in place; return (best_epoch, interrupted).
 
     ``history`` (a dict of lists) gets one entry per epoch in each list.
@@ -70,6 +118,8 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     epoch's minibatch objectives, taken while the parameters moved.
     A callback ``cb(record)`` that returns True stops the fit.  The
     learning rate of the k-th epoch of this call is rho * learning_rate_decay^k (slow learning).
+    ``train_epoch(rng)``, if given, takes all the steps of an epoch at once (a CUDA graph,
+    ``_cuda_graph``) and returns the sum of n_batch R_batch over them.
     """
     network = objective.network
     theta, grad = network.theta, network.grad
@@ -77,29 +127,51 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     interrupted = stop = False
     rho = optimizer.learning_rate
     exact = evaluate is None and batch_size >= X.shape[0]
-    bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=False)
+    gd = getattr(optimizer, "full_batch", False) and batch_size >= X.shape[0]  # GradientDescent
+    # its first step is judged only when R is not random (no dropout masks, no augmentation)
+    steady = augment is None and not any(getattr(layer, "rate", 0) for layer in network.layers)
+    _check_state_lengths(optimizer, theta)
+    earlier = history.get("train_objective", [])[:1] if history and first_epoch > 1 else []
+    start = limit = first_gd = None
+    bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=True)
     epoch = first_epoch - 1
     try:
         for epoch in range(first_epoch, first_epoch + epochs):
             optimizer.learning_rate = rho * learning_rate_decay ** (epoch - first_epoch)
-            start, total = time.perf_counter(), 0.0
-            for Xb, Yb in minibatches(X, Y, batch_size, rng, augment):
+            started, total = time.perf_counter(), 0.0
+            batches = () if train_epoch is not None else minibatches(
+                X, Y, batch_size, rng, augment, network.backend)
+            for Xb, Yb in batches:
                 value = objective.value_and_grad(Xb, Yb, True, rng)
                 if not math.isfinite(value):
-                    raise DivergenceError(
-                        f"the objective became {value} in epoch {epoch} with learning_rate="
-                        f"{optimizer.learning_rate:g}: the fit diverged; try a smaller learning "
-                        f"rate, e.g. learning_rate={optimizer.learning_rate / 10:g}, or scale the inputs"
-                    )
+                    raise _diverged(f"the objective became {value}", epoch, optimizer.learning_rate)
+                if limit is None:
+                    start = max([value, *(v for v in earlier if math.isfinite(v))])
+                    limit = GROWTH * (abs(start) + 1)
+                if value > limit:
+                    raise _diverged(f"the objective grew from {start:.4g} to {value:.4g} (past "
+                                    f"{GROWTH:g} x (start + 1))", epoch, optimizer.learning_rate)
+                if gd and first_gd is None:
+                    first_gd = value
+                elif gd and steady and epoch == first_epoch + 1 \
+                        and value > first_gd * (1 + 1e-4) + tol:
+                    raise _diverged(f"full-batch gradient descent's first step raised R from "
+                                    f"{first_gd:.6g} to {value:.6g}", epoch - 1,
+                                    optimizer.learning_rate)
                 if exact:
                     stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
+            if train_epoch is not None:
+                total = train_epoch(rng)
+            if not network.backend.xp.isfinite(theta).all():  # the epoch's last step overflowed
+                raise _diverged("the parameters became NaN or infinite", epoch,
+                                optimizer.learning_rate)
             record = {"epoch": epoch, "train_objective": total / X.shape[0]}
             scores = evaluate() if evaluate is not None else None
             if scores is not None:
                 record["val_loss"], record["val_score"] = scores
-            record["seconds"] = time.perf_counter() - start
+            record["seconds"] = time.perf_counter() - started
             for key, value in record.items():
                 history.setdefault(key, []).append(value)
             if not exact:
@@ -123,4 +195,9 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
         optimizer.learning_rate = rho
     if (early_stopping or interrupted) and stopper.best < math.inf:
         theta[...] = stopper.best_theta
+    if gd and exact and not interrupted and first_epoch == 1 and stopper.best_epoch == 0:
+        warnings.warn(f"full-batch gradient descent stopped in epoch {epoch} without lowering R "
+                      f"by more than tol={tol:g} (R {first_gd:.6g} at the start): the model keeps "
+                      f"its random initial parameters; try a larger learning_rate (now "
+                      f"{rho:g}), a smaller tol, or more epochs", RuntimeWarning)
     return stopper.best_epoch, interrupted

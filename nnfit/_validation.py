@@ -1,6 +1,7 @@
 """Checks of the estimators' hyperparameters, run at the start of ``fit`` (scikit-learn's contract:
 ``__init__`` only stores).  Each error says which parameter is wrong, what it got, and what it takes.
 """
+import math
 import numbers
 
 import numpy as np
@@ -22,11 +23,19 @@ def _int(name, value, low):
 
 def _real(name, value, low, high=np.inf, high_open=False):
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and low <= value
-    ok = ok and (value < high if high_open else value <= high)
+    ok = ok and (value < high if high_open else value <= high) and math.isfinite(value)
     if not ok:
         bracket = ")" if high_open else "]"
-        _fail(name, value, f"expected a number in [{low}, {high}{bracket}")
+        high = "inf" if high == np.inf else high
+        _fail(name, value, f"expected a finite number in [{low}, {high}{bracket}")
     return float(value)
+
+
+def _bool(name, value, extra=()):
+    if not (isinstance(value, (bool, np.bool_)) or any(value is e or (
+            isinstance(value, str) and value == e) for e in extra)):
+        choices = " or ".join(["True", "False", *map(repr, extra)])
+        _fail(name, value, f"expected {choices}")
 
 
 def check_params(est):
@@ -42,13 +51,27 @@ def check_params(est):
         _fail("activation", est.activation, f"choose one of {sorted(ACTIVATIONS)}")
     if not isinstance(est.optimizer, str):
         _fail("optimizer", est.optimizer, f"choose one of {sorted(OPTIMIZERS)}")
-    if not isinstance(est.early_stopping, (bool, np.bool_)):
-        _fail("early_stopping", est.early_stopping, "expected True or False")
-    if not all(callable(cb) for cb in est.callbacks or ()):
-        _fail("callbacks", est.callbacks, "expected a list of functions cb(record) -> bool")
-    if not (est.random_state is None or isinstance(est.random_state, (
-            numbers.Integral, np.random.Generator, np.random.RandomState, np.random.SeedSequence))):
-        _fail("random_state", est.random_state, "expected None, an int or a numpy Generator")
+    _bool("early_stopping", est.early_stopping, ("auto",))
+    _bool("warm_start", est.warm_start)
+    _bool("standardize", est.standardize)
+    if hasattr(est, "standardize_target"):
+        _bool("standardize_target", est.standardize_target)
+    callbacks = est.callbacks
+    if callbacks is not None and (not isinstance(callbacks, (list, tuple)) or not all(
+            callable(cb) for cb in callbacks)):
+        _fail("callbacks", callbacks, "expected a list of functions cb(record) -> bool")
+    seed = est.random_state
+    if not (seed is None or isinstance(seed, (
+            numbers.Integral, np.random.Generator, np.random.RandomState, np.random.SeedSequence))
+            ) or isinstance(seed, bool):
+        _fail("random_state", seed, "expected None, an int >= 0 or a numpy Generator")
+    if isinstance(seed, numbers.Integral) and not 0 <= seed < 2**128:
+        _fail("random_state", seed, "expected an integer seed >= 0 (and below 2**128)")
+    if hasattr(est, "class_weight") and not (
+            est.class_weight is None or isinstance(est.class_weight, dict)
+            or isinstance(est.class_weight, str) and est.class_weight == "balanced"):
+        _fail("class_weight", est.class_weight, "expected None, 'balanced' or a dict "
+              "{label: weight}")
     if est.activation not in ACTIVATIONS:
         _fail("activation", est.activation, f"choose one of {sorted(ACTIVATIONS)}")
     if est.optimizer not in OPTIMIZERS:
@@ -56,6 +79,8 @@ def check_params(est):
     dropout = est.dropout
     if isinstance(dropout, numbers.Real):
         dropout = [dropout] * len(hidden)
+    elif isinstance(dropout, str) or not np.iterable(dropout):
+        _fail("dropout", dropout, "expected a rate in [0, 1), or one rate per hidden layer")
     dropout = [_real("dropout", d, 0.0, 1.0, high_open=True) for d in dropout]
     if len(dropout) != len(hidden):
         _fail("dropout", est.dropout, f"give one rate or one per hidden layer ({len(hidden)})")
@@ -68,13 +93,14 @@ def check_params(est):
     _int("batch_size", est.batch_size, 1)
     _int("epochs", est.epochs, 1)
     _int("patience", est.patience, 1)
-    if est.monitor not in ("loss", "score"):
+    if not isinstance(est.monitor, str) or est.monitor not in ("loss", "score"):
         _fail("monitor", est.monitor, "choose 'loss' (validation loss) or 'score' (accuracy or R^2)")
     _real("tol", est.tol, 0.0)
     _real("validation_fraction", est.validation_fraction, 0.0, 1.0, high_open=True)
-    if est.dtype not in ("float32", "float64", np.float32, np.float64):
+    if not isinstance(est.dtype, (str, type, np.dtype)) or est.dtype not in (
+            "float32", "float64", np.float32, np.float64):
         _fail("dtype", est.dtype, "choose 'float32' or 'float64'")
-    if est.verbose not in (0, 1, 2, True, False):
+    if not isinstance(est.verbose, numbers.Integral) or est.verbose not in (0, 1, 2):
         _fail("verbose", est.verbose, "choose 0 (silent), 1 (progress bar) or 2 (a line per epoch)")
     if est.augment is not None and not callable(est.augment):
         _fail("augment", est.augment, "expected None or a function (X_batch, rng) -> X_batch")

@@ -79,9 +79,9 @@ PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs
 AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=20.0, elastic_sigma=4.0)
 
 
-def network(row, epochs=None, seed=0, progress=False):
+def network(row, epochs=None, seed=0, progress=False, device="cpu"):
     """The nnfit estimator of a table row, unfitted."""
-    params = dict(PROTOCOL, random_state=seed, verbose=1 if progress else 0)
+    params = dict(PROTOCOL, random_state=seed, verbose=1 if progress else 0, device=device)
     if row == "ridge":
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0], **SCHEDULE)
     elif row == "dropout":
@@ -100,14 +100,15 @@ def network(row, epochs=None, seed=0, progress=False):
     return MLPClassifier(**params)
 
 
-def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress=False):
+def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress=False,
+            device="cpu"):
     """Fit one row; return (result dict, fitted model)."""
     start = time.perf_counter()
     if row == "lda":
         model = LinearDiscriminantAnalysis().fit(X_train, y_train)
         n_params, epochs_run, hyper = None, None, {"solver": "svd", "fitted_on": "all training images"}
     else:
-        model = network(row, epochs, seed, progress).fit(X_train, y_train)
+        model = network(row, epochs, seed, progress, device).fit(X_train, y_train)
         n_params, epochs_run = model.n_params_, model.n_iter_
         hyper = {k: v for k, v in model.get_params().items() if k not in ("augment", "callbacks")}
         if row == "augment":

@@ -54,3 +54,20 @@ def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
     assert values[0] == values[1]
     assert np.count_nonzero(fused.W[0, :5]) == 1  # only the normal number tiny survived
     np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
+
+
+@pytest.mark.parametrize("name, lengths", [
+    ("rmsprop", (5, 5, 1)), ("rmsprop", (5, 4, 5)), ("adam", (5, 5, 1, 5)), ("adam", (5, 5, 5, 9)),
+    ("adam", (5, 1, 5, 5)), ("ridge", (5, 4)),
+])
+def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
+    arrays = [np.zeros(n, np.float32) for n in lengths]
+    before = [a.copy() for a in arrays]
+    c = np.float32
+    scalars = {"rmsprop": (c(0.9), c(0.1), c(1e-7), c(0.01)),
+               "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
+               "ridge": (c(0.2),)}[name]
+    with pytest.raises(ValueError, match="different lengths"):
+        _fused.KERNELS[name](*arrays, *scalars, np.finfo(np.float32).tiny)
+    for array, original in zip(arrays, before):
+        np.testing.assert_array_equal(array, original)  # refused before anything was written

@@ -3,6 +3,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 import nnfit
 from nnfit import Objective, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError, gradcheck
@@ -88,3 +89,26 @@ def test_estimator_gradients_match_finite_differences():
     model.coefs_[0][1, 2] -= 2 * h
     down = model.loss_gradient(X, y)[0]
     assert abs((up - down) / (2 * h) - coef_grads[0][1, 2]) < 1e-6
+
+
+@pytest.mark.parametrize("activation,loss", list(itertools.product(
+    ["relu", "tanh"], [SquaredError, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy])))
+def test_weighted_objective(activation, loss):
+    """R = sum_i w_i L_i / sum_i w_i + penalties, the weights (zeros included) in Y's last column."""
+    objective, X, Y = problem((5, 6), activation, loss, ridge=0.03, lasso=0.02)
+    w = np.array([0.0, 1.0, 2.5, 0.3, 4.0, 1.0, 0.0])
+    weighted = Objective(objective.network, objective.loss, 0.03, 0.02, weighted=True)
+    assert gradcheck(weighted, X, np.column_stack([Y, w / w.mean()])) < TOL
+
+
+@pytest.mark.parametrize("loss", [SquaredError, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy])
+def test_sparse_input_to_the_first_layer(loss):
+    """Z = X W and dW = X^T dZ as sparse products, against finite differences and the dense path."""
+    objective, X, Y = problem((5,), "tanh", loss, ridge=0.01)
+    X = X * (np.random.default_rng(1).random(X.shape) < 0.4)
+    sparse = scipy.sparse.csr_matrix(X)
+    assert gradcheck(objective, sparse, Y) < TOL
+    value = objective.value_and_grad(sparse, Y)
+    grad = objective.network.grad.copy()
+    assert value == pytest.approx(objective.value_and_grad(X, Y), rel=1e-13)
+    np.testing.assert_allclose(grad, objective.network.grad, rtol=1e-12, atol=1e-15)

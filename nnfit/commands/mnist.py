@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from . import positive_int
 from .. import _figures, _parallel, mnist_table
+from .._backend import get_backend
 from ..datasets import load_mnist
 
 
@@ -43,6 +44,10 @@ def register(subparsers):
                              "a smoke test")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     _parallel.add_options(parser)  # --jobs (rows and repeats side by side), --threads, --scheduler
+    parser.add_argument("--device", default="cpu",
+                        help="where the networks are fitted: cpu (NumPy), cuda (an NVIDIA GPU), "
+                             "mps (Apple's GPU) or torch-cpu; all but cpu need PyTorch: "
+                             "pip install 'nnfit[torch]'")
     parser.set_defaults(func=run)
 
 
@@ -57,6 +62,7 @@ def fit_table(args, n_jobs=1, threads=None):
     unknown = [r for r in rows if r not in mnist_table.TITLES]
     if unknown:
         raise ValueError(f"unknown rows {unknown}; choose from {', '.join(mnist_table.TITLES)}")
+    get_backend(args.device)  # a missing PyTorch or GPU is reported before the data is read
     data = load_mnist(args.data_dir)
     epochs = args.epochs
     if args.quick:
@@ -73,7 +79,8 @@ def fit_table(args, n_jobs=1, threads=None):
     seeds = {row: [args.seed] if row == "lda" else list(range(args.seed, args.seed + args.repeats))
              for row in rows}
     tasks = [((row, X_train, y_train, X_test, y_test, epochs, seed, progress),
-              {"keep_model": i == 0}) for row in rows for i, seed in enumerate(seeds[row])]
+              {"keep_model": i == 0, "device": args.device})
+             for row in rows for i, seed in enumerate(seeds[row])]
     done = _parallel.map_fits(mnist_table.fit_seed, tasks, n_jobs, threads)
     results, models = [], {}
     for row in rows:

@@ -1,0 +1,83 @@
+"""Ctrl-C at the worst moments (issue 11, item 7), each a real SIGINT sent by a child Python to
+itself at a controlled point: while numba is first imported, and in the middle of a save."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from nnfit import _fused
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_child(code, tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=240)
+
+
+@pytest.mark.skipif(not _fused.KERNELS, reason="numba is not installed")
+def test_ctrl_c_while_numba_loads_leaves_later_fits_working(tmp_path):
+    # before: every later fit failed with "module 'numba' has no attribute 'core'"
+    done = run_child("""
+        import importlib.abc, os, signal, sys, warnings
+
+        class CtrlC(importlib.abc.MetaPathFinder):  # SIGINT when numba imports numba.core.typing
+            fired = False
+            def find_spec(self, name, path, target=None):
+                if name == "numba.core.typing" and not CtrlC.fired:
+                    CtrlC.fired = True
+                    os.kill(os.getpid(), signal.SIGINT)
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+        import numpy as np
+        from nnfit import MLPRegressor
+        from nnfit._backend import default_backend
+        X = np.random.default_rng(0).normal(size=(50, 3))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            first = MLPRegressor((4,), epochs=3, random_state=0).fit(X, X[:, 0])
+        assert CtrlC.fired and first.interrupted_, (CtrlC.fired, first.interrupted_)
+        assert any("interrupted" in str(w.message) for w in caught)
+        second = MLPRegressor((4,), epochs=3, random_state=0).fit(X, X[:, 0])
+        assert second.n_iter_ == 3 and not second.interrupted_
+        assert default_backend.fused("adam") is not None  # numba itself works afterwards
+        print("ok")
+    """, tmp_path)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_ctrl_c_during_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    done = run_child("""
+        import os, signal, sys
+        from pathlib import Path
+        import numpy as np
+        import numpy.lib.format
+        from nnfit import MLPRegressor
+        folder = Path(sys.argv[1])
+        X = np.random.default_rng(0).normal(size=(50, 3))
+        model = MLPRegressor((4,), epochs=2, random_state=0).fit(X, X[:, 0])
+        model.save(folder / "m.nnfit")
+        (folder / "before").write_bytes((folder / "m.nnfit").read_bytes())
+        write_array, calls = numpy.lib.format.write_array, []
+
+        def interrupted_write(*args, **kwargs):  # SIGINT after the first array is written
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            return write_array(*args, **kwargs)
+
+        numpy.lib.format.write_array = interrupted_write
+        model.set_params(warm_start=True).fit(X, X[:, 0])  # a different model to save
+        model.save(folder / "m.nnfit")
+        print("not interrupted")
+    """, tmp_path)
+    assert done.returncode != 0 and "not interrupted" not in done.stdout
+    assert done.stderr.count("Traceback") == 1, done.stderr
+    assert "During handling" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "KeyboardInterrupt"
+    assert (tmp_path / "m.nnfit").read_bytes() == (tmp_path / "before").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["before", "m.nnfit"]
