@@ -1,4 +1,4 @@
-"""Independent fits side by side: joblib on this machine, a Dask cluster through joblib's Dask backend.
+"""Independent fits side by side: joblib on this machine, or a Dask cluster through joblib.
 
 What runs in parallel is the list of separate fits a command makes (seeds, repeats, rows),
 
@@ -103,7 +103,7 @@ def map_fits(function, tasks, n_jobs=1, threads=None):
 
 @contextlib.contextmanager
 def cluster(scheduler=None):
-    """Within the block, joblib sends work to the Dask scheduler at ``scheduler`` (no-op if None)."""
+    """Within the block joblib sends work to the Dask scheduler at ``scheduler`` (None: no-op)."""
     if scheduler is None:
         yield None
         return

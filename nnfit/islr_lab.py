@@ -117,7 +117,8 @@ def khan_model(params, X_train, y_train, X_test, y_test):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         model = MLPClassifier(**params).fit(X_train, y_train)
-    return int(np.sum(model.predict(X_train) != y_train)), int(np.sum(model.predict(X_test) != y_test))
+    train_errors = int(np.sum(model.predict(X_train) != y_train))
+    return train_errors, int(np.sum(model.predict(X_test) != y_test))
 
 
 def run_khan(epochs=None, seed=0, n_jobs=1, threads=None):
@@ -131,7 +132,8 @@ def run_khan(epochs=None, seed=0, n_jobs=1, threads=None):
     models = {name: dict(params, random_state=seed,
                          epochs=epochs if epochs is not None else params["epochs"])
               for name, params in [("logistic", KHAN_LOGISTIC), ("network", KHAN_NETWORK)]}
-    tasks = [((params, X_train, data.y_train, X_test, data.y_test), {}) for params in models.values()]
+    tasks = [((params, X_train, data.y_train, X_test, data.y_test), {})
+             for params in models.values()]
     errors = _parallel.map_fits(khan_model, tasks, n_jobs, threads)
     for (name, params), (train_errors, test_errors) in zip(models.items(), errors):
         results[f"{name}_test_errors"] = test_errors

@@ -94,7 +94,8 @@ def fit_table(args, n_jobs=1, threads=None):
         result, models[row] = fits[0]
         if len(fits) > 1:
             errors = [r["test_error"] for r, _ in fits]
-            result.update(seeds=seeds[row], test_errors=errors, test_error_mean=float(np.mean(errors)),
+            result.update(seeds=seeds[row], test_errors=errors,
+                          test_error_mean=float(np.mean(errors)),
                           test_error_sd=float(np.std(errors, ddof=1)))
         results.append(result)
     table = markdown_table(results, args.repeats)
