@@ -171,3 +171,17 @@ def _load_and_predict(path, model, X):
 
 def _without_times(history):
     return {key: values for key, values in history.items() if key != "seconds"}
+
+
+def test_a_model_fitted_on_torch_pickles_with_its_views(hitters):
+    pytest.importorskip("torch")
+    X, y, X_test = hitters
+    model = MLPRegressor(**SMALL, device="torch-cpu").fit(X, y)
+    copy = pickle.loads(pickle.dumps(model))
+    theta = copy.network_.theta.untyped_storage().data_ptr()
+    assert all(d.W.untyped_storage().data_ptr() == theta for d in copy.network_.dense)
+    assert theta != model.network_.theta.untyped_storage().data_ptr()
+    assert np.array_equal(copy.predict(X_test), model.predict(X_test))
+    for m in (model, copy):
+        m.set_params(warm_start=True, epochs=3).fit(X, y)
+    assert np.array_equal(copy.predict(X_test), model.predict(X_test))
