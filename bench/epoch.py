@@ -43,15 +43,20 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def load():
-    from nnfit.datasets import load_mnist
-    return load_mnist()
+def load(split):
+    """MNIST's "train" or "test" images and labels alone.  Each system fits with the training
+    images in memory and reads the test images after the fit, the training images freed: its
+    peak RSS is then that of the fit (a script holding both sets needs 30 MB more)."""
+    from nnfit.datasets import _mnist
+    directory, _ = _mnist._choose_dir(None)
+    stems = _mnist.FILE_STEMS[:2] if split == "train" else _mnist.FILE_STEMS[2:]
+    return _mnist._load_split(*(_mnist._find_file(directory, stem) for stem in stems))
 
 
 # --- one system per child process ---------------------------------------------------------------
 def run_nnfit(epochs, predict):
     import nnfit
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     rss_data = peak_rss_mb()
     model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",
                                 learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=epochs,
@@ -59,8 +64,10 @@ def run_nnfit(epochs, predict):
                                 random_state=0)
     model.fit(X, y)
     result = {"seconds": model.history_["seconds"], "peak_rss_mb": peak_rss_mb(),
-              "rss_after_load_mb": rss_data, "data_mb": X.nbytes / 2**20,
-              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+              "rss_after_load_mb": rss_data, "data_mb": X.nbytes / 2**20}
+    del X, y
+    X_test, y_test = load("test")
+    result["test_error"] = float(np.mean(model.predict(X_test) != y_test))
     if predict:
         result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
     return result
@@ -70,7 +77,7 @@ def run_sklearn(epochs, predict):
     import warnings
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     model = MLPClassifier(HIDDEN, solver="adam", alpha=1e-5, batch_size=BATCH,
                           learning_rate_init=LEARNING_RATE, max_iter=1, shuffle=True,
                           random_state=0, tol=0.0, n_iter_no_change=10**9)
@@ -82,8 +89,10 @@ def run_sklearn(epochs, predict):
             start = time.perf_counter()
             model.partial_fit(X, y, classes=classes)
             seconds.append(time.perf_counter() - start)
-    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
-              "test_error": float(np.mean(model.predict(X_test) != y_test))}
+    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    del X, y
+    X_test, y_test = load("test")
+    result["test_error"] = float(np.mean(model.predict(X_test) != y_test))
     if predict:
         result["predict_seconds"] = timed_repeats(lambda: model.predict(X_test))
     return result
@@ -96,7 +105,7 @@ def run_torch(epochs, predict):
         return {"skipped": "torch is not installed (pip install 'nnfit[bench]')"}
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", os.cpu_count() or 1)))
     torch.manual_seed(0)
-    X, y, X_test, y_test = load()
+    X, y = load("train")
     X, y = torch.from_numpy(X), torch.from_numpy(y)
     nn = torch.nn
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Dropout(DROPOUT[0]),
@@ -117,34 +126,38 @@ def run_torch(epochs, predict):
             optimizer.step()
         seconds.append(time.perf_counter() - start)
     model.eval()
+    peak = peak_rss_mb()
+    del X, y
+    X_test, y_test = load("test")
     X_test_t = torch.from_numpy(X_test)
 
     def predict_all():
         with torch.no_grad():
             return model(X_test_t).argmax(1).numpy()
 
-    result = {"seconds": seconds, "peak_rss_mb": peak_rss_mb(),
+    result = {"seconds": seconds, "peak_rss_mb": peak,
               "test_error": float(np.mean(predict_all() != y_test)), "version": torch.__version__}
     if predict:
         result["predict_seconds"] = timed_repeats(predict_all)
     return result
 
 
-def roofline_epoch(n, rng):
+def roofline_epoch(n, rng, layers=LAYERS, batch=BATCH):
     """A closure timing one epoch's matrix products: the shapes and transposes of nnfit."""
-    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(LAYERS, LAYERS[1:])]
+    W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(layers, layers[1:])]
     dW = [np.empty_like(w) for w in W]
-    sizes = [BATCH] * (n // BATCH) + ([n % BATCH] if n % BATCH else [])
-    A = {m: [rng.random((m, w), dtype=np.float32) for w in LAYERS] for m in set(sizes)}
-    Z = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[1:]] for m in set(sizes)}
-    dX = {m: [np.empty((m, w), dtype=np.float32) for w in LAYERS[:-1]] for m in set(sizes)}
+    sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
+    A = {m: [rng.random((m, w), dtype=np.float32) for w in layers] for m in set(sizes)}
+    Z = {m: [np.empty((m, w), dtype=np.float32) for w in layers[1:]] for m in set(sizes)}
+    dX = {m: [np.empty((m, w), dtype=np.float32) for w in layers[:-1]] for m in set(sizes)}
+    depth = len(W)
 
     def epoch():
         for m in sizes:
             a, z, dx = A[m], Z[m], dX[m]
-            for l in range(3):                      # forward: Z_l = A_{l-1} W_l
+            for l in range(depth):                  # forward: Z_l = A_{l-1} W_l
                 np.matmul(a[l], W[l], out=z[l])
-            for l in reversed(range(3)):            # backward: dW_l = A^T dZ, dX = dZ W^T
+            for l in reversed(range(depth)):        # backward: dW_l = A^T dZ, dX = dZ W^T
                 np.matmul(a[l].T, z[l], out=dW[l])
                 if l > 0:
                     np.matmul(z[l], W[l].T, out=dx[l])
@@ -173,17 +186,49 @@ def run_roofline(epochs, predict):
     return result
 
 
+def run_paired(epochs, predict):
+    """nnfit's epochs and the roofline's, alternating in one process: each pair shares the
+    machine's load, so their ratio is steadier than that of two children run one after the
+    other.  Times are this thread's CPU seconds when one BLAS thread runs (other processes'
+    time on the cores then counts for neither), else wall-clock seconds.  nnfit's epoch is
+    its training loop (``run_epochs``, what ``history_["seconds"]`` times in a fit)."""
+    import nnfit
+    from nnfit._training import run_epochs
+    X, y = load("train")
+    clock = time.thread_time if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter
+    model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",
+                                learning_rate=LEARNING_RATE, batch_size=BATCH, epochs=1,
+                                validation_fraction=0, early_stopping=False, standardize=False,
+                                random_state=0).fit(X, y)  # also the warm-up
+    Y = model._encode_targets(y, "float32", reset=False)
+    roofline = roofline_epoch(X.shape[0], np.random.default_rng(0))
+    roofline()
+    pairs = []
+    for _ in range(epochs):
+        start = clock()
+        run_epochs(model._objective, model._optimizer, X, Y, model._rng, batch_size=BATCH,
+                   epochs=1, early_stopping=False, history={})
+        middle = clock()
+        roofline()
+        pairs.append((middle - start, clock() - middle))
+    return {"pairs": pairs, "clock": "thread CPU" if clock is time.thread_time else "wall"}
+
+
 def timed_repeats(f, repeats=7):
+    """Seconds of ``repeats`` calls after a warm-up: the thread's CPU seconds with one thread
+    (--threads 1: steady on a shared machine), else wall-clock seconds."""
+    clock = time.thread_time if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter
     f()  # warm-up
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         f()
-        times.append(time.perf_counter() - start)
+        times.append(clock() - start)
     return times
 
 
-RUNNERS = {"nnfit": run_nnfit, "nnfit-numpy": run_nnfit, "sklearn": run_sklearn, "torch": run_torch, "roofline": run_roofline}
+RUNNERS = {"nnfit": run_nnfit, "nnfit-numpy": run_nnfit, "sklearn": run_sklearn,
+           "torch": run_torch, "roofline": run_roofline, "paired": run_paired}
 
 
 # --- the parent: machine line, children, table -------------------------------------------------
@@ -202,7 +247,8 @@ def machine():
     load = ", load average %.2f %.2f %.2f (other processes)" % os.getloadavg() \
         if hasattr(os, "getloadavg") else ""
     return [f"machine: {cpu}, {os.cpu_count()} cores{', AVX-512' if 'avx512f' in flags else ''}{load}",
-            f"nnfit's fused optimizer updates: {'numba' if numba else 'not available (NumPy lines)'}"
+            f"nnfit's compiled passes (hidden layers, loss, optimizer): "
+            f"{'numba' if numba else 'not available (NumPy lines)'}"
             + (" (NNFIT_NO_NUMBA is set)" if numba and os.environ.get("NNFIT_NO_NUMBA") else ""),
             f"python {platform.python_version()}, numpy {np.__version__}, BLAS: "
             + ("; ".join(blas) or "unknown"),
@@ -218,7 +264,7 @@ def child(system, epochs, predict, threads=None):
     if threads:  # read by OpenBLAS and OpenMP at load time, and by run_torch
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BENCH_THREADS"):
             env[name] = str(threads)
-    if system == "nnfit-numpy":  # the optimizers' NumPy lines instead of numba's one-pass loops
+    if system == "nnfit-numpy":  # the layers' and optimizers' NumPy lines, no compiled passes
         if importlib.util.find_spec("numba") is None:
             return {"skipped": "numba is not installed, so the nnfit row is NumPy only"}
         env["NNFIT_NO_NUMBA"] = "1"
@@ -256,13 +302,15 @@ def report_training(results, epochs):
     if "roofline" in results:
         print(f"nnfit / roofline = {base / median_epoch(results['roofline']['seconds']):.2f}")
     budget = 2 * r["data_mb"] + 100
-    print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after loading MNIST: "
+    print(f"nnfit peak RSS {r['peak_rss_mb']:.0f} MB (after reading the training images: "
           f"{r['rss_after_load_mb']:.0f} MB; float32 training data {r['data_mb']:.0f} MB; "
-          f"target 2 x data + 100 = {budget:.0f} MB)")
+          f"target 2 x data + 100 = {budget:.0f} MB: "
+          f"{'met' if r['peak_rss_mb'] <= budget else 'missed'})")
 
 
 def report_predict(results):
-    print("\nprediction on the 10,000 test images (median of 7 after a warm-up)")
+    clock = "CPU" if os.environ.get("BENCH_THREADS") == "1" else "wall-clock"
+    print(f"\nprediction on the 10,000 test images (median of 7 after a warm-up, {clock} seconds)")
     print(f"{'system':<12}{'seconds':>9}{'images/s':>12}{'/ nnfit':>9}")
     base = statistics.median(results["nnfit"]["predict_seconds"])
     for name in SYSTEMS:
@@ -273,6 +321,10 @@ def report_predict(results):
             continue
         t = statistics.median(r["predict_seconds"])
         print(f"{name:<12}{t:>9.4f}{10000 / t:>12,.0f}{t / base:>9.2f}")
+    if "roofline" in results and "predict_seconds" in results["roofline"]:
+        print(f"\nnnfit / roofline = {base / statistics.median(results['roofline']['predict_seconds']):.2f}"
+              " (nnfit's time includes scikit-learn's input checks, such as the scan for NaN "
+              "and infinity)")
 
 
 def main(argv=None):
@@ -283,7 +335,10 @@ def main(argv=None):
                         help="comma-separated subset of " + ",".join(SYSTEMS))
     parser.add_argument("--threads", type=int, help="threads for BLAS and torch in every system "
                         "(default: the libraries' own choice, all cores)")
-    parser.add_argument("--child", choices=SYSTEMS, help=argparse.SUPPRESS)
+    parser.add_argument("--paired", type=int, metavar="N", default=0,
+                        help="also N epochs of nnfit and the roofline alternating in one process "
+                        "(steadier ratio on a shared machine; CPU time with --threads 1)")
+    parser.add_argument("--child", choices=SYSTEMS + ("paired",), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(RUNNERS[args.child](args.epochs, args.predict)))
@@ -291,6 +346,7 @@ def main(argv=None):
     print("\n".join(machine()))
     if args.threads:
         print(f"threads: {args.threads} per system (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, torch)")
+        os.environ["BENCH_THREADS"] = str(args.threads)  # (report_predict names the clock)
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     if busy > 0.5:
         print(f"warning: load average {busy:.2f} before the run: other processes share the cores, "
@@ -310,6 +366,17 @@ def main(argv=None):
         report_predict(results)
     else:
         report_training(results, epochs)
+    if args.paired and not args.predict:
+        print("running paired ...", file=sys.stderr, flush=True)
+        r = child("paired", args.paired, False, args.threads)
+        if "skipped" in r:
+            print(f"paired: {r['skipped']}")
+        else:
+            ratios = [a / b for a, b in r["pairs"]]
+            print(f"paired in one process, {len(ratios)} epochs each ({r['clock']} seconds): "
+                  f"nnfit {statistics.median(a for a, _ in r['pairs']):.3f}, roofline "
+                  f"{statistics.median(b for _, b in r['pairs']):.3f}, nnfit / roofline median "
+                  f"{statistics.median(ratios):.2f} (range {min(ratios):.2f} to {max(ratios):.2f})")
 
 
 if __name__ == "__main__":

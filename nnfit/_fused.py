@@ -89,3 +89,244 @@ if numba is not None:
             dW[i] += w * two_ridge
 
     KERNELS = {"rmsprop": rmsprop, "adam": adam, "ridge": ridge}
+
+
+# --- hidden layers: Dense -> ReLU (-> Dropout) in one pass forward and one backward ------------
+# (``_stages``).  Without dropout the arithmetic is that of the NumPy lines, value for value.
+# Dropout's mask comes from SplitMix64 (Steele, Lea & Flood 2014) seeded once per layer and step
+# from the fit's numpy Generator: output number m of the step is mix(seed + (m + 1) gamma); a
+# unit's draw k of ``bits`` bits keeps it when k >= threshold, i.e. when k 2^-bits >= phi.  With
+# 24 bits for float32 (two draws per output) and 53 for float64 (one), the bits of
+# ``Generator.random``, the keep probability is the reference's exactly; only the stream differs.
+if numba is not None:
+    _GAMMA = np.uint64(0x9E3779B97F4A7C15)
+    _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+    @_jit
+    def bias_relu(Z, b):
+        """Z <- max(Z + b, 0) in place (Z: n x k, b: k)."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        for i in range(n):
+            for j in range(k):
+                a = Z[i, j] + b[j]
+                Z[i, j] = zero if a <= zero else a  # NaN stays NaN, as with np.maximum
+
+    @_jit
+    def bias_relu_dropout(Z, b, seed, shift_threshold, scale):
+        """Z <- max(Z + b, 0) * M * scale in place, M[i, j] = [(mix(seed + (e + 1) gamma) >> shift)
+        >= threshold] with e = i k + j: one SplitMix64 output per unit (float64: 53 bits).
+        The scalars come in arrays (numba types arrays faster than NumPy scalars at each call):
+        seed[0], shift_threshold = [shift, threshold], scale[0] = 1 / (1 - phi) in Z's dtype."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        shift, threshold = shift_threshold[0], shift_threshold[1]
+        seed, scale = seed[0], scale[0]
+        for i in range(n):
+            row = np.uint64(i * k + 1)
+            for j in range(k):
+                x = seed + (row + np.uint64(j)) * _GAMMA
+                x = (x ^ (x >> np.uint64(30))) * _MIX1
+                x = (x ^ (x >> np.uint64(27))) * _MIX2
+                x = x ^ (x >> np.uint64(31))
+                a = Z[i, j] + b[j]
+                a = zero if a <= zero else a
+                Z[i, j] = a * (scale if (x >> shift) >= threshold else zero)
+
+    @_jit
+    def bias_relu_dropout_24(Z, b, seed, threshold, scale):  # seed, threshold, scale: 1-arrays
+        """``bias_relu_dropout`` with 24-bit draws, two per SplitMix64 output as Generator.random
+        makes float32 numbers: unit e takes output e // 2, its low 32 bits for even e and its
+        high 32 for odd e, of which the top 24.  Half the hashing of one output per unit."""
+        zero = b.dtype.type(0)
+        n, k = Z.shape
+        seed, threshold, scale = seed[0], threshold[0], scale[0]
+        low = np.uint64(0xFFFFFFFF)
+        if k % 2 == 0:
+            half = k // 2
+            for i in range(n):
+                row = np.uint64(i * half + 1)
+                for p in range(half):
+                    x = seed + (row + np.uint64(p)) * _GAMMA
+                    x = (x ^ (x >> np.uint64(30))) * _MIX1
+                    x = (x ^ (x >> np.uint64(27))) * _MIX2
+                    x = x ^ (x >> np.uint64(31))
+                    j = 2 * p
+                    a = Z[i, j] + b[j]
+                    a = zero if a <= zero else a
+                    Z[i, j] = a * (scale if ((x & low) >> np.uint64(8)) >= threshold else zero)
+                    a = Z[i, j + 1] + b[j + 1]
+                    a = zero if a <= zero else a
+                    Z[i, j + 1] = a * (scale if (x >> np.uint64(40)) >= threshold else zero)
+            return
+        for i in range(n):  # odd k: pairs straddle rows, so each unit finds its own output
+            for j in range(k):
+                e = np.uint64(i * k + j)
+                x = seed + ((e >> np.uint64(1)) + np.uint64(1)) * _GAMMA
+                x = (x ^ (x >> np.uint64(30))) * _MIX1
+                x = (x ^ (x >> np.uint64(27))) * _MIX2
+                x = x ^ (x >> np.uint64(31))
+                draw = (x >> np.uint64(40)) if e & np.uint64(1) else ((x & low) >> np.uint64(8))
+                a = Z[i, j] + b[j]
+                a = zero if a <= zero else a
+                Z[i, j] = a * (scale if draw >= threshold else zero)
+
+    @_jit
+    def relu_backward(dA, A, scale, db):
+        """dA <- dA * scale where A > 0, else 0 (dR/dZ through dropout's scaling and ReLU, whose
+        output A is 0 exactly where either removed the unit), in place; db <- its column sums,
+        row after row as NumPy's ``sum(axis=0)`` adds them.  ``scale`` is a 1-array."""
+        zero = db.dtype.type(0)
+        n, k = dA.shape
+        scale = scale[0]
+        for j in range(k):
+            db[j] = zero
+        for i in range(n):
+            for j in range(k):
+                d = dA[i, j] * (scale if A[i, j] > zero else zero)
+                dA[i, j] = d
+                db[j] += d
+
+    KERNELS.update(bias_relu=bias_relu, bias_relu_dropout=bias_relu_dropout,
+                   bias_relu_dropout_24=bias_relu_dropout_24, relu_backward=relu_backward)
+
+
+# --- the loss: softmax cross-entropy and its gradient in two passes around NumPy's exp ---------
+if numba is not None:
+    @_jit
+    def _shift_rows(Z, S):
+        """S <- Z - c, c_i = max_l z_il, so that exp never overflows."""
+        n, k = Z.shape
+        for i in range(n):
+            c = Z[i, 0]
+            for m in range(1, k):
+                c = max(c, Z[i, m])
+            for m in range(k):
+                S[i, m] = Z[i, m] - c
+
+    @_jit
+    def _cross_entropy_from_exp(Z, Y, E):
+        """E = exp(Z - c) in, (softmax(Z) - Y) / n out in place; returns
+        L = 1/n sum_i sum_m y_im (log sum_l E_il - (z_im - c_i)), summed in float64."""
+        n, k = Z.shape
+        n_t = Z.dtype.type(n)
+        loss = 0.0
+        for i in range(n):
+            c = Z[i, 0]
+            for m in range(1, k):
+                c = max(c, Z[i, m])
+            total = E[i, 0]
+            for m in range(1, k):
+                total += E[i, m]
+            log_total = np.log(total)
+            for m in range(k):
+                y = Y[i, m]
+                loss += float(y) * (float(log_total) - float(Z[i, m] - c))
+                E[i, m] = (E[i, m] / total - y) / n_t
+        return loss / n
+
+    def softmax_cross_entropy(Z, Y):
+        """(L, dZ) of ``_losses.SoftmaxCrossEntropy`` with NumPy's exp (numba's scalar exp costs
+        ten times more) between two compiled passes.  The row sums run left to right, NumPy's
+        pairwise, and the loss is summed in float64: equal to the reference to a few ulps."""
+        E = np.empty_like(Z)
+        _shift_rows(Z, E)
+        np.exp(E, out=E)
+        return _cross_entropy_from_exp(Z, Y, E), E
+
+    KERNELS["softmax_cross_entropy"] = softmax_cross_entropy
+
+
+
+# --- RMSprop skipping blocks of zero gradients -------------------------------------------------
+if numba is not None:
+    _BLOCK = 128
+
+    @_jit
+    def rmsprop_blocks(theta, grad, s, params):
+        """``rmsprop`` above, 128 parameters at a time: where a block's gradients are all 0 (the
+        first-layer weights of inputs that are 0 throughout the minibatch: 40 % of the MNIST
+        network's first layer at batch 128), the update is s <- rho s + 0 and theta <- theta - 0,
+        so only s <- rho s is computed, without the square roots and divisions.  Same bits.
+        (The blocks' loops have a constant length, which lets them vectorize; the last partial
+        block goes through ``rmsprop``.)  ``params`` holds rho, 1 - rho, eps, learning_rate and
+        tiny in theta's dtype: one array is typed faster than five NumPy scalars at each call."""
+        if grad.shape[0] != theta.shape[0] or s.shape[0] != theta.shape[0]:
+            raise ValueError(LENGTHS)
+        rho, one_minus_rho, eps, learning_rate, tiny = params[0], params[1], params[2], params[3], params[4]
+        zero = tiny - tiny
+        n = theta.shape[0]
+        full = n - n % _BLOCK
+        for start in range(0, full, _BLOCK):
+            nonzero = 0
+            for i in range(_BLOCK):
+                nonzero += np.int32(grad[start + i] != zero)
+            if nonzero:
+                for i in range(_BLOCK):
+                    k = start + i
+                    g = grad[k]
+                    s_k = s[k] * rho + g * g * one_minus_rho
+                    s_k = zero if s_k < tiny else s_k  # no subnormal numbers (see above)
+                    s[k] = s_k
+                    theta[k] -= g / np.sqrt(s_k + eps) * learning_rate
+            else:
+                for i in range(_BLOCK):
+                    s_k = s[start + i] * rho
+                    s[start + i] = zero if s_k < tiny else s_k
+        rmsprop(theta[full:], grad[full:], s[full:], rho, one_minus_rho, eps, learning_rate, tiny)
+
+    KERNELS["rmsprop"] = rmsprop_blocks
+
+
+# --- augmentation: bilinear resampling of a stack of images ------------------------------------
+if numba is not None:
+    @_jit
+    def bilinear(images, rows, cols, out):
+        """out[i, p] = image i (H x W, 0 outside) interpolated bilinearly at row rows[i, p] - 1,
+        column cols[i, p] - 1 (coordinates in the frame of the image bordered by one row and
+        column of zeros, as ``augment._resample`` gives them to scipy's map_coordinates).
+        As scipy computes it (same bits, float64 too): float64 arithmetic, the four corners
+        summed in the same order, each as (pixel * row weight) * column weight with weights
+        1 - t and t.  Values outside [0, 1] cannot arise."""
+        n, H, W = images.shape
+        for i in range(n):
+            for p in range(rows.shape[1]):
+                r = np.float64(rows[i, p])
+                c = np.float64(cols[i, p])
+                r0 = np.floor(r)
+                c0 = np.floor(c)
+                tr = r - r0
+                tc = c - c0
+                ir = np.int64(r0) - 1
+                ic = np.int64(c0) - 1
+                value = 0.0
+                if 0 <= ir < H:
+                    if 0 <= ic < W:
+                        value += np.float64(images[i, ir, ic]) * (1.0 - tr) * (1.0 - tc)
+                    if 0 <= ic + 1 < W:
+                        value += np.float64(images[i, ir, ic + 1]) * (1.0 - tr) * tc
+                if 0 <= ir + 1 < H:
+                    if 0 <= ic < W:
+                        value += np.float64(images[i, ir + 1, ic]) * tr * (1.0 - tc)
+                    if 0 <= ic + 1 < W:
+                        value += np.float64(images[i, ir + 1, ic + 1]) * tr * tc
+                out[i, p] = value
+
+    KERNELS["bilinear"] = bilinear
+
+
+# --- the bias gradient of a Dense layer without a fused activation -----------------------------
+if numba is not None:
+    @_jit
+    def column_sums(dZ, db):
+        """db <- sum_i dZ[i], row after row as NumPy's ``sum(axis=0)`` adds them (same bits),
+        without the setup of NumPy's reduction, which costs more than the sum on a minibatch."""
+        zero = db.dtype.type(0)
+        n, k = dZ.shape
+        for j in range(k):
+            db[j] = zero
+        for i in range(n):
+            for j in range(k):
+                db[j] += dZ[i, j]
+
+    KERNELS["column_sums"] = column_sums

@@ -12,6 +12,7 @@ from ._activations import ACTIVATIONS
 from ._backend import default_backend
 from ._dense import Dense
 from ._dropout import Dropout
+from ._stages import stages
 
 
 class Sequential:
@@ -44,8 +45,8 @@ class Sequential:
 
     def forward(self, X, train=False, rng=None):
         backprops = []
-        for layer in self.layers:
-            X, backprop = layer.forward(X, train, rng)
+        for forward in stages(self.layers):  # Dense -> ReLU (-> Dropout) fused where possible
+            X, backprop = forward(X, train, rng)
             backprops.append(backprop)
 
         def backprop_all(dY):

