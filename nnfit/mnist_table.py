@@ -14,6 +14,7 @@ restored), tested on the 10,000 test images.  Rows:
 - augment:  (not in the book) dropout plus random shifts, rotations, scalings and elastic
             distortions of each minibatch, on a wider network trained for up to 100 epochs.
 """
+import functools
 import time
 
 import numpy as np
@@ -91,7 +92,7 @@ def network(row, epochs=None, seed=0, progress=False, device="cpu"):
     elif row == "augment":
         params.update(hidden_layer_sizes=(800, 800), dropout=(0.3, 0.3), epochs=100, patience=20,
                       monitor="score", learning_rate_decay=0.97,
-                      augment=lambda X, rng: augment_images(X, rng, **AUGMENT))
+                      augment=functools.partial(augment_images, **AUGMENT))
     else:
         raise ValueError(f"unknown row {row!r}; choose from {list(TITLES)}")
     if epochs is not None:
@@ -120,6 +121,16 @@ def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress
               "validation_error": val_error, "epochs": epochs_run, "best_epoch": best,
               "seconds": seconds, "n_params": n_params, "hyperparameters": hyper}
     return result, model
+
+
+def fit_seed(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress=False,
+              keep_model=True, **options):
+    """``fit_row`` (with any further ``options``) as one task of ``nnfit mnist --jobs``: the
+    fitted model travels back to the caller only when ``keep_model`` (the figures need one per
+    row, the spread over seeds only the errors)."""
+    result, model = fit_row(row, X_train, y_train, X_test, y_test, epochs, seed, progress,
+                            **options)
+    return result, model if keep_model else None
 
 
 def quick_subset(X_train, y_train, X_test, y_test, n_train=6000, n_test=1000, seed=0):
