@@ -6,6 +6,7 @@ import argparse
 import json
 
 from . import positive_int
+from .._files import atomic_write, check_output_path
 from .. import _parallel, islr_lab
 
 QUICK_EPOCHS = 20
@@ -54,7 +55,13 @@ def _fit_in_parallel(args, run, **kwargs):
     return results
 
 
+def _check_json(args):
+    if args.json:  # refused before the fits, not after
+        check_output_path(args.json, kind="JSON file", suffixes=(".json",), option="--json")
+
+
 def run_hitters(args):
+    _check_json(args)
     seeds, epochs = (min(args.seeds, 2), QUICK_EPOCHS) if args.quick else (args.seeds, args.epochs)
     r = _fit_in_parallel(args, islr_lab.run_hitters, seeds=seeds, epochs=epochs)
     lab = r["islp_lab"]
@@ -74,6 +81,7 @@ def run_hitters(args):
 
 
 def run_khan(args):
+    _check_json(args)
     epochs = QUICK_EPOCHS if args.quick else args.epochs
     r = _fit_in_parallel(args, islr_lab.run_khan, epochs=epochs, seed=args.seed)
     lasso = r["network_params"]["lasso"]
@@ -90,6 +98,6 @@ def run_khan(args):
 
 def _write_json(path, results):
     if path:
-        with open(path, "w") as file:
+        with atomic_write(path, "w") as file:
             json.dump(results, file, indent=2)
         print(f"results written to {path}")

@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from . import positive_int
 from .. import _figures, _parallel, mnist_table
 from .._backend import get_backend
+from .._files import atomic_write, check_output_path
 from ..datasets import load_mnist
 
 
@@ -52,6 +53,10 @@ def register(subparsers):
 
 
 def run(args):
+    if args.json:  # refused before minutes of fitting, not after
+        check_output_path(args.json, kind="JSON file", suffixes=(".json",), option="--json")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out} is a file, not a folder; give a folder for the report")
     n_jobs, threads = _parallel.plan(args.jobs, args.threads, args.scheduler)
     with threadpool_limits(limits=threads, user_api="blas"), _parallel.cluster(args.scheduler):
         return fit_table(args, n_jobs, threads)
@@ -105,7 +110,7 @@ def fit_table(args, n_jobs=1, threads=None):
     write_report(args.out, table, results, figures, args)
     print(f"\nreport and figures in {os.path.abspath(args.out)}")
     if args.json:
-        with open(args.json, "w") as f:
+        with atomic_write(args.json, "w") as f:
             json.dump({"quick": args.quick, "seed": args.seed, "repeats": args.repeats,
                        "blas_threads": threads,
                        "parallel": _parallel.describe(n_jobs, threads, args.scheduler),
@@ -161,5 +166,5 @@ def write_report(out, table, results, figures, args):
     lines.append("")
     for caption, name in figures:
         lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
-    with open(os.path.join(out, "report.md"), "w") as f:
+    with atomic_write(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
