@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ._files import atomic_write  # noqa: E402
+
 
 def learning_curves(histories, path):
     """``histories`` maps a row title to the estimator's ``history_``."""
@@ -27,7 +29,8 @@ def learning_curves(histories, path):
     ax_loss.legend(fontsize=7)
     ax_err.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_write(path) as file:  # a reader never sees half a picture
+        fig.savefig(file, format="png", dpi=110)
     plt.close(fig)
 
 
@@ -43,7 +46,8 @@ def misclassified(X, y_true, y_pred, path, n=40):
         ax.set_title(f"{y_true[i]} → {y_pred[i]}", fontsize=8)
     fig.suptitle("Misclassified test digits (true → predicted)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_write(path) as file:  # a reader never sees half a picture
+        fig.savefig(file, format="png", dpi=110)
     plt.close(fig)
 
 
@@ -61,5 +65,6 @@ def first_layer_weights(W, path, n=64):
         ax.imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
     fig.suptitle("First hidden layer: weights of the first units (red +, blue -)", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    with atomic_write(path) as file:  # a reader never sees half a picture
+        fig.savefig(file, format="png", dpi=110)
     plt.close(fig)

@@ -54,3 +54,14 @@ def test_check_output_path_refuses_inputs_kinds_and_readonly(tmp_path):
         check_output_path(tmp_path)
     with pytest.raises(ValueError, match="does not exist"):
         check_output_path(tmp_path / "nope" / "m.nnfit")
+
+
+def test_commands_refuse_a_json_out_that_would_destroy_an_input_or_another_file(tmp_path):
+    from nnfit.cli import main
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    assert main(["hitters", "--quick", "--json", str(data)]) == 2
+    assert main(["mnist", "--quick", "--rows", "lda", "--json", str(data)]) == 2
+    assert data.read_text() == "a,b\n1,2\n"
+    assert main(["mnist", "--quick", "--rows", "lda", "--out", str(data)]) == 2
+    assert data.read_text() == "a,b\n1,2\n"

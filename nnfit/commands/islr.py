@@ -6,7 +6,8 @@ import argparse
 import json
 
 from . import positive_int
-from .. import islr_lab
+from .._files import atomic_write, check_output_path
+from .. import _parallel, islr_lab
 
 QUICK_EPOCHS = 20
 
@@ -42,11 +43,27 @@ def _common(parser, epochs):
     parser.add_argument("--quick", action="store_true",
                         help=f"small budget for tests: {QUICK_EPOCHS} epochs (and 2 seeds for "
                              "hitters); the numbers are then not the lab's")
+    _parallel.add_options(parser)
+
+
+def _fit_in_parallel(args, run, **kwargs):
+    """``run(**kwargs)`` with the fits spread as --jobs / --threads / --scheduler say."""
+    n_jobs, threads = _parallel.plan(args.jobs, args.threads, args.scheduler)
+    with _parallel.cluster(args.scheduler):
+        results = run(**kwargs, n_jobs=n_jobs, threads=threads)
+    results["parallel"] = _parallel.describe(n_jobs, threads, args.scheduler)
+    return results
+
+
+def _check_json(args):
+    if args.json:  # refused before the fits, not after
+        check_output_path(args.json, kind="JSON file", suffixes=(".json",), option="--json")
 
 
 def run_hitters(args):
+    _check_json(args)
     seeds, epochs = (min(args.seeds, 2), QUICK_EPOCHS) if args.quick else (args.seeds, args.epochs)
-    r = islr_lab.run_hitters(seeds=seeds, epochs=epochs)
+    r = _fit_in_parallel(args, islr_lab.run_hitters, seeds=seeds, epochs=epochs)
     lab = r["islp_lab"]
     print(f"Hitters: {r['n_train']} training and {r['n_test']} test players; "
           "test mean absolute error, thousands of dollars")
@@ -64,8 +81,9 @@ def run_hitters(args):
 
 
 def run_khan(args):
+    _check_json(args)
     epochs = QUICK_EPOCHS if args.quick else args.epochs
-    r = islr_lab.run_khan(epochs=epochs, seed=args.seed)
+    r = _fit_in_parallel(args, islr_lab.run_khan, epochs=epochs, seed=args.seed)
     lasso = r["network_params"]["lasso"]
     hidden = r["network_params"]["hidden_layer_sizes"]
     print(f"Khan: {r['n_genes']} genes, {r['n_train']} training and {r['n_test']} test samples")
@@ -80,6 +98,6 @@ def run_khan(args):
 
 def _write_json(path, results):
     if path:
-        with open(path, "w") as file:
+        with atomic_write(path, "w") as file:
             json.dump(results, file, indent=2)
         print(f"results written to {path}")

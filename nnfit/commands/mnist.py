@@ -8,8 +8,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import positive_int
-from .. import _figures, mnist_table
+from .. import _figures, _parallel, mnist_table
 from .._backend import get_backend
+from .._files import atomic_write, check_output_path
 from ..datasets import load_mnist
 
 
@@ -43,10 +44,7 @@ def register(subparsers):
                         help="6,000 training and 1,000 test images, 5 epochs (unless --epochs): "
                              "a smoke test")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-    parser.add_argument("--threads", type=positive_int, default=None,
-                        help="BLAS threads for the fits (default: the BLAS library's own choice); "
-                             "1 is faster when other programs keep the cores busy, since "
-                             "OpenBLAS's threads then wait on each other")
+    _parallel.add_options(parser)  # --jobs (rows and repeats side by side), --threads, --scheduler
     parser.add_argument("--device", default="cpu",
                         help="where the networks are fitted: cpu (NumPy), cuda (an NVIDIA GPU), "
                              "mps (Apple's GPU) or torch-cpu; all but cpu need PyTorch: "
@@ -55,11 +53,16 @@ def register(subparsers):
 
 
 def run(args):
-    with threadpool_limits(limits=args.threads, user_api="blas"):
-        return fit_table(args)
+    if args.json:  # refused before minutes of fitting, not after
+        check_output_path(args.json, kind="JSON file", suffixes=(".json",), option="--json")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out} is a file, not a folder; give a folder for the report")
+    n_jobs, threads = _parallel.plan(args.jobs, args.threads, args.scheduler)
+    with threadpool_limits(limits=threads, user_api="blas"), _parallel.cluster(args.scheduler):
+        return fit_table(args, n_jobs, threads)
 
 
-def fit_table(args):
+def fit_table(args, n_jobs=1, threads=None):
     rows = [r.strip() for r in args.rows.split(",") if r.strip()]
     unknown = [r for r in rows if r not in mnist_table.TITLES]
     if unknown:
@@ -75,21 +78,29 @@ def fit_table(args):
           f"{len(y_train) - len(y_train) * 4 // 5:,} to validate), {len(y_test):,} test images")
     if any(r in ("ridge", "dropout") for r in rows):
         mnist_table.network("dropout").summary(n_features=X_train.shape[1], n_outputs=10)
+    # every (row, seed) is an independent fit: --jobs runs them side by side, each as it would
+    # run alone; a progress bar only when they run one at a time here
+    progress = not args.no_progress and n_jobs == 1 and args.scheduler is None
+    seeds = {row: [args.seed] if row == "lda" else list(range(args.seed, args.seed + args.repeats))
+             for row in rows}
+    tasks = [((row, X_train, y_train, X_test, y_test, epochs, seed, progress),
+              {"keep_model": i == 0, "device": args.device})
+             for row in rows for i, seed in enumerate(seeds[row])]
+    done = _parallel.map_fits(mnist_table.fit_seed, tasks, n_jobs, threads)
     results, models = [], {}
     for row in rows:
         print(f"\n{mnist_table.TITLES[row]} ...", flush=True)
-        seeds = [args.seed] if row == "lda" else range(args.seed, args.seed + args.repeats)
         fits = []
-        for seed in seeds:
-            result, model = mnist_table.fit_row(row, X_train, y_train, X_test, y_test, epochs, seed,
-                                                progress=not args.no_progress, device=args.device)
+        for seed in seeds[row]:
+            result, model = next(done)
             print(f"  seed {seed}: test error {result['test_error']:.2f} %  "
                   f"({result['seconds']:.1f} s)", flush=True)
-            fits.append((result, model if not fits else None))
+            fits.append((result, model))
         result, models[row] = fits[0]
         if len(fits) > 1:
             errors = [r["test_error"] for r, _ in fits]
-            result.update(seeds=list(seeds), test_errors=errors, test_error_mean=float(np.mean(errors)),
+            result.update(seeds=seeds[row], test_errors=errors,
+                          test_error_mean=float(np.mean(errors)),
                           test_error_sd=float(np.std(errors, ddof=1)))
         results.append(result)
     table = markdown_table(results, args.repeats)
@@ -99,9 +110,11 @@ def fit_table(args):
     write_report(args.out, table, results, figures, args)
     print(f"\nreport and figures in {os.path.abspath(args.out)}")
     if args.json:
-        with open(args.json, "w") as f:
+        with atomic_write(args.json, "w") as f:
             json.dump({"quick": args.quick, "seed": args.seed, "repeats": args.repeats,
-                       "blas_threads": args.threads, "rows": results}, f, indent=2, default=str)
+                       "blas_threads": threads,
+                       "parallel": _parallel.describe(n_jobs, threads, args.scheduler),
+                       "rows": results}, f, indent=2, default=str)
     return 0
 
 
@@ -153,5 +166,5 @@ def write_report(out, table, results, figures, args):
     lines.append("")
     for caption, name in figures:
         lines += [f"## {caption}", "", f"![{caption}]({name})", ""]
-    with open(os.path.join(out, "report.md"), "w") as f:
+    with atomic_write(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
