@@ -18,7 +18,27 @@ import scipy.special
 
 
 class NumpyBackend:
-    """Arrays in host memory, matrix products by NumPy's BLAS."""
+    """The NumPy array backend: arrays in host memory, matrix products by NumPy's BLAS.
+
+    Layers, losses and optimizers compute through ``xp`` (the NumPy namespace) and ``special``
+    (``scipy.special``); another array library plugs in by a subclass that overrides these and
+    the conversion methods ``asarray``, ``to_numpy`` and ``uniform``.
+
+    Attributes
+    ----------
+    xp : module
+        ``numpy``.
+    special : module
+        ``scipy.special``.
+    name : str
+        ``"numpy"``.
+
+    Examples
+    --------
+    >>> from nnfit import Dense, NumpyBackend
+    >>> Dense(3, 2, NumpyBackend()).param_shapes
+    [(3, 2), (2,)]
+    """
 
     xp = np
     special = scipy.special

@@ -20,7 +20,155 @@ from ._weights import class_sample_weight
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """Multilayer perceptron classifier fitted by backpropagation (see the module docstring)."""
+    """Multilayer network classifier fitted by explicit backpropagation (ISLR2 chapter 10).
+
+    The network computes A^(0) = X, A^(l) = g(A^(l-1) W_l + b_l) for each hidden layer (with
+    dropout while training) and output values Z = A^(L-1) W_L + b_L; class probabilities are
+    the softmax f_m(X) = exp(Z_m) / sum_l exp(Z_l) for K > 2 classes, the logistic function of
+    one output for two.  Fitting minimizes::
+
+        R(theta) = (1/n) sum_i w_i L(y_i, f(x_i)) + sum_l [ridge_l sum W_l^2 + lasso_l sum |W_l|]
+
+    with L the cross-entropy -sum_m y_im log f_m(x_i) of the one-hot labels and w_i the sample
+    weights (1 unless ``sample_weight`` or ``class_weight`` say otherwise), by minibatch
+    stochastic gradient descent with early stopping on a held-out part of the rows.  Labels may
+    be integers, strings or booleans.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(100,)
+        Width K_l of each hidden layer, input side first: ``(256, 128)`` is the lecture's MNIST
+        network.  ``()`` gives no hidden layer: multinomial (or, for two classes, binary) logistic
+        regression.
+    activation : {"relu", "sigmoid", "tanh", "identity"}, default="relu"
+        The activation function g of the hidden layers ("logistic" is a synonym of "sigmoid").
+    dropout : float or sequence of float, default=0.0
+        Dropout rate phi in [0, 1) after each hidden layer, one value for all or one per hidden
+        layer: during training each unit is removed with probability phi and the kept ones are
+        scaled by 1/(1 - phi); prediction uses all units.
+    ridge : float or sequence of float, default=0.0
+        Ridge penalty lambda_l >= 0 on the weights of each layer (hidden and output, one value
+        for all or one per layer): R(theta) gets ``lambda_l * sum W_l^2``.  Biases are not
+        penalized.
+    lasso : float or sequence of float, default=0.0
+        Lasso penalty lambda'_l >= 0 on the weights of each layer: R(theta) gets
+        ``lambda'_l * sum |W_l|``.
+    optimizer : {"adam", "rmsprop", "sgd", "nesterov", "gd"}, default="adam"
+        "gd" is the lecture's full-batch gradient descent, which stops when R fails to decrease;
+        the others take one step per minibatch ("sgd" and "nesterov" with momentum 0.9,
+        "rmsprop" in Keras's form).
+    learning_rate : float, default=0.001
+        The learning rate rho > 0 of the optimizer.
+    learning_rate_decay : float, default=1.0
+        Factor in (0, 1] applied to the learning rate after every epoch (slow learning):
+        epoch k of a fit uses ``rho * learning_rate_decay ** (k - 1)``.
+    batch_size : int, default=128
+        Rows per minibatch; an epoch takes ceil(n / batch_size) steps.
+    epochs : int, default=200
+        Largest number of epochs (passes over the training rows) of one call to ``fit``.
+    validation_fraction : float, default=0.1
+        Share of the rows of ``fit`` held out (stratified by class) to compute the validation loss
+        and score after each epoch; 0 for none.
+    early_stopping : bool, default=True
+        Stop when the monitored value has not improved by more than ``tol`` for ``patience``
+        epochs, and restore the parameters of the best epoch.  Without a validation set the
+        training objective is monitored.
+    monitor : {"loss", "score"}, default="loss"
+        What early stopping watches: the validation loss, or the validation score
+        (accuracy).
+    patience : int, default=10
+        Epochs without improvement before early stopping stops the fit.
+    tol : float, default=1e-4
+        Smallest decrease of the monitored value that counts as an improvement.
+    augment : callable or None, default=None
+        ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch (data
+        augmentation, e.g. ``nnfit.augment.augment_images``); not stored in model files.
+    callbacks : list of callable or None, default=None
+        Each ``cb(record)`` is called after every epoch with that epoch's record (a dict with
+        ``epoch``, ``train_objective``, ``val_loss``, ``val_score``, ``seconds``); returning True
+        stops the fit.  Not stored in model files.
+    random_state : int, numpy.random.Generator or None, default=None
+        Seeds the one random generator of the fit (initialization, held-out rows, minibatch
+        order, dropout masks): the same value gives the same model bit for bit on the same
+        machine.
+    verbose : {0, 1, 2}, default=0
+        0 silent, 1 a progress bar, 2 one line per epoch.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the parameters and computations; use "float64" for gradient checks.
+    warm_start : bool, default=False
+        If True, ``fit`` continues from the fitted parameters (and optimizer state) with the same
+        held-out rows instead of starting afresh.
+    standardize : bool, default=True
+        Centre and scale every input column by its training mean and standard deviation before
+        the first layer (a column with standard deviation 0 is only centred).  Use False for
+        inputs already on a common scale, such as pixels in [0, 1].
+    class_weight : "balanced", dict or None, default=None
+        Weights of the classes in the loss: None weights every sample 1; a dict maps a label to
+        its weight; "balanced" weights class c by n / (K n_c), so that every class counts as
+        much as if the classes were equally frequent (for rare events, e.g. defaults).  Combined
+        with ``sample_weight`` by multiplication.
+    device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
+        Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
+        (``pip install 'nnfit[torch]'``) on the CPU, an NVIDIA GPU (the first, or number N) or
+        an Apple GPU.  Sparse input stays on NumPy.  Predictions and fitted attributes are
+        NumPy arrays in every case.
+
+    Attributes
+    ----------
+    classes_ : ndarray
+        The class labels, sorted; column m of ``predict_proba`` is class ``classes_[m]``.
+    coefs_ : list of ndarray
+        The weight matrices W_l, shape (n_in, n_out), input layer first: views of the fitted
+        parameter vector (``coefs_[0][j, k]`` is the lecture's w_kj).
+    intercepts_ : list of ndarray
+        The biases b_l (the w_k0 and beta_0), views of the same vector.
+    n_params_ : int
+        Number of weights and biases.
+    history_ : dict of list
+        One entry per epoch: ``epoch``, ``train_objective`` and, with a validation set,
+        ``val_loss`` and ``val_score``, and ``seconds``.
+    best_epoch_ : int
+        The epoch whose parameters were kept (early stopping restores them).
+    n_iter_ : int
+        Number of epochs run, over all calls to ``fit``/``partial_fit`` of a warm start.
+    interrupted_ : bool
+        True if the fit was stopped by Ctrl-C (the best parameters so far are kept).
+    network_ : nnfit.Sequential
+        The fitted network: its layers, ``theta`` (all parameters) and ``grad``.
+    n_features_in_ : int
+        Number of input columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names, when ``fit`` got a DataFrame with string column names.
+
+    See Also
+    --------
+    MLPRegressor : the same network with an identity output and the squared-error loss.
+    nnfit.gradcheck : checks the backpropagated gradient against finite differences.
+    nnfit.load : reads a model written by ``save``.
+
+    Notes
+    -----
+    ``fit(X, y, sample_weight=None)`` fits from scratch (or continues, with ``warm_start``);
+    ``partial_fit(X, y, classes=None, sample_weight=None)`` runs one epoch; ``predict`` returns a
+    NumPy array of labels, ``predict_proba`` one column of probabilities per class, ``score``
+    the accuracy; ``loss_gradient(X, y)`` returns R(theta) and its gradient at the fitted
+    parameters; ``summary()`` prints the layer table; ``save(path)`` writes a model file.  X may
+    be an array, a DataFrame of numbers or a SciPy sparse matrix.  A fit that runs all its
+    ``epochs`` without stopping early warns with a ``ConvergenceWarning``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from nnfit import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = MLPClassifier(hidden_layer_sizes=(32,), dropout=0.2, random_state=0).fit(X, y)
+    >>> model.n_params_                     # (64 + 1) * 32 + (32 + 1) * 10
+    2410
+    >>> model.predict(X[:5]).tolist()
+    [0, 1, 2, 3, 4]
+    >>> model.predict_proba(X[:5]).shape
+    (5, 10)
+    """
 
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,

@@ -13,7 +13,43 @@ import scipy.sparse
 
 
 class Dense:
-    """Weights ``W`` (n_in, n_out) and bias ``b`` (n_out,), both views into the network's flat buffer."""
+    """Fully connected layer Z = X W + b.
+
+    Unit k of the layer computes the lecture's z_ik = w_k0 + sum_j w_kj x_ij for every row i:
+    ``W[j, k]`` is w_kj and ``b[k]`` is w_k0.  Its ``backprop(dZ)`` writes dR/dW = X^T dZ and
+    dR/db = sum_i dZ_i into the network's gradient vector and returns dR/dX = dZ W^T.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of inputs (columns of X).
+    n_out : int
+        Number of units (columns of Z).
+    backend : NumpyBackend
+        The array backend the layer computes with.
+
+    Attributes
+    ----------
+    W, b : ndarray
+        Weights (n_in, n_out) and biases (n_out,): views into the network's parameter vector
+        ``theta``, set by ``bind`` (None before the layer belongs to a network).
+    dW, db : ndarray
+        Their gradients: views into the network's ``grad``.
+    input_grad : bool
+        Whether ``backprop`` computes dR/dX (False for the first layer of a network, which needs
+        no gradient with respect to the data).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import Dense, NumpyBackend, Sequential
+    >>> network = Sequential([Dense(3, 2, NumpyBackend())], dtype="float64")
+    >>> network.n_params                       # 3 x 2 weights + 2 biases
+    8
+    >>> Z, backprop = network.forward(np.ones((4, 3)))
+    >>> Z.shape
+    (4, 2)
+    """
 
     def __init__(self, n_in, n_out, backend):
         self.n_in, self.n_out = n_in, n_out

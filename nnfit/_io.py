@@ -71,10 +71,51 @@ def save(model, path, key=None):
 
 
 def load(path, key=None):
-    """Read a model written by ``save``: the estimator, or a ``TabularModel`` from ``nnfit fit``.
+    """Read a model file written by ``save`` (or by ``nnfit fit``).
 
-    With ``key`` (or NNFIT_MODEL_KEY set) the file must carry a matching HMAC-SHA256 signature.
-    Any problem with the file is one ValueError saying why it is not a valid model file."""
+    The file is treated as untrusted input: a zip of arrays and a JSON header, every part
+    checked before use and nothing unpickled, so opening it never runs code.  Its SHA-256
+    digest is checked too: a truncated or damaged file is refused.  The digest shows that the
+    file is intact, not who wrote it (anyone who edits the file can recompute it); a signature
+    made with a secret ``key`` shows that (see the user guide on model files).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The model file.
+    key : bytes, str or None, default=None
+        Secret key of an HMAC-SHA256 signature: the file must carry a signature made with the
+        same key (``save(path, key=...)``).  None reads the environment variable
+        ``NNFIT_MODEL_KEY``; with neither, a signature in the file is not checked.
+
+    Returns
+    -------
+    MLPClassifier, MLPRegressor or tabular model
+        The fitted estimator, with the same parameters, preprocessing, history, optimizer state
+        and held-out rows as when it was saved: it predicts the same numbers and a warm start
+        continues the fit exactly.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no file at ``path``.
+    ValueError
+        "<path> is not a valid nnfit model file: <why>", for any problem with the file,
+        including a missing or wrong signature.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import nnfit
+    >>> X = np.random.default_rng(0).normal(size=(50, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> model = nnfit.MLPClassifier(hidden_layer_sizes=(4,), epochs=5, random_state=0).fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.nnfit")
+    >>> _ = model.save(path, key="a secret of the lab")
+    >>> loaded = nnfit.load(path, key="a secret of the lab")
+    >>> bool(np.array_equal(loaded.predict_proba(X), model.predict_proba(X)))
+    True
+    """
     key = _key(key)
     path = Path(path)
     if not path.is_file():

@@ -20,6 +20,24 @@ the unweighted one above, bit for bit.
 
 
 class SquaredError:
+    """Squared-error loss with identity output, for regression.
+
+    Calling the loss on the output layer's values Z and the targets Y returns
+    ``(loss, dZ)``: L = (1/n) sum_i (1/2) ||y_i - z_i||^2 and dR/dZ = (Z - Y) / n; ``output(Z)`` is Z.
+
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, SquaredError
+    >>> loss, dZ = SquaredError(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
+    >>> dZ.shape
+    (4, 2)
+    """
     def __init__(self, backend):
         self.backend = backend
 
@@ -57,6 +75,25 @@ class SquaredError:
 
 
 class SoftmaxCrossEntropy:
+    """Softmax output with the cross-entropy loss, for K > 2 classes.
+
+    Calling the loss on the output layer's values Z and the targets Y returns
+    ``(loss, dZ)``: f_m = exp(Z_m) / sum_l exp(Z_l), L = -(1/n) sum_i sum_m y_im log f_m(x_i) with one-hot Y,
+    computed without overflow; dR/dZ = (P - Y) / n; ``output(Z)`` is the softmax P.
+
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, SoftmaxCrossEntropy
+    >>> loss, dZ = SoftmaxCrossEntropy(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
+    >>> dZ.shape
+    (4, 2)
+    """
     def __init__(self, backend):
         self.backend = backend
 
@@ -108,6 +145,25 @@ class SoftmaxCrossEntropy:
 
 
 class SigmoidBinaryCrossEntropy:
+    """Logistic output with the binary cross-entropy, for two classes (or 0/1 outputs).
+
+    Calling the loss on the output layer's values Z and the targets Y returns
+    ``(loss, dZ)``: s(z) = 1 / (1 + exp(-z)), L = -(1/n) sum_i [y log s(z) + (1 - y) log(1 - s(z))],
+    dR/dZ = (s(Z) - Y) / n; ``output(Z)`` is s(Z).
+
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, SigmoidBinaryCrossEntropy
+    >>> loss, dZ = SigmoidBinaryCrossEntropy(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
+    >>> dZ.shape
+    (4, 2)
+    """
     def __init__(self, backend):
         self.backend = backend
 

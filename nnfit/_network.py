@@ -16,7 +16,48 @@ from ._stages import stages
 
 
 class Sequential:
-    """Layers applied in order; ``forward`` returns ``(output, backprop)`` like every layer."""
+    """A network: layers applied in order, with all parameters in one flat vector.
+
+    ``forward(X, train=False, rng=None)`` runs the layers in order and returns
+    ``(output, backprop)`` like every layer; ``backprop(dY)`` runs the layers' closures in
+    reverse (backpropagation) and leaves dR/dtheta in ``grad``.
+
+    Parameters
+    ----------
+    layers : sequence of layers
+        Objects following the layer contract (``param_shapes``, ``bind``, ``forward``), e.g.
+        ``Dense``, ``ReLU``, ``Dropout``.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the parameter and gradient vectors.
+    backend : NumpyBackend, default=NumpyBackend()
+        The array backend.
+
+    Attributes
+    ----------
+    layers : list
+        The layers.
+    theta : ndarray of shape (n_params,)
+        All parameters; every layer's weights and biases are views into it.
+    grad : ndarray of shape (n_params,)
+        The gradient dR/dtheta of the last backward pass, laid out like ``theta``.
+    n_params : int
+        Number of parameters.
+    dense : list of Dense
+        The Dense layers, input side first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import Dense, NumpyBackend, ReLU, Sequential
+    >>> backend = NumpyBackend()
+    >>> network = Sequential([Dense(4, 3, backend), ReLU(backend), Dense(3, 1, backend)])
+    >>> network.n_params                       # (4 + 1) * 3 + (3 + 1) * 1
+    19
+    >>> network.initialize(np.random.default_rng(0))
+    >>> Y, backprop = network.forward(np.ones((2, 4), dtype="float32"))
+    >>> Y.shape
+    (2, 1)
+    """
 
     def __init__(self, layers, dtype="float32", backend=default_backend):
         self.layers = list(layers)
@@ -80,8 +121,42 @@ class Sequential:
 
 
 def mlp(n_in, hidden, n_out, activation="relu", dropout=(), dtype="float32", backend=default_backend):
-    """Dense -> g -> Dropout for each hidden layer, then a Dense output layer (no activation:
-    the output transform is fused with the loss)."""
+    """Build the usual network: Dense -> g -> Dropout for each hidden layer, then a Dense output.
+
+    The output layer has no activation: the output transform (identity, softmax or logistic)
+    is fused with the loss.  A dropout rate of 0 adds no Dropout layer.
+
+    Parameters
+    ----------
+    n_in : int
+        Number of inputs p.
+    hidden : sequence of int
+        Width of each hidden layer, input side first; ``()`` for none.
+    n_out : int
+        Number of outputs (10 for MNIST's classes).
+    activation : {"relu", "sigmoid", "tanh", "identity"}, default="relu"
+        The activation function g of the hidden layers.
+    dropout : sequence of float, default=()
+        Dropout rate of each hidden layer; missing entries count as 0.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the parameters.
+    backend : NumpyBackend, default=NumpyBackend()
+        The array backend.
+
+    Returns
+    -------
+    Sequential
+        The network, with zero parameters (call ``initialize(rng)`` before use).
+
+    Examples
+    --------
+    >>> from nnfit import mlp
+    >>> network = mlp(784, (256, 128), 10, dropout=(0.4, 0.3))
+    >>> network.n_params                       # the lecture's MNIST network
+    235146
+    >>> network
+    Sequential([Dense(784, 256), ReLU(), Dropout(0.4), Dense(256, 128), ReLU(), Dropout(0.3), Dense(128, 10)])
+    """
     rates = list(dropout) + [0.0] * (len(hidden) - len(dropout))
     layers, width = [], n_in
     for size, rate in zip(hidden, rates):

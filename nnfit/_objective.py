@@ -18,7 +18,13 @@ from ._penalties import Penalty
 
 
 class Objective:
-    """R(theta) of a network, a loss and ridge/lasso penalties (see the module docstring).
+    """The objective R(theta) of a network, with its gradient by backpropagation.
+
+    R(theta) = (1/n) sum_i w_i L(y_i, f(x_i)) + sum_l [ridge_l sum W_l^2 + lasso_l sum abs(W_l)],
+    the (weighted) mean loss over the n rows given plus the penalties on the Dense layers'
+    weights (see the module docstring).  ``value_and_grad(X, Y, train=True, rng=None)`` returns
+    R and leaves dR/dtheta in ``network.grad``; ``value(X, Y, train=False, rng=None)`` returns R
+    only.
 
     Parameters
     ----------
@@ -26,10 +32,29 @@ class Objective:
         The network f_theta.
     loss : SquaredError, SoftmaxCrossEntropy or SigmoidBinaryCrossEntropy
         The per-sample loss fused with the output transform.
-    ridge, lasso : float or sequence of float
-        Penalty weights, one for all Dense layers or one per layer.
-    weighted : bool
+    ridge : float or sequence of float, default=0.0
+        Ridge penalty, one value for all Dense layers or one per layer.
+    lasso : float or sequence of float, default=0.0
+        Lasso penalty, one value for all Dense layers or one per layer.
+    weighted : bool, default=False
         Whether the last column of Y holds the sample weights w_i.
+
+    Attributes
+    ----------
+    network, loss : as given
+    penalty : Penalty
+        The penalty term.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, Objective, SquaredError, mlp
+    >>> network = mlp(2, (3,), 1, dtype="float64")
+    >>> network.initialize(np.random.default_rng(0))
+    >>> objective = Objective(network, SquaredError(NumpyBackend()), ridge=0.01)
+    >>> R = objective.value_and_grad(np.ones((5, 2)), np.zeros((5, 1)))
+    >>> network.grad.shape
+    (13,)
     """
 
     def __init__(self, network, loss, ridge=0.0, lasso=0.0, weighted=False):

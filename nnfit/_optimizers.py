@@ -38,6 +38,25 @@ def fused_kernel(backend, name):
 
 
 class GradientDescent:
+    """The lecture's gradient descent, theta <- theta - rho * grad, on all rows at once.
+
+    Estimators with ``optimizer="gd"`` take one step per epoch on the full training set and
+    stop when R(theta) fails to decrease (by more than ``tol``).
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.01
+        The learning rate rho.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import GradientDescent
+    >>> theta = np.array([1.0, -2.0])
+    >>> GradientDescent(learning_rate=0.1).step(theta, grad=np.array([1.0, 1.0]))
+    >>> theta.tolist()
+    [0.9, -2.1]
+    """
     full_batch = True
     state_names = ()  # the running state a saved model keeps (``_io``)
 
@@ -49,6 +68,33 @@ class GradientDescent:
 
 
 class SGD:
+    """Stochastic gradient descent with momentum (or Nesterov momentum), one step per minibatch.
+
+    v <- mu v - rho g, theta <- theta + v; with ``nesterov`` theta <- theta + mu v - rho g.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.01
+        The learning rate rho.
+    momentum : float, default=0.9
+        The momentum mu (0 for plain SGD).
+    nesterov : bool, default=False
+        Use Nesterov's look-ahead form.
+
+    Attributes
+    ----------
+    velocity : ndarray or None
+        The running velocity v, allocated at the first step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import SGD
+    >>> theta = np.zeros(2)
+    >>> SGD(learning_rate=0.1, momentum=0.0).step(theta, np.array([1.0, -1.0]))
+    >>> theta.tolist()
+    [-0.1, 0.1]
+    """
     full_batch = False
     state_names = ("velocity",)
 
@@ -69,6 +115,35 @@ class SGD:
 
 
 class RMSprop:
+    """RMSprop in Keras's form (the book's software): eps under the square root.
+
+    s <- a s + (1 - a) g^2, theta <- theta - rho g / sqrt(s + eps), elementwise.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        The learning rate rho.
+    rho : float, default=0.9
+        The decay a of the running mean of squared gradients (Keras's name for it).
+    eps : float, default=1e-7
+        Added to s under the square root.
+    backend : NumpyBackend, default=NumpyBackend()
+        The array backend (its compiled one-pass update is used when numba is installed).
+
+    Attributes
+    ----------
+    square_avg : ndarray or None
+        The running mean s, allocated at the first step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import RMSprop
+    >>> theta = np.zeros(2)
+    >>> RMSprop(learning_rate=0.01).step(theta, np.array([1.0, -1.0]))
+    >>> np.round(theta, 4).tolist()            # -0.01 / sqrt(0.1 + 1e-7) per unit gradient
+    [-0.0316, 0.0316]
+    """
     full_batch = False
     state_names = ("square_avg",)
 
@@ -104,6 +179,39 @@ class RMSprop:
 
 
 class Adam:
+    """Adam: bias-corrected running means of the gradient and of its square.
+
+    m <- b1 m + (1 - b1) g, s <- b2 s + (1 - b2) g^2,
+    theta <- theta - rho m_hat / (sqrt(s_hat) + eps) with m_hat, s_hat corrected for their
+    start at zero.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        The learning rate rho.
+    beta1, beta2 : float, default=0.9, 0.999
+        Decays of the two running means.
+    eps : float, default=1e-8
+        Added to the square root.
+    backend : NumpyBackend, default=NumpyBackend()
+        The array backend (its compiled one-pass update is used when numba is installed).
+
+    Attributes
+    ----------
+    m, s : ndarray or None
+        The running means, allocated at the first step.
+    t : int
+        Number of steps taken.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import Adam
+    >>> theta = np.zeros(2)
+    >>> Adam(learning_rate=0.01).step(theta, np.array([3.0, -0.5]))
+    >>> np.round(theta, 6).tolist()            # the first step is about rho * sign(g)
+    [-0.01, 0.01]
+    """
     full_batch = False
     state_names = ("m", "s")  # and the step count t (``_io``)
 

@@ -43,6 +43,33 @@ def flush_subnormals(W, xp):
 
 
 class Penalty:
+    """Ridge and lasso penalties on the weights of Dense layers (never on their biases).
+
+    P(theta) = sum_l [ridge_l sum W_l^2 + lasso_l sum abs(W_l)], with gradient
+    dP/dW_l = 2 ridge_l W_l + lasso_l sign(W_l).  ``add_gradient()`` returns P and adds dP/dW to
+    each layer's ``dW`` (``add_gradient(with_gradient=False)`` returns P only).
+
+    Parameters
+    ----------
+    dense_layers : list of Dense
+        The layers whose weights are penalized.
+    ridge : float or sequence of float, default=0.0
+        One value >= 0 for all layers or one per layer.
+    lasso : float or sequence of float, default=0.0
+        One value >= 0 for all layers or one per layer.
+
+    Raises
+    ------
+    ValueError
+        If a value is negative or the number of values does not match the number of layers.
+
+    Examples
+    --------
+    >>> from nnfit import Penalty, mlp
+    >>> network = mlp(2, (3,), 1)
+    >>> Penalty(network.dense, ridge=[0.1, 0.0]).ridge
+    [0.1, 0.0]
+    """
     def __init__(self, dense_layers, ridge=0.0, lasso=0.0):
         self.dense = dense_layers
         self.ridge = per_layer(ridge, len(dense_layers), "ridge")

@@ -28,7 +28,28 @@ MAX_SHOWN = 10
 
 
 class UnseenCategoryWarning(UserWarning):
-    """A categorical column holds values the model never saw; they are encoded as all zeros."""
+    """A categorical column holds values the model never saw; they are encoded as all zeros.
+
+    Emitted by ``predict`` (and ``predict_proba``, ``score``) of ``TabularClassifier`` and
+    ``TabularRegressor``, naming the column and the unseen values: such a row gets no
+    contribution from that column, which may or may not be what you want.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from nnfit import MLPRegressor, TabularRegressor, UnseenCategoryWarning
+    >>> from nnfit.datasets import load_hitters
+    >>> frame = load_hitters().frame
+    >>> X, y = frame.drop(columns="Salary"), frame["Salary"]
+    >>> model = TabularRegressor(MLPRegressor(hidden_layer_sizes=(5,), epochs=5,
+    ...                                       random_state=0)).fit(X, y)
+    >>> new = X.iloc[:1].assign(League="X")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.predict(new)
+    >>> any(issubclass(w.category, UnseenCategoryWarning) for w in caught)
+    True
+    """
 
 
 def names(values):

@@ -146,12 +146,66 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
 
 
 class TabularClassifier(ClassifierMixin, _Tabular):
-    """A classifier on a DataFrame of numeric, categorical and true/false columns.
+    """A network classifier on a DataFrame of numeric, categorical and true/false columns.
 
-    Parameters: ``estimator`` (default ``MLPClassifier()``), ``exclude`` (column names left
-    out, e.g. an identifier), ``impute`` (None: missing values are an error naming column and
-    rows; 'mean', 'median' or 'most_frequent' for numeric columns, categorical columns then use
-    their most frequent category).  See the module docstring."""
+    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
+    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
+    encoded, optionally missing values imputed) and fits the inner ``MLPClassifier`` on the
+    result; ``predict``, ``predict_proba`` and ``score`` apply the same preprocessing to new
+    rows (a category never seen in ``fit`` is encoded as all zeros, with an
+    ``UnseenCategoryWarning``); ``save(path, key=None)`` writes preprocessing and network into one
+    model file for ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or None, default=None
+        The network fitted on the preprocessed columns; None means ``MLPClassifier()``.  It is cloned
+        into ``estimator_``, with its own input standardization switched off (the numeric
+        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
+        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
+    exclude : sequence of str, default=()
+        Columns left out of the predictors, e.g. an identifier.
+    impute : {None, "mean", "median", "most_frequent"}, default=None
+        None: a missing value is an error naming its column and rows.  Otherwise missing values
+        of numeric columns are replaced by the training column's mean, median or most frequent
+        value, and those of categorical columns by their most frequent category.
+
+    Attributes
+    ----------
+    estimator_ : MLPClassifier
+        The fitted network.
+    preprocessor_ : sklearn.compose.ColumnTransformer
+        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
+        categorical and true/false columns one-hot encoded.
+    numeric_columns_, categorical_columns_ : list of str
+        The columns of each kind, as detected in ``fit``.
+    excluded_ : list of str
+        The columns left out.
+    feature_names_in_ : ndarray of str
+        All columns of the DataFrame given to ``fit``.
+    n_features_in_ : int
+        Their number.
+    target_name_ : str or None
+        The name of ``y`` when it was a named Series.
+    classes_ : ndarray
+        The class labels, sorted.
+
+    See Also
+    --------
+    TabularRegressor : the same for a numeric target.
+
+    Examples
+    --------
+    >>> from nnfit import MLPClassifier, TabularClassifier
+    >>> from nnfit.datasets import load_default
+    >>> frame = load_default().frame.iloc[:2000]
+    >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(10,), random_state=0))
+    >>> model = model.fit(frame.drop(columns="default"), frame["default"])
+    >>> model.numeric_columns_, model.categorical_columns_
+    (['balance', 'income'], ['student'])
+    >>> model.predict_proba(frame.drop(columns="default").iloc[:3]).shape
+    (3, 2)
+    """
 
     @staticmethod
     def _default_estimator():
@@ -164,8 +218,64 @@ class TabularClassifier(ClassifierMixin, _Tabular):
 
 
 class TabularRegressor(RegressorMixin, _Tabular):
-    """A regressor on a DataFrame of numeric, categorical and true/false columns (parameters as
-    ``TabularClassifier``; ``estimator`` defaults to ``MLPRegressor()``)."""
+    """A network regressor on a DataFrame of numeric, categorical and true/false columns.
+
+    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
+    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
+    encoded, optionally missing values imputed) and fits the inner ``MLPRegressor`` on the
+    result; ``predict`` and ``score`` (R^2) apply the same preprocessing to new rows (a category
+    never seen in ``fit`` is encoded as all zeros, with an ``UnseenCategoryWarning``);
+    ``save(path, key=None)`` writes preprocessing and network into one model file for
+    ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
+
+    Parameters
+    ----------
+    estimator : MLPRegressor or None, default=None
+        The network fitted on the preprocessed columns; None means ``MLPRegressor()``.  It is cloned
+        into ``estimator_``, with its own input standardization switched off (the numeric
+        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
+        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
+    exclude : sequence of str, default=()
+        Columns left out of the predictors, e.g. an identifier.
+    impute : {None, "mean", "median", "most_frequent"}, default=None
+        None: a missing value is an error naming its column and rows.  Otherwise missing values
+        of numeric columns are replaced by the training column's mean, median or most frequent
+        value, and those of categorical columns by their most frequent category.
+
+    Attributes
+    ----------
+    estimator_ : MLPRegressor
+        The fitted network.
+    preprocessor_ : sklearn.compose.ColumnTransformer
+        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
+        categorical and true/false columns one-hot encoded.
+    numeric_columns_, categorical_columns_ : list of str
+        The columns of each kind, as detected in ``fit``.
+    excluded_ : list of str
+        The columns left out.
+    feature_names_in_ : ndarray of str
+        All columns of the DataFrame given to ``fit``.
+    n_features_in_ : int
+        Their number.
+    target_name_ : str or None
+        The name of ``y`` when it was a named Series.
+
+    See Also
+    --------
+    TabularClassifier : the same for class labels.
+
+    Examples
+    --------
+    >>> from nnfit import MLPRegressor, TabularRegressor
+    >>> from nnfit.datasets import load_hitters
+    >>> frame = load_hitters().frame
+    >>> model = TabularRegressor(MLPRegressor(hidden_layer_sizes=(10,), random_state=0))
+    >>> model = model.fit(frame.drop(columns="Salary"), frame["Salary"])
+    >>> model.categorical_columns_
+    ['League', 'Division', 'NewLeague']
+    >>> model.predict(frame.drop(columns="Salary").iloc[:2]).shape
+    (2,)
+    """
 
     @staticmethod
     def _default_estimator():

@@ -34,7 +34,24 @@ GROWTH = 1e3
 
 
 class DivergenceError(ValueError, FloatingPointError):
-    """The objective became NaN or infinite, or grew far past its starting value, during the fit."""
+    """The objective R(theta) became NaN or infinite, or grew far past its start, during a fit.
+
+    Raised by ``fit`` and ``partial_fit`` as soon as a minibatch's objective is not finite or
+    has grown to more than a thousand times its starting value, typically because the learning
+    rate is too large; the message names the epoch and suggests a smaller learning rate.  A
+    subclass of ``ValueError`` and ``FloatingPointError``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import DivergenceError, MLPRegressor
+    >>> X = np.random.default_rng(0).normal(size=(200, 3)); y = X.sum(axis=1)
+    >>> try:
+    ...     MLPRegressor(optimizer="sgd", learning_rate=100.0, epochs=5, random_state=0).fit(X, y)
+    ... except DivergenceError:
+    ...     print("diverged")
+    diverged
+    """
 
 
 def _diverged(what, epoch, learning_rate):

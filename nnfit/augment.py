@@ -103,15 +103,55 @@ def _resample(X, coords, shape, order):
 def augment_images(X, rng, *, shift=2.0, rotate=10.0, scale=0.1,
                    elastic_alpha=8.0, elastic_sigma=4.0, shape=(28, 28),
                    order=1):
-    """Randomly distorted copy of the images in the rows of ``X``.
+    """Randomly distorted copy of the images in the rows of ``X`` (data augmentation).
 
     Each image gets its own shift, uniform in ``[-shift, shift]`` pixels per
     axis, rotation uniform in ``[-rotate, rotate]`` degrees and isotropic
     scale uniform in ``[1 - scale, 1 + scale]`` about the image centre, plus an
     elastic distortion of strength ``elastic_alpha`` and smoothness
     ``elastic_sigma`` (pixels).  A magnitude of 0 disables that part.
-    ``rng`` (a ``numpy.random.Generator``) is the only source of randomness.
-    Returns a new array with the shape and dtype of ``X``, values in [0, 1].
+    Pass it to an estimator as ``augment=lambda X, rng: augment_images(X, rng)``
+    to distort every minibatch afresh.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H * W)
+        Images as rows, values in [0, 1].
+    rng : numpy.random.Generator
+        The only source of randomness.
+    shift : float, default=2.0
+        Largest shift in pixels along each axis.
+    rotate : float, default=10.0
+        Largest rotation in degrees.
+    scale : float, default=0.1
+        Largest relative change of size.
+    elastic_alpha : float, default=8.0
+        Strength of the elastic distortion in pixels (0 for none).
+    elastic_sigma : float, default=4.0
+        Smoothness (Gaussian standard deviation, pixels) of the elastic displacement field.
+    shape : tuple of int, default=(28, 28)
+        Image height and width.
+    order : int, default=1
+        Interpolation order (1 bilinear; higher orders are clipped to [0, 1]).
+
+    Returns
+    -------
+    ndarray
+        A new array with the shape and dtype of ``X``, values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not of shape (n, H * W).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit.augment import augment_images
+    >>> X = np.zeros((2, 784), dtype=np.float32); X[:, 300:320] = 1
+    >>> Y = augment_images(X, np.random.default_rng(0))
+    >>> Y.shape, Y.dtype.name, bool(Y.min() >= 0 and Y.max() <= 1)
+    ((2, 784), 'float32', True)
     """
     X = np.asarray(X)
     if not np.issubdtype(X.dtype, np.floating):
@@ -145,8 +185,31 @@ def augment_images(X, rng, *, shift=2.0, rotate=10.0, scale=0.1,
 
 
 def shift_images(X, dx, dy, shape=(28, 28)):
-    """Copy of the images in ``X`` all moved ``dx`` columns right and ``dy``
-    rows down (fractional shifts interpolate bilinearly, vacated pixels are 0).
+    """Copy of the images in ``X`` all moved ``dx`` columns right and ``dy`` rows down.
+
+    Fractional shifts interpolate bilinearly; vacated pixels are 0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H * W)
+        Images as rows.
+    dx, dy : float
+        Shift right and down, in pixels (negative values shift left and up).
+    shape : tuple of int, default=(28, 28)
+        Image height and width.
+
+    Returns
+    -------
+    ndarray
+        The shifted images, same shape as ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit.augment import shift_images
+    >>> X = np.zeros((1, 784)); X[0, 0] = 1             # the top-left pixel
+    >>> int(np.argmax(shift_images(X, 1, 0)))           # one column to the right
+    1
     """
     X = np.asarray(X)
     if not np.issubdtype(X.dtype, np.floating):

@@ -34,9 +34,31 @@ IDX_DTYPES = {
 def load_idx(path):
     """Read the IDX file at ``path`` (gzipped or not) into a numpy array.
 
-    The array has the dtype and shape declared by the file's header, in
-    native byte order. Raises ValueError naming the file when the header is
-    malformed or the data is shorter or longer than the header declares.
+    IDX is the format of the MNIST files: a header declaring the element type and the shape,
+    then the values in big-endian order.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file; gzip compression is recognized by its content, not its name.
+
+    Returns
+    -------
+    ndarray
+        With the dtype and shape declared by the header, in native byte order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, when the header is malformed or the data are shorter or longer than
+        the header declares.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_idx
+    >>> from nnfit.datasets._mnist import SHIPPED_DIR
+    >>> load_idx(SHIPPED_DIR / "t10k-labels-idx1-ubyte.gz").shape
+    (10000,)
     """
     path = Path(path)
     raw = _read_bytes(path)

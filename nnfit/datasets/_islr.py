@@ -1,8 +1,9 @@
 """Loaders for the ISLR2 data sets used with neural networks in chapter 10.
 
-``Hitters`` (baseball salaries, a regression problem) and ``Khan`` (gene
-expression of four tumour types, a classification problem) are shipped as
-CSV files taken from the ISLP Python package (BSD licence).
+``Hitters`` (baseball salaries, a regression problem), ``Khan`` (gene
+expression of four tumour types, a classification problem) and ``Default``
+(credit-card default, an imbalanced two-class problem of ISLR2 exercise 10.7)
+are shipped as CSV files taken from the ISLP Python package (BSD licence).
 """
 
 from pathlib import Path
@@ -37,11 +38,35 @@ four tumour types coded 1..4. 63 training and 20 test samples.
 Source: {ISLR_CITATION}."""
 
 
-def load_hitters():
-    """Load Hitters as a Bunch with data, target, frame, feature_names, DESCR.
+DEFAULT_DESCR = f"""Default: simulated credit-card default data (ISLR2 section 4.3, exercise 10.7).
 
-    ``data`` is a float DataFrame of the 19 predictors (categorical columns
-    one-hot encoded with the first level dropped); ``target`` is Salary.
+10,000 customers, 333 of whom (3.33 %) defaulted on their credit-card debt.
+data: student (1.0 for a student, else 0.0), balance (average monthly
+credit-card balance after the payment, dollars) and income (annual, dollars).
+target: default, "Yes" or "No".
+frame: the 10,000 rows as read, with student and default as "Yes"/"No".
+Source: {ISLR_CITATION}."""
+
+
+def load_hitters():
+    """Load the ``Hitters`` data of ISLR2 (baseball salaries) as a Bunch.
+
+    The 263 players with a known 1987 salary; the file is checked against its SHA-256 sum.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data``: float DataFrame (263, 19) of the predictors, the categorical League,
+        Division and NewLeague one-hot encoded with the first level dropped; ``target``:
+        Salary (thousands of dollars); ``frame``: the rows as read, categorical columns
+        unencoded; ``feature_names``; ``DESCR``.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_hitters
+    >>> hitters = load_hitters()
+    >>> hitters.data.shape
+    (263, 19)
     """
     frame = _read_csv("Hitters.csv").dropna(subset=["Salary"])
     frame = frame.reset_index(drop=True)
@@ -59,10 +84,23 @@ def load_hitters():
 
 
 def load_khan():
-    """Load Khan as a Bunch with X_train, y_train, X_test, y_test, DESCR.
+    """Load the ``Khan`` gene-expression data of ISLR2 as a Bunch.
 
-    ``X`` arrays are float64 of shape ``(n, 2308)``; ``y`` are int64 labels
-    in 1..4.
+    Four types of small round blue cell tumours, 2,308 genes; the files are checked against
+    their SHA-256 sums.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``X_train`` (63, 2308) and ``X_test`` (20, 2308), float64; ``y_train`` and ``y_test``,
+        int64 labels 1 to 4; ``DESCR``.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_khan
+    >>> khan = load_khan()
+    >>> khan.X_train.shape, khan.X_test.shape
+    ((63, 2308), (20, 2308))
     """
     return Bunch(
         X_train=_read_csv("Khan_xtrain.csv").to_numpy(np.float64),
@@ -70,6 +108,51 @@ def load_khan():
         X_test=_read_csv("Khan_xtest.csv").to_numpy(np.float64),
         y_test=_read_labels("Khan_ytest.csv"),
         DESCR=KHAN_DESCR,
+    )
+
+
+def load_default():
+    """Load the ``Default`` data of ISLR2 (credit-card default) as a Bunch.
+
+    The file is checked against its SHA-256 sum before it is read.
+
+    Returns
+    -------
+    sklearn.utils.Bunch
+        ``data``: float DataFrame (10000, 3) with columns ``student`` (1.0 for
+        a student, 0.0 otherwise), ``balance`` and ``income``;
+        ``target``: Series of the labels ``"No"``/``"Yes"`` (333 ``"Yes"``);
+        ``frame``: the table as read; ``feature_names``; ``DESCR``.
+
+    Raises
+    ------
+    ValueError
+        If the shipped file does not match its SHA-256 sum.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_default
+    >>> default = load_default()
+    >>> default.data.shape, int((default.target == "Yes").sum())
+    ((10000, 3), 333)
+    """
+    frame = _read_csv("Default.csv")
+    for column in ("default", "student"):
+        values = set(frame[column].unique())
+        if not values <= {"Yes", "No"}:
+            raise ValueError(f"Default.csv column {column!r} has values {sorted(values)}, "
+                             "expected only 'Yes' and 'No'; reinstall nnfit to restore the file")
+    data = pd.DataFrame({
+        "student": (frame["student"] == "Yes").astype(float),
+        "balance": frame["balance"].astype(float),
+        "income": frame["income"].astype(float),
+    })
+    return Bunch(
+        data=data,
+        target=frame["default"].rename("default"),
+        frame=frame,
+        feature_names=list(data.columns),
+        DESCR=DEFAULT_DESCR,
     )
 
 

@@ -32,7 +32,19 @@ IMAGE_SHAPE = (28, 28)
 
 
 def mnist_info():
-    """Return the citation and licence of the shipped MNIST copy."""
+    """Return the citation and licence of the shipped MNIST copy.
+
+    Returns
+    -------
+    str
+        Authors, title and licence (CC BY-SA 3.0).
+
+    Examples
+    --------
+    >>> from nnfit.datasets import mnist_info
+    >>> "CC BY-SA 3.0" in mnist_info()
+    True
+    """
     return MNIST_CITATION
 
 
@@ -53,6 +65,20 @@ def load_mnist(data_dir=None, *, verify=True):
     X_train, y_train, X_test, y_test
         ``X`` is float32 of shape ``(n, 784)`` with values in [0, 1];
         ``y`` is int64 of shape ``(n,)``.
+
+    Raises
+    ------
+    ValueError
+        If a file fails its SHA-256 check or does not hold MNIST-shaped data.
+    FileNotFoundError
+        If ``data_dir`` lacks one of the four files.
+
+    Examples
+    --------
+    >>> from nnfit.datasets import load_mnist
+    >>> X_train, y_train, X_test, y_test = load_mnist()
+    >>> X_train.shape, X_test.shape
+    ((60000, 784), (10000, 784))
     """
     directory, shipped = _choose_dir(data_dir)
     paths = [_find_file(directory, stem) for stem in FILE_STEMS]

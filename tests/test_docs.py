@@ -1,0 +1,184 @@
+"""The documentation site: built with warnings as errors, every lab executed, links checked.
+
+One Sphinx build (in a temporary folder) executes the six labs once through myst-nb; a failing
+assertion inside a lab fails the build.  The tests then read the built HTML as a browser would:
+every lab page is there with its figures and its notebook download, every <img> and every local
+link points to a file that exists.  Docstrings are checked too: every estimator parameter is
+documented, and the examples in the docstrings run.
+"""
+import ast
+import doctest
+import inspect
+import os
+import re
+import subprocess
+import sys
+import time
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+
+import nnfit
+import nnfit.augment
+import nnfit.datasets
+from nnfit.labs import LABS, lab_path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+class _Links(HTMLParser):
+    """Collects the targets of <img src>, <a href> and <link href> of one page."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.links = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and attrs.get("src"):
+            self.images.append(attrs["src"])
+        elif tag in ("a", "link") and attrs.get("href"):
+            self.links.append(attrs["href"])
+
+
+def _parse(page):
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _local_target(page, url):
+    """The file a relative URL on ``page`` points to, or None for external and in-page links."""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    return (page.parent / unquote(parts.path)).resolve()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Build the site once; return (html folder, seconds, build log)."""
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q",
+         "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    seconds = time.perf_counter() - start
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, f"sphinx build failed ({seconds:.0f} s):\n{log[-6000:]}"
+    return out / "html", seconds, log
+
+
+def test_build_has_no_warnings(site):
+    html, seconds, log = site
+    # Sphinx's own messages look like "file:line: WARNING: ..." (-W makes them fail the build;
+    # this also catches any that -W would let through); kernels print other notices
+    assert not re.search(r": (WARNING|ERROR|CRITICAL):", log), log[-4000:]
+    print(f"site built with six labs executed in {seconds:.0f} s")
+
+
+@pytest.mark.parametrize("name", list(LABS))
+def test_lab_page(site, name):
+    html = site[0]
+    page = html / "labs" / f"{name}.html"
+    assert page.is_file(), f"no page for lab {name}"
+    text = page.read_text(encoding="utf-8")
+    links = _parse(page)
+    # one figure per plt.show() of the lab, rendered from the executed outputs
+    figures = [src for src in links.images if src.endswith(".png")]
+    expected = lab_path(name).read_text(encoding="utf-8").count("plt.show()")
+    assert len(figures) >= expected, f"{name}: {len(figures)} figures, expected {expected}"
+    # printed results are on the page, so the lab was executed
+    assert "lab run time" in text
+    assert "Exercises" in text
+    # the notebook download
+    assert f'href="{name}.ipynb"' in text
+    notebook = nbformat.read(html / "labs" / f"{name}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    assert sum(cell.cell_type == "code" for cell in notebook.cells) >= 5
+
+
+def test_every_image_and_local_link_resolves(site):
+    html = site[0]
+    pages = sorted(html.rglob("*.html"))
+    assert len(pages) >= 6 + 8
+    broken = []
+    for page in pages:
+        links = _parse(page)
+        for url in links.images + links.links:
+            target = _local_target(page, url)
+            if target is not None and not target.exists():
+                broken.append(f"{page.relative_to(html)}: {url}")
+    assert not broken, "broken links or images:\n" + "\n".join(broken[:40])
+
+
+def test_site_pages(site):
+    html = site[0]
+    for page in ["index", "getting_started", "labs/index", "guide/index", "guide/objective",
+                 "guide/layers", "guide/optimizers", "guide/early_stopping",
+                 "guide/model_files", "guide/command_line", "guide/parallel", "guide/data",
+                 "api"]:
+        assert (html / f"{page}.html").is_file(), page
+    api = (html / "api.html").read_text(encoding="utf-8")
+    for name in inspect.signature(nnfit.MLPClassifier).parameters:
+        assert name in api, f"API reference does not document MLPClassifier({name}=...)"
+
+
+@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor])
+def test_help_lists_every_parameter(estimator):
+    doc = inspect.getdoc(estimator)
+    for name in inspect.signature(estimator).parameters:
+        assert re.search(rf"^{name} : ", doc, re.MULTILINE), f"{estimator.__name__}: {name} undocumented"
+    for section in ("Parameters", "Attributes", "Examples"):
+        assert f"\n{section}\n---" in doc
+
+
+def _documented_defaults(cls):
+    """{parameter: default} as written in the class docstring's "name : type, default=value"."""
+    found = re.findall(r"^(\w+) : .*?, default=(.+)$", inspect.getdoc(cls), re.MULTILINE)
+    return {name: value.strip() for name, value in found}
+
+
+@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor,
+                                       nnfit.TabularClassifier, nnfit.TabularRegressor])
+def test_documented_defaults_are_the_real_ones(estimator):
+    documented = _documented_defaults(estimator)
+    for name, parameter in inspect.signature(estimator).parameters.items():
+        assert name in documented, f"{estimator.__name__}: no default documented for {name}"
+        assert ast.literal_eval(documented[name]) == parameter.default, (
+            f"{estimator.__name__}({name}=...): documented default {documented[name]}, "
+            f"real default {parameter.default!r}")
+
+
+PUBLIC = ([getattr(nnfit, name) for name in nnfit.__all__ if name != "__version__"]
+          + [getattr(nnfit.datasets, name) for name in nnfit.datasets.__all__
+             if callable(getattr(nnfit.datasets, name))]
+          + [nnfit.augment.augment_images, nnfit.augment.shift_images, lab_path])
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)
+def test_public_docstring_is_numpydoc_with_example(obj):
+    doc = inspect.getdoc(obj) or ""
+    assert "\nExamples\n--------" in doc, f"{obj.__name__} has no Examples section"
+    if inspect.isfunction(obj) and inspect.signature(obj).parameters:
+        assert "\nParameters\n----------" in doc, f"{obj.__name__} has no Parameters section"
+
+
+@pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)
+def test_docstring_examples_run(obj):
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = doctest.DocTestFinder(recurse=False).find(obj, obj.__name__, globs={})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # overflow notices of the divergence example
+        for test in tests:
+            runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.attempted > 0 and result.failed == 0, f"{obj.__name__}: {result}"

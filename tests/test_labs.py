@@ -1,0 +1,110 @@
+"""The labs as shipped files and the ``nnfit lab`` command; the Default data of lab 5.
+
+The labs are executed by the documentation build (tests/test_docs.py), not again here.
+"""
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from nnfit.cli import main
+from nnfit.datasets import _islr, load_default
+from nnfit.labs import LAB_DIR, LABS, lab_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_six_labs_in_course_order():
+    assert list(LABS) == ["hidden_layer", "gradient_descent", "regularization", "mnist",
+                          "default", "own_data"]
+    assert sorted(p.stem for p in LAB_DIR.glob("*.md")) == sorted(LABS)
+
+
+@pytest.mark.parametrize("name", list(LABS))
+def test_lab_source(name):
+    text = lab_path(name).read_text(encoding="utf-8")
+    assert text.startswith("---\njupytext:") and "format_name: myst" in text
+    assert "kernelspec:" in text and "name: python3" in text
+    assert text.count("```{code-cell} ipython3") >= 5
+    assert re.search(r"^assert ", text, re.MULTILINE), "a lab asserts its key facts"
+    exercises = text.split("## Exercises", 1)
+    assert len(exercises) == 2 and len(re.findall(r"^\d\. ", exercises[1], re.MULTILINE)) >= 3
+
+
+@pytest.mark.parametrize("name", list(LABS))
+def test_site_uses_the_shipped_lab(name):
+    page = ROOT / "docs" / "labs" / f"{name}.md"
+    assert page.is_symlink() and page.resolve() == lab_path(name).resolve()
+
+
+def test_labs_are_package_data():
+    assert '"nnfit.labs" = ["*.md"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_lab_path_by_name_or_number():
+    assert lab_path("mnist") == lab_path(4) == lab_path("4") == LAB_DIR / "mnist.md"
+    for bad in ["lab7", 0, 7, ""]:
+        with pytest.raises(ValueError, match="nnfit lab --list"):
+            lab_path(bad)
+
+
+def test_lab_list(capsys):
+    assert main(["lab", "--list"]) == 0
+    out = capsys.readouterr().out
+    for number, name in enumerate(LABS, 1):
+        assert re.search(rf"^{number}\s+{name}\s", out, re.MULTILINE)
+
+
+def test_lab_writes_notebook_and_keeps_student_work(tmp_path, capsys):
+    folder = tmp_path / "new" / "labs"
+    assert main(["lab", "2", "--out", str(folder)]) == 0
+    notebook_path = folder / "gradient_descent.ipynb"
+    notebook = nbformat.read(notebook_path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata.kernelspec.name == "python3" and "jupytext" not in notebook.metadata
+    code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    assert any("gradient_descent(start)" in source for source in code)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+    notebook_path.write_text("my work")
+    assert main(["lab", "gradient_descent", "--out", str(folder)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert notebook_path.read_text() == "my work"
+    assert main(["lab", "gradient_descent", "--out", str(folder), "--force"]) == 0
+    nbformat.validate(nbformat.read(notebook_path, as_version=4))
+    assert [p.name for p in folder.iterdir()] == ["gradient_descent.ipynb"]  # no temporary left
+
+
+def test_lab_errors(tmp_path, capsys):
+    assert main(["lab"]) == 2
+    assert "nnfit lab --list" in capsys.readouterr().err
+    assert main(["lab", "nope", "--out", str(tmp_path)]) == 2
+    assert "no lab named 'nope'" in capsys.readouterr().err
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    assert main(["lab", "mnist", "--out", str(a_file)]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_load_default():
+    default = load_default()
+    assert default.data.shape == (10_000, 3)
+    assert list(default.data.columns) == default.feature_names == ["student", "balance", "income"]
+    assert int((default.target == "Yes").sum()) == 333
+    assert set(default.target) == {"Yes", "No"}
+    assert int(default.data["student"].sum()) == int((default.frame["student"] == "Yes").sum())
+    assert np.all(default.data.dtypes == np.float64)
+    assert "BSD" in default.DESCR
+
+
+def test_load_default_refuses_a_changed_file(tmp_path, monkeypatch):
+    for name in ("Default.csv", "SHA256SUMS"):
+        shutil.copy(_islr.ISLR_DIR / name, tmp_path / name)
+    with open(tmp_path / "Default.csv", "a") as file:
+        file.write("No,No,1.0,1.0\n")
+    monkeypatch.setattr(_islr, "ISLR_DIR", tmp_path)
+    with pytest.raises(ValueError, match="SHA-256"):
+        load_default()
