@@ -22,7 +22,6 @@ the monitored value was still improving warns with scikit-learn's ``ConvergenceW
 (see ``_holdout``).
 """
 
-import contextlib
 
 import numpy as np
 import scipy.sparse
@@ -36,7 +35,7 @@ from ._objective import Objective
 from ._optimizers import make_optimizer
 from ._standardize import apply_scaling, check_finite, fit_scaling
 from ._training import run_epochs
-from ._validation import check_params, make_rng
+from ._validation import check_params, input_errors_said_clearly, make_rng, memory_bytes
 from ._weights import check_sample_weight, combine, with_weights
 
 PREDICT_CHUNK = 8192
@@ -177,7 +176,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
     def _checked_Xy(self, X, y, reset):
         """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
         self._check_labels(y)
-        with _input_errors_said_clearly(X):
+        with input_errors_said_clearly(X):
             X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
                                  **self._y_kwargs())
         check_finite(X, getattr(self, "feature_names_in_", None))
@@ -199,6 +198,14 @@ class _BaseMLP(_HoldOut, BaseEstimator):
                              getattr(self, "feature_names_in_", None), rows)
 
     def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
+        widths = [n_in, *hidden, n_out]
+        n_params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+        needed = 2 * n_params * np.dtype(dtype).itemsize  # theta and its gradient
+        if needed > memory_bytes():
+            raise ValueError(f"hidden_layer_sizes={hidden} makes a network of {n_params:,} "
+                             f"parameters, {needed / 2**30:,.1f} GiB for them and their gradient "
+                             f"alone, more than this machine's {memory_bytes() / 2**30:,.1f} GiB "
+                             "of memory; choose narrower layers")
         self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
         self.network_.initialize(self._rng)
         loss = self._make_loss(n_out)(backend)
@@ -253,7 +260,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
 
     def _validated_X(self, X):
         check_is_fitted(self, "network_")
-        with _input_errors_said_clearly(X):
+        with input_errors_said_clearly(X):
             X = validate_data(self, host_array(X), reset=False,
                               **self._x_kwargs(self.network_.dtype))
         check_finite(X, getattr(self, "feature_names_in_", None))
@@ -361,29 +368,3 @@ class _BaseMLP(_HoldOut, BaseEstimator):
 
     def _check_training_classes(self, y_train):
         pass
-
-
-@contextlib.contextmanager
-def _input_errors_said_clearly(X):
-    """NumPy's messages for ragged rows and for text among numbers, said in the user's terms."""
-    try:
-        yield
-    except ValueError as error:
-        if "inhomogeneous" in str(error):
-            raise ValueError("X and y must be rectangular: X one row of numbers per sample, "
-                             "every row with the same number of columns, y one value per "
-                             "sample; some rows here have a different length or hold "
-                             "sequences") from None
-        if "could not convert" not in str(error):
-            raise
-        names = getattr(X, "columns", None)
-        cells = np.asarray(X, dtype=object)
-        for (row, column), value in np.ndenumerate(cells.reshape(len(cells), -1)):
-            try:
-                float(value)
-            except (TypeError, ValueError):
-                name = repr(names[column]) if names is not None else column
-                raise ValueError(f"X[{row}, {name}] is {value!r}, not a number: encode text "
-                                 "columns first (nnfit.TabularClassifier / TabularRegressor "
-                                 "one-hot encode them)") from None
-        raise

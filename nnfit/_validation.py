@@ -1,8 +1,10 @@
 """Checks of the estimators' hyperparameters, run at the start of ``fit`` (scikit-learn's contract:
 ``__init__`` only stores).  Each error says which parameter is wrong, what it got, and what it takes.
 """
+import contextlib
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -112,3 +114,37 @@ def make_rng(random_state):
     if isinstance(random_state, np.random.RandomState):
         random_state = random_state.randint(np.iinfo(np.int32).max)
     return np.random.default_rng(random_state)
+
+
+@contextlib.contextmanager
+def input_errors_said_clearly(X):
+    """NumPy's messages for ragged rows and for text among numbers, said in the user's terms."""
+    try:
+        yield
+    except ValueError as error:
+        if "inhomogeneous" in str(error) or "with a sequence" in str(error):
+            raise ValueError("X and y must be rectangular: X one row of numbers per sample, "
+                             "every row with the same number of columns, y one value per "
+                             "sample; some rows here have a different length or hold "
+                             "sequences") from None
+        if "could not convert" not in str(error):
+            raise
+        names = getattr(X, "columns", None)
+        cells = np.asarray(X, dtype=object)
+        for (row, column), value in np.ndenumerate(cells.reshape(len(cells), -1)):
+            try:
+                float(value)
+            except (TypeError, ValueError):
+                name = repr(names[column]) if names is not None else column
+                raise ValueError(f"X[{row}, {name}] is {value!r}, not a number: encode text "
+                                 "columns first (nnfit.TabularClassifier / TabularRegressor "
+                                 "one-hot encode them)") from None
+        raise
+
+
+def memory_bytes():
+    """The machine's physical memory (bytes); unknown counts as unlimited."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return float("inf")

@@ -356,3 +356,13 @@ def test_ragged_rows_and_text_cells_get_messages_in_the_users_terms():
     X = np.array([[1.0, 2.0], [3.0, "a"]], dtype=object)
     with pytest.raises(ValueError, match=r"X\[1, 1\] is 'a', not a number"):
         MLPRegressor(epochs=1).fit(X, [0.0, 1.0])
+
+
+def test_a_network_larger_than_memory_is_refused_before_allocating():
+    X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
+    with pytest.raises(ValueError, match="hidden_layer_sizes=.*more than this machine"):
+        MLPClassifier(hidden_layer_sizes=2**40, epochs=1).fit(X, y)
+    cells = np.empty((2, 1), dtype=object)
+    cells[0, 0], cells[1, 0] = [1.0, 2.0], 3.0
+    with pytest.raises(ValueError, match="rectangular"):
+        MLPRegressor(epochs=1).fit(cells, [1.0, 2.0])
