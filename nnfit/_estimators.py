@@ -129,15 +129,16 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         first = self._epochs_done() + 1
         X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
         batch_size = X_train.shape[0] if full_batch else self.batch_size
-        self.best_epoch_, self.interrupted_ = run_epochs(
-            self._objective, self._optimizer, X_train, Y_train, self._rng,
-            batch_size=batch_size, train_epoch=backend.train_epoch(
-                self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
-            epochs=self.epochs, evaluate=validation, early_stopping=early, monitor=self.monitor,
-            learning_rate_decay=self.learning_rate_decay, patience=patience, tol=self.tol,
-            augment=self._augment(backend), callbacks=self.callbacks or (),
-            progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
-            first_epoch=first)
+        with self._undone_on_divergence(fresh=not reuse):
+            self.best_epoch_, self.interrupted_ = run_epochs(
+                self._objective, self._optimizer, X_train, Y_train, self._rng,
+                batch_size=batch_size, train_epoch=backend.train_epoch(
+                    self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
+                epochs=self.epochs, evaluate=validation, early_stopping=early,
+                monitor=self.monitor, learning_rate_decay=self.learning_rate_decay,
+                patience=patience, tol=self.tol, augment=self._augment(backend),
+                callbacks=self.callbacks or (), progress=self.verbose == 1,
+                verbose=self.verbose == 2, history=self.history_, first_epoch=first)
         self.n_iter_ = self._epochs_done()
         self._end_of_fit(first, early, patience, validation is not None)
         return self
@@ -165,10 +166,11 @@ class _BaseMLP(_HoldOut, BaseEstimator):
             Y = with_weights(Y, w, dtype)
         self._refresh(backend, weighted=w is not None)
         X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
-        _, self.interrupted_ = run_epochs(
-            self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
-            epochs=1, early_stopping=False, history=self.history_,
-            first_epoch=self._epochs_done() + 1)
+        with self._undone_on_divergence(fresh=first):
+            _, self.interrupted_ = run_epochs(
+                self._objective, self._optimizer, X, Y, self._rng, batch_size=self.batch_size,
+                epochs=1, early_stopping=False, history=self.history_,
+                first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
         self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
         return self

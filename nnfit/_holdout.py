@@ -11,16 +11,45 @@ A fit with early stopping that uses all its epochs while the monitored value was
 improving warns with scikit-learn's ``ConvergenceWarning``; with ``verbose`` the last line
 says why the fit ended and which epoch's weights it kept.
 """
+import contextlib
+import copy
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ._training import DivergenceError
+
 AUTO_EARLY_STOPPING = 10_000
 
 
 class _HoldOut:
+    @contextlib.contextmanager
+    def _undone_on_divergence(self, fresh):
+        """A fit that diverges leaves no half-fitted model behind: a first fit leaves the
+        estimator unfitted, a warm start puts back the parameters, optimizer state and history
+        it started from (so a retry with a smaller learning rate starts from a sound model)."""
+        optimizer = self._optimizer
+        names = [n for n in optimizer.state_names if getattr(optimizer, n, None) is not None]
+        saved = None if fresh else (
+            copy.deepcopy(self.network_.theta), {n: copy.deepcopy(getattr(optimizer, n)) for n in names},
+            getattr(optimizer, "t", None), {k: list(v) for k, v in self.history_.items()})
+        try:
+            yield
+        except DivergenceError:
+            if fresh:
+                del self.network_, self.history_
+            else:
+                theta, states, steps, history = saved
+                self.network_.theta[...] = theta
+                for name in optimizer.state_names:
+                    setattr(optimizer, name, states.get(name))
+                if steps is not None:
+                    optimizer.t = steps
+                self.history_ = history
+            raise
+
     def _resolved_early_stopping(self, n):
         """``early_stopping`` as True or False; "auto" is True from AUTO_EARLY_STOPPING rows on."""
         if isinstance(self.early_stopping, str):

@@ -176,6 +176,10 @@ def _estimator_state(est):
     header["split_seed"] = getattr(est, "_split_seed", None)  # the held-out rows of a warm start
     header["fitted_as"] = est._architecture  # what a warm start must keep (params may differ)
     header["optimizer_steps"] = getattr(est._optimizer, "t", None)
+    weights = est.get_params(deep=False).get("class_weight")
+    if isinstance(weights, dict):  # JSON objects have string keys only: stored as (label, w) pairs
+        header["class_weight_pairs"] = [[_plain(k), float(w)] for k, w in weights.items()]
+        header["params_not_saved"] = [n for n in skipped if n != "class_weight"]
     for name in est._optimizer.state_names:
         value = getattr(est._optimizer, name)
         if value is not None:

@@ -40,6 +40,8 @@ def rebuild(header, arrays):
     est._rng = make_rng(0)
     est._build(layers[0], layers[-1], hidden, dropout, dtype)
     est.set_params(**chosen)
+    if "class_weight_pairs" in header:
+        est.set_params(class_weight={label: weight for label, weight in header["class_weight_pairs"]})
     bit_generator = getattr(np.random, header["rng_state"]["bit_generator"])()
     bit_generator.state = header["rng_state"]
     est._rng = np.random.Generator(bit_generator)

@@ -70,7 +70,7 @@ def check_header(header, param_names):
     known = {"format_version", "nnfit_version", "estimator", "params", "params_not_saved",
              "architecture", "n_features_in", "feature_names_in", "history", "best_epoch",
              "interrupted", "n_iter", "rng_state", "split_seed", "fitted_as", "optimizer_steps",
-             "classes", "target_ndim", "tabular", "sha256", "hmac_sha256"}
+             "classes", "target_ndim", "tabular", "sha256", "hmac_sha256", "class_weight_pairs"}
     unknown = sorted(set(header) - known)
     if unknown:
         fail(f"its header has unknown key(s) {unknown[:5]} (written by a newer nnfit? "
@@ -87,6 +87,13 @@ def check_header(header, param_names):
     _need(_named(h["estimator"], ESTIMATORS), "estimator", f"one of {list(ESTIMATORS)}", h["estimator"])
     classifier = h["estimator"] == "MLPClassifier"
     _check_params(h["params"], param_names[h["estimator"]])
+    if "class_weight_pairs" in h:
+        pairs = h["class_weight_pairs"]
+        _need(classifier and isinstance(pairs, list) and len(pairs) <= 10_000 and all(
+            isinstance(p, list) and len(p) == 2 and isinstance(p[0], _SCALAR)
+            and p[0] is not None and (not isinstance(p[0], str) or len(p[0]) <= 100)
+            and _is_number(p[1]) and math.isfinite(p[1]) and p[1] >= 0 for p in pairs),
+            "class_weight_pairs", "a classifier's list of [label, weight >= 0] pairs", pairs)
     _need(_str_list(h["params_not_saved"]), "params_not_saved", "a list of names",
           h["params_not_saved"])
     layers = h["architecture"]

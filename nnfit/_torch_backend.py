@@ -242,8 +242,9 @@ class TorchBackend:
         if isinstance(a, torch.Tensor):
             a = a.detach()
         elif scipy.sparse.issparse(a):
-            raise ValueError(f"device={self.device.type!r} takes dense inputs: a sparse X is fitted "
-                             "on device='cpu' (NumPy), or pass X.toarray() if it fits in memory")
+            name = "torch-cpu" if self.device.type == "cpu" else self.device.type
+            raise ValueError(f"device={name!r} takes dense inputs: fit a sparse X on "
+                             "device='cpu' (NumPy), or pass X.toarray() if it fits in memory")
         else:
             a = np.ascontiguousarray(a)
             # a read-only array (a memory map, scikit-learn's checks) is copied, not shared

@@ -181,8 +181,19 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                     stop = stopper.update(value, theta, epoch - 1) and early_stopping
                 optimizer.step(theta, grad)
                 total += value * Xb.shape[0]
-            if train_epoch is not None:
+            if train_epoch is not None:  # a whole epoch at once (a CUDA graph): judged by its mean
+                if limit is None:  # R on a first batch at the starting parameters, dropout off
+                    value = float(objective.value_and_grad(X[:batch_size], Y[:batch_size], False))
+                    start = max([value, *(v for v in earlier if math.isfinite(v))])
+                    limit = GROWTH * (abs(start) + 1)
                 total = train_epoch(rng)
+                mean = total / X.shape[0]
+                if not math.isfinite(mean):
+                    raise _diverged(f"the objective became {mean}", epoch, optimizer.learning_rate)
+                if mean > limit:
+                    raise _diverged(f"the epoch's mean objective grew from {start:.4g} to "
+                                    f"{mean:.4g} (past {GROWTH:g} x (start + 1))", epoch,
+                                    optimizer.learning_rate)
             if not network.backend.xp.isfinite(theta).all():  # the epoch's last step overflowed
                 raise _diverged("the parameters became NaN or infinite", epoch,
                                 optimizer.learning_rate)

@@ -68,7 +68,7 @@ def class_sample_weight(class_weight, y, classes):
     for label, value in class_weight.items():
         if label not in set(classes.tolist()):
             raise ValueError(f"class_weight has a weight for {label!r}, which is not among the "
-                             f"classes {list(classes)}; use the labels of y as keys")
+                             f"classes {classes.tolist()}; use the labels of y as keys")
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
                 np.isfinite(value) and value >= 0):
             raise ValueError(f"class_weight[{label!r}]={value!r} is invalid: expected a finite "

@@ -5,8 +5,7 @@ never accepted) or a clear ValueError/TypeError naming what is wrong; never anot
 a crash, NaN, or a valid value refused.  The cases live in ``fuzz_cases.py``; ``fuzz_report.py``
 runs many more and counts the outcomes.  Derandomized, so CI sees the same cases every run.
 """
-import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzz_cases as fc

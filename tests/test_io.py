@@ -239,3 +239,17 @@ def test_a_changed_activation_does_not_change_the_loaded_network(tmp_path, data)
     loaded = nnfit.load(model.save(tmp_path / "m.nnfit"))
     assert np.array_equal(loaded.predict(X), fitted)
     assert (loaded.activation, loaded.dropout) == ("tanh", 0.3)  # the parameters as they were set
+
+
+def test_a_class_weight_dict_survives_save_and_load(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 3))
+    y = np.where(X[:, 0] > 0.8, "case", "control")
+    model = nnfit.MLPClassifier((8,), class_weight={"case": 5, "control": 1.0}, epochs=3,
+                                random_state=0).fit(X, y)
+    model.save(tmp_path / "w.nnfit")
+    loaded = nnfit.load(tmp_path / "w.nnfit")
+    assert loaded.class_weight == {"case": 5.0, "control": 1.0}
+    for m in (model, loaded):
+        m.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

@@ -115,3 +115,44 @@ def test_a_last_step_that_overflows_the_parameters_is_a_divergence(data):
     model = MLPRegressor((3,), lasso=3.2e294, epochs=3, random_state=0)
     with pytest.raises(nnfit.DivergenceError, match="in epoch 1 .*learning_rate=0.0001"):
         model.fit(X, y)
+
+
+def test_a_diverged_first_fit_leaves_the_estimator_unfitted(data):
+    from sklearn.exceptions import NotFittedError
+    X, y = data
+    model = MLPRegressor((8,), optimizer="sgd", learning_rate=50.0, epochs=5, random_state=0)
+    with pytest.raises(nnfit.DivergenceError):
+        model.fit(X, y)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+def test_a_diverged_warm_start_puts_back_the_model_it_started_from(data, tmp_path):
+    X, y = data
+    model = MLPRegressor((8,), optimizer="rmsprop", learning_rate=0.01, epochs=5,
+                         random_state=0).fit(X, y)
+    before, s, epochs = model.predict(X), model._optimizer.square_avg.copy(), model.n_iter_
+    model.set_params(warm_start=True, learning_rate=1e4)
+    with pytest.raises(nnfit.DivergenceError):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    np.testing.assert_array_equal(model._optimizer.square_avg, s)
+    assert len(model.history_["epoch"]) == epochs
+    model.save(tmp_path / "m.nnfit")  # still a whole, saveable model
+
+
+def test_a_whole_epoch_path_is_judged_by_its_mean_objective(data):
+    # the CUDA-graph path runs an epoch at once; its eager twin on torch-cpu is checked the
+    # same way: Adam at learning rate 100 used to run its 3 epochs at objectives of ~1e4
+    pytest.importorskip("torch")
+    from nnfit._cuda_graph import EpochProgram
+    from nnfit._torch_backend import TorchBackend
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    backend = TorchBackend("cpu")
+    backend.train_epoch = lambda o, opt, Xd, Yd, b, augment=None: EpochProgram(o, opt, Xd, Yd, b)
+    model = MLPClassifier((8,), optimizer="adam", learning_rate=100.0, epochs=3,
+                          early_stopping=False, random_state=0, device=backend)
+    with pytest.raises(nnfit.DivergenceError, match="mean objective grew from 0.5"):
+        model.fit(X, y)
