@@ -158,24 +158,12 @@ class EpochProgram:
             self.optimizer.learning_rate = rate
 
     def _adam_step(self, theta, grad):
-        """``Adam.step`` with t on the device (the lines of ``_optimizers``)."""
+        """``Adam.step`` with t and the learning rate on the device."""
         opt, xp = self.optimizer, self.backend.xp
-        m, s, tmp, b1, b2 = opt.m, opt.s, opt._tmp, opt.beta1, opt.beta2
         self.t += 1
-        correction = xp.sqrt(1 - b2 ** self.t)
-        step_size = self.learning_rate * correction / (1 - b1 ** self.t)
-        m *= b1
-        xp.multiply(grad, 1 - b1, out=tmp)
-        m += tmp
-        s *= b2
-        xp.multiply(grad, grad, out=tmp)
-        tmp *= 1 - b2
-        s += tmp
-        xp.sqrt(s, out=tmp)
-        tmp += opt.eps * correction
-        xp.divide(m, tmp, out=tmp)
-        tmp *= step_size
-        theta -= tmp
+        correction = xp.sqrt(1 - opt.beta2 ** self.t)
+        step_size = self.learning_rate * correction / (1 - opt.beta1 ** self.t)
+        opt.update(theta, grad, step_size, opt.eps * correction)
 
     def _ensure_state(self):
         """Allocate the optimizer's running state now: inside a graph its zeros would be

@@ -12,7 +12,7 @@ from ._activations import ACTIVATIONS
 from ._backend import default_backend
 from ._dense import Dense
 from ._dropout import Dropout
-from ._stages import stages
+from ._stages import chain, stages
 
 
 class Sequential:
@@ -85,17 +85,8 @@ class Sequential:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     def forward(self, X, train=False, rng=None):
-        backprops = []
-        for forward in stages(self.layers):  # Dense -> ReLU (-> Dropout) fused where possible
-            X, backprop = forward(X, train, rng)
-            backprops.append(backprop)
-
-        def backprop_all(dY):
-            for backprop in reversed(backprops):
-                dY = backprop(dY)
-            return dY
-
-        return X, backprop_all
+        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``_stages``)
+        return chain(stages(self.layers), X, train, rng)
 
     def initialize(self, rng):
         """He-normal weights before ReLU, Glorot-uniform otherwise; biases zero."""

@@ -235,6 +235,11 @@ class Adam:
             fused(theta, grad, m, s, c(b1), c(1 - b1), c(b2), c(1 - b2), c(self.eps * correction),
                   c(step_size), xp.finfo(theta.dtype).tiny)
             return
+        self.update(theta, grad, step_size, self.eps * correction)
+
+    def update(self, theta, grad, step_size, eps):
+        """The array lines of a step: m and s move toward g and g^2, theta -= step_size m / (sqrt(s) + eps)."""
+        xp, m, s, tmp, b1, b2 = self.backend.xp, self.m, self.s, self._tmp, self.beta1, self.beta2
         m *= b1
         xp.multiply(grad, 1 - b1, out=tmp)
         m += tmp
@@ -243,7 +248,7 @@ class Adam:
         tmp *= 1 - b2
         s += tmp
         xp.sqrt(s, out=tmp)
-        tmp += self.eps * correction
+        tmp += eps
         xp.divide(m, tmp, out=tmp)
         tmp *= step_size
         theta -= tmp

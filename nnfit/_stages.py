@@ -39,17 +39,7 @@ class HiddenStage:
          _) = kernels
 
     def _layer_by_layer(self, X, train, rng):
-        backprops = []
-        for layer in self.layers:
-            X, backprop = layer.forward(X, train, rng)
-            backprops.append(backprop)
-
-        def backprop_all(dY):
-            for backprop in reversed(backprops):
-                dY = backprop(dY)
-            return dY
-
-        return X, backprop_all
+        return chain([layer.forward for layer in self.layers], X, train, rng)
 
     def forward(self, X, train=False, rng=None):
         dense = self.dense
@@ -140,6 +130,22 @@ def kernels(backend):
 def _replaced(layer):
     """Whether ``forward`` was replaced on the instance (a test's probe): then it runs as it is."""
     return "forward" in getattr(layer, "__dict__", ())
+
+
+def chain(forwards, X, train, rng):
+    """Run ``forwards`` in order; return the output and one closure running their backprops
+    in reverse (the chain rule through the whole sequence)."""
+    backprops = []
+    for forward in forwards:
+        X, backprop = forward(X, train, rng)
+        backprops.append(backprop)
+
+    def backprop_all(dY):
+        for backprop in reversed(backprops):
+            dY = backprop(dY)
+        return dY
+
+    return X, backprop_all
 
 
 def stages(layers):
