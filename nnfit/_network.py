@@ -12,7 +12,7 @@ from ._activations import ACTIVATIONS
 from ._backend import default_backend
 from ._dense import Dense
 from ._dropout import Dropout
-from ._stages import chain, stages
+from ._stages import chain, plan_key, stages
 
 
 class Sequential:
@@ -85,8 +85,13 @@ class Sequential:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     def forward(self, X, train=False, rng=None):
-        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``_stages``)
-        return chain(stages(self.layers), X, train, rng)
+        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``_stages``); the
+        # plan is built again only when the layers change (a step costs a few microseconds)
+        key = plan_key(self.layers)
+        plan = self.__dict__.get("_plan")
+        if plan is None or plan[0] != key:
+            plan = self._plan = (key, stages(self.layers))
+        return chain(plan[1], X, train, rng)
 
     def initialize(self, rng):
         """He-normal weights before ReLU, Glorot-uniform otherwise; biases zero."""
@@ -102,6 +107,11 @@ class Sequential:
                 limit = math.sqrt(6.0 / (n_in + n_out))
                 W = rng.uniform(-limit, limit, size=(n_in, n_out))
             layer.W[...] = self.backend.asarray(W, self.dtype)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_plan", None)  # rebuilt at the next forward
+        return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -90,13 +90,33 @@ class Penalty:
                     layer.dW += lasso * xp.sign(layer.W)
         return total
 
-    @staticmethod
-    def _add_ridge_gradient(layer, ridge, xp):
+    def _add_ridge_gradient(self, layer, ridge, xp):
         """dW += 2 ridge W, subnormal weights flushed first; in one compiled pass if there is one."""
-        fused = layer.backend.fused("ridge")
-        if fused is not None and layer.W.flags.c_contiguous and layer.dW.flags.c_contiguous:
-            c = layer.W.dtype.type  # 2 ridge in W's precision, as NumPy's line below rounds it
-            fused(layer.W.reshape(-1), layer.dW.reshape(-1), c(2 * ridge), xp.finfo(layer.W.dtype).tiny)
+        args = self._ridge_args(layer, ridge, xp)
+        if args is not None:
+            args[0](*args[1:])
             return
         flush_subnormals(layer.W, xp)
         layer.dW += (2 * ridge) * layer.W
+
+    def _ridge_args(self, layer, ridge, xp):
+        """The compiled pass and its arguments for this layer, or None; kept while the layer's
+        arrays and ridge stay the same (looking them up costs more than the pass on a small
+        network)."""
+        cache = self.__dict__.setdefault("_ridge_cache", {})
+        found = cache.get(id(layer))
+        if found is not None and found[0] is layer.W and found[1] is layer.dW and found[2] == ridge:
+            return found[3]
+        fused = layer.backend.fused("ridge")
+        args = None
+        if fused is not None and layer.W.flags.c_contiguous and layer.dW.flags.c_contiguous:
+            c = layer.W.dtype.type  # 2 ridge in W's precision, as NumPy's line rounds it
+            args = (fused, layer.W.reshape(-1), layer.dW.reshape(-1), c(2 * ridge),
+                    xp.finfo(layer.W.dtype).tiny)
+        cache[id(layer)] = (layer.W, layer.dW, ridge, args)
+        return args
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_ridge_cache", None)  # views and compiled functions, found again after
+        return state

@@ -33,8 +33,7 @@ from ._dropout import Dropout
 class HiddenStage:
     def __init__(self, dense, relu, dropout, kernels):
         self.layers = [layer for layer in (dense, relu, dropout) if layer is not None]
-        self.dense = dense
-        self.rate = dropout.rate if dropout is not None else 0.0
+        self.dense, self.dropout = dense, dropout
         (self.bias_relu, self.bias_relu_dropout, self.bias_relu_dropout_24, self.relu_backward,
          _) = kernels
 
@@ -47,8 +46,9 @@ class HiddenStage:
         if not (type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2):
             return self._layer_by_layer(X, train, rng)
         Z = np.matmul(X, W)
-        if train and self.rate > 0:
-            threshold, scale = _dropout_constants(self.rate, W.dtype.char)
+        rate = self.dropout.rate if self.dropout is not None else 0.0  # read now: it may change
+        if train and rate > 0:
+            threshold, scale = _dropout_constants(rate, W.dtype.char)
             seed = rng.bit_generator.random_raw(1)
             if W.dtype == np.float32:
                 self.bias_relu_dropout_24(Z, dense.b, seed, threshold, scale)
@@ -61,7 +61,7 @@ class HiddenStage:
         def backprop(dA):
             self.relu_backward(dA, Z, scale, dense.db)
             if dA.shape[1] == 1:  # one unit: NumPy sums the column pairwise, as a vector
-                np.sum(dA, axis=0, out=dense.db)
+                np.add.reduce(dA, axis=0, out=dense.db)
             np.matmul(X.T, dA, out=dense.dW)
             return np.matmul(dA, W.T) if dense.input_grad else None
 
@@ -88,7 +88,7 @@ class DenseStage:
             if dZ.shape[1] > 1:
                 self.column_sums(dZ, dense.db)
             else:  # one column: NumPy sums it pairwise, as a vector
-                np.sum(dZ, axis=0, out=dense.db)
+                np.add.reduce(dZ, axis=0, out=dense.db)
             return np.matmul(dZ, W.T) if dense.input_grad else None
 
         return Z, backprop
@@ -115,6 +115,7 @@ _kernels = weakref.WeakKeyDictionary()  # backend -> its kernels, or None: looke
 
 
 _last = [None, None]  # the last backend asked and its kernels: an identity test, no hashing
+
 
 
 def kernels(backend):
@@ -146,6 +147,13 @@ def chain(forwards, X, train, rng):
         return dY
 
     return X, backprop_all
+
+
+def plan_key(layers):
+    """What ``stages(layers)`` depends on: the layers, their backends (whose kernels the stages
+    use) and any ``forward`` set on an instance; equal keys give equal plans."""
+    return tuple((layer, getattr(layer, "backend", None), getattr(layer, "__dict__", {}).get("forward"))
+                  for layer in layers)
 
 
 def stages(layers):

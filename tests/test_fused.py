@@ -58,6 +58,39 @@ def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
     np.testing.assert_array_equal(fused.dW[1:], dW[1:] + np.asarray(0.74, dtype) * W[1:])
 
 
+def test_ridge_gradient_follows_rebound_arrays_and_a_changed_ridge():
+    """The penalty keeps each layer's compiled call between steps; new arrays bound to the
+    layer (a loaded or copied network) or a new ridge value are used at once."""
+    import pickle
+    from nnfit._dense import Dense
+    from nnfit._penalties import Penalty
+
+    rng = np.random.default_rng(2)
+    layer = Dense(4, 3, NumpyBackend())
+    layer.bind([rng.standard_normal((4, 3)), np.zeros(3)], [np.zeros((4, 3)), np.zeros(3)])
+    penalty = Penalty([layer], ridge=0.5)
+    penalty.add_gradient()
+    np.testing.assert_array_equal(layer.dW, layer.W)  # 2 * 0.5 * W
+
+    W2, dW2 = rng.standard_normal((4, 3)), np.zeros((4, 3))
+    old_dW, old_values = layer.dW, layer.dW.copy()
+    layer.bind([W2, np.zeros(3)], [dW2, np.zeros(3)])
+    penalty.add_gradient()
+    np.testing.assert_array_equal(dW2, W2)
+    np.testing.assert_array_equal(old_dW, old_values)  # nothing added to the old arrays
+
+    penalty.ridge = [1.5]
+    dW2[...] = 0
+    penalty.add_gradient()
+    np.testing.assert_array_equal(dW2, 3 * W2)
+
+    copy = pickle.loads(pickle.dumps(penalty))
+    assert "_ridge_cache" not in copy.__dict__
+    copy.dense[0].dW[...] = 0
+    copy.add_gradient()
+    np.testing.assert_array_equal(copy.dense[0].dW, 3 * copy.dense[0].W)
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_fused_bilinear_resampling_gives_the_bits_of_map_coordinates(dtype, monkeypatch):
     """augment's compiled resampling against scipy.ndimage.map_coordinates on the zero-bordered

@@ -212,3 +212,36 @@ def test_minibatches_are_the_rows_of_one_permutation():
         np.testing.assert_array_equal(Xb[:, 0] / 2, Yb[:, 0])
         seen += list(Yb[:, 0])
     assert sorted(seen) == list(range(25)) and seen != list(range(25))
+
+
+def test_the_plan_is_kept_between_steps_and_follows_every_change_of_the_layers():
+    """``Sequential.forward`` builds its stages once; a changed dropout rate, a forward set on
+    an instance, another layer list or a pickled copy still run what the layers now say."""
+    import pickle
+    fast, lines = twin_networks("float32", dropout=(0.5,))
+    X = np.random.default_rng(1).standard_normal((64, 6)).astype("float32")
+    fast.forward(X, True, np.random.default_rng(2))
+    plan = fast._plan
+    fast.forward(X, True, np.random.default_rng(2))
+    assert fast._plan is plan  # kept
+
+    fast.layers[2].rate = 0.0  # dropout off: the training pass is now the deterministic one
+    trained, _ = fast.forward(X, True, np.random.default_rng(2))
+    np.testing.assert_array_equal(trained, fast.forward(X, False)[0])
+    assert fast._plan is plan  # the stage reads the rate at each call
+
+    calls = []
+    relu_forward = fast.layers[1].forward
+    fast.layers[1].forward = lambda *args: calls.append(1) or relu_forward(*args)
+    fast.forward(X, True, np.random.default_rng(2))
+    assert calls == [1] and fast._plan is not plan  # a probe set on the instance runs
+
+    del fast.layers[1].forward
+    fast.layers[:] = lines.layers  # another list of layers: the NumPy lines' plan
+    fast.forward(X)
+    assert [type(f.__self__).__name__ for f in fast._plan[1]] == \
+        ["Dense", "ReLU", "Dropout", "Dense", "ReLU", "Dense"]
+
+    copy = pickle.loads(pickle.dumps(fast))
+    assert "_plan" not in copy.__dict__
+    np.testing.assert_array_equal(copy.forward(X)[0], fast.forward(X)[0])
