@@ -3,6 +3,7 @@ network's steps, their matrix products alone, and the per-epoch validation pass.
 
     python bench/augment_epoch.py              # 2 epochs of each part (about a minute)
     python bench/augment_epoch.py --epochs 3
+    python bench/augment_epoch.py --quick      # 6,000 images, a smaller network: checks it runs
 
 The row fits the 784-800-800-10 network (dropout 0.3, RMSprop, minibatch 128) on the 48,000
 training images left after the validation split, distorting every minibatch afresh
@@ -45,6 +46,8 @@ def median_seconds(f, epochs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--quick", action="store_true",
+                        help="6,000 images and a 784-64-64-10 network (tests/test_bench.py)")
     args = parser.parse_args(argv)
 
     from nnfit.augment import augment_images
@@ -52,6 +55,8 @@ def main(argv=None):
     from nnfit.mnist_table import AUGMENT, network
 
     X, y = load_mnist()[:2]
+    if args.quick:
+        X, y = X[:6000], y[:6000]
     n_fit = int(X.shape[0] * 0.8)
     rng = np.random.default_rng(0)
     distort = functools.partial(augment_images, **AUGMENT)
@@ -66,6 +71,8 @@ def main(argv=None):
 
     def fitted(augment):
         model = network("augment", epochs=args.epochs + 1, seed=0)
+        if args.quick:
+            model.set_params(hidden_layer_sizes=(64, 64))
         if not augment:
             model.set_params(augment=None)
         with warnings.catch_warnings():

@@ -1,4 +1,5 @@
-"""bench/scaling.py --quick runs end to end and prints its table (no timing is checked)."""
+"""bench/scaling.py and bench/augment_epoch.py --quick run end to end and print their tables
+(no timing is checked)."""
 import subprocess
 import sys
 from pathlib import Path
@@ -29,3 +30,15 @@ def test_scaling_refuses_an_output_that_is_not_a_png(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode != 0 and "--out" in run.stderr
     assert target.read_text() == "keep me"
+
+
+def test_augment_epoch_quick_splits_the_rows_epoch():
+    script = SCRIPT.parent / "augment_epoch.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--epochs", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    parts = {line.split()[0]: float(line.split()[1]) for line in run.stdout.splitlines()
+             if line.startswith("  ")}
+    assert set(parts) == {"distortions", "steps", "validation", "roofline", "row"}
+    assert all(seconds > 0 for seconds in parts.values())
+    assert "784-64-64-10, 4,800 images an epoch" in run.stdout
