@@ -134,8 +134,11 @@ def test_other_bad_inputs(tmp_path, table, fitted, capsys):
     assert main(["predict", fitted, str(path), "--proba"]) == 2
     assert "--proba needs a classification model" in capsys.readouterr().err
     bare = nnfit.MLPRegressor((2,), epochs=1).fit(np.eye(3), [1.0, 2.0, 3.0])
-    assert main(["predict", str(bare.save(tmp_path / "bare.nnfit")), str(path)]) == 2
-    assert "nnfit fit" in capsys.readouterr().err
+    bare_path = str(bare.save(tmp_path / "bare.nnfit"))
+    for command in ("predict", "evaluate"):  # each names itself as the command that needs it
+        assert main([command, bare_path, str(path)]) == 2
+        err = capsys.readouterr().err
+        assert f"preprocessing that 'nnfit {command}' needs; fit it with 'nnfit fit'" in err
 
 
 def test_unusable_output_path_is_refused_before_fitting(tmp_path, table, fitted, capsys,

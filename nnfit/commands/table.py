@@ -220,7 +220,7 @@ def run_predict(args):
     if args.out:
         out = check_output_path(args.out, [args.model, args.data], "CSV file", (".csv",),
                                 args.force)
-    model = load_tabular(args.model)
+    model = load_tabular(args.model, "predict")
     frame = read_table(args.data)
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
@@ -261,7 +261,7 @@ def run_evaluate(args):
     if args.out:
         out = check_output_path(args.out, [args.model, args.data], "JSON report", (".json",),
                                 args.force)
-    model = load_tabular(args.model)
+    model = load_tabular(args.model, "evaluate")
     frame = read_table(args.data)
     target = model.target_name_
     if target is None:
@@ -283,10 +283,10 @@ def run_evaluate(args):
         print(f"report written to {out}")
 
 
-def load_tabular(path):
+def load_tabular(path, command):
     model = load(path)
     if not isinstance(model, (TabularClassifier, TabularRegressor)):
         raise ValueError(f"{path} holds an estimator saved from Python, without the table "
-                         "preprocessing that 'nnfit predict' needs; fit it with 'nnfit fit' "
+                         f"preprocessing that 'nnfit {command}' needs; fit it with 'nnfit fit' "
                          "(or save a nnfit.TabularClassifier/TabularRegressor)")
     return model
