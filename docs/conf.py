@@ -86,12 +86,6 @@ def add_download_link(app, docname, source):
     source[0] = "\n".join(lines)
 
 
-def add_optional_guide_pages(app, docname, source):
-    """List guide pages written by other parts of the project once they exist."""
-    if docname == "guide/index" and (DOCS / "guide" / "parallel.md").exists():
-        source[0] = source[0].replace("command_line\n", "command_line\nparallel\n", 1)
-
-
 def write_notebooks(app, exception):
     """Write every lab as NAME.ipynb beside its page, as ``nnfit lab NAME`` would."""
     if exception is not None or app.builder.format != "html":
@@ -106,5 +100,4 @@ def write_notebooks(app, exception):
 
 def setup(app):
     app.connect("source-read", add_download_link)
-    app.connect("source-read", add_optional_guide_pages)
     app.connect("build-finished", write_notebooks)

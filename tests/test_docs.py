@@ -124,7 +124,8 @@ def test_site_pages(site):
     html = site[0]
     for page in ["index", "getting_started", "labs/index", "guide/index", "guide/objective",
                  "guide/layers", "guide/optimizers", "guide/early_stopping",
-                 "guide/model_files", "guide/command_line", "guide/parallel", "guide/data",
+                 "guide/model_files", "guide/command_line", "guide/parallel", "guide/speed",
+                 "guide/data",
                  "api"]:
         assert (html / f"{page}.html").is_file(), page
     api = (html / "api.html").read_text(encoding="utf-8")
