@@ -117,7 +117,6 @@ _kernels = weakref.WeakKeyDictionary()  # backend -> its kernels, or None: looke
 _last = [None, None]  # the last backend asked and its kernels: an identity test, no hashing
 
 
-
 def kernels(backend):
     if backend is _last[0]:
         return _last[1]
@@ -152,8 +151,8 @@ def chain(forwards, X, train, rng):
 def plan_key(layers):
     """What ``stages(layers)`` depends on: the layers, their backends (whose kernels the stages
     use) and any ``forward`` set on an instance; equal keys give equal plans."""
-    return tuple((layer, getattr(layer, "backend", None), getattr(layer, "__dict__", {}).get("forward"))
-                  for layer in layers)
+    return tuple((layer, getattr(layer, "backend", None),
+                  getattr(layer, "__dict__", {}).get("forward")) for layer in layers)
 
 
 def stages(layers):
