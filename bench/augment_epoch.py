@@ -96,7 +96,8 @@ def main(argv=None):
     for name, seconds in parts.items():
         print(f"  {name:<12} {seconds:7.3f}   {100 * seconds / row:5.1f} % of the row's epoch")
     network_part = parts["steps"] - parts["validation"]
-    print(f"distortions + steps = {parts['distortions'] + parts['steps']:.3f} s (row: {row:.3f} s); "
+    both = parts["distortions"] + parts["steps"]
+    print(f"distortions + steps = {both:.3f} s (row: {row:.3f} s); "
           f"network steps / roofline = {network_part / parts['roofline']:.2f}")
     return parts
 
