@@ -102,6 +102,24 @@ if numba is not None:
     _GAMMA = np.uint64(0x9E3779B97F4A7C15)
     _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
+    _inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")
+
+    @_inline
+    def _splitmix64(seed, m):
+        """Output number m (from 0) of SplitMix64 seeded with ``seed``: mix(seed + (m + 1) gamma)."""
+        x = seed + (m + np.uint64(1)) * _GAMMA
+        x = (x ^ (x >> np.uint64(30))) * _MIX1
+        x = (x ^ (x >> np.uint64(27))) * _MIX2
+        return x ^ (x >> np.uint64(31))
+
+    @_inline
+    def _relu_dropped(z, b, kept, scale, zero):
+        """max(z + b, 0) * (scale if kept else 0), ``zero`` in z's dtype; a NaN stays NaN, as
+        with np.maximum."""
+        a = z + b
+        a = zero if a <= zero else a
+        return a * (scale if kept else zero)
+
     @_jit
     def bias_relu(Z, b):
         """Z <- max(Z + b, 0) in place (Z: n x k, b: k)."""
@@ -123,15 +141,9 @@ if numba is not None:
         shift, threshold = shift_threshold[0], shift_threshold[1]
         seed, scale = seed[0], scale[0]
         for i in range(n):
-            row = np.uint64(i * k + 1)
             for j in range(k):
-                x = seed + (row + np.uint64(j)) * _GAMMA
-                x = (x ^ (x >> np.uint64(30))) * _MIX1
-                x = (x ^ (x >> np.uint64(27))) * _MIX2
-                x = x ^ (x >> np.uint64(31))
-                a = Z[i, j] + b[j]
-                a = zero if a <= zero else a
-                Z[i, j] = a * (scale if (x >> shift) >= threshold else zero)
+                x = _splitmix64(seed, np.uint64(i * k + j))
+                Z[i, j] = _relu_dropped(Z[i, j], b[j], (x >> shift) >= threshold, scale, zero)
 
     @_jit
     def bias_relu_dropout_24(Z, b, seed, threshold, scale):  # seed, threshold, scale: 1-arrays
@@ -141,35 +153,24 @@ if numba is not None:
         zero = b.dtype.type(0)
         n, k = Z.shape
         seed, threshold, scale = seed[0], threshold[0], scale[0]
-        low = np.uint64(0xFFFFFFFF)
+        low, high = np.uint64(0xFFFFFFFF), np.uint64(40)
         if k % 2 == 0:
             half = k // 2
             for i in range(n):
-                row = np.uint64(i * half + 1)
                 for p in range(half):
-                    x = seed + (row + np.uint64(p)) * _GAMMA
-                    x = (x ^ (x >> np.uint64(30))) * _MIX1
-                    x = (x ^ (x >> np.uint64(27))) * _MIX2
-                    x = x ^ (x >> np.uint64(31))
+                    x = _splitmix64(seed, np.uint64(i * half + p))
                     j = 2 * p
-                    a = Z[i, j] + b[j]
-                    a = zero if a <= zero else a
-                    Z[i, j] = a * (scale if ((x & low) >> np.uint64(8)) >= threshold else zero)
-                    a = Z[i, j + 1] + b[j + 1]
-                    a = zero if a <= zero else a
-                    Z[i, j + 1] = a * (scale if (x >> np.uint64(40)) >= threshold else zero)
+                    keep_j = ((x & low) >> np.uint64(8)) >= threshold
+                    Z[i, j] = _relu_dropped(Z[i, j], b[j], keep_j, scale, zero)
+                    keep_next = (x >> high) >= threshold
+                    Z[i, j + 1] = _relu_dropped(Z[i, j + 1], b[j + 1], keep_next, scale, zero)
             return
         for i in range(n):  # odd k: pairs straddle rows, so each unit finds its own output
             for j in range(k):
                 e = np.uint64(i * k + j)
-                x = seed + ((e >> np.uint64(1)) + np.uint64(1)) * _GAMMA
-                x = (x ^ (x >> np.uint64(30))) * _MIX1
-                x = (x ^ (x >> np.uint64(27))) * _MIX2
-                x = x ^ (x >> np.uint64(31))
-                draw = (x >> np.uint64(40)) if e & np.uint64(1) else ((x & low) >> np.uint64(8))
-                a = Z[i, j] + b[j]
-                a = zero if a <= zero else a
-                Z[i, j] = a * (scale if draw >= threshold else zero)
+                x = _splitmix64(seed, e >> np.uint64(1))
+                draw = (x >> high) if e & np.uint64(1) else ((x & low) >> np.uint64(8))
+                Z[i, j] = _relu_dropped(Z[i, j], b[j], draw >= threshold, scale, zero)
 
     @_jit
     def relu_backward(dA, A, scale, db):
