@@ -106,7 +106,7 @@ if numba is not None:
 
     @_inline
     def _splitmix64(seed, m):
-        """Output number m (from 0) of SplitMix64 seeded with ``seed``: mix(seed + (m + 1) gamma)."""
+        """Output m (from 0) of SplitMix64 seeded with ``seed``: mix(seed + (m + 1) gamma)."""
         x = seed + (m + np.uint64(1)) * _GAMMA
         x = (x ^ (x >> np.uint64(30))) * _MIX1
         x = (x ^ (x >> np.uint64(27))) * _MIX2
