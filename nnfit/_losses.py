@@ -19,25 +19,9 @@ the unweighted one above, bit for bit.
 """
 
 
-class SquaredError:
-    """Squared-error loss with identity output, for regression.
+class _Loss:
+    """What every loss shares: its backend, and ``loss(Z, Y, w=None) -> (L, dR/dZ)``."""
 
-    Calling the loss on the output layer's values Z and the targets Y returns
-    ``(loss, dZ)``: L = (1/n) sum_i (1/2) ||y_i - z_i||^2 and dR/dZ = (Z - Y) / n; ``output(Z)`` is Z.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, SquaredError
-    >>> loss, dZ = SquaredError(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
-    >>> dZ.shape
-    (4, 2)
-    """
     def __init__(self, backend):
         self.backend = backend
 
@@ -59,6 +43,29 @@ class SquaredError:
         dZ : ndarray of shape (n, n_outputs)
             dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
         """
+        raise NotImplementedError
+
+
+class SquaredError(_Loss):
+    """Squared-error loss with identity output, for regression.
+
+    Calling the loss on the output layer's values Z and the targets Y returns
+    ``(loss, dZ)``: L = (1/n) sum_i (1/2) ||y_i - z_i||^2 and dR/dZ = (Z - Y) / n; ``output(Z)`` is Z.
+
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, SquaredError
+    >>> loss, dZ = SquaredError(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
+    >>> dZ.shape
+    (4, 2)
+    """
+    def __call__(self, Z, Y, w=None):
         residual = Z - Y
         n = Z.shape[0]
         if w is not None:
@@ -74,7 +81,7 @@ class SquaredError:
         return Z
 
 
-class SoftmaxCrossEntropy:
+class SoftmaxCrossEntropy(_Loss):
     """Softmax output with the cross-entropy loss, for K > 2 classes.
 
     Calling the loss on the output layer's values Z and the targets Y returns
@@ -94,27 +101,7 @@ class SoftmaxCrossEntropy:
     >>> dZ.shape
     (4, 2)
     """
-    def __init__(self, backend):
-        self.backend = backend
-
     def __call__(self, Z, Y, w=None):
-        """The (weighted) mean loss over the rows of Z, and dR/dZ.
-
-        Parameters
-        ----------
-        Z : ndarray of shape (n, n_outputs)
-            The output layer's linear combinations.
-        Y : ndarray of shape (n, n_outputs)
-            The targets (one-hot or 0/1 for the cross-entropies).
-        w : ndarray of shape (n,), optional
-            Row weights, scaled to mean 1 over the training rows.
-
-        Returns
-        -------
-        loss : float
-        dZ : ndarray of shape (n, n_outputs)
-            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
-        """
         xp = self.backend.xp
         n = Z.shape[0]
         fused = self.backend.fused("softmax_cross_entropy")  # the lines below in one pass (_fused)
@@ -144,7 +131,7 @@ class SoftmaxCrossEntropy:
         return self.backend.special.softmax(Z, axis=1)
 
 
-class SigmoidBinaryCrossEntropy:
+class SigmoidBinaryCrossEntropy(_Loss):
     """Logistic output with the binary cross-entropy, for two classes (or 0/1 outputs).
 
     Calling the loss on the output layer's values Z and the targets Y returns
@@ -164,27 +151,7 @@ class SigmoidBinaryCrossEntropy:
     >>> dZ.shape
     (4, 2)
     """
-    def __init__(self, backend):
-        self.backend = backend
-
     def __call__(self, Z, Y, w=None):
-        """The (weighted) mean loss over the rows of Z, and dR/dZ.
-
-        Parameters
-        ----------
-        Z : ndarray of shape (n, n_outputs)
-            The output layer's linear combinations.
-        Y : ndarray of shape (n, n_outputs)
-            The targets (one-hot or 0/1 for the cross-entropies).
-        w : ndarray of shape (n,), optional
-            Row weights, scaled to mean 1 over the training rows.
-
-        Returns
-        -------
-        loss : float
-        dZ : ndarray of shape (n, n_outputs)
-            dR/dZ (may overwrite a temporary of Z's shape, never Z itself).
-        """
         xp = self.backend.xp
         n = Z.shape[0]
         # -[y log s(z) + (1-y) log(1-s(z))] = log(1 + e^z) - y z, computed without overflow
