@@ -43,7 +43,7 @@ class HiddenStage:
     def forward(self, X, train=False, rng=None):
         dense = self.dense
         W = dense.W
-        if not (type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2):
+        if not _compiled_input(X, W):
             return self._layer_by_layer(X, train, rng)
         Z = np.matmul(X, W)
         rate = self.dropout.rate if self.dropout is not None else 0.0  # read now: it may change
@@ -78,7 +78,7 @@ class DenseStage:
     def forward(self, X, train=False, rng=None):
         dense = self.dense
         W = dense.W
-        if not (type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2):
+        if not _compiled_input(X, W):
             return dense.forward(X, train, rng)
         Z = np.matmul(X, W)
         Z += dense.b
@@ -92,6 +92,12 @@ class DenseStage:
             return np.matmul(dZ, W.T) if dense.input_grad else None
 
         return Z, backprop
+
+
+def _compiled_input(X, W):
+    """Whether the kernels take X: a 2-D NumPy array of the weights' dtype (not a sparse
+    matrix, a tensor or another precision, which the layers' own lines handle)."""
+    return type(X) is np.ndarray and X.dtype == W.dtype and X.ndim == 2
 
 
 @functools.lru_cache(maxsize=64)
