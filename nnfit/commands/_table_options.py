@@ -1,6 +1,7 @@
 """argparse types of ``nnfit fit``'s options: each refuses a bad value with the option's name
 (argparse adds it: "argument --dropout: 1 is invalid: give a fraction in [0, 1)")."""
 import argparse
+import math
 
 
 def fraction(text):
@@ -15,7 +16,7 @@ def finite(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text} is invalid: give a finite number")
     return value
 
