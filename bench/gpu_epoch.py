@@ -65,7 +65,7 @@ def synchronize(device):
 # --- one function per system: (seconds of each epoch, test error) ---------------------------------
 def run_nnfit(data, device, epochs, graphs, compile_step=False):
     import nnfit
-    from nnfit._torch_backend import TorchBackend
+    from nnfit.backends.torch_backend import TorchBackend
     if graphs and not device.startswith("cuda"):
         return {"skipped": "CUDA graphs need --device cuda"}
     X, y, X_test, y_test = data

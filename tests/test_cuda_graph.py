@@ -9,12 +9,12 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from nnfit import DivergenceError, MLPClassifier, Objective, mlp  # noqa: E402
-from nnfit._backend import default_backend  # noqa: E402
-from nnfit._cuda_graph import EpochProgram, GraphedEpoch, graphed_epoch  # noqa: E402
-from nnfit._losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
-from nnfit._optimizers import make_optimizer  # noqa: E402
-from nnfit._torch_backend import TorchBackend  # noqa: E402
-from nnfit._training import run_epochs  # noqa: E402
+from nnfit.backends.numpy_backend import default_backend  # noqa: E402
+from nnfit.engine.cuda_graph import EpochProgram, GraphedEpoch, graphed_epoch  # noqa: E402
+from nnfit.engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
+from nnfit.engine.optimizers import make_optimizer  # noqa: E402
+from nnfit.backends.torch_backend import TorchBackend  # noqa: E402
+from nnfit.engine.training import run_epochs  # noqa: E402
 
 torch.set_num_threads(1)
 has_cuda = torch.cuda.is_available()

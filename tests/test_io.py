@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit._io import FORMAT_VERSION, HEADER, _canonical, _digest
+from nnfit.modelfile.format import FORMAT_VERSION, HEADER, _canonical, _digest
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import numpy as np
 
 import nnfit
 from nnfit import GradientDescent, Objective, RMSprop, SGD, SquaredError
-from nnfit._backend import default_backend
+from nnfit.backends.numpy_backend import default_backend
 
 
 def tiny():

@@ -1,15 +1,17 @@
-"""The fused hidden stages and loss (``nnfit._stages``, ``_fused``) against the layers' NumPy lines."""
+"""The fused hidden stages and loss (``nnfit.engine.stages``, ``_fused``) against the layers' NumPy lines."""
 import weakref
 
 import numpy as np
 import pytest
 
 import nnfit
-from nnfit import _fused, _optimizers, _stages
-from nnfit._backend import NumpyBackend
-from nnfit._losses import SoftmaxCrossEntropy
-from nnfit._stages import HiddenStage, stages
-from nnfit._training import minibatches
+from nnfit.backends import kernels as _fused
+from nnfit.engine import optimizers as _optimizers
+from nnfit.engine import stages as _stages
+from nnfit.backends.numpy_backend import NumpyBackend
+from nnfit.engine.losses import SoftmaxCrossEntropy
+from nnfit.engine.stages import HiddenStage, stages
+from nnfit.engine.training import minibatches
 
 pytestmark = pytest.mark.skipif(not _fused.KERNELS, reason="numba is not installed")
 

@@ -145,8 +145,8 @@ def test_a_whole_epoch_path_is_judged_by_its_mean_objective(data):
     # the CUDA-graph path runs an epoch at once; its eager twin on torch-cpu is checked the
     # same way: Adam at learning rate 100 used to run its 3 epochs at objectives of ~1e4
     pytest.importorskip("torch")
-    from nnfit._cuda_graph import EpochProgram
-    from nnfit._torch_backend import TorchBackend
+    from nnfit.engine.cuda_graph import EpochProgram
+    from nnfit.backends.torch_backend import TorchBackend
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 5))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)

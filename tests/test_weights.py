@@ -13,7 +13,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor, Objective, gradcheck
 from nnfit import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
-from nnfit._backend import default_backend
+from nnfit.backends.numpy_backend import default_backend
 
 TOL = 1e-6
 
