@@ -45,7 +45,7 @@ def test_regressor_round_trip_keeps_names_scalings_and_history(tmp_path, data):
     assert loaded.hidden_layer_sizes == (8, 4)
 
 
-@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "gd"])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "momentum", "gd"])
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, estimator, optimizer):
     # the optimizer's running averages, the random generator and the held-out rows all travel

@@ -98,7 +98,7 @@ def test_a_warm_start_with_half_of_adam_s_state_is_refused(data):
 
 
 @pytest.mark.parametrize("optimizer, state", [("adam", "m"), ("adam", "s"),
-                                              ("rmsprop", "square_avg"), ("sgd", "velocity")])
+                                              ("rmsprop", "square_avg"), ("momentum", "velocity")])
 def test_a_warm_start_with_a_cut_optimizer_state_is_refused(data, optimizer, state):
     # what loading an edited file gave before model files were checked: a SIGSEGV with numba
     X, y = data

@@ -69,7 +69,7 @@ def register(subparsers):
     fit.add_argument("--class-weight", choices=["balanced"],
                      help="weight each class by n / (k n_class) in the fit (classification)")
     fit.add_argument("--optimizer", default="adam",
-                     choices=["adam", "rmsprop", "sgd", "nesterov", "gd"], help="optimizer")
+                     choices=["adam", "rmsprop", "sgd", "momentum", "nesterov", "gd"], help="optimizer")
     fit.add_argument("--learning-rate", type=positive, default=1e-3, help="learning rate")
     fit.add_argument("--batch-size", type=positive_int, default=32,
                      help="minibatch size (the library's is 128: a table of a few hundred rows "

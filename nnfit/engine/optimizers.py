@@ -1,7 +1,8 @@
 """Optimizers: each ``step`` updates the flat parameter vector theta in place from its gradient g.
 
     GradientDescent  theta <- theta - rho g                       (the slide's rule)
-    SGD              v <- mu v - rho g;  theta <- theta + v       (momentum)
+    SGD              theta <- theta - rho g on each minibatch     (plain, momentum 0)
+                     v <- mu v - rho g;  theta <- theta + v       (momentum mu)
                      theta <- theta + mu v - rho g                (Nesterov)
     RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / sqrt(s + eps)
     Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
@@ -68,9 +69,11 @@ class GradientDescent:
 
 
 class SGD:
-    """Stochastic gradient descent with momentum (or Nesterov momentum), one step per minibatch.
+    """Stochastic gradient descent, one step per minibatch, plain or with (Nesterov) momentum.
 
-    v <- mu v - rho g, theta <- theta + v; with ``nesterov`` theta <- theta + mu v - rho g.
+    With ``momentum=0`` the slide's rule theta <- theta - rho g on each minibatch's gradient;
+    otherwise v <- mu v - rho g, theta <- theta + v, and with ``nesterov``
+    theta <- theta + mu v - rho g.
 
     Parameters
     ----------
@@ -84,7 +87,7 @@ class SGD:
     Attributes
     ----------
     velocity : ndarray or None
-        The running velocity v, allocated at the first step.
+        The running velocity v, allocated at the first step (none with momentum 0).
 
     Examples
     --------
@@ -96,13 +99,20 @@ class SGD:
     [-0.1, 0.1]
     """
     full_batch = False
-    state_names = ("velocity",)
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False):
         self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
         self.velocity = None
 
+    @property
+    def state_names(self):
+        """The running state a saved model keeps: the velocity, unless the SGD is plain."""
+        return ("velocity",) if self.momentum else ()
+
     def step(self, theta, grad):
+        if not self.momentum:
+            theta -= self.learning_rate * grad
+            return
         if self.velocity is None:
             self.velocity = theta * 0  # zeros of theta's dtype on theta's backend
         v, lr, mu = self.velocity, self.learning_rate, self.momentum
@@ -254,14 +264,19 @@ class Adam:
         theta -= tmp
 
 
-OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "nesterov": SGD, "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "momentum": SGD, "nesterov": SGD,
+              "rmsprop": RMSprop, "adam": Adam}
 
 
-def make_optimizer(name, learning_rate, backend=default_backend):
+def make_optimizer(name, learning_rate, backend=default_backend, momentum=0.9):
+    """The optimizer an estimator's ``optimizer`` name stands for: "sgd" is plain minibatch SGD,
+    "momentum" and "nesterov" add the ``momentum`` mu."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    if name == "nesterov":
-        return SGD(learning_rate, nesterov=True)
+    if name == "sgd":
+        return SGD(learning_rate, momentum=0.0)
+    if name in ("momentum", "nesterov"):
+        return SGD(learning_rate, momentum=momentum, nesterov=name == "nesterov")
     if name in ("rmsprop", "adam"):
         return OPTIMIZERS[name](learning_rate, backend=backend)
     return OPTIMIZERS[name](learning_rate)

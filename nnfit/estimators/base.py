@@ -43,7 +43,7 @@ PREDICT_CHUNK = 8192
 
 class _BaseMLP(_HoldOut, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
@@ -54,6 +54,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.ridge = ridge
         self.lasso = lasso
         self.optimizer = optimizer
+        self.momentum = momentum
         self.learning_rate = learning_rate
         self.learning_rate_decay = learning_rate_decay
         self.batch_size = batch_size
@@ -212,7 +213,8 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.network_.initialize(self._rng)
         loss = self._make_loss(n_out)(backend)
         self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend)
+        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend,
+                                         self.momentum)
         self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
 
     def _refresh(self, backend=default_backend, weighted=False):
