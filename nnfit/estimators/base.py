@@ -9,8 +9,9 @@ regressor 1/2 ||y - f||^2 on the target standardized to mean 0 and variance 1
 linear regression.
 
 Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
-each column is centred and scaled by the training rows' mean and standard deviation,
-x~ = (x - mean) / sd, and W_1 acts on x~; sparse input is scaled without centring (see
+each column is centred and scaled by the training rows' mean and standard deviation (weighted
+by ``sample_weight``, so that a weight of 2 is a repeated row), x~ = (x - mean) / sd, and W_1
+acts on x~; sparse input is scaled without centring (see
 ``_standardize``).  The regressor also standardizes its target and defaults to
 ``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
 "auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
@@ -38,7 +39,7 @@ from .holdout import _HoldOut
 from .inputs import _Inputs
 from .inspection import _Inspection
 from .validation import check_params, make_rng
-from .weights import check_sample_weight, combine, with_weights
+from .weights import check_sample_weight, combine, repeats, with_weights
 
 
 class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
@@ -101,16 +102,16 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=not reuse)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=not reuse)
-        w = combine(w, self._class_weights(y, partial=False))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=not reuse, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=False, sample_weight=sample_w))
         if not reuse:
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
         stopping = self._resolved_early_stopping(X.shape[0])
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
         if not reuse:
-            self._fit_scaling(X, train)
+            self._fit_scaling(X, train, repeats(sample_w))
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
@@ -153,11 +154,11 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         if not first:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=first)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=first, classes=classes)
-        w = combine(w, self._class_weights(y, partial=True))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=first, classes=classes, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=True))
         if first:
-            self._fit_scaling(X, None)
+            self._fit_scaling(X, None, repeats(sample_w))
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
             self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
@@ -216,7 +217,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
     def _check_labels(self, y):
         pass
 
-    def _class_weights(self, y, partial):
+    def _class_weights(self, y, partial, sample_weight=None):
         return None
 
     def _check_training_classes(self, y_train):

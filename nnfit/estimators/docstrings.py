@@ -70,8 +70,9 @@ ENTRIES = {
     "standardize": """\
     standardize : bool, default=True
         Centre and scale every input column by its training mean and standard deviation before
-        the first layer (a column with standard deviation 0 is only centred).  Use False for
-        inputs already on a common scale, such as pixels in [0, 1].""",
+        the first layer (a column with standard deviation 0 is only centred), weighted by
+        ``sample_weight`` when given, so that a weight of 2 fits as a repeated row.  Use False
+        for inputs already on a common scale, such as pixels in [0, 1].""",
     "device": """\
     device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
         Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
