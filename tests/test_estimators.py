@@ -48,13 +48,18 @@ def test_sklearn_estimator_checks(estimator, check):
 @pytest.mark.parametrize("check", [check_sample_weight_equivalence_on_dense_data,
                                    check_sample_weight_equivalence_on_sparse_data])
 @pytest.mark.parametrize("estimator", [
+    MLPClassifier(optimizer="lbfgs", early_stopping=False, validation_fraction=0, dtype="float64"),
     MLPClassifier(optimizer="gd", learning_rate=0.1, early_stopping=False, validation_fraction=0,
                   dtype="float64"),
+    MLPRegressor((), optimizer="lbfgs", early_stopping=False, validation_fraction=0,
+                 dtype="float64"),
     MLPRegressor(optimizer="gd", early_stopping=False, validation_fraction=0, dtype="float64"),
-], ids=["classifier-gd", "regressor-gd"])
+], ids=["classifier-lbfgs", "classifier-gd", "regressor-linear-lbfgs", "regressor-gd"])
 def test_sample_weight_is_a_repeated_row(estimator, check):
     """A weight of 2 fits as the row repeated, 0 as the row left out (the standardization of X
-    and of the regressor's target is weighted), dense and sparse, under full-batch fits."""
+    and of the regressor's target is weighted), dense and sparse, under full-batch fits.  (The
+    regressor with 100 hidden units and L-BFGS fails it: 200 iterations of a non-convex fit
+    amplify the rounding differences of the two objectives to 5 % of a prediction.)"""
     check(type(estimator).__name__, estimator)
 
 
@@ -340,7 +345,7 @@ def test_wrong_number_of_features_at_predict(blobs):
     ({"learning_rate": -1.0}, "learning_rate"),
     ({"dropout": 1.0}, "dropout"),
     ({"dropout": (0.2, 0.3, 0.4)}, "one per hidden layer"),
-    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"optimizer": "newton"}, "optimizer"),
     ({"activation": "softplus"}, "activation"),
     ({"ridge": -0.1}, "ridge"),
     ({"lasso": [0.1]}, "lasso"),

@@ -32,6 +32,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..backends.numpy_backend import default_backend, get_backend, host_array
+from ..engine.lbfgs import LBFGS, run_lbfgs
 from ..engine.training import run_epochs
 from .build import _Build
 from .device import _Device
@@ -125,11 +126,14 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
             self.history_ = {}
         del X, Y
         self._refresh(backend, weighted=w is not None)
+        first = self._epochs_done() + 1
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        if isinstance(self._optimizer, LBFGS):
+            self._fit_lbfgs(X_train, Y_train, validation, stopping, first, fresh=not reuse)
+            return self
         full_batch = self._optimizer.full_batch
         early = stopping or full_batch
         patience = 1 if full_batch and validation is None else self.patience
-        first = self._epochs_done() + 1
-        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
         batch_size = X_train.shape[0] if full_batch else self.batch_size
         with self._undone_on_divergence(fresh=not reuse):
             self.best_epoch_, self.interrupted_ = run_epochs(
@@ -145,10 +149,31 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         self._end_of_fit(first, early, patience, validation is not None)
         return self
 
+    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
+        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
+        has one entry per iteration, early stopping watches the validation loss per iteration."""
+        if self.augment is not None:
+            raise ValueError("optimizer='lbfgs' fits all rows at once, without minibatches to "
+                             "augment; set augment=None, or use a minibatch optimizer such as "
+                             "'adam' with augment")
+        with self._undone_on_divergence(fresh=fresh):
+            self.best_epoch_, self.interrupted_, status = run_lbfgs(
+                self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
+                evaluate=validation, early_stopping=stopping, monitor=self.monitor,
+                patience=self.patience, tol=self.tol, callbacks=self.callbacks or (),
+                progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+                first_epoch=first)
+        self.n_iter_ = self._epochs_done()
+        self._end_of_lbfgs(status, first, validation is not None and stopping)
+
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        if self.optimizer == "lbfgs":
+            raise ValueError("partial_fit takes minibatch steps, and optimizer='lbfgs' fits all "
+                             "rows at once: use fit (warm_start=True continues a fit), or a "
+                             "minibatch optimizer such as 'adam' for partial_fit")
         backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
