@@ -113,11 +113,11 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
         if not reuse:
             self._fit_scaling(X, train, repeats(sample_w))
+        self._check_classes(y, w, train)
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
                                           None if w is None else w[val], backend)
-            self._check_training_classes(y[train])
         X_train, Y_train = self._scaled(X, train, dtype), Y if train is None else Y[train]
         if w is not None:
             Y_train = with_weights(Y_train, w if train is None else w[train], dtype)
@@ -245,5 +245,5 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
     def _class_weights(self, y, partial, sample_weight=None):
         return None
 
-    def _check_training_classes(self, y_train):
+    def _check_classes(self, y, w, train):
         pass

@@ -259,14 +259,25 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              "classes=..., y=y_all)")
         return class_sample_weight(self.class_weight, y, self.classes_, sample_weight)
 
-    def _check_training_classes(self, y_train):
-        """Warn when the held-out rows took every sample of a class."""
-        missing = np.setdiff1d(self.classes_, y_train)
+    def _check_classes(self, y, w, train):
+        """Refuse weights that leave one class; warn, naming them, about classes without a
+        training row of positive weight (all their rows held out, or weighted 0)."""
+        weight = np.ones(len(y)) if w is None else w
+        weighted = np.unique(y[weight > 0])
+        if len(weighted) < 2:
+            raise ValueError(f"only class {weighted.tolist()[0]!r} has rows of positive weight (sample_weight "
+                             "times class_weight): a classifier needs rows of at least 2 classes "
+                             "with weight > 0; give the other classes' rows a weight, or fit "
+                             "only the data of several classes")
+        rows = np.arange(len(y)) if train is None else train
+        missing = np.setdiff1d(self.classes_, y[rows][weight[rows] > 0])
         if missing.size:
-            warnings.warn(f"the validation split (validation_fraction={self.validation_fraction})"
-                          f" holds every sample of class(es) {list(missing)}: the network never "
-                          "trains on them; add samples of those classes, or lower "
-                          "validation_fraction (0: no validation split)", UserWarning)
+            where = ("" if train is None else
+                     f" (validation_fraction={self.validation_fraction} holds out some rows)")
+            warnings.warn(f"class(es) {missing.tolist()} have no training row of positive "
+                          f"weight{where}: the network never learns them; give their rows a "
+                          "weight, add rows of those classes, or lower validation_fraction",
+                          UserWarning)
 
 
 def _check_label_types(y, name):
