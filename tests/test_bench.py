@@ -42,3 +42,19 @@ def test_augment_epoch_quick_splits_the_rows_epoch():
     assert set(parts) == {"distortions", "steps", "validation", "roofline", "row"}
     assert all(seconds > 0 for seconds in parts.values())
     assert "784-64-64-10, 4,800 images an epoch" in run.stdout
+
+
+def test_defaults_quick_prints_a_score_per_model_and_table():
+    script = SCRIPT.parent / "defaults.py"
+    run = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1].split()[4:8] == ["nnfit", "sk-MLP", "linear", "HGB"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert set(rows) == {"hitters", "khan", "wine"}
+    for name, row in rows.items():
+        scores = [float(x) for x in row[4:8]]
+        assert all(-10 < s <= 1 for s in scores), row  # R^2 or accuracy of each model
+        assert rows[name][3] == ("R^2" if name == "hitters" else "accuracy")
+    assert 0 < float(rows["wine"][8]) < 2  # nnfit / sk-MLP

@@ -22,11 +22,11 @@ def test_no_hidden_layer_is_the_logistic_mle(n_classes):
                                class_sep=0.5, random_state=0)
     X[:, 1] = 100 * X[:, 1] + 50  # another scale: the standardization does not move the MLE
     reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
-    model = MLPClassifier((), dtype="float64", **FULL).fit(X, y)
+    model = MLPClassifier((), ridge=0.0, dtype="float64", **FULL).fit(X, y)
     assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() < 1e-4
     _, coef_grads, intercept_grads = model.loss_gradient(X, y)
     assert max(np.abs(coef_grads[0]).max(), np.abs(intercept_grads[0]).max()) < 1e-5
-    in_float32 = MLPClassifier((), **FULL).fit(X, y)
+    in_float32 = MLPClassifier((), ridge=0.0, **FULL).fit(X, y)
     assert np.abs(in_float32.predict_proba(X) - reference.predict_proba(X)).max() < 1e-3
 
 
@@ -48,7 +48,8 @@ def moons():
 
 def test_a_hidden_layer_fits_a_curved_boundary_and_early_stops_per_iteration(moons):
     X, y = moons
-    model = MLPClassifier((16,), optimizer="lbfgs", ridge=1e-3, random_state=0).fit(X[:200], y[:200])
+    model = MLPClassifier((16,), optimizer="lbfgs", ridge=1e-3, early_stopping=True,
+                          random_state=0).fit(X[:200], y[:200])
     history = model.history_
     assert history["epoch"] == list(range(1, model.n_iter_ + 1))
     assert all(np.diff(history["train_objective"]) <= 1e-12)  # each line search lowers R

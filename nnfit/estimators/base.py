@@ -11,12 +11,13 @@ linear regression.
 Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
 each column is centred and scaled by the training rows' mean and standard deviation (weighted
 by ``sample_weight``, so that a weight of 2 is a repeated row), x~ = (x - mean) / sd, and W_1
-acts on x~; sparse input is scaled without centring (see
-``_standardize``).  The regressor also standardizes its target and defaults to
-``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
-"auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
-rule for its gradient boosting); below that every row is fitted for ``epochs`` epochs (the
-figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy array for any
+acts on x~; sparse input is scaled without centring (see ``standardize``).  The regressor also
+standardizes its target.  Both default to ``early_stopping="auto"``: it holds out
+``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's rule for its
+gradient boosting); below that every row is fitted for ``epochs`` epochs, and a ridge penalty
+keeps them from fitting noise: ``ridge=1e-2`` and ``batch_size=32`` for the regressor,
+``ridge=2e-3`` and ``batch_size=128`` for the classifier (the figures that chose these are in
+``regressor`` and ``classifier``).  ``predict`` returns a NumPy array for any
 input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
 the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
 the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
