@@ -100,3 +100,16 @@ def test_an_objective_that_cannot_start_raises_divergence_and_leaves_no_model():
     with pytest.raises(DivergenceError, match="L-BFGS: the objective is inf at the starting"):
         model.fit(X, y)
     assert not hasattr(model, "network_")
+
+
+@pytest.mark.filterwarnings("ignore:.*used all its iterations")
+def test_the_torch_backend_takes_the_same_iterations():
+    pytest.importorskip("torch")
+    X, y = make_classification(n_samples=200, n_features=5, n_informative=3, n_classes=3,
+                               random_state=0)
+    params = dict(hidden_layer_sizes=(8,), optimizer="lbfgs", epochs=30, dtype="float64",
+                  random_state=0)
+    numpy_fit = MLPClassifier(**params).fit(X, y)
+    torch_fit = MLPClassifier(device="torch-cpu", **params).fit(X, y)
+    assert torch_fit.n_iter_ == numpy_fit.n_iter_
+    assert np.abs(torch_fit.predict_proba(X) - numpy_fit.predict_proba(X)).max() < 1e-6

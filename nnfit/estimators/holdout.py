@@ -161,6 +161,6 @@ class _HoldOut:
                 f"{type(self).__name__} with optimizer='lbfgs' used all its iterations "
                 f"(epochs={self.epochs}) before converging; {kept}.  Allow more epochs" + (
                     ", or add a ridge penalty (unpenalized, separable classes have no finite "
-                    "fit)" if hasattr(self, "classes_") else "")))
+                    "fit)" if hasattr(self, "classes_") and not np.any(self.ridge) else "")))
         if self.verbose:
             print(f"{why}; {kept}", flush=True)
