@@ -83,10 +83,12 @@ def test_too_few_iterations_warn_and_a_callback_stops(moons):
 
 def test_what_lbfgs_refuses(moons):
     X, y = moons
-    with pytest.raises(ValueError, match="dropout makes it random; set dropout=0"):
-        MLPClassifier((8,), dropout=0.2, optimizer="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="set augment=None"):
-        MLPClassifier((8,), optimizer="lbfgs", augment=lambda Xb, rng: Xb).fit(X, y)
+    for params, message in [({"dropout": 0.2}, "dropout makes it random; set dropout=0"),
+                            ({"augment": lambda Xb, rng: Xb}, "set augment=None")]:
+        model = MLPClassifier((8,), optimizer="lbfgs", **params)
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, y)
+        assert not hasattr(model, "network_")  # refused before anything was fitted
     with pytest.raises(ValueError, match="partial_fit takes minibatch steps"):
         MLPClassifier((8,), optimizer="lbfgs").partial_fit(X, y, classes=[0, 1])
 

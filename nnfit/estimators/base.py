@@ -99,6 +99,8 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         self
         """
         hidden, dropout, dtype = check_params(self)
+        if self.optimizer == "lbfgs":
+            self._check_lbfgs(dropout)
         backend = get_backend(self.device)
         reuse = self.warm_start and hasattr(self, "network_")
         if reuse:
@@ -150,13 +152,20 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         self._end_of_fit(first, early, patience, validation is not None)
         return self
 
-    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
-        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
-        has one entry per iteration, early stopping watches the validation loss per iteration."""
+    def _check_lbfgs(self, dropout):
+        """What L-BFGS cannot do, refused before anything is fitted."""
+        if any(dropout):
+            raise ValueError("optimizer='lbfgs' needs R(theta) to be the same at each "
+                             "evaluation, and dropout makes it random; set dropout=0, or use a "
+                             "minibatch optimizer such as 'adam' with dropout")
         if self.augment is not None:
             raise ValueError("optimizer='lbfgs' fits all rows at once, without minibatches to "
                              "augment; set augment=None, or use a minibatch optimizer such as "
                              "'adam' with augment")
+
+    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
+        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
+        has one entry per iteration, early stopping watches the validation loss per iteration."""
         with self._undone_on_divergence(fresh=fresh):
             self.best_epoch_, self.interrupted_, status = run_lbfgs(
                 self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
@@ -165,7 +174,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
                 progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
                 first_epoch=first)
         self.n_iter_ = self._epochs_done()
-        self._end_of_lbfgs(status, first, validation is not None and stopping)
+        self._end_of_lbfgs(status, validation is not None and stopping)
 
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization

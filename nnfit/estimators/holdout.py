@@ -140,7 +140,7 @@ class _HoldOut:
         if self.verbose:
             print(f"{why}; {kept}", flush=True)
 
-    def _end_of_lbfgs(self, status, first, early):
+    def _end_of_lbfgs(self, status, early):
         """Warn if L-BFGS used all its iterations before converging; with verbose, say why it
         ended and which iteration's parameters it kept."""
         last, best = self.n_iter_, self.best_epoch_
