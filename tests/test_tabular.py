@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 import nnfit
@@ -171,6 +172,47 @@ def test_grid_search_and_cross_validation(fitted):
         estimator__epochs=5, estimator__early_stopping=False, estimator__random_state=0),
         frame, kind, cv=3)
     assert scores.shape == (3,) and np.all((0 <= scores) & (scores <= 1))
+
+
+def test_refit_takes_the_best_epoch_count_to_all_rows(fitted):
+    """``refit=True``: the early-stopped fit on the training rows picks b, a fresh copy runs b
+    epochs on every row; both are kept, with the labels of the held-out rows."""
+    frame, _, kind, _, _ = fitted
+    frame = frame.set_axis(pd.RangeIndex(1, len(frame) + 1))  # labels, not positions
+    network = MLPClassifier((8,), epochs=40, patience=3, learning_rate=0.01, random_state=0)
+    model = TabularClassifier(network, exclude="patient_id").fit(frame, kind.to_numpy())
+    first, final = model.early_stopped_estimator_, model.estimator_
+    assert first is not final and len(model.validation_index_) == 16  # 10 % of 160 rows
+    assert model.validation_index_.min() >= 1 and "val_loss" in first.history_
+    assert np.array_equal(model.validation_index_, frame.index[first.validation_indices_])
+    assert final.n_iter_ == first.best_epoch_ >= 1 and "val_loss" not in final.history_
+    assert final.get_params()["early_stopping"] is False and len(final.validation_indices_) == 0
+    # the same as fitting that many epochs on all rows by hand
+    by_hand = TabularClassifier(clone(network).set_params(
+        epochs=first.best_epoch_, early_stopping=False, validation_fraction=0.0),
+        exclude="patient_id").fit(frame, kind.to_numpy())
+    assert np.array_equal(by_hand.predict_proba(frame), model.predict_proba(frame))
+    # early_stopped_model: the first fit behind the same preprocessing, for held-out scores
+    before = model.early_stopped_model()
+    assert before.estimator_ is first and model.estimator_ is final
+    held = frame.loc[model.validation_index_]
+    assert np.array_equal(before.predict_proba(held),
+                          first.predict_proba(model.preprocessor_.transform(
+                              held[model.numeric_columns_ + model.categorical_columns_]
+                              .astype({"flag": str}))))
+    kept = TabularClassifier(network, exclude="patient_id", refit=False).fit(frame, kind)
+    assert kept.estimator_ is kept.early_stopped_estimator_
+    assert np.array_equal(kept.estimator_.network_.theta, first.network_.theta)
+    with pytest.raises(ValueError, match="refit='yes' is invalid: expected True or False"):
+        TabularClassifier(refit="yes").fit(frame, kind)
+
+
+def test_nothing_held_out_means_nothing_to_refit(fitted):
+    frame, price, _, _, _ = fitted
+    model = TabularRegressor(MLPRegressor((8,), epochs=5, random_state=0),
+                             exclude="patient_id").fit(frame, price)  # "auto": < 10,000 rows
+    assert model.estimator_ is model.early_stopped_estimator_
+    assert len(model.validation_index_) == 0 and model.estimator_.n_iter_ == 5
 
 
 @pytest.mark.skipif("sample_weight" not in inspect.signature(MLPRegressor.fit).parameters,

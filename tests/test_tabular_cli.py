@@ -8,7 +8,8 @@ import pytest
 
 import nnfit
 from nnfit.cli import main
-from nnfit.cli.table_fit import EXACT_FLOATS
+from nnfit.cli.table_data import EXACT_FLOATS
+from nnfit.cli.table_fit import tabular_model
 
 FAST = ["--epochs", "60", "--hidden", "16", "--learning-rate", "0.01", "--quiet"]
 
@@ -42,8 +43,12 @@ def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
     train = write(tmp_path, frame.drop(columns=drop), "train.csv")
     assert main(["fit", train, "--target", target, "--out", model_path, *FAST]) == 0
     out = capsys.readouterr().out
-    assert f"task: {task}" in out and "validation report (32 held-out rows" in out
-    assert "refit on all 160 rows for" in out and f"model written to {model_path}" in out
+    assert f"task: {task}" in out and f"model written to {model_path}" in out
+    if task == "classification":  # MLPClassifier holds out 10 %, then the refit
+        assert "validation report (16 held-out rows" in out and "refit on all 160 rows" in out
+    else:  # MLPRegressor: early stopping from 10,000 rows on
+        assert "no validation rows (--early-stopping auto holds rows out from 10,000 rows on" \
+               in out and "60 epoch(s) on all 160 rows" in out and "validation report" not in out
 
     preds = tmp_path / "preds.csv"
     extra = ["--proba"] if task == "classification" else []
@@ -183,12 +188,13 @@ def test_unreadable_data_file_is_named_with_advice(tmp_path, fitted, capsys, con
 def test_help_shows_every_option_with_its_default(capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())
     for option in ["--target", "--task", "--hidden", "--dropout", "--ridge", "--lasso",
                    "--epochs", "--validation", "--seed", "--drop-missing", "--out"]:
         assert option in text
-    assert "(default: 100)" in text and "(default: 0.2)" in text and "--no-refit" in text
-    assert "the library's is 128" in text  # a default unlike the library's says why
+    assert "(default: 100)" in text and "(default: 0.1)" in text and "--no-refit" in text
+    # where MLPClassifier and MLPRegressor differ, each task gets its own estimator's default
+    assert "(default: the library's, 32 for regression and 128 for classification)" in text
 
 
 def test_entry_point_runs_as_a_module(tmp_path, table, fitted):
@@ -211,3 +217,53 @@ def test_parquet_is_read_or_needs_pyarrow(tmp_path, table, fitted, capsys):
     else:
         frame.to_parquet(target)
         assert main(["evaluate", fitted, str(target)]) == 0
+
+
+@pytest.mark.parametrize("target, extra", [("price", []), ("kind", []),
+                                           ("kind", ["--class-weight", "balanced"]),
+                                           ("price", ["--early-stopping", "true"])])
+def test_nnfit_fit_gives_the_library_model(tmp_path, table, target, extra):
+    """One workflow: ``nnfit fit`` at its defaults is ``TabularX(MLPX(random_state=seed))``,
+    hold-out, early stopping and refit included, parameter for parameter."""
+    _, frame = table
+    other = "kind" if target == "price" else "price"
+    data = write(tmp_path, frame.drop(columns=other))
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", data, "--target", target, "--seed", "3", "--quiet", *extra,
+                 "--out", str(model_path)]) == 0
+    X, y = frame.drop(columns=[other, target]), frame[target]
+    settings = {"random_state": 3}
+    if extra:
+        settings[extra[0][2:].replace("-", "_")] = extra[1] if extra[1] != "true" else True
+    if target == "kind":
+        python = nnfit.TabularClassifier(nnfit.MLPClassifier(**settings)).fit(X, y)
+    else:
+        python = nnfit.TabularRegressor(nnfit.MLPRegressor(**settings)).fit(X, y)
+    cli = nnfit.load(model_path)
+    assert np.array_equal(cli.estimator_.network_.theta, python.estimator_.network_.theta)
+    assert np.array_equal(cli.predict(X), python.predict(X))
+    refit = python.estimator_ is not python.early_stopped_estimator_
+    assert refit == (target == "kind" or "--early-stopping" in extra)
+    assert cli.estimator_.n_iter_ == python.estimator_.n_iter_
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_default_of_nnfit_fit_is_the_librarys(task, capsys):
+    """The model the options describe when none is given has the library's parameters, but
+    for the seed, whose help says why."""
+    from nnfit.cli.app import build_parser
+    args = build_parser().parse_args(["fit", "t.csv", "--target", "y", "--out", "m.nnfit",
+                                      "--quiet"])
+    built = tabular_model(args, task, exclude=[])
+    library = (nnfit.TabularClassifier(nnfit.MLPClassifier()) if task == "classification"
+               else nnfit.TabularRegressor(nnfit.MLPRegressor()))
+    ours, theirs = built.get_params(), library.get_params()
+    assert ours.pop("estimator__random_state") == 0
+    assert theirs.pop("estimator__random_state") is None
+    del ours["estimator"], theirs["estimator"]
+    assert ours == theirs
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "(the library's random_state is None: here a run repeats exactly) (default: 0)" in \
+        help_text

@@ -3,7 +3,8 @@
 ``main`` turns the usual ways a command ends badly into one line and an exit status, never a
 traceback: a ValueError, TypeError or missing file (status 2), Ctrl-C (status 130, saying which
 files, if any, the command had written), a reader that closed the pipe, as ``| head`` does
-(status 141, silent).  Warnings are printed as one line each.
+(status 141, silent).  Warnings are printed as one line each, each text once per command
+(a command may name its options in them: ``wording``).
 """
 import argparse
 import importlib
@@ -37,9 +38,15 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     args.written = []  # commands append each file they finish writing
     name = f"nnfit {args.command}"
-    show = warnings.showwarning
-    warnings.showwarning = lambda message, category, *rest: print(
-        f"{name}: warning: {message}", file=sys.stderr)
+    show, shown = warnings.showwarning, set()
+    wording = getattr(args, "wording", str)  # e.g. fit's option names for parameter names
+
+    def once(message, category, *rest):
+        text = wording(str(message))
+        if text not in shown:
+            shown.add(text)
+            print(f"{name}: warning: {text}", file=sys.stderr)
+    warnings.showwarning = once
     try:
         return args.func(args) or 0
     except (ValueError, TypeError, FileNotFoundError) as error:

@@ -108,6 +108,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
             self._split_seed = int(self._rng.integers(2**31))
         stopping = self._resolved_early_stopping(X.shape[0])
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
+        self.validation_indices_ = np.sort(val) if val is not None else np.zeros(0, np.intp)
         if not reuse:
             self._fit_scaling(X, train)
         validation = None
@@ -173,6 +174,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
                 first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
         self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
+        self.validation_indices_ = np.zeros(0, np.intp)
         return self
 
     def _checked_Xy(self, X, y, reset):

@@ -129,6 +129,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``val_loss`` and ``val_score``, and ``seconds``.
     best_epoch_ : int
         The epoch whose parameters were kept (early stopping restores them).
+    validation_indices_ : ndarray of int
+        Positions (0-based, sorted) of the rows of the last ``fit`` held out to monitor it;
+        empty when none were (``partial_fit``, ``validation_fraction=0``, or
+        ``early_stopping="auto"`` below 10,000 rows).  Not stored in model files.
     n_iter_ : int
         Number of epochs run, over all calls to ``fit``/``partial_fit`` of a warm start.
     interrupted_ : bool

@@ -9,6 +9,7 @@ arrive standardized already, and the one-hot columns are kept as 0/1 rather than
 their frequency (the regressor still standardizes its target).  ``save`` writes one ``.nnfit``
 file with no pickle (``_tabular_state``), read back by ``nnfit.load``.
 """
+import copy
 import difflib
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .preprocess import (IMPUTE, check_range, column_kinds, fit_preprocessor, names, parts,
                           prepare, rows, warn_unseen)
+from .workflow import fit_with_holdout
 
 
 def closest(name, candidates):
@@ -44,10 +46,11 @@ def check_frame(X):
 
 
 class _Tabular(MetaEstimatorMixin, BaseEstimator):
-    def __init__(self, estimator=None, *, exclude=(), impute=None):
+    def __init__(self, estimator=None, *, exclude=(), impute=None, refit=True):
         self.estimator = estimator
         self.exclude = exclude
         self.impute = impute
+        self.refit = refit
 
     def set_params(self, **params):
         """As scikit-learn's; ``estimator__name`` also works while ``estimator`` is None."""
@@ -57,12 +60,29 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         return super().set_params(**params)
 
     def fit(self, X, y, sample_weight=None):
-        """Learn the preprocessing on X, then fit the inner estimator on it (``sample_weight``,
-        if given, goes to the inner estimator's fit)."""
+        """Learn the preprocessing on X, then fit the inner estimator on it: early-stopped on
+        held-out rows and refitted on all rows for the best epoch count (``refit``; see
+        ``nnfit.tabular.workflow``).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Numeric, categorical and true/false columns with string names.
+        y : array-like of shape (n_samples,)
+            The target, by position (a named Series gives ``target_name_``).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows, passed to the inner estimator's fits.
+
+        Returns
+        -------
+        self
+        """
         frame = check_frame(X)
         if self.impute not in IMPUTE:
             raise ValueError(f"impute={self.impute!r} is invalid: choose None, 'mean', 'median' "
                              "or 'most_frequent' (categorical columns: always the most frequent)")
+        if not isinstance(self.refit, (bool, np.bool_)):
+            raise ValueError(f"refit={self.refit!r} is invalid: expected True or False")
         excluded = self._checked_exclude(frame)
         used = [c for c in frame.columns if c not in excluded]
         if not used:
@@ -77,15 +97,32 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         self.n_features_in_ = len(frame.columns)
         self.target_name_ = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
         Z = self.preprocessor_.transform(prepared)
-        self.estimator_ = clone(self.estimator if self.estimator is not None
-                                else self._default_estimator())
-        if "standardize" in self.estimator_.get_params():
-            self.estimator_.set_params(standardize=False)
-        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.estimator_.fit(Z, np.asarray(y), **weights)
+        estimator = clone(self.estimator if self.estimator is not None
+                          else self._default_estimator())
+        if "standardize" in estimator.get_params():
+            estimator.set_params(standardize=False)
+        self.estimator_, self.early_stopped_estimator_ = fit_with_holdout(
+            estimator, Z, np.asarray(y), sample_weight, self.refit)
+        held_out = getattr(self.early_stopped_estimator_, "validation_indices_", [])
+        self.validation_index_ = frame.index[np.asarray(held_out, dtype=np.intp)]
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
+
+    def early_stopped_model(self):
+        """The model before the refit: the same preprocessing with ``early_stopped_estimator_``.
+
+        Scored on the rows ``validation_index_``, which its network never saw, it estimates
+        the error of the refitted model.  Without a refit it is a copy of this model.
+
+        Returns
+        -------
+        TabularClassifier or TabularRegressor
+        """
+        check_is_fitted(self, "estimator_")
+        model = copy.copy(self)
+        model.estimator_ = self.early_stopped_estimator_
+        return model
 
     def _checked_exclude(self, frame):
         exclude = [self.exclude] if isinstance(self.exclude, str) else self.exclude
@@ -145,35 +182,41 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
-class TabularClassifier(ClassifierMixin, _Tabular):
-    """A network classifier on a DataFrame of numeric, categorical and true/false columns.
-
-    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
-    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
-    encoded, optionally missing values imputed) and fits the inner ``MLPClassifier`` on the
-    result; ``predict``, ``predict_proba`` and ``score`` apply the same preprocessing to new
-    rows (a category never seen in ``fit`` is encoded as all zeros, with an
-    ``UnseenCategoryWarning``); ``save(path, key=None)`` writes preprocessing and network into one
-    model file for ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
-
-    Parameters
-    ----------
-    estimator : MLPClassifier or None, default=None
-        The network fitted on the preprocessed columns; None means ``MLPClassifier()``.  It is cloned
-        into ``estimator_``, with its own input standardization switched off (the numeric
+_COMMON = {
+    "summary": """A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of
+    the DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
+    encoded, optionally missing values imputed) and fits the inner ``{inner}`` on the result,
+    stopping early on held-out rows and refitting on all rows for the best epoch count
+    (``refit``);
+    {methods} apply the same preprocessing to new rows (a category never seen in ``fit`` is
+    encoded as all zeros, with an ``UnseenCategoryWarning``); ``save(path, key=None)`` writes
+    preprocessing and network into one model file for ``nnfit.load``.  The command ``nnfit fit``
+    builds the same model from a CSV file: with the same seed it is this model.""",
+    "parameters": """estimator : {inner} or None, default=None
+        The network fitted on the preprocessed columns; None means ``{inner}()``.  It is
+        cloned into ``estimator_``, with its own input standardization switched off (the numeric
         columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
         reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
     exclude : sequence of str, default=()
         Columns left out of the predictors, e.g. an identifier.
-    impute : {None, "mean", "median", "most_frequent"}, default=None
+    impute : {{None, "mean", "median", "most_frequent"}}, default=None
         None: a missing value is an error naming its column and rows.  Otherwise missing values
         of numeric columns are replaced by the training column's mean, median or most frequent
         value, and those of categorical columns by their most frequent category.
-
-    Attributes
-    ----------
-    estimator_ : MLPClassifier
-        The fitted network.
+    refit : bool, default=True
+        Fit the inner estimator twice when it holds rows out to stop early
+        ({holdout}): first with early stopping on the held-out rows, then afresh on all
+        rows for the best epoch count b of that fit, with nothing held out
+        (``nnfit.tabular.workflow``).  False keeps the early-stopped fit, which never trained
+        on the held-out rows.""",
+    "attributes": """estimator_ : {inner}
+        The fitted network: the refit when there was one.
+    early_stopped_estimator_ : {inner}
+        The fit on the training rows that chose the epoch count; ``estimator_`` itself when
+        nothing was held out or ``refit=False``.  ``early_stopped_model()`` puts it behind the
+        same preprocessing.
+    validation_index_ : pandas.Index
+        The labels of X's rows held out by that fit (empty when none were).
     preprocessor_ : sklearn.compose.ColumnTransformer
         The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
         categorical and true/false columns one-hot encoded.
@@ -186,7 +229,35 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     n_features_in_ : int
         Their number.
     target_name_ : str or None
-        The name of ``y`` when it was a named Series.
+        The name of ``y`` when it was a named Series.""",
+}
+
+
+def _documented(**names):
+    """Put the shared fragments, filled in with ``names``, into the class docstring."""
+    def decorate(cls):
+        doc = cls.__doc__
+        for key, text in _COMMON.items():
+            doc = doc.replace("{" + key + "}", text.format(**names))
+        cls.__doc__ = doc
+        return cls
+    return decorate
+
+
+@_documented(inner="MLPClassifier", methods="``predict``, ``predict_proba`` and ``score``",
+             holdout="``MLPClassifier()`` holds out 10 % of the rows")
+class TabularClassifier(ClassifierMixin, _Tabular):
+    """A network classifier on a DataFrame of numeric, categorical and true/false columns.
+
+    {summary}
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    {attributes}
     classes_ : ndarray
         The class labels, sorted.
 
@@ -203,6 +274,9 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     >>> model = model.fit(frame.drop(columns="default"), frame["default"])
     >>> model.numeric_columns_, model.categorical_columns_
     (['balance', 'income'], ['student'])
+    >>> best = model.early_stopped_estimator_.best_epoch_  # chosen on 200 held-out rows
+    >>> len(model.validation_index_), model.estimator_.n_iter_ == best  # refit: all 2000 rows
+    (200, True)
     >>> model.predict_proba(frame.drop(columns="default").iloc[:3]).shape
     (3, 2)
     """
@@ -217,48 +291,20 @@ class TabularClassifier(ClassifierMixin, _Tabular):
         return np.asarray(self.estimator_.predict_proba(self._design(X)))
 
 
+@_documented(inner="MLPRegressor", methods="``predict`` and ``score`` (R^2)",
+             holdout="``MLPRegressor()`` does so from 10,000 rows on")
 class TabularRegressor(RegressorMixin, _Tabular):
     """A network regressor on a DataFrame of numeric, categorical and true/false columns.
 
-    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
-    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
-    encoded, optionally missing values imputed) and fits the inner ``MLPRegressor`` on the
-    result; ``predict`` and ``score`` (R^2) apply the same preprocessing to new rows (a category
-    never seen in ``fit`` is encoded as all zeros, with an ``UnseenCategoryWarning``);
-    ``save(path, key=None)`` writes preprocessing and network into one model file for
-    ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
+    {summary}
 
     Parameters
     ----------
-    estimator : MLPRegressor or None, default=None
-        The network fitted on the preprocessed columns; None means ``MLPRegressor()``.  It is cloned
-        into ``estimator_``, with its own input standardization switched off (the numeric
-        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
-        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
-    exclude : sequence of str, default=()
-        Columns left out of the predictors, e.g. an identifier.
-    impute : {None, "mean", "median", "most_frequent"}, default=None
-        None: a missing value is an error naming its column and rows.  Otherwise missing values
-        of numeric columns are replaced by the training column's mean, median or most frequent
-        value, and those of categorical columns by their most frequent category.
+    {parameters}
 
     Attributes
     ----------
-    estimator_ : MLPRegressor
-        The fitted network.
-    preprocessor_ : sklearn.compose.ColumnTransformer
-        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
-        categorical and true/false columns one-hot encoded.
-    numeric_columns_, categorical_columns_ : list of str
-        The columns of each kind, as detected in ``fit``.
-    excluded_ : list of str
-        The columns left out.
-    feature_names_in_ : ndarray of str
-        All columns of the DataFrame given to ``fit``.
-    n_features_in_ : int
-        Their number.
-    target_name_ : str or None
-        The name of ``y`` when it was a named Series.
+    {attributes}
 
     See Also
     --------
@@ -273,6 +319,8 @@ class TabularRegressor(RegressorMixin, _Tabular):
     >>> model = model.fit(frame.drop(columns="Salary"), frame["Salary"])
     >>> model.categorical_columns_
     ['League', 'Division', 'NewLeague']
+    >>> len(model.validation_index_)  # below 10,000 rows nothing is held out: 200 epochs
+    0
     >>> model.predict(frame.drop(columns="Salary").iloc[:2]).shape
     (2,)
     """
