@@ -137,6 +137,67 @@ def test_values_too_large_are_refused_with_their_column(fitted):
         reg.predict(huge)
 
 
+def test_a_value_that_swamps_its_column_is_named_with_its_row(fitted):
+    frame, price, _, _, _ = fitted
+    swamped = frame.assign(x1=1.0 + 0.1 * frame.x1)
+    swamped.loc[7, "x1"] = 1e100  # sd 8e98: the other rows differ by 1e-100 once standardized
+    with pytest.warns(UserWarning, match=r"a value swamps its column's scaling.*\(column 'x1', "
+                      r"row 7: 1e\+100 \(the other rows' sd is [.\d]+e-10\d of the column's\)\); "
+                      r"check that value"):
+        model = TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(swamped, price)
+    Z = model._design(swamped.drop(index=7))
+    assert np.ptp(Z[:, 0]) < 1e-98  # what the warning is about: x1 is constant for the rest
+    with warnings.catch_warnings():  # a heavy tail is not a swamp: 3 sds out, no warning
+        warnings.simplefilter("error")
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(
+            frame.assign(x1=np.exp(2 * frame.x1)), price)
+    huge = frame.copy()
+    huge.loc[9, "x1"] = 1e308  # the variance overflows: refused, with the row
+    with pytest.raises(ValueError, match=r"column 'x1' has values too large to standardize "
+                       r"\(largest magnitude 1e\+308, in row 9;"):
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(huge, price)
+
+
+def test_numeric_identifiers_are_warned_by_name(fitted):
+    frame, price, _, _, _ = fitted
+    rng = np.random.default_rng(1)
+    ids = frame.assign(**{"Unnamed: 0": np.arange(160), "PatientID": rng.permutation(160) + 1,
+                          "counts": rng.permutation(160) * 3 + 11})  # distinct, not an id
+    with pytest.warns(UserWarning, match=r"^column\(s\) 'Unnamed: 0', 'PatientID' hold a "
+                      r"different whole number in each of the 160 rows") as caught:
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(ids, price)
+    assert not any("counts" in str(w.message) for w in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TabularRegressor(MLPRegressor(**SMALL),
+                         exclude=["patient_id", "Unnamed: 0", "PatientID"]).fit(ids, price)
+
+
+def test_feature_names_out_are_the_networks_inputs(fitted):
+    frame, _, _, clf, _ = fitted
+    out = clf.get_feature_names_out()
+    assert list(out[:2]) == ["x1", "count"] and list(out[2:5]) == [
+        "color_blue", "color_green", "color_red"]
+    assert len(out) == clf.estimator_.n_features_in_ == clf.estimator_.coefs_[0].shape[0]
+    assert list(clf.get_feature_names_out(frame.columns)) == list(out)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        clf.get_feature_names_out(["x1"])
+
+
+def test_design_matrix_is_the_column_transformers_bit_for_bit(fitted):
+    """``transform`` (linear in the columns) gives what ColumnTransformer.transform gives."""
+    from nnfit.tabular.preprocess import prepare, transform
+    frame, _, _, _, reg = fitted
+    holes = frame.copy()
+    holes.loc[[3, 4], "x1"] = np.nan
+    holes.loc[5, "color"] = None
+    numeric, categorical = reg.numeric_columns_, reg.categorical_columns_
+    prepared = prepare(holes, numeric, categorical, reg.impute_)
+    ours = transform(reg.preprocessor_, prepared, len(numeric))
+    assert np.array_equal(ours, reg.preprocessor_.transform(prepared))
+    assert [part[2] for part in reg.preprocessor_.transformers_] == [slice(0, 2), slice(2, 6)]
+
+
 @pytest.mark.parametrize("which", ["classifier", "regressor"])
 def test_save_and_load_predict_bit_for_bit(tmp_path, fitted, which):
     frame, price, kind, clf, reg = fitted

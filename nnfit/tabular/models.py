@@ -1,48 +1,28 @@
 """``TabularClassifier`` and ``TabularRegressor``: a network on a researcher's own table.
 
-A meta-estimator: the preprocessing of ``_preprocess`` (numeric columns standardized,
+A meta-estimator: the preprocessing of ``preprocess`` (numeric columns standardized,
 x~ = (x - mean) / sd; categorical and true/false columns one-hot encoded; optional imputation;
 columns left out on request), then the inner ``estimator`` (``MLPClassifier()`` /
-``MLPRegressor()`` by default) fitted on the resulting design matrix.  The inner estimator's own
+``MLPRegressor()`` by default) fitted on the resulting design matrix by the workflow of
+``workflow`` (early stopping on held-out rows, a refit on all rows).  The inner estimator's own
 input standardization is switched off in the fitted copy ``estimator_``: the numeric columns
 arrive standardized already, and the one-hot columns are kept as 0/1 rather than rescaled by
 their frequency (the regressor still standardizes its target).  ``save`` writes one ``.nnfit``
-file with no pickle (``_tabular_state``), read back by ``nnfit.load``.
+file with no pickle (``state``), read back by ``nnfit.load``.
 """
 import copy
-import difflib
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .preprocess import (IMPUTE, check_range, column_kinds, fit_preprocessor, names, parts,
-                          prepare, rows, warn_unseen)
+from .checks import check_frame, check_range, closest  # noqa: F401 (closest: for the CLI)
+from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, prepare, rows,
+                         transform, warn_unseen)
+from .docstrings import documented as _documented
 from .workflow import fit_with_holdout
-
-
-def closest(name, candidates):
-    """' (did you mean 'Salary'?)' for the nearest name, ignoring case; '' if none is close."""
-    lowered = {str(c).lower(): c for c in candidates}
-    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[match[0]]!r}?)" if match else ""
-
-
-def check_frame(X):
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame with named columns, not "
-                        f"{type(X).__name__}; for a plain array use MLPClassifier/MLPRegressor")
-    odd = [c for c in X.columns if not isinstance(c, str)]
-    if odd:
-        raise TypeError(f"column names must be strings; got {odd[:5]!r}: name the columns, "
-                        "e.g. X.columns = [f'x{j}' for j in range(X.shape[1])]")
-    if X.columns.duplicated().any():
-        raise ValueError(f"column name(s) {names(X.columns[X.columns.duplicated()])} occur more "
-                         "than once; rename them")
-    if len(X) == 0:
-        raise ValueError("X has no rows")
-    return X
 
 
 class _Tabular(MetaEstimatorMixin, BaseEstimator):
@@ -84,10 +64,12 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"refit={self.refit!r} is invalid: expected True or False")
         excluded = self._checked_exclude(frame)
-        used = [c for c in frame.columns if c not in excluded]
+        left_out = set(excluded)
+        used = [c for c in frame.columns if c not in left_out]
         if not used:
             raise ValueError("every column is excluded: nothing is left to predict from")
         y = self._checked_target(y, frame)
+        self._check_classes(y)
         numeric, categorical = column_kinds(frame, used)
         prepared = prepare(frame, numeric, categorical, self.impute)
         self.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, self.impute)
@@ -96,7 +78,7 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = len(frame.columns)
         self.target_name_ = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
-        Z = self.preprocessor_.transform(prepared)
+        Z = transform(self.preprocessor_, prepared, len(numeric))
         estimator = clone(self.estimator if self.estimator is not None
                           else self._default_estimator())
         if "standardize" in estimator.get_params():
@@ -151,16 +133,42 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
                              "drop those rows")
         return y
 
+    def _check_classes(self, y):
+        """The classifier warns of classes seen once (the regressor: nothing to check)."""
+
     def _design(self, X):
         """The design matrix the inner estimator sees for the rows of X (float64)."""
         check_is_fitted(self, "estimator_")
         frame = check_frame(X)
         numeric, categorical = self.numeric_columns_, self.categorical_columns_
-        prepared = prepare(frame, numeric, categorical, self.impute_)
+        prepared = prepare(frame, numeric, categorical, self.impute_, fitting=False)
         warn_unseen(prepared, categorical, parts(self.preprocessor_)[1])
-        Z = self.preprocessor_.transform(prepared)
+        Z = transform(self.preprocessor_, prepared, len(numeric))
         dtype = getattr(self.estimator_, "dtype", "float64")
         return check_range(Z, prepared, numeric, dtype)
+
+    def get_feature_names_out(self, input_features=None):
+        """The names of the network's inputs, in the order of the rows of ``coefs_[0]``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            If given, must equal ``feature_names_in_`` (scikit-learn's convention).
+
+        Returns
+        -------
+        ndarray of str
+            The numeric columns, then one ``column_category`` per category of each
+            categorical column (as ``OneHotEncoder`` names them).
+        """
+        check_is_fitted(self, "estimator_")
+        if input_features is not None and list(input_features) != list(self.feature_names_in_):
+            raise ValueError("input_features is not equal to feature_names_in_; pass None, or "
+                             "the columns of the DataFrame given to fit")
+        encoder = parts(self.preprocessor_)[1]
+        onehot = ([] if encoder is None else
+                  list(encoder.get_feature_names_out(self.categorical_columns_)))
+        return np.asarray(list(self.numeric_columns_) + onehot, dtype=object)
 
     def predict(self, X):
         """One prediction per row of X, as a NumPy array."""
@@ -180,68 +188,6 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
-
-
-_COMMON = {
-    "summary": """A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of
-    the DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
-    encoded, optionally missing values imputed) and fits the inner ``{inner}`` on the result,
-    stopping early on held-out rows and refitting on all rows for the best epoch count
-    (``refit``);
-    {methods} apply the same preprocessing to new rows (a category never seen in ``fit`` is
-    encoded as all zeros, with an ``UnseenCategoryWarning``); ``save(path, key=None)`` writes
-    preprocessing and network into one model file for ``nnfit.load``.  The command ``nnfit fit``
-    builds the same model from a CSV file: with the same seed it is this model.""",
-    "parameters": """estimator : {inner} or None, default=None
-        The network fitted on the preprocessed columns; None means ``{inner}()``.  It is
-        cloned into ``estimator_``, with its own input standardization switched off (the numeric
-        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
-        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
-    exclude : sequence of str, default=()
-        Columns left out of the predictors, e.g. an identifier.
-    impute : {{None, "mean", "median", "most_frequent"}}, default=None
-        None: a missing value is an error naming its column and rows.  Otherwise missing values
-        of numeric columns are replaced by the training column's mean, median or most frequent
-        value, and those of categorical columns by their most frequent category.
-    refit : bool, default=True
-        Fit the inner estimator twice when it holds rows out to stop early
-        ({holdout}): first with early stopping on the held-out rows, then afresh on all
-        rows for the best epoch count b of that fit, with nothing held out
-        (``nnfit.tabular.workflow``).  False keeps the early-stopped fit, which never trained
-        on the held-out rows.""",
-    "attributes": """estimator_ : {inner}
-        The fitted network: the refit when there was one.
-    early_stopped_estimator_ : {inner}
-        The fit on the training rows that chose the epoch count; ``estimator_`` itself when
-        nothing was held out or ``refit=False``.  ``early_stopped_model()`` puts it behind the
-        same preprocessing.
-    validation_index_ : pandas.Index
-        The labels of X's rows held out by that fit (empty when none were).
-    preprocessor_ : sklearn.compose.ColumnTransformer
-        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
-        categorical and true/false columns one-hot encoded.
-    numeric_columns_, categorical_columns_ : list of str
-        The columns of each kind, as detected in ``fit``.
-    excluded_ : list of str
-        The columns left out.
-    feature_names_in_ : ndarray of str
-        All columns of the DataFrame given to ``fit``.
-    n_features_in_ : int
-        Their number.
-    target_name_ : str or None
-        The name of ``y`` when it was a named Series.""",
-}
-
-
-def _documented(**names):
-    """Put the shared fragments, filled in with ``names``, into the class docstring."""
-    def decorate(cls):
-        doc = cls.__doc__
-        for key, text in _COMMON.items():
-            doc = doc.replace("{" + key + "}", text.format(**names))
-        cls.__doc__ = doc
-        return cls
-    return decorate
 
 
 @_documented(inner="MLPClassifier", methods="``predict``, ``predict_proba`` and ``score``",
@@ -285,6 +231,17 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     def _default_estimator():
         from ..estimators.classifier import MLPClassifier
         return MLPClassifier()
+
+    def _check_classes(self, y):
+        counts = y.value_counts(sort=False)
+        single = counts.index[counts.to_numpy() == 1]
+        if len(single) and len(counts) > 1:
+            warnings.warn(f"class(es) {names(single)} of the target have a single row (of "
+                          f"{len(y)}): a network hardly learns a class from one example, and "
+                          "the rows held out for early stopping may take that row (the refit on "
+                          "all rows then learns it, the early-stopped fit never does); gather "
+                          "more rows of those classes, or merge them into others",
+                          UserWarning, stacklevel=3)
 
     def predict_proba(self, X):
         """Class probabilities, one column per entry of ``classes_``."""
