@@ -63,7 +63,10 @@ def test_patient_id_is_kept_out_and_carried_through(tmp_path, patients, capsys):
     assert list(out.columns) == ["patient_id", "predicted_case", "proba_no", "proba_yes"]
     assert out["patient_id"].tolist() == frame["patient_id"].tolist()
     assert main(["fit", path, "--target", "case", "--exclude", "patient_id", "sex",
-                 "--out", model, *FAST]) == 0
+                 "--out", model, *FAST]) == 2  # an existing model is replaced only with --force
+    assert f"--out {model} exists; choose another name, or add --force" in capsys.readouterr().err
+    assert main(["fit", path, "--target", "case", "--exclude", "patient_id", "sex",
+                 "--out", model, "--force", *FAST]) == 0
     assert nnfit.load(model).estimator_.n_features_in_ == 2
 
 
@@ -103,7 +106,7 @@ def test_hitters_keeps_the_best_epoch_then_refits(tmp_path, capsys):
     assert saved.estimator_.best_epoch_ == best and saved.estimator_.n_iter_ == best + 10
     assert "refit" not in out and f"the fit stopped at epoch {best}):" in out
     assert main(["fit", HITTERS, "--target", "Salary", "--drop-missing", "--quiet",
-                 "--early-stopping", "true", "--out", str(model)]) == 0
+                 "--early-stopping", "true", "--out", str(model), "--force"]) == 0
     assert f"refit on all 263 rows for {best} epoch(s)" in capsys.readouterr().out
     assert nnfit.load(model).estimator_.n_iter_ == best
 
@@ -220,7 +223,8 @@ def test_ctrl_c_exits_130_and_says_what_was_written(tmp_path, patients, capsys, 
         raise KeyboardInterrupt
     with monkeypatch.context() as patch:
         patch.setattr(table_fit, "progress", lambda *args: interrupt)
-        assert main(["fit", path, "--target", "case", "--out", str(model), *FAST[:-1]]) == 130
+        assert main(["fit", path, "--target", "case", "--out", str(model), "--force",
+                     *FAST[:-1]]) == 130
     assert "nnfit fit: interrupted (Ctrl-C); no file was written" in capsys.readouterr().err
     assert model.read_bytes() == b"an older model"
     assert main(["fit", path, "--target", "case", "--id", "patient_id", "--out", str(model),

@@ -57,9 +57,13 @@ def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
     assert len(result) == len(frame) and list(result["row"][:2]) == [1, 2]
     model = nnfit.load(model_path)
     assert np.array_equal(result[f"predicted_{target}"].to_numpy(), model.predict(frame))
-    if task == "classification":  # the CSV keeps every float64 exactly, on any Python
-        assert np.array_equal(result[["proba_big", "proba_small"]].to_numpy(),
-                              model.predict_proba(frame))
+    if task == "classification":  # float32 probabilities at their own precision, exactly
+        P = model.predict_proba(frame)
+        assert P.dtype == np.float32
+        assert np.array_equal(result[["proba_big", "proba_small"]].to_numpy(np.float32), P)
+        digits = [len(text.split("e")[0].replace("-", "").replace(".", "").lstrip("0"))
+                  for text in open(preds).read().split()[1].split(",")[2:]]
+        assert 1 <= max(digits) <= 9  # not the 17 digits of a float64
     assert model.numeric_columns_ + model.categorical_columns_ == ["x1", "x2", "color", "flag"]
 
     assert main(["evaluate", model_path, train]) == 0
@@ -114,8 +118,10 @@ def test_missing_values_are_counted_or_dropped(tmp_path, table, fitted, capsys):
     data = write(tmp_path, holes)
     assert main(["predict", fitted, data]) == 2
     err = capsys.readouterr().err
-    assert ("missing or infinite values (column 'x1': rows 3, 6; column 'color': row 6)"
-            in err and "--impute median" in err)
+    assert err == ("nnfit predict: error: missing or infinite values (column 'x1': rows 3, 6; "
+                   "column 'color': row 6); fill in or drop those rows (on the command line: "
+                   "--drop-missing), or fit the model again with impute='median' (nnfit fit "
+                   "--impute median) so that it fills them in\n")  # predict has no --impute
     out = tmp_path / "preds.csv"
     assert main(["predict", fitted, data, "--drop-missing", "--out", str(out)]) == 0
     assert "dropped 2 row(s)" in capsys.readouterr().err
@@ -267,3 +273,45 @@ def test_every_default_of_nnfit_fit_is_the_librarys(task, capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "(the library's random_state is None: here a run repeats exactly) (default: 0)" in \
         help_text
+
+
+def test_rare_class_and_tiny_tables_say_so_before_training(tmp_path, table, capsys):
+    """Issue 19: a class seen once no longer fails after training with scikit-learn's "y_true
+    contains values ... not belonging to the passed labels"; a table too small to split is
+    refused before training, in nnfit's words."""
+    _, frame = table
+    rare = frame.drop(columns="price").assign(kind=lambda f: f["kind"].where(f.index != 7, "mid"))
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", write(tmp_path, rare), "--target", "kind", "--out", str(model_path),
+                 *FAST]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("class(es) 'mid' of the target have a single row (of 160)") == 1
+    assert "y_true" not in captured.err and "validation report (16 held-out rows" in captured.out
+    assert list(nnfit.load(model_path).classes_) == ["big", "mid", "small"]
+    one_row = write(tmp_path, frame.drop(columns="kind").iloc[:1], "one.csv")
+    assert main(["fit", one_row, "--target", "price", "--early-stopping", "true",
+                 "--out", str(tmp_path / "one.nnfit"), *FAST]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == ("nnfit fit: error: 1 sample(s) are too few to hold out --validation "
+                            "0.1; pass --validation 0 or more data\n")
+    assert "task:" in captured.out and "epoch" not in captured.out  # refused before training
+    assert not (tmp_path / "one.nnfit").exists()
+
+
+def test_numeric_identifier_is_warned_once_and_id_removes_it(tmp_path, table, capsys):
+    """The ``Unnamed: 0`` that DataFrame.to_csv writes, and a numeric ``ID``: warned by name."""
+    _, frame = table
+    rng = np.random.default_rng(5)
+    with_ids = frame.drop(columns="kind").assign(ID=rng.permutation(len(frame)) * 7 + 1000)
+    data = tmp_path / "ids.csv"
+    with_ids.to_csv(data)  # index=True: the unnamed row-number column
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", str(data), "--target", "price", "--out", str(model_path), *FAST]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "whole number" in line]
+    assert warned == ["nnfit fit: warning: column(s) 'Unnamed: 0', 'ID' hold a different whole "
+                      "number in each of the 160 rows, as a row identifier does, and are used "
+                      "as predictors; if they identify rows, leave them out (exclude=[...]; on "
+                      "the command line --id or --exclude)"]
+    assert main(["fit", str(data), "--target", "price", "--id", "ID", "--exclude", "Unnamed: 0",
+                 "--out", str(model_path), "--force", *FAST]) == 0
+    assert "whole number" not in capsys.readouterr().err

@@ -19,9 +19,8 @@ from ..modelfile.format import load
 from ..tabular.models import TabularClassifier, TabularRegressor, closest
 from . import table_fit
 from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
-from .table_report import evaluate, format_report
+from .table_report import format_report
 
-FLOAT_FORMAT = "%.17g"  # every float64 written reads back as the same number
 
 
 def register(subparsers):
@@ -31,6 +30,9 @@ def register(subparsers):
         "predict", formatter_class=fmt, help="predict with a saved model",
         description="Predict the target for each row of a table with a model from 'nnfit fit'."
                     " Output: the identifier column (or the row number) and the prediction. "
+                    "Each number is written at its own precision, in the fewest digits that "
+                    "read back as exactly that number: up to 17 significant digits for a "
+                    "predicted number (float64), up to 9 for a probability of a float32 model. "
                     + ROWS_NOTE)
     _model_and_data(predict)
     predict.add_argument("--id", metavar="COLUMN", help="copy this column into the output "
@@ -98,10 +100,10 @@ def run_predict(args):
     else:
         output[f"predicted_{target}"] = model.predict(frame)
     if out is None:
-        output.to_csv(sys.stdout, index=False, float_format=FLOAT_FORMAT)
+        output.to_csv(sys.stdout, index=False)
         return
     with atomic_write(out, "w", encoding="utf-8", newline="") as file:
-        output.to_csv(file, index=False, float_format=FLOAT_FORMAT)
+        output.to_csv(file, index=False)
     args.written.append(str(out))
     print(f"{len(output)} prediction(s) written to {out}")
 
@@ -124,7 +126,7 @@ def run_evaluate(args):
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
         frame = drop_missing(frame, used + [target])
-    report = evaluate(model, frame, frame[target])
+    report = table_fit.scored(model, frame, frame[target])
     print("\n".join(format_report(report)))
     if out is not None:
         with atomic_write(out, "w", encoding="utf-8") as file:

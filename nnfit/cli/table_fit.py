@@ -13,22 +13,22 @@ given (0 held-out rows: exactly ``--epochs`` epochs on all rows).  The model is 
 the report on the held-out rows (of the early-stopped fit, which never trained on them).
 """
 import argparse
+import warnings
 
-import numpy as np
-import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from ..estimators.classifier import MLPClassifier
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..estimators.regressor import MLPRegressor
 from ..tabular.models import TabularClassifier, TabularRegressor
-from ..tabular.preprocess import is_numeric_column, rows
+from ..tabular.preprocess import names
 from .._files import check_output_path
 from .options import positive_int
-from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
+from .table_data import (MAX_CLASSES_AUTO, ROWS_NOTE, check_names, drop_missing, infer_task,
+                         read_table, target_values)
 from .table_options import fraction, hidden_sizes, nonnegative, positive, seed, switch
 from .table_report import evaluate, format_report
 
-MAX_CLASSES_AUTO = 10
 CLASSIFIER, REGRESSOR = MLPClassifier().get_params(), MLPRegressor().get_params()
 REFIT = TabularClassifier().get_params()["refit"]
 # option, parameter, argparse keywords, help (the default is added from the library)
@@ -122,16 +122,23 @@ def register(subparsers):
     fit.add_argument("--seed", type=seed, default=0,
                      help="random seed of the validation split and of the network (the "
                           "library's random_state is None: here a run repeats exactly)")
+    fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
+                     help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
+                          "faster when other programs keep the cores busy, since OpenBLAS's "
+                          "threads then wait on each other")
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
     fit.add_argument("--out", metavar="MODEL", required=True, default=argparse.SUPPRESS,
                      help="model file to write (required)")
     fit.add_argument("--force", action="store_true",
-                     help="replace an existing --out even if it is of another kind")
+                     help="replace an existing --out (without it an existing file is refused)")
     fit.set_defaults(func=run_fit, wording=lambda text: str(option_names(ValueError(text))))
 
 
 def run_fit(args):
     out = check_output_path(args.out, [args.data], "nnfit model", (".nnfit",), args.force)
+    if out.exists() and not args.force:
+        raise ValueError(f"--out {out} exists; choose another name, or add --force to replace "
+                         "it")
     frame = read_table(args.data)
     check_names(frame, "--target", [args.target])
     check_names(frame, "--exclude", args.exclude)
@@ -148,7 +155,8 @@ def run_fit(args):
     model = tabular_model(args, task, exclude)
     print(f"task: {task} of {args.target!r} ({len(frame)} rows); set --task to override")
     try:
-        model.fit(X, y)
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            model.fit(X, y)
     except ValueError as error:
         raise option_names(error) from None
     if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
@@ -157,7 +165,7 @@ def run_fit(args):
     print(outcome(model, len(frame)))
     if len(held_out):
         try:  # the report of the early-stopped fit, on rows it never saw
-            report = evaluate(model.early_stopped_model(), X.loc[held_out], y.loc[held_out])
+            report = scored(model.early_stopped_model(), X.loc[held_out], y.loc[held_out])
         except ValueError as error:
             report = error
     if args.id:
@@ -237,28 +245,25 @@ def outcome(model, n_rows):
     return text
 
 
-def infer_task(target):
-    if not is_numeric_column(target):
-        return "classification"
-    values = target.dropna().to_numpy(np.float64)
-    whole = np.all(values == np.round(values))
-    return "classification" if whole and target.nunique() <= MAX_CLASSES_AUTO else "regression"
-
-
-def target_values(target, task):
-    missing = target.isna().to_numpy()
-    if missing.any():
-        raise ValueError(f"the target column {target.name!r} has missing values in "
-                         f"{rows(target.index[missing])}; drop those rows (--drop-missing)")
-    if task == "classification":
-        return target if is_numeric_column(target) or target.dtype == bool else target.astype(str)
-    values = pd.to_numeric(target, errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy() | ~np.isfinite(values.to_numpy(np.float64)))
-    if bad.size:
-        raise ValueError(f"column {target.name!r}, {rows(target.index[bad[:1]])}: "
-                         f"{target.iloc[bad[0]]!r} is not a finite number, but regression needs "
-                         "a numeric target; use --task classification for labels")
-    return values.astype(np.float64)
+def scored(model, frame, truth):
+    """``evaluate``, with scikit-learn's warnings about classes absent from the rows scored
+    (a few held-out rows may hold one class only) said once, in nnfit's words."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = evaluate(model, frame, truth)
+    ours = [w for w in caught if "sklearn" not in w.filename]
+    for w in ours:
+        warnings.warn(w.message, w.category)
+    absent = [c for c in report.get("classes", []) if c not in {str(t) for t in truth}]
+    if len(ours) < len(caught) and absent:
+        warnings.warn(f"the {len(truth)} row(s) scored hold no row of class(es) {names(absent)}: "
+                      "the balanced accuracy is the mean recall of the classes present, and "
+                      f"the recall and F1 of {names(absent)} are given as 0", UserWarning)
+    elif len(ours) < len(caught):
+        for w in caught:
+            if w not in ours:
+                warnings.warn(w.message, w.category)
+    return report
 
 
 def option_names(error):
