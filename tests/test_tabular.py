@@ -235,7 +235,7 @@ def test_grid_search_and_cross_validation(fitted):
     assert scores.shape == (3,) and np.all((0 <= scores) & (scores <= 1))
 
 
-def test_refit_takes_the_best_epoch_count_to_all_rows(fitted):
+def test_refit_takes_the_best_epoch_count_to_all_rows(fitted, tmp_path):
     """``refit=True``: the early-stopped fit on the training rows picks b, a fresh copy runs b
     epochs on every row; both are kept, with the labels of the held-out rows."""
     frame, _, kind, _, _ = fitted
@@ -261,6 +261,8 @@ def test_refit_takes_the_best_epoch_count_to_all_rows(fitted):
                           first.predict_proba(model.preprocessor_.transform(
                               held[model.numeric_columns_ + model.categorical_columns_]
                               .astype({"flag": str}))))
+    with pytest.raises(AttributeError, match="keeps the final network only"):
+        nnfit.load(model.save(tmp_path / "m.nnfit")).early_stopped_model()
     kept = TabularClassifier(network, exclude="patient_id", refit=False).fit(frame, kind)
     assert kept.estimator_ is kept.early_stopped_estimator_
     assert np.array_equal(kept.estimator_.network_.theta, first.network_.theta)

@@ -36,7 +36,8 @@ _COMMON = {
         nothing was held out or ``refit=False``.  ``early_stopped_model()`` puts it behind the
         same preprocessing.
     validation_index_ : pandas.Index
-        The labels of X's rows held out by that fit (empty when none were).
+        The labels of X's rows held out by that fit (empty when none were).  Neither this nor
+        ``early_stopped_estimator_`` is stored in model files.
     preprocessor_ : sklearn.compose.ColumnTransformer
         The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
         categorical and true/false columns one-hot encoded.

@@ -95,13 +95,17 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         """The model before the refit: the same preprocessing with ``early_stopped_estimator_``.
 
         Scored on the rows ``validation_index_``, which its network never saw, it estimates
-        the error of the refitted model.  Without a refit it is a copy of this model.
+        the error of the refitted model.  Without a refit it is a copy of this model.  A model
+        read from a file has neither (model files keep the final network only).
 
         Returns
         -------
         TabularClassifier or TabularRegressor
         """
         check_is_fitted(self, "estimator_")
+        if not hasattr(self, "early_stopped_estimator_"):
+            raise AttributeError("this model was read from a model file, which keeps the final "
+                                 "network only; the early-stopped fit exists after fit()")
         model = copy.copy(self)
         model.estimator_ = self.early_stopped_estimator_
         return model
