@@ -126,7 +126,7 @@ def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
                "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
                "ridge": (c(0.2),)}[name]
     with pytest.raises(ValueError, match="different lengths"):
-        getattr(_fused, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
+        getattr(_fused.updates, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
     for array, original in zip(arrays, before):
         np.testing.assert_array_equal(array, original)  # refused before anything was written
 

@@ -283,13 +283,11 @@ class TorchBackend:
         """No compiled NumPy loops here: the optimizers and layers run their array lines."""
         return None
 
-    def train_epoch(self, objective, optimizer, X, Y, batch_size, augment=None):
-        """A function running one whole epoch as a replayed CUDA graph, or None where the
-        steps run one by one (not CUDA, ``graphs=False``, or a fit the graph cannot hold)."""
-        if self.device.type != "cuda" or not self.graphs:
-            return None
-        from ..engine.cuda_graph import graphed_epoch
-        return graphed_epoch(objective, optimizer, X, Y, batch_size, augment, self.compile_step)
+    @property
+    def captures_epochs(self):
+        """Whether the training loop may run a whole epoch as one replayed CUDA graph
+        (``nnfit.engine.cuda_graph``): on CUDA, unless ``graphs=False``."""
+        return self.device.type == "cuda" and self.graphs
 
     # --- identity --------------------------------------------------------------------------------
     def _key(self):

@@ -69,6 +69,17 @@ class Sequential:
         self.grad = backend.xp.zeros(self.n_params, dtype=dtype)
         self._bind()
 
+    def move_to(self, backend):
+        """Put theta (its values), a zero gradient and every layer on ``backend``."""
+        theta = self.backend.to_numpy(self.theta)
+        self.backend = backend
+        for layer in self.layers:
+            if hasattr(layer, "backend"):
+                layer.backend = backend
+        self.theta = backend.asarray(theta, self.dtype)
+        self.grad = backend.xp.zeros(self.n_params, dtype=self.dtype)
+        self._bind()
+
     def _bind(self):
         offset = 0
         for layer in self.layers:

@@ -28,7 +28,9 @@ import scipy.sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.numpy_backend import default_backend, get_backend, host_array, move_to
+from ..backends.numpy_backend import default_backend, get_backend, host_array
+from ..engine.epochs import whole_epoch
+from ..engine.placement import move_to
 from .holdout import _HoldOut
 from ..engine.network import mlp, summary_table
 from ..engine.objective import Objective
@@ -133,8 +135,8 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         with self._undone_on_divergence(fresh=not reuse):
             self.best_epoch_, self.interrupted_ = run_epochs(
                 self._objective, self._optimizer, X_train, Y_train, self._rng,
-                batch_size=batch_size, train_epoch=backend.train_epoch(
-                    self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
+                batch_size=batch_size, train_epoch=whole_epoch(
+                    backend, self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
                 epochs=self.epochs, evaluate=validation, early_stopping=early,
                 monitor=self.monitor, learning_rate_decay=self.learning_rate_decay,
                 patience=patience, tol=self.tol, augment=self._augment(backend),
