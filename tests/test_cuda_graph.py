@@ -12,7 +12,7 @@ from nnfit import DivergenceError, MLPClassifier, Objective, mlp  # noqa: E402
 from nnfit.backends.numpy_backend import default_backend  # noqa: E402
 from nnfit.engine.cuda_graph import EpochProgram, GraphedEpoch, graphed_epoch  # noqa: E402
 from nnfit.engine.epochs import whole_epoch  # noqa: E402
-from nnfit.engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
+from nnfit import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
 from nnfit.engine.optimizers import make_optimizer  # noqa: E402
 from nnfit.backends.torch_backend import TorchBackend  # noqa: E402
 from nnfit.engine.training import run_epochs  # noqa: E402

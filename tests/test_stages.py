@@ -8,8 +8,8 @@ import nnfit
 from nnfit.backends import kernels as _fused
 from nnfit.engine import optimizers as _optimizers
 from nnfit.engine import stages as _stages
-from nnfit.backends.numpy_backend import NumpyBackend
-from nnfit.engine.losses import SoftmaxCrossEntropy
+from nnfit import NumpyBackend
+from nnfit import SoftmaxCrossEntropy
 from nnfit.engine.stages import HiddenStage, stages
 from nnfit.engine.training import minibatches
 
