@@ -19,31 +19,30 @@ figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy ar
 input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
 the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
 the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
-(see ``_holdout``).
+(see ``holdout``).
+
+``_BaseMLP`` is the scikit-learn surface (parameters, ``fit``, ``partial_fit``, ``loss_gradient``,
+``save``, tags); its mixins each do one job: ``inputs`` (validation and standardization of X),
+``build`` (the network, objective and optimizer), ``device`` (outputs on the network's device),
+``inspection`` (``coefs_``, ``summary``) and ``holdout`` (the held-out rows, the end of a fit).
 """
 
-
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..backends.numpy_backend import default_backend, get_backend, host_array
 from ..engine.epochs import whole_epoch
-from ..engine.placement import move_to
-from .holdout import _HoldOut
-from ..engine.network import mlp, summary_table
-from ..engine.objective import Objective
-from ..engine.optimizers import make_optimizer
-from .standardize import apply_scaling, check_finite, fit_scaling
 from ..engine.training import run_epochs
-from .validation import check_params, input_errors_said_clearly, make_rng, memory_bytes
+from .build import _Build
+from .device import _Device
+from .holdout import _HoldOut
+from .inputs import _Inputs
+from .inspection import _Inspection
+from .validation import check_params, make_rng
 from .weights import check_sample_weight, combine, with_weights
 
-PREDICT_CHUNK = 8192
 
-
-class _BaseMLP(_HoldOut, BaseEstimator):
+class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
@@ -178,111 +177,6 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
         return self
 
-    def _checked_Xy(self, X, y, reset):
-        """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
-        self._check_labels(y)
-        with input_errors_said_clearly(X):
-            X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
-                                 **self._y_kwargs())
-        check_finite(X, getattr(self, "feature_names_in_", None))
-        if scipy.sparse.issparse(X) and self.augment is not None:
-            raise ValueError("augment works on dense arrays; pass X as a NumPy array or "
-                             "set augment=None for sparse input")
-        return X, y
-
-    def _fit_scaling(self, X, rows):
-        """Column means and sds (float64) of the training rows, or none with standardize=False."""
-        if self.standardize:
-            self._x_mean, self._x_scale = fit_scaling(X, rows)
-        else:
-            self._x_mean, self._x_scale = None, np.ones(X.shape[1])
-
-    def _scaled(self, X, rows, dtype):
-        """Rows ``rows`` (all if None) of X standardized, in ``dtype``."""
-        return apply_scaling(X, self._x_mean, self._x_scale, dtype,
-                             getattr(self, "feature_names_in_", None), rows)
-
-    def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
-        widths = [n_in, *hidden, n_out]
-        n_params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
-        needed = 2 * n_params * np.dtype(dtype).itemsize  # theta and its gradient
-        if needed > memory_bytes():
-            raise ValueError(f"hidden_layer_sizes={hidden} makes a network of {n_params:,} "
-                             f"parameters, {needed / 2**30:,.1f} GiB for them and their gradient "
-                             f"alone, more than this machine's {memory_bytes() / 2**30:,.1f} GiB "
-                             "of memory; choose narrower layers")
-        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
-        self.network_.initialize(self._rng)
-        loss = self._make_loss(n_out)(backend)
-        self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend,
-                                         self.momentum)
-        self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
-
-    def _refresh(self, backend=default_backend, weighted=False):
-        """Apply what may change between fits: penalties, learning rate, weights or none, device."""
-        move_to(backend, self.network_, self._objective.loss, self._optimizer)
-        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso,
-                                    weighted)
-        self._optimizer.learning_rate = self.learning_rate
-
-    def _check_same_network(self, hidden, dropout, dtype):
-        now = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
-        before = getattr(self, "_architecture", now)
-        names = ["hidden_layer_sizes", "dropout", "dtype", "activation", "optimizer"]
-        for name, old, new in zip(names, before, now):
-            if old != new:
-                raise ValueError(f"{name} changed from {old!r} to {new!r}, but warm_start / "
-                                 "partial_fit continue the fitted network; set warm_start=False "
-                                 "(or make a new estimator) to fit a different one")
-
-    def _epochs_done(self):
-        return len(self.history_.get("epoch", []))
-
-    # --- prediction --------------------------------------------------------------------------
-    def _outputs(self, X):
-        """Output-layer values Z = f's linear part on X, by chunks on the network's device,
-        dropout off."""
-        backend, dtype = self.network_.backend, self.network_.dtype
-        if backend == default_backend:
-            chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
-                      for i in range(0, X.shape[0], PREDICT_CHUNK)]
-            return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
-        chunks = [self.network_.forward(backend.asarray(X[i:i + PREDICT_CHUNK], dtype))[0]
-                  for i in range(0, X.shape[0], PREDICT_CHUNK)]
-        return backend.xp.concatenate(chunks) if len(chunks) != 1 else chunks[0]
-
-    def _forward(self, X, output=False):
-        """Z (with ``output``: the fitted f(X), e.g. class probabilities) as a NumPy array."""
-        Z = self._outputs(X)
-        return self.network_.backend.to_numpy(self._objective.loss.output(Z) if output else Z)
-
-    def _augment(self, backend):
-        """``augment`` (a NumPy function of the batch) on the host for a device backend."""
-        if self.augment is None or backend == default_backend:
-            return self.augment
-        dtype = self.network_.dtype
-        return lambda Xb, rng: backend.asarray(self.augment(backend.to_numpy(Xb), rng), dtype)
-
-    def _validated_X(self, X):
-        check_is_fitted(self, "network_")
-        with input_errors_said_clearly(X):
-            X = validate_data(self, host_array(X), reset=False,
-                              **self._x_kwargs(self.network_.dtype))
-        check_finite(X, getattr(self, "feature_names_in_", None))
-        return self._scaled(X, None, self.network_.dtype)
-
-    def _prepared(self, X, y, sample_weight=None):
-        """(X, Y) as the fitted objective sees them: standardized inputs, encoded targets, and
-        the weights' column when there are sample or class weights."""
-        X = self._validated_X(X)
-        y = self._check_y(host_array(y))
-        dtype = self.network_.dtype
-        Y = self._encode_targets(y, dtype, False)
-        w = combine(check_sample_weight(sample_weight, X.shape[0]), self._class_weights(y, False))
-        self._objective.weighted = w is not None
-        return X, Y if w is None else with_weights(Y, w, dtype)
-
     def loss_gradient(self, X, y, sample_weight=None):
         """R(theta) at the fitted parameters on (X, y), dropout off, and its gradient.
 
@@ -313,57 +207,11 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         from ..modelfile.format import save
         return save(self, path, key)
 
-    # --- inspection --------------------------------------------------------------------------
-    @property
-    def coefs_(self):
-        """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector."""
-        check_is_fitted(self, "network_")
-        return [self.network_.backend.to_numpy(d.W) for d in self.network_.dense]
-
-    @property
-    def intercepts_(self):
-        check_is_fitted(self, "network_")
-        return [self.network_.backend.to_numpy(d.b) for d in self.network_.dense]
-
-    @property
-    def n_params_(self):
-        check_is_fitted(self, "network_")
-        return self.network_.n_params
-
-    def summary(self, n_features=None, n_outputs=None):
-        """Print (and return) the layer table with parameter counts.
-
-        Before fitting, give ``n_features`` and ``n_outputs`` (e.g. 784 and 10 for MNIST)."""
-        if n_features is None:
-            network = self.network_ if hasattr(self, "network_") else None
-            if network is None:
-                raise ValueError("summary() before fit needs n_features and n_outputs")
-        else:
-            hidden, dropout, dtype = check_params(self)
-            network = mlp(n_features, hidden, n_outputs, self.activation, dropout, dtype)
-        rows, total = summary_table(network)
-        lines = [f"{'layer':<22}{'output':>8}{'parameters':>14}"]
-        lines += [f"{name:<22}{width:>8}{n:>14,}" for name, width, n in rows]
-        lines.append(f"{'total':<22}{'':>8}{total:>14,}")
-        text = "\n".join(lines)
-        print(text)
-        return text
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         tags.input_tags.sparse = self.device == "cpu"  # the torch devices take dense X
         return tags
-
-    @staticmethod
-    def _x_kwargs(dtype):
-        """validate_data's options: float32 and float64 input kept as given (checked against
-        the model's dtype when standardized), other numbers converted to the model's dtype."""
-        floats = [np.float32, np.float64]
-        if np.dtype(dtype) == np.float64:
-            floats.reverse()
-        return {"dtype": floats, "order": "C", "ensure_min_samples": 1,
-                "accept_sparse": ["csr", "csc"], "ensure_all_finite": False}
 
     # hooks the classifier overrides
     def _check_labels(self, y):
