@@ -7,6 +7,7 @@
     RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / sqrt(s + eps)
     Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
                      theta <- theta - rho m_hat / (sqrt(s_hat) + eps), hats bias-corrected
+    LBFGS            quasi-Newton steps on all rows with a line search (``lbfgs``: no step rule)
 
 RMSprop puts eps under the square root, as Keras and TensorFlow (the book's software) do;
 PyTorch adds it after.  With eps = 1e-7 the divisor is at least 3.2e-4, which damps the steps
@@ -22,6 +23,7 @@ import math
 import weakref
 
 from ..backends.numpy_backend import default_backend
+from .lbfgs import LBFGS
 
 _kernels = weakref.WeakKeyDictionary()  # backend -> {name: its fused(name)}: looked up once
 
@@ -265,12 +267,12 @@ class Adam:
 
 
 OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "momentum": SGD, "nesterov": SGD,
-              "rmsprop": RMSprop, "adam": Adam}
+              "rmsprop": RMSprop, "adam": Adam, "lbfgs": LBFGS}
 
 
 def make_optimizer(name, learning_rate, backend=default_backend, momentum=0.9):
     """The optimizer an estimator's ``optimizer`` name stands for: "sgd" is plain minibatch SGD,
-    "momentum" and "nesterov" add the ``momentum`` mu."""
+    "momentum" and "nesterov" add the ``momentum`` mu; "lbfgs" is full-batch L-BFGS (``lbfgs``)."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
     if name == "sgd":

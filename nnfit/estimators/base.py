@@ -9,8 +9,9 @@ regressor 1/2 ||y - f||^2 on the target standardized to mean 0 and variance 1
 linear regression.
 
 Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
-each column is centred and scaled by the training rows' mean and standard deviation,
-x~ = (x - mean) / sd, and W_1 acts on x~; sparse input is scaled without centring (see
+each column is centred and scaled by the training rows' mean and standard deviation (weighted
+by ``sample_weight``, so that a weight of 2 is a repeated row), x~ = (x - mean) / sd, and W_1
+acts on x~; sparse input is scaled without centring (see
 ``_standardize``).  The regressor also standardizes its target and defaults to
 ``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
 "auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
@@ -32,6 +33,7 @@ from sklearn.base import BaseEstimator
 
 from ..backends.numpy_backend import default_backend, get_backend, host_array
 from ..engine.epochs import whole_epoch
+from ..engine.lbfgs import LBFGS, run_lbfgs
 from ..engine.training import run_epochs
 from .build import _Build
 from .device import _Device
@@ -39,7 +41,7 @@ from .holdout import _HoldOut
 from .inputs import _Inputs
 from .inspection import _Inspection
 from .validation import check_params, make_rng
-from .weights import check_sample_weight, combine, with_weights
+from .weights import check_sample_weight, combine, repeats, with_weights
 
 
 class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
@@ -102,16 +104,16 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=not reuse)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=not reuse)
-        w = combine(w, self._class_weights(y, partial=False))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=not reuse, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=False, sample_weight=sample_w))
         if not reuse:
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
         stopping = self._resolved_early_stopping(X.shape[0])
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
         if not reuse:
-            self._fit_scaling(X, train)
+            self._fit_scaling(X, train, repeats(sample_w))
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
@@ -125,11 +127,14 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
             self.history_ = {}
         del X, Y
         self._refresh(backend, weighted=w is not None)
+        first = self._epochs_done() + 1
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        if isinstance(self._optimizer, LBFGS):
+            self._fit_lbfgs(X_train, Y_train, validation, stopping, first, fresh=not reuse)
+            return self
         full_batch = self._optimizer.full_batch
         early = stopping or full_batch
         patience = 1 if full_batch and validation is None else self.patience
-        first = self._epochs_done() + 1
-        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
         batch_size = X_train.shape[0] if full_batch else self.batch_size
         with self._undone_on_divergence(fresh=not reuse):
             self.best_epoch_, self.interrupted_ = run_epochs(
@@ -145,20 +150,41 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         self._end_of_fit(first, early, patience, validation is not None)
         return self
 
+    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
+        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
+        has one entry per iteration, early stopping watches the validation loss per iteration."""
+        if self.augment is not None:
+            raise ValueError("optimizer='lbfgs' fits all rows at once, without minibatches to "
+                             "augment; set augment=None, or use a minibatch optimizer such as "
+                             "'adam' with augment")
+        with self._undone_on_divergence(fresh=fresh):
+            self.best_epoch_, self.interrupted_, status = run_lbfgs(
+                self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
+                evaluate=validation, early_stopping=stopping, monitor=self.monitor,
+                patience=self.patience, tol=self.tol, callbacks=self.callbacks or (),
+                progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+                first_epoch=first)
+        self.n_iter_ = self._epochs_done()
+        self._end_of_lbfgs(status, first, validation is not None and stopping)
+
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        if self.optimizer == "lbfgs":
+            raise ValueError("partial_fit takes minibatch steps, and optimizer='lbfgs' fits all "
+                             "rows at once: use fit (warm_start=True continues a fit), or a "
+                             "minibatch optimizer such as 'adam' for partial_fit")
         backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=first)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=first, classes=classes)
-        w = combine(w, self._class_weights(y, partial=True))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=first, classes=classes, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=True))
         if first:
-            self._fit_scaling(X, None)
+            self._fit_scaling(X, None, repeats(sample_w))
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
             self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
@@ -217,7 +243,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
     def _check_labels(self, y):
         pass
 
-    def _class_weights(self, y, partial):
+    def _class_weights(self, y, partial, sample_weight=None):
         return None
 
     def _check_training_classes(self, y_train):

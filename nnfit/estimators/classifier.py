@@ -196,7 +196,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _check_y(self, y):
         return column_or_1d(y, warn=True)
 
-    def _encode_targets(self, y, dtype, reset, classes=None):
+    def _encode_targets(self, y, dtype, reset, classes=None, weights=None):
         _check_label_types(y, "y")
         if classes is not None:
             _check_label_types(np.asarray(classes), "classes")
@@ -249,14 +249,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              "it holds sequences of different lengths: flatten or fix y") from None
         _check_label_types(labels, "y")
 
-    def _class_weights(self, y, partial):
-        """Each row's class weight under ``class_weight``, or None."""
+    def _class_weights(self, y, partial, sample_weight=None):
+        """Each row's class weight under ``class_weight``, or None ("balanced" counts each class
+        by its rows' sample weights)."""
         if partial and isinstance(self.class_weight, str) and self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' needs the class counts of all the data, "
                              "which partial_fit never sees; pass a dict instead, e.g. from "
                              "sklearn.utils.class_weight.compute_class_weight('balanced', "
                              "classes=..., y=y_all)")
-        return class_sample_weight(self.class_weight, y, self.classes_)
+        return class_sample_weight(self.class_weight, y, self.classes_, sample_weight)
 
     def _check_training_classes(self, y_train):
         """Warn when the held-out rows took every sample of a class."""

@@ -19,24 +19,31 @@ ENTRIES = {
         Lasso penalty lambda'_l >= 0 on the weights of each layer: R(theta) gets
         ``lambda'_l * sum |W_l|``.""",
     "optimizer": """\
-    optimizer : {"adam", "rmsprop", "sgd", "momentum", "nesterov", "gd"}, default="adam"
+    optimizer : {"adam", "rmsprop", "sgd", "momentum", "nesterov", "gd", "lbfgs"}, default="adam"
         "gd" is the lecture's full-batch gradient descent, which stops when R fails to decrease;
-        the others take one step per minibatch: "sgd" the plain rule theta <- theta - rho g,
-        "momentum" and "nesterov" with ``momentum``, "rmsprop" in Keras's form, "adam".""",
+        "lbfgs" is full-batch L-BFGS (scipy's L-BFGS-B with the backpropagated gradient): no
+        learning rate, ``epochs`` iterations at most, it stops at convergence (with no hidden
+        layer and no penalty: the maximum-likelihood fit), with a validation set and early
+        stopping also after ``patience`` iterations without gain, and it takes no dropout,
+        augmentation or ``partial_fit``; the others take one step per minibatch: "sgd" the plain
+        rule theta <- theta - rho g, "momentum" and "nesterov" with ``momentum``, "rmsprop" in
+        Keras's form, "adam".""",
     "momentum": """\
     momentum : float, default=0.9
         The momentum mu in [0, 1) of ``optimizer="momentum"`` and ``"nesterov"``:
         v <- mu v - rho g, theta <- theta + v (other optimizers ignore it).""",
     "learning_rate": """\
     learning_rate : float, default=0.001
-        The learning rate rho > 0 of the optimizer.""",
+        The learning rate rho > 0 of the optimizer (unused by "lbfgs", whose line search sets
+        each step's length).""",
     "learning_rate_decay": """\
     learning_rate_decay : float, default=1.0
         Factor in (0, 1] applied to the learning rate after every epoch (slow learning):
         epoch k of a fit uses ``rho * learning_rate_decay ** (k - 1)``.""",
     "epochs": """\
     epochs : int, default=200
-        Largest number of epochs (passes over the training rows) of one call to ``fit``.""",
+        Largest number of epochs (passes over the training rows) of one call to ``fit``; with
+        ``optimizer="lbfgs"`` the largest number of iterations, one history entry each.""",
     "patience": """\
     patience : int, default=10
         Epochs without improvement before early stopping stops the fit.""",
@@ -65,13 +72,15 @@ ENTRIES = {
         Precision of the parameters and computations; use "float64" for gradient checks.""",
     "warm_start": """\
     warm_start : bool, default=False
-        If True, ``fit`` continues from the fitted parameters (and optimizer state) with the same
-        held-out rows instead of starting afresh.""",
+        If True, ``fit`` continues from the fitted parameters (and optimizer state; "lbfgs" keeps
+        none and starts a fresh curvature memory) with the same held-out rows instead of
+        starting afresh.""",
     "standardize": """\
     standardize : bool, default=True
         Centre and scale every input column by its training mean and standard deviation before
-        the first layer (a column with standard deviation 0 is only centred).  Use False for
-        inputs already on a common scale, such as pixels in [0, 1].""",
+        the first layer (a column with standard deviation 0 is only centred), weighted by
+        ``sample_weight`` when given, so that a weight of 2 fits as a repeated row.  Use False
+        for inputs already on a common scale, such as pixels in [0, 1].""",
     "device": """\
     device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
         Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch

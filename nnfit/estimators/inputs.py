@@ -26,10 +26,11 @@ class _Inputs:
                              "set augment=None for sparse input")
         return X, y
 
-    def _fit_scaling(self, X, rows):
-        """Column means and sds (float64) of the training rows, or none with standardize=False."""
+    def _fit_scaling(self, X, rows, weights=None):
+        """Column means and sds (float64) of the training rows, weighted by the sample weights
+        ``weights`` (one per row of X) if given, or none with standardize=False."""
         if self.standardize:
-            self._x_mean, self._x_scale = fit_scaling(X, rows)
+            self._x_mean, self._x_scale = fit_scaling(X, rows, weights)
         else:
             self._x_mean, self._x_scale = None, np.ones(X.shape[1])
 
@@ -53,7 +54,8 @@ class _Inputs:
         y = self._check_y(host_array(y))
         dtype = self.network_.dtype
         Y = self._encode_targets(y, dtype, False)
-        w = combine(check_sample_weight(sample_weight, X.shape[0]), self._class_weights(y, False))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        w = combine(sample_w, self._class_weights(y, False, sample_w))
         self._objective.weighted = w is not None
         return X, Y if w is None else with_weights(Y, w, dtype)
 

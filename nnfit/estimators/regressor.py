@@ -91,7 +91,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     $standardize
     standardize_target : bool, default=True
         Fit the network to the target standardized by its training mean and standard deviation
-        (per output) and map predictions back.
+        (per output, weighted by ``sample_weight`` when given) and map predictions back.
     $device
 
     Attributes
@@ -184,13 +184,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _check_y(self, y):
         return check_array(y, ensure_2d=False, dtype=np.float64)
 
-    def _encode_targets(self, y, dtype, reset, classes=None):
+    def _encode_targets(self, y, dtype, reset, classes=None, weights=None):
+        """y standardized by its (sample-weighted, with ``weights``) mean and sd per output."""
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         if reset:
             self._target_ndim = np.ndim(y)
             top = np.abs(Y).max(axis=0)
             top[top == 0] = 1.0
-            mean, sd = (Y / top).mean(axis=0) * top, (Y / top).std(axis=0) * top
+            if weights is None:
+                mean, sd = (Y / top).mean(axis=0) * top, (Y / top).std(axis=0) * top
+            else:
+                mean = np.average(Y / top, axis=0, weights=weights)
+                sd = np.sqrt(np.average((Y / top - mean) ** 2, axis=0, weights=weights)) * top
+                mean = mean * top
             if not self.standardize_target:
                 mean, sd = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
             if not np.all(np.isfinite(np.abs(mean) + 1e3 * sd)):

@@ -21,7 +21,7 @@ MAX_WIDTH = 2**24
 ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 DTYPES = ("float32", "float64")
 STATE_NAMES = {"gd": (), "sgd": ("velocity",), "momentum": ("velocity",), "nesterov": ("velocity",),
-               "rmsprop": ("square_avg",), "adam": ("m", "s")}
+               "rmsprop": ("square_avg",), "adam": ("m", "s"), "lbfgs": ()}
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _SCALAR = (type(None), bool, int, float, str)
 
