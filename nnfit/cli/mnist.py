@@ -78,8 +78,13 @@ def fit_table(args, n_jobs=1, threads=None):
     X_train, y_train, X_test, y_test = data
     print(f"MNIST: {len(y_train):,} training images ({len(y_train) * 4 // 5:,} to fit, "
           f"{len(y_train) - len(y_train) * 4 // 5:,} to validate), {len(y_test):,} test images")
-    if any(r in ("ridge", "dropout") for r in rows):
-        mnist_table.network("dropout").summary(n_features=X_train.shape[1], n_outputs=10)
+    networks = tuple(r for r in ("ridge", "dropout") if r in rows)
+    if networks:  # a caption, so that the Dropout rows are not read as part of the ridge row
+        print("\n" + {("ridge",): "The ridge row's network:",
+                      ("dropout",): "The dropout row's network:",
+                      ("ridge", "dropout"): "The network of the ridge and dropout rows (the ridge "
+                      "row's without the Dropout layers, which have no parameters):"}[networks])
+        mnist_table.network(networks[-1]).summary(n_features=X_train.shape[1], n_outputs=10)
     # every (row, seed) is an independent fit: --jobs runs them side by side, each as it would
     # run alone; a progress bar only when they run one at a time here
     progress = not args.no_progress and n_jobs == 1 and args.scheduler is None

@@ -25,7 +25,13 @@ import time
 import warnings
 
 import scipy.sparse
-from tqdm.auto import tqdm
+from tqdm.std import TqdmWarning
+
+with warnings.catch_warnings():
+    # in a notebook without ipywidgets tqdm.auto warns "IProgress not found" on import (every
+    # lab showed it) and falls back to the text bar; that fallback is what we want, unannounced
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 from ..backends.numpy_backend import default_backend
 
