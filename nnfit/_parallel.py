@@ -29,8 +29,10 @@ scheduler at a time, so that a long list of fits with large data (``nnfit mnist`
 images each) does not pile up in the scheduler's memory.
 """
 import argparse
+import asyncio
 import contextlib
 import contextvars
+import logging
 import time
 import warnings
 
@@ -186,14 +188,14 @@ class _ClusterRun:
                 self.cluster.client.cancel(list(self.futures.values()))
 
     def _result(self, index):
-        from distributed import KilledWorker, wait
+        from distributed import CancelledError, KilledWorker, wait
         while True:
             future = self.futures[index]
             if future.status == "finished":
                 try:
                     value = future.result(timeout=POLL)
-                except TimeoutError:  # its worker died with the result: computed again
-                    pass
+                except (TimeoutError, CancelledError):  # its worker died with the result (it is
+                    pass  # computed again), or the scheduler was lost (seen below)
                 else:
                     del self.futures[index]
                     self._submit(self._look())
@@ -208,6 +210,8 @@ class _ClusterRun:
                         "(Dask's KilledWorker): the fit may need more memory than a worker "
                         "has; see the workers' logs") from None
             elif future.status == "cancelled":
+                if self.cluster.client.status != "running":
+                    raise self._lost_scheduler()
                 raise ValueError(f"the Dask scheduler at {self.cluster.address} cancelled fit "
                                  f"{index + 1} of {len(self.calls)} (was it restarted?); "
                                  "run the command again")
@@ -215,7 +219,7 @@ class _ClusterRun:
             if running:
                 try:
                     wait(running, timeout=POLL, return_when="FIRST_COMPLETED")
-                except TimeoutError:
+                except (TimeoutError, CancelledError):  # a cancelled fit is seen above
                     pass
             else:
                 time.sleep(POLL)
@@ -239,15 +243,21 @@ class _ClusterRun:
                 data += self.sizes[index]
                 self.submitted += 1
 
+    def _lost_scheduler(self):
+        return ValueError(f"lost the connection to the Dask scheduler at {self.cluster.address} "
+                          f"after {self.returned} of {len(self.calls)} fits: check that it still "
+                          "runs, and run the command again")
+
     def _look(self):
         """The cluster's worker threads now.  Warns of lost workers and of a cluster without
         any; raises NoWorkerError once there has been none for ``worker_timeout`` seconds."""
         cluster = self.cluster
+        if cluster.client.status != "running":  # the scheduler's fits are lost with it
+            raise self._lost_scheduler()
         try:
             nthreads = cluster.client.nthreads()
-        except (OSError, TimeoutError) as error:
-            raise ValueError(f"lost the Dask scheduler at {cluster.address} ({error}); check "
-                             "that it still runs, and run the command again") from None
+        except (OSError, TimeoutError):
+            raise self._lost_scheduler() from None
         lost = self.workers - set(nthreads)
         self.workers = set(nthreads)
         if lost and nthreads:
@@ -293,17 +303,35 @@ def cluster(scheduler=None, worker_timeout=None):
         raise ValueError(f"no Dask scheduler answered at {scheduler} within {CONNECT_TIMEOUT} s "
                          f"({error}); start one with `dask scheduler` and workers with "
                          "`dask worker ADDRESS`, or check the address") from None
-    with client:
-        token = _CLUSTER.set(_Cluster(client, scheduler, worker_timeout))
-        try:
-            yield client
-        except ModuleNotFoundError as error:  # raised on a worker, passed on by Dask
-            if (error.name or "").split(".")[0] != "nnfit":
-                raise
-            raise ValueError(f"the Dask workers at {scheduler} cannot import {error.name}: "
-                             "install nnfit (this version) on every worker machine") from None
-        finally:
-            _CLUSTER.reset(token)
+    token = _CLUSTER.set(_Cluster(client, scheduler, worker_timeout))
+    failed = True
+    try:
+        yield client
+        failed = False
+    except ModuleNotFoundError as error:  # raised on a worker, passed on by Dask
+        if (error.name or "").split(".")[0] != "nnfit":
+            raise
+        raise ValueError(f"the Dask workers at {scheduler} cannot import {error.name}: "
+                         "install nnfit (this version) on every worker machine") from None
+    finally:
+        _CLUSTER.reset(token)
+        _close(client, quiet=failed)
+
+
+def _close(client, quiet):
+    """Close ``client``.  After a failed run, Dask's log record of the cancelled attempt to
+    reach a lost scheduler (a traceback of ``CancelledError``, written as the client closes or
+    as Python exits) is left out: the run's own error has said what happened, in one line."""
+    if quiet:
+        logger = logging.getLogger("distributed.client")
+        if _drop_cancelled_reconnect not in logger.filters:
+            logger.addFilter(_drop_cancelled_reconnect)
+    client.close()
+
+
+def _drop_cancelled_reconnect(record):
+    return not (record.exc_info and record.exc_info[0] is not None
+                and issubclass(record.exc_info[0], asyncio.CancelledError))
 
 
 def describe(n_jobs, threads, scheduler=None):

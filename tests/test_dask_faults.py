@@ -72,7 +72,8 @@ class Loopback:
                  "--nthreads", "1", "--no-nanny", "--host", "127.0.0.1", "--no-dashboard"],
                 env=_env(), stdout=subprocess.DEVNULL,
                 stderr=open(self.folder / f"{name}.log", "w"))
-        self.client.wait_for_workers(len(self.workers), timeout=START_TIMEOUT)
+        alive = sum(process.poll() is None for process in self.workers.values())
+        self.client.wait_for_workers(alive, timeout=START_TIMEOUT)
 
     def address_of(self, name):
         return next(address for address, info in
@@ -81,6 +82,7 @@ class Loopback:
 
     def kill(self, name):
         os.kill(self.workers[name].pid, signal.SIGKILL)
+        self.workers[name].wait(timeout=30)
 
     def kill_when_busy(self, names, finished):
         """A thread that kills the workers ``names`` by PID as soon as the first of them is
@@ -107,7 +109,8 @@ class Loopback:
             _stop(process)
         self.workers.clear()
         deadline = time.monotonic() + 30
-        while self.client.nthreads() and time.monotonic() < deadline:
+        while (self.scheduler.poll() is None and self.client.nthreads()
+               and time.monotonic() < deadline):
             time.sleep(0.1)
 
     def close(self):
@@ -136,6 +139,12 @@ def two_workers(loopback):
         loopback.stop_workers()
 
 
+@pytest.fixture(scope="module")
+def serial_hitters():
+    """The Hitters lab with 8 seeds of 1,000 epochs, one fit after the other, 1 BLAS thread."""
+    return islr_lab.run_hitters(seeds=8, epochs=1000, n_jobs=1, threads=1)
+
+
 def test_no_worker_at_all_stops_after_the_wait_with_one_line(loopback, capsys):
     assert not loopback.client.nthreads()
     start = time.monotonic()
@@ -153,18 +162,14 @@ def test_no_worker_at_all_stops_after_the_wait_with_one_line(loopback, capsys):
 
 
 def test_hitters_with_a_worker_killed_mid_run_gives_the_serial_results(two_workers, tmp_path,
-                                                                       capsys):
-    cluster = two_workers
-    options = ["hitters", "--seeds", "8", "--epochs", "1000"]
-    assert main([*options, "--threads", "1", "--json", str(tmp_path / "serial.json")]) == 0
-    serial = json.loads((tmp_path / "serial.json").read_text())
-    capsys.readouterr()
+                                                                       capsys, serial_hitters):
+    cluster, serial = two_workers, serial_hitters
     finished = threading.Event()
     with distributed.get_task_stream(cluster.client) as stream:
         killer = cluster.kill_when_busy(["w0"], finished)
         try:
-            status = main([*options, "--scheduler", cluster.address,
-                           "--json", str(tmp_path / "cluster.json")])
+            status = main(["hitters", "--seeds", "8", "--epochs", "1000", "--scheduler",
+                           cluster.address, "--json", str(tmp_path / "cluster.json")])
         finally:
             finished.set()
             killer.join(timeout=30)
@@ -178,6 +183,32 @@ def test_hitters_with_a_worker_killed_mid_run_gives_the_serial_results(two_worke
         assert run[key] == serial[key], key
     # only the network fits went to the cluster (the lasso's cross-validation ran here)
     assert stream.data and all(task["key"].startswith("_fit_with_threads-") for task in stream.data)
+
+
+def test_a_worker_that_joins_within_the_wait_takes_the_fits_over(two_workers, serial_hitters):
+    cluster = two_workers
+    finished = threading.Event()
+    killer = cluster.kill_when_busy(["w0", "w1"], finished)
+
+    def replace():  # a new worker, once both have gone
+        killer.join()
+        if killer.killed is not None:
+            cluster.start_workers("w2")
+
+    joiner = threading.Thread(target=replace, daemon=True)
+    joiner.start()
+    try:
+        with pytest.warns(UserWarning, match="no Dask worker at .*: waiting up to 60 s for one "
+                                             "to join"), \
+                _parallel.cluster(cluster.address, worker_timeout=60):
+            run = islr_lab.run_hitters(seeds=8, epochs=1000, n_jobs=-1, threads=1)
+    finally:
+        finished.set()
+        killer.join(timeout=30)
+        joiner.join(timeout=START_TIMEOUT)
+    assert killer.killed is not None and cluster.workers["w2"].poll() is None
+    for key in ("network_maes", "network_mean", "linear", "lasso", "lasso_alpha"):
+        assert run[key] == serial_hitters[key], key
 
 
 def test_the_guide_s_search_recipe_survives_a_lost_worker_with_grid_search_s_scores(
@@ -279,3 +310,31 @@ def test_gpu_workers_with_several_threads_are_refused():
         mnist._check_one_thread_per_gpu_worker(Client(), Args())
     Client.nthreads = lambda self: {"tcp://10.0.0.7:4001": 1}
     mnist._check_one_thread_per_gpu_worker(Client(), Args())  # one thread each: fine
+
+
+def test_a_lost_scheduler_ends_the_command_with_one_line(tmp_path):
+    cluster = Loopback(tmp_path)  # a scheduler of its own, since this test kills it
+    try:
+        cluster.start_workers("w0")
+        worker = cluster.address_of("w0")
+        command = subprocess.Popen(
+            [sys.executable, "-m", "nnfit", "hitters", "--seeds", "8", "--epochs", "1000",
+             "--scheduler", cluster.address], env=_env(), cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while not cluster.client.processing([worker])[worker]:
+                assert command.poll() is None and time.monotonic() < deadline, command.stderr.read()
+                time.sleep(0.05)
+            _stop(cluster.scheduler)
+            _, err = command.communicate(timeout=120)
+        finally:
+            _stop(command)
+    finally:
+        cluster.close()
+    assert command.returncode == 2 and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"nnfit hitters: error: lost the connection to the Dask scheduler at {cluster.address} "
+        "after ")
+    assert lines[0].endswith(" of 8 fits: check that it still runs, and run the command again")
