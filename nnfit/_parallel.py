@@ -1,4 +1,4 @@
-"""Independent fits side by side: joblib on this machine, or a Dask cluster through joblib.
+"""Independent fits side by side: joblib on this machine, or a Dask cluster.
 
 What runs in parallel is the list of separate fits a command makes (seeds, repeats, rows),
 
@@ -192,10 +192,10 @@ class _ClusterRun:
         while True:
             future = self.futures[index]
             if future.status == "finished":
-                try:
-                    value = future.result(timeout=POLL)
-                except (TimeoutError, CancelledError):  # its worker died with the result (it is
-                    pass  # computed again), or the scheduler was lost (seen below)
+                try:  # a large result may take a while to come; a lost one is computed again
+                    value = future.result(timeout=self.cluster.worker_timeout)
+                except (TimeoutError, CancelledError):  # no worker, or no scheduler: seen below
+                    pass
                 else:
                     del self.futures[index]
                     self._submit(self._look())
@@ -261,8 +261,8 @@ class _ClusterRun:
         lost = self.workers - set(nthreads)
         self.workers = set(nthreads)
         if lost and nthreads:
-            warnings.warn(f"{len(lost)} Dask worker(s) lost ({', '.join(sorted(lost))}): their "
-                          f"fits run again on the {len(nthreads)} left")
+            warnings.warn(f"{len(lost)} Dask worker(s) lost ({', '.join(sorted(lost))}): the "
+                          f"fits they held run again on the {len(nthreads)} left")
         if nthreads:
             self.idle_since = None
             return sum(nthreads.values())

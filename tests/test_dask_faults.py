@@ -175,7 +175,7 @@ def test_hitters_with_a_worker_killed_mid_run_gives_the_serial_results(two_worke
             killer.join(timeout=30)
     assert status == 0 and killer.killed is not None  # w0 died while the run went on
     err = capsys.readouterr().err
-    assert "1 Dask worker(s) lost" in err and "their fits run again on the 1 left" in err
+    assert "1 Dask worker(s) lost" in err and "the fits they held run again on the 1 left" in err
     assert "Traceback" not in err
     run = json.loads((tmp_path / "cluster.json").read_text())
     assert len(set(serial["network_maes"])) == 8
@@ -226,8 +226,8 @@ def test_the_guide_s_search_recipe_survives_a_lost_worker_with_grid_search_s_sco
     finished = threading.Event()
     killer = cluster.kill_when_busy(["w1"], finished)
     try:
-        with pytest.warns(UserWarning, match=r"1 Dask worker\(s\) lost .*: their fits run again "
-                                             r"on the 1 left"), \
+        with pytest.warns(UserWarning, match=r"1 Dask worker\(s\) lost .*: the fits they held run "
+                                             r"again on the 1 left"), \
                 _parallel.cluster(cluster.address, worker_timeout=30):
             scores = list(_parallel.map_fits(cross_val_score, tasks, n_jobs=-1, threads=1))
     finally:
