@@ -25,7 +25,7 @@ T 1 unless told.  A cluster run survives the loss of workers as long as one is l
   included) runs in this process.
 
 At most ``2 x worker threads`` fits, and ``IN_FLIGHT_BYTES`` of their data, are handed to the
-scheduler at a time, so that a long list of fits with large data (``nnfit mnist``, 188 MB of
+scheduler at a time, so that a long list of fits with large data (``nnfit mnist``, 220 MB of
 images each) does not pile up in the scheduler's memory.
 """
 import argparse

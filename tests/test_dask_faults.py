@@ -185,6 +185,59 @@ def test_hitters_with_a_worker_killed_mid_run_gives_the_serial_results(two_worke
     assert stream.data and all(task["key"].startswith("_fit_with_threads-") for task in stream.data)
 
 
+def _small_idx_digits(folder, n_train=3600, n_test=400, seed=0):
+    """An MNIST-layout folder of 10 classes of noisy images, each class a faint template."""
+    rng = np.random.default_rng(seed)
+    templates = 128 + rng.integers(-4, 5, size=(10, 28, 28))
+    for stem, n in [("train", n_train), ("t10k", n_test)]:
+        labels = rng.integers(0, 10, size=n).astype(np.uint8)
+        noise = rng.integers(-127, 128, size=(n, 28, 28))
+        images = np.clip(templates[labels] + noise, 0, 255).astype(np.uint8)
+        for name, array, code in [(f"{stem}-images-idx3-ubyte", images, 0x08),
+                                  (f"{stem}-labels-idx1-ubyte", labels, 0x08)]:
+            header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, ">u4").tobytes()
+            (folder / name).write_bytes(header + array.tobytes())
+    return folder
+
+
+def test_mnist_with_a_worker_killed_mid_run_gives_the_serial_table(two_workers, tmp_path,
+                                                                    capsys):
+    # each fit carries 12 MB of images: over Dask's large-graph warning, which stays quiet
+    cluster = two_workers
+    data = _small_idx_digits(tmp_path)
+    options = ["mnist", "--data-dir", str(data), "--epochs", "2", "--rows", "logistic",
+               "--repeats", "2", "--no-progress"]
+    runs = {}
+    for name, extra in [("serial", ["--threads", "1"]),
+                        ("cluster", ["--scheduler", cluster.address])]:
+        finished = threading.Event()
+        killer = cluster.kill_when_busy(["w1"], finished) if name == "cluster" else None
+        try:
+            assert main([*options, *extra, "--out", str(tmp_path / name),
+                         "--json", str(tmp_path / f"{name}.json")]) == 0
+        finally:
+            finished.set()
+        runs[name] = json.loads((tmp_path / f"{name}.json").read_text())["rows"][0]
+    killer.join(timeout=30)
+    assert killer.killed is not None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "1 Dask worker(s) lost" in err[0]
+    assert len(set(runs["serial"]["test_errors"])) == 2
+    for key in ("test_errors", "test_error", "validation_error", "epochs"):
+        assert runs["cluster"][key] == runs["serial"][key], key
+
+
+def test_a_fit_that_raises_on_a_worker_is_run_three_times_then_reported(two_workers,
+                                                                         tmp_path):
+    runs = tmp_path / "runs"
+    runs.touch()
+    task = ((["sh", "-c", f"echo run >> {runs}; exit 3"],), {})  # a command, so no pickled code
+    with pytest.raises(subprocess.CalledProcessError, match="non-zero exit status 3"):
+        with _parallel.cluster(two_workers.address):
+            list(_parallel.map_fits(subprocess.check_call, [task], n_jobs=-1))
+    assert runs.read_text().split() == ["run"] * (1 + _parallel.RETRIES)
+
+
 def test_a_worker_that_joins_within_the_wait_takes_the_fits_over(two_workers, serial_hitters):
     cluster = two_workers
     finished = threading.Event()
