@@ -48,7 +48,9 @@ def register(subparsers):
     parser.add_argument("--device", default="cpu",
                         help="where the networks are fitted: cpu (NumPy), cuda (an NVIDIA GPU), "
                              "mps (Apple's GPU) or torch-cpu; all but cpu need PyTorch: "
-                             "pip install 'nnfit[torch]'")
+                             "pip install 'nnfit[torch]'; a GPU takes one fit at a time, so "
+                             "--jobs is refused with cuda and mps, and a --scheduler cluster "
+                             "needs one single-threaded worker per GPU")
     parser.set_defaults(func=run)
 
 
@@ -81,10 +83,10 @@ def _check_one_thread_per_gpu_worker(client, args):
         worker, n = sorted(crowded.items())[0]
         more = f" (and {len(crowded) - 1} more worker(s))" if len(crowded) > 1 else ""
         raise ValueError(f"--device {args.device} on the Dask cluster at {args.scheduler}: worker "
-                         f"{worker}{more} runs {n} threads, which would "
-                         "fit as many networks on its GPU at once: start one worker per GPU, "
-                         "each with --nthreads 1 (CUDA_VISIBLE_DEVICES=K dask worker ADDRESS "
-                         "--nthreads 1 for the K-th GPU)")
+                         f"{worker}{more} runs {n} threads, which would fit as many networks on "
+                         "its GPU at once: start one worker per GPU, each with --nthreads 1 "
+                         "(CUDA_VISIBLE_DEVICES=K dask worker ADDRESS --nthreads 1 for the K-th "
+                         "GPU)")
 
 
 def fit_table(args, n_jobs=1, threads=None):
