@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit.modelfile.format import FORMAT_VERSION, HEADER, _canonical, _digest
+from nnfit.modelfile.format import FORMAT_VERSION, HEADER, canonical, digest
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +144,8 @@ def test_network_rebuilds_from_the_stored_architecture(tmp_path, data):
     header = json.loads(arrays.pop(HEADER).tobytes())
     del header["params"]["hidden_layer_sizes"]
     header["params_not_saved"] = ["hidden_layer_sizes"]
-    header["sha256"] = _digest(header, arrays)
-    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    header["sha256"] = digest(header, arrays)
+    arrays[HEADER] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     loaded = nnfit.load(path)
@@ -218,7 +218,7 @@ def _as_older_file(header, arrays):
     for name in [n for n in arrays if n.startswith("optimizer_")]:
         del arrays[name]
     del header["split_seed"], header["optimizer_steps"], header["sha256"]
-    header["sha256"] = _digest(header, {k: v for k, v in arrays.items() if k != HEADER})
+    header["sha256"] = digest(header, {k: v for k, v in arrays.items() if k != HEADER})
 
 
 @pytest.mark.parametrize("random_state", [3, None])

@@ -23,7 +23,8 @@ def data():
     y_class = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5).astype(int)
     Y_reg = np.round(np.column_stack([X @ [1.0, -2.0, 0.5], X[:, 0] ** 2]), 3)
     frame = pd.DataFrame({"id": [f"r{i}" for i in range(60)], "x": X[:, 0], "z": X[:, 2],
-                          "colour": np.array(["red", "green", "blue"])[(X[:, 1] > 0).astype(int) + (X[:, 2] > 0)],
+                          "colour": np.array(["red", "green", "blue"])[
+                              (X[:, 1] > 0).astype(int) + (X[:, 2] > 0)],
                           "flag": X[:, 2] > 0})
     frame.loc[[3, 17], "x"] = np.nan
     frame.loc[[5], "colour"] = None
