@@ -277,3 +277,28 @@ def test_a_class_weight_dict_survives_save_and_load(tmp_path):
     for m in (model, loaded):
         m.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_each_owner_turns_itself_into_file_parts_and_back(data):
+    """The estimator gives the model-file floor a header and arrays and rebuilds itself from
+    them; the file format adds only its own keys (version, digest, signature)."""
+    X, y = data
+    model = MLPRegressor((4,), optimizer="rmsprop", epochs=3, random_state=0).fit(X, y)
+    header, arrays = model._to_file_parts()
+    json.dumps(header)  # plain JSON
+    assert not {"format_version", "nnfit_version", "sha256", "hmac_sha256"} & set(header)
+    assert {"theta", "x_scale", "optimizer_square_avg"} <= set(arrays)
+    loaded = MLPRegressor._from_file_parts(header, arrays)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    for m in (model, loaded):  # the running average came back: a warm start goes on alike
+        m.set_params(warm_start=True, epochs=1, early_stopping=False).fit(X, y)
+    assert np.array_equal(loaded.network_.theta, model.network_.theta)
+    with pytest.raises(ValueError, match="holds a 'MLPRegressor', not a MLPClassifier"):
+        MLPClassifier._from_file_parts(header, arrays)
+
+
+def test_load_knows_every_estimator_the_file_format_names():
+    from nnfit._load import KINDS
+    from nnfit.modelfile.schema import ESTIMATORS
+    assert sorted(KINDS) == sorted(ESTIMATORS)
+    assert nnfit.load.__module__ == "nnfit._load"
