@@ -30,18 +30,28 @@ class TorchBackend:
 
     ``graphs`` (CUDA only): fit each epoch of minibatch steps as one captured CUDA graph
     (``_cuda_graph``) where the fit allows it; False runs the steps one by one.
-    ``compile_step`` (with ``graphs``, experimental): the captured step is first passed through
-    ``torch.compile``, which fuses its elementwise passes into fewer kernels (the same
-    arithmetic to float32 rounding; dropout then draws from Inductor's generator).
+    ``fused_step`` (with ``graphs``, default True): the captured steps of a float32 network of
+    Dense -> ReLU (-> Dropout) layers run their elementwise passes as single Triton kernels
+    (``step_kernels``, ``engine.fused_epoch``): the same arithmetic to float32 rounding, about
+    14 launches a step instead of some 55; dropout draws from Philox in the kernels.  Without
+    Triton, or for other networks, the graph holds the layers' own lines.
+    ``compile_step`` (with ``graphs``, experimental): the captured step of the layers' own
+    lines is first passed through ``torch.compile``, which fuses its elementwise passes into
+    fewer kernels (the same arithmetic to float32 rounding; dropout then draws from Inductor's
+    generator); it takes precedence over ``fused_step``.
+    The matrix products follow torch's float32 precision (``torch.set_float32_matmul_precision``:
+    "highest", the default, is full float32; "high" lets them use TF32 tensor cores).
     """
 
     name = "torch"
 
-    def __init__(self, device="cpu", *, host_random=False, graphs=True, compile_step=False):
+    def __init__(self, device="cpu", *, host_random=False, graphs=True, compile_step=False,
+                 fused_step=True):
         self.device = torch.device(device)
         self.host_random = bool(host_random)
         self.graphs = bool(graphs)
         self.compile_step = bool(compile_step)
+        self.fused_step = bool(fused_step)
         self.xp = TorchNamespace(self.device)
         self.special = TorchSpecial()
         self._generator = torch.Generator(device=self.device)
@@ -96,6 +106,17 @@ class TorchBackend:
         """No compiled NumPy loops here: the optimizers and layers run their array lines."""
         return None
 
+    def step_kernels(self):
+        """The fused passes of a training step (``triton_kernels``) on CUDA with ``fused_step``
+        where Triton imports, else None (``engine.fused_epoch`` then runs torch lines)."""
+        if not (self.fused_step and self.graphs and self.device.type == "cuda"):
+            return None
+        try:
+            from . import triton_kernels
+        except ImportError:
+            return None
+        return triton_kernels
+
     @property
     def captures_epochs(self):
         """Whether the training loop may run a whole epoch as one replayed CUDA graph
@@ -104,7 +125,7 @@ class TorchBackend:
 
     # --- identity --------------------------------------------------------------------------------
     def _key(self):
-        return str(self.device), self.host_random, self.graphs, self.compile_step
+        return str(self.device), self.host_random, self.graphs, self.compile_step, self.fused_step
 
     def __eq__(self, other):
         return isinstance(other, TorchBackend) and self._key() == other._key()
@@ -119,8 +140,10 @@ class TorchBackend:
         options = "".join(f", {k}=True" for k in ("host_random",) if getattr(self, k))
         options += "" if self.graphs else ", graphs=False"
         options += ", compile_step=True" if self.compile_step else ""
+        options += "" if self.fused_step else ", fused_step=False"
         return f"TorchBackend({str(self.device)!r}{options})"
 
 
-def _rebuild(device, host_random, graphs, compile_step):
-    return TorchBackend(device, host_random=host_random, graphs=graphs, compile_step=compile_step)
+def _rebuild(device, host_random, graphs, compile_step, fused_step=True):
+    return TorchBackend(device, host_random=host_random, graphs=graphs, compile_step=compile_step,
+                        fused_step=fused_step)

@@ -38,17 +38,22 @@ _OPTIMIZERS = (SGD, RMSprop, Adam)
 
 
 def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None, compile_step=False):
-    """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop: full batches,
-    an ``augment`` function (NumPy, on the host), sample weights, or an objective, loss or
-    optimizer this module does not know (whose arithmetic it would not reproduce)."""
+    """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop (``graphable``)."""
+    if not graphable(objective, optimizer, X, batch_size, augment):
+        return None
+    return GraphedEpoch(objective, optimizer, X, Y, batch_size, compile_step)
+
+
+def graphable(objective, optimizer, X, batch_size, augment=None):
+    """Whether an epoch can run as a program: not with full batches, an ``augment`` function
+    (NumPy, on the host), sample weights, or an objective, loss or optimizer this module does
+    not know (whose arithmetic it would not reproduce)."""
     loss = objective.loss
     known = (type(objective) is Objective and not getattr(objective, "weighted", False)
              and set(vars(objective)) <= {"network", "loss", "penalty", "weighted"}
              and type(loss) in _LOSSES and set(vars(loss)) == {"backend"}
              and type(optimizer) in _OPTIMIZERS)
-    if not known or augment is not None or batch_size >= X.shape[0]:
-        return None
-    return GraphedEpoch(objective, optimizer, X, Y, batch_size, compile_step)
+    return known and augment is None and batch_size < X.shape[0]
 
 
 def device_loss(loss, Z, Y):
@@ -205,6 +210,11 @@ class GraphedEpoch(EpochProgram):
         if self.graph is None:
             with self._learning_rate_on_device():
                 self._capture()
+        self._replay(seed)
+        return self._epilogue()
+
+    def _replay(self, seed):
+        """Replay the graph with dropout drawing from torch's generator seeded by ``seed``."""
         generator = torch.cuda.default_generators[self._device_index()]
         saved = generator.get_state()
         generator.manual_seed(seed)
@@ -212,7 +222,6 @@ class GraphedEpoch(EpochProgram):
             self.graph.replay()
         finally:
             generator.set_state(saved)
-        return self._epilogue()
 
     def _device_index(self):
         device = self.backend.device

@@ -1,0 +1,120 @@
+"""The elementwise passes of a training step as single Triton kernels, for the whole-epoch CUDA
+program (``engine.fused_epoch``); imported only on a CUDA ``TorchBackend`` (needs Triton).
+
+    bias_relu_dropout        out = max(H + b, 0) * keep / (1 - phi),  keep = u >= phi
+    relu_dropout_backward    dA <- dA / (1 - phi) where A > 0, else 0       (in place)
+    softmax_xent             dZ = (softmax(Z + b) - Y) / n,  total += sum_i R_i   (one program)
+    rmsprop                  s <- a s + (1 - a) g^2,  theta <- theta - rho g / sqrt(s + eps)
+
+Each is one launch where the engine's NumPy lines make three to nine passes, so a captured step
+is its matrix products (cuBLAS) and four to six of these.  The arithmetic is the lines' (the
+same operations in the same order, IEEE-rounded division and square root); dropout's uniform
+draws u come from Philox keyed by a seed read from device memory (an int64 tensor the caller
+sets before each replay) plus a ``salt`` naming the step and layer, counted by the element's
+index, so a CUDA graph replays fresh masks without host work.  float32 only (the scalars
+travel as float32 arguments; float64 fits take the engine's own lines).  ``out`` and ``A`` may be
+column slices of wider buffers (a row stride of their own): the engine keeps a column of ones
+beside each layer's input, so that one product gives dW and db together.
+"""
+import triton
+import triton.language as tl
+
+_BLOCK = 1024
+
+
+@triton.jit(do_not_specialize=["salt"])  # one compiled kernel for every step's salt
+def _bias_relu_dropout(H, b, out, seed_ptr, salt, n_cols, n, ld_out, rate, scale,
+                       DROP: tl.constexpr, BLOCK: tl.constexpr):
+    i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = i < n
+    row, col = i // n_cols, i % n_cols
+    z = tl.load(H + i, mask=inside) + tl.load(b + col, mask=inside)
+    a = tl.maximum(z, 0.0, propagate_nan=tl.PropagateNan.ALL)
+    if DROP:
+        u = tl.rand(tl.load(seed_ptr) + salt, i)
+        a = tl.where(u >= rate, a * scale, 0.0)
+    tl.store(out + row * ld_out + col, a, mask=inside)
+
+
+@triton.jit
+def _relu_dropout_backward(dA, A, n_cols, n, ld_a, scale, BLOCK: tl.constexpr):
+    i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = i < n
+    kept = tl.load(A + (i // n_cols) * ld_a + i % n_cols, mask=inside) > 0
+    g = tl.load(dA + i, mask=inside)
+    tl.store(dA + i, tl.where(kept, g * scale, 0.0), mask=inside)
+
+
+@triton.jit
+def _softmax_xent(Z, b, Y, dZ, total, n_rows, n_cols, ld_y, n_float,
+                  BLOCK_R: tl.constexpr, BLOCK_C: tl.constexpr):
+    rows, cols = tl.arange(0, BLOCK_R), tl.arange(0, BLOCK_C)
+    in_rows, in_cols = rows < n_rows, cols < n_cols
+    inside = in_rows[:, None] & in_cols[None, :]
+    z = tl.load(Z + rows[:, None] * n_cols + cols[None, :], mask=inside, other=float("-inf"))
+    z = z + tl.load(b + cols, mask=in_cols, other=0.0)[None, :]
+    y = tl.load(Y + rows[:, None] * ld_y + cols[None, :], mask=inside, other=0.0)
+    shifted = z - tl.where(in_rows, tl.max(z, axis=1), 0.0)[:, None]
+    e = tl.where(inside, tl.exp(shifted), 0.0)
+    sums = tl.where(in_rows, tl.sum(e, axis=1), 1.0)
+    value = tl.sum(y, axis=1) * tl.log(sums) - tl.sum(tl.where(inside, y * shifted, 0.0), axis=1)
+    tl.store(total, tl.load(total) + tl.sum(tl.where(in_rows, value, 0.0), axis=0).to(tl.float64))
+    g = tl.div_rn(tl.div_rn(e, sums[:, None]) - y, n_float)
+    tl.store(dZ + rows[:, None] * n_cols + cols[None, :], g, mask=inside)
+
+
+@triton.jit
+def _rmsprop(theta, grad, square_avg, learning_rate, n, rho, one_minus_rho, eps,
+             BLOCK: tl.constexpr):
+    i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    inside = i < n
+    g = tl.load(grad + i, mask=inside)
+    s = tl.load(square_avg + i, mask=inside) * rho + g * g * one_minus_rho
+    tl.store(square_avg + i, s, mask=inside)
+    rate = tl.load(learning_rate).to(g.dtype)
+    step = tl.div_rn(g, tl.sqrt_rn(s + eps)) * rate
+    tl.store(theta + i, tl.load(theta + i, mask=inside) - step, mask=inside)
+
+
+def _grid(n):
+    return (triton.cdiv(n, _BLOCK),)
+
+
+def bias_relu_dropout(H, b, out, rate, seed, salt):
+    """``out`` (H's shape, rows ``out.stride(0)`` apart) <- max(H + b, 0) with dropout ``rate``;
+    ``H`` contiguous, ``seed`` an int64 device tensor, ``salt`` an int (the step and layer)."""
+    n_rows, n_cols = H.shape
+    n = n_rows * n_cols
+    _bias_relu_dropout[_grid(n)](H, b, out, seed, salt, n_cols, n, out.stride(0), float(rate),
+                                 1 / (1 - rate), DROP=rate > 0, BLOCK=_BLOCK)
+    return out
+
+
+def relu_dropout_backward(dA, A, scale):
+    """dA (contiguous) <- dA * scale where A > 0, else 0 (A's rows ``A.stride(0)`` apart)."""
+    n_rows, n_cols = dA.shape
+    n = n_rows * n_cols
+    _relu_dropout_backward[_grid(n)](dA, A, n_cols, n, A.stride(0), float(scale), BLOCK=_BLOCK)
+    return dA
+
+
+def softmax_xent(Z, b, Y, dZ, total):
+    """dZ <- (softmax(Z + b) - Y) / n and total (a float64 0-d tensor) += n R, R the mean
+    cross-entropy; Z and dZ contiguous, Y's rows ``Y.stride(0)`` apart.  One program takes the
+    whole batch (no atomics: the same sum at every run); None (nothing done) when the batch
+    holds more than 16,384 values: the caller computes it another way."""
+    n_rows, n_cols = Z.shape
+    block_r, block_c = triton.next_power_of_2(n_rows), triton.next_power_of_2(n_cols)
+    if block_r * block_c > 16384:
+        return None
+    _softmax_xent[(1,)](Z, b, Y, dZ, total, n_rows, n_cols, Y.stride(0), float(n_rows),
+                        BLOCK_R=block_r, BLOCK_C=block_c,
+                        num_warps=4 if block_r * block_c <= 4096 else 8)
+    return dZ
+
+
+def rmsprop(theta, grad, square_avg, learning_rate, rho, eps):
+    """Keras's RMSprop step on flat contiguous vectors; ``learning_rate`` a 0-d device tensor."""
+    n = theta.numel()
+    _rmsprop[_grid(n)](theta, grad, square_avg, learning_rate, n, float(rho), float(1 - rho),
+                       float(eps), BLOCK=_BLOCK)
