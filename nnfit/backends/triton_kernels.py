@@ -59,7 +59,8 @@ def _softmax_xent(Z, b, Y, dZ, total, n_rows, n_cols, ld_y, n_float,
     sums = tl.where(in_rows, tl.sum(e, axis=1), 1.0)
     value = tl.sum(y, axis=1) * tl.log(sums) - tl.sum(tl.where(inside, y * shifted, 0.0), axis=1)
     tl.store(total, tl.load(total) + tl.sum(tl.where(in_rows, value, 0.0), axis=0).to(tl.float64))
-    g = tl.div_rn(tl.div_rn(e, sums[:, None]) - y, n_float)
+    zero = tl.zeros((BLOCK_R, BLOCK_C), dtype=tl.float32)  # div_rn takes equal shapes
+    g = tl.div_rn(tl.div_rn(e, sums[:, None] + zero) - y, n_float + zero)
     tl.store(dZ + rows[:, None] * n_cols + cols[None, :], g, mask=inside)
 
 
