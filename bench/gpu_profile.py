@@ -9,6 +9,8 @@ time read by torch.profiler.
 The network, data and optimizer of bench/gpu_epoch.py: 784-256-128-10 ReLU, dropout 0.4 and
 0.3, softmax, RMSprop, batch 128, float32, all 60,000 MNIST training images (469 steps).
 Variants: ``fused`` (the default), ``fused-1stream`` (every product on one stream),
+``fused-nohead`` (the output layer's products by cuBLAS, with the loss and the ReLU/dropout
+backward as kernels of their own),
 ``fused-tf32`` (``torch.set_float32_matmul_precision("high")`` while capturing: TF32 products),
 ``fused-cublaslt`` (torch's preferred BLAS library set to cuBLASLt), ``unfused``
 (``fused_step=False``).  ``s/epoch`` is the median of ``--epochs`` replays after the capture,
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gpu_epoch import BATCH, DROPOUT, EPS, HIDDEN, LEARNING_RATE, RHO  # noqa: E402
 
 VARIANTS = {"fused": {}, "fused-1stream": {"side_stream": False},
+            "fused-nohead": {"fuse_head": False},
             "fused-tf32": {"precision": "high"}, "fused-cublaslt": {"blas": "cublaslt"},
             "unfused": {"fused": False}}
 
@@ -55,13 +58,14 @@ def per_step(found, steps):
             sum(us for _, us in kernels.values()) / steps)
 
 
-def measure(X, Y, epochs, fused=True, side_stream=True, precision="highest", blas=None):
+def measure(X, Y, epochs, fused=True, side_stream=True, precision="highest", blas=None,
+            fuse_head=True):
     import torch
     from nnfit import Objective, RMSprop, SoftmaxCrossEntropy, mlp
     from nnfit.backends.torch_backend import TorchBackend
     from nnfit.engine.epochs import whole_epoch
     from nnfit.engine.fused_epoch import FusedEpochProgram
-    FusedEpochProgram.side_stream = side_stream
+    FusedEpochProgram.side_stream, FusedEpochProgram.fuse_head = side_stream, fuse_head
     precision_before = torch.get_float32_matmul_precision()
     torch.set_float32_matmul_precision(precision)
     blas_before = torch.backends.cuda.preferred_blas_library()
@@ -88,7 +92,7 @@ def measure(X, Y, epochs, fused=True, side_stream=True, precision="highest", bla
     finally:
         torch.set_float32_matmul_precision(precision_before)
         torch.backends.cuda.preferred_blas_library(blas_before)
-        FusedEpochProgram.side_stream = True
+        FusedEpochProgram.side_stream = FusedEpochProgram.fuse_head = True
     kernels, busy = per_step(eager, 20)
     in_graph, graph_busy = per_step(replay, program.n_steps)
     return {"program": type(program).__name__, "first": first, "seconds": seconds,

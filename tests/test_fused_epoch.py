@@ -136,6 +136,22 @@ def test_triton_kernels_compute_the_lines_arithmetic():
         assert float(total) == pytest.approx(1.5 + value, rel=1e-6)
         torch.testing.assert_close(dZ, ((torch.softmax(z, 1) - Y) / rows).float(),
                                    rtol=1e-5, atol=1e-7)
+    for rows, hidden, classes in ((128, 128, 10), (96, 50, 3)):  # the output layer's kernels
+        A = torch.relu(randn(rows, hidden + 4))[:, :hidden]
+        W, bias = randn(hidden, classes) * 0.1, randn(classes)
+        Y = torch.eye(classes, device="cuda")[torch.randint(0, classes, (rows,), device="cuda")]
+        dZ, total = torch.empty(rows, classes, device="cuda"), torch.zeros((), dtype=torch.float64,
+                                                                          device="cuda")
+        K.head_softmax_xent(A, W, bias, Y, dZ, total)
+        z = A.double() @ W.double() + bias.double()
+        assert float(total) == pytest.approx(float((torch.logsumexp(z, 1) - (Y * z).sum(1)).sum()),
+                                             rel=1e-5)
+        torch.testing.assert_close(dZ, ((torch.softmax(z, 1) - Y) / rows).float(),
+                                   rtol=1e-4, atol=1e-7)
+        dA = torch.empty(rows, hidden, device="cuda")
+        K.head_backward(dZ, W, A, dA, 1 / 0.7)
+        expected = torch.where(A > 0, dZ.double() @ W.double().T / 0.7, 0).float()
+        torch.testing.assert_close(dA, expected, rtol=1e-5, atol=1e-8)
     theta, g, s = randn(5000), randn(5000), torch.rand(5000, device="cuda", generator=gen)
     lr = torch.tensor(0.001, dtype=torch.float64, device="cuda")
     s_ref = s * 0.9 + g * g * 0.1

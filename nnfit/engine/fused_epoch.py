@@ -1,6 +1,7 @@
 """The whole-epoch program with the elementwise passes of each step fused: on CUDA a step of the
-MNIST network is its eight matrix products (cuBLAS) and six single-pass kernels
-(``backends.triton_kernels``), some 14 launches against some 55 of ``cuda_graph``'s program.
+MNIST network is six matrix products (cuBLAS) and six Triton kernels (``backends.
+triton_kernels``, two of them holding the output layer's small products), some 12 launches
+against some 55 of ``cuda_graph``'s program.
 
 What it does otherwise than ``cuda_graph.EpochProgram`` (whose checks, state, learning rate,
 divergence test and capture it keeps):
@@ -12,8 +13,9 @@ divergence test and capture it keeps):
   [A, 1]^T dZ gives (dW; db), written straight into the gradient vector;
 * Dense -> ReLU (-> Dropout): the product, then one pass for bias, ReLU and the mask; back,
   the product dZ W^T, then one pass (A > 0 carries both ReLU's zeros and the mask's);
-* the output layer with softmax cross-entropy: one pass gives R, dR/dZ and the epoch's total;
-  RMSprop: one pass over theta;
+* the output layer with softmax cross-entropy: one kernel gives Z = A W + b, R, dR/dZ and the
+  epoch's total; back, one kernel gives dZ W^T through the hidden layer's dropout and ReLU
+  (``fuse_head``; at most 64 classes); RMSprop: one pass over theta;
 * on CUDA each layer's dW product runs on a second stream beside the next dX product, captured
   as parallel branches of the graph (``side_stream``).
 
@@ -87,6 +89,7 @@ class FusedEpochProgram(EpochProgram):
     """``EpochProgram`` with fused steps; ``kernels`` the Triton module (None: torch lines)."""
 
     side_stream = True  # CUDA: each dW product on a second stream beside the dX product
+    fuse_head = True  # CUDA: the output layer's two products in kernels with the loss / ReLU
 
     def __init__(self, objective, optimizer, X, Y, batch_size, kernels=None):
         super().__init__(objective, optimizer, X, Y, batch_size)
@@ -135,18 +138,21 @@ class FusedEpochProgram(EpochProgram):
             self._bias_relu_dropout(H, dense.b, inputs[i + 1][:, :dense.n_out], rate,
                                     step * len(self.hidden) + i, rng)
         output, Z, dZ = self.output, self.Z[:n], self.dZ[:n]
-        xp.matmul(inputs[-1][:, :output.n_in], output.W, out=Z)
-        self._loss(Z, output.b, self.targets[start:stop], dZ)
+        A, Y = inputs[-1][:, :output.n_in], self.targets[start:stop]
+        if not self._head(A, output, Y, dZ):
+            xp.matmul(A, output.W, out=Z)
+            self._loss(Z, output.b, Y, dZ)
         for i in reversed(range(len(self.denses))):  # backward: dW and db, then dX
             dense = self.denses[i]
             with self._beside(i > 0):
                 xp.matmul(inputs[i][:, :dense.n_in + 1].T, dZ, out=self.grads[i])
             if i:
-                dA = self.dA[i - 1][:n]
-                xp.matmul(dZ, dense.W.T, out=dA)
+                dA, A = self.dA[i - 1][:n], inputs[i][:, :dense.n_in]
                 dropout = self.hidden[i - 1][1]
-                rate = dropout.rate if dropout is not None else 0.0
-                self._relu_dropout_backward(dA, inputs[i][:, :dense.n_in], 1 / (1 - rate))
+                scale = 1 / (1 - (dropout.rate if dropout is not None else 0.0))
+                if not (dense is output and self._head_backward(dZ, dense.W, A, dA, scale)):
+                    xp.matmul(dZ, dense.W.T, out=dA)
+                    self._relu_dropout_backward(dA, A, scale)
                 dZ = dA
         if self._side is not None:
             torch.cuda.current_stream(self.backend.device).wait_stream(self._side)
@@ -166,6 +172,19 @@ class FusedEpochProgram(EpochProgram):
             yield
 
     # --- the passes: a kernel, or the engine's lines ---------------------------------------
+    def _head(self, A, output, Y, dZ):
+        """The output layer's product and softmax cross-entropy in one kernel; False where
+        not (no kernels, another loss, many classes)."""
+        return (self.kernels is not None and self.fuse_head
+                and type(self.objective.loss) is SoftmaxCrossEntropy
+                and self.kernels.head_softmax_xent(A, output.W, output.b, Y, dZ,
+                                                   self.total) is not None)
+
+    def _head_backward(self, dZ, W, A, dA, scale):
+        """dA = (dZ W^T) through the hidden layer's dropout and ReLU in one kernel, or False."""
+        return (self.kernels is not None and self.fuse_head
+                and self.kernels.head_backward(dZ, W, A, dA, scale) is not None)
+
     def _bias_relu_dropout(self, H, b, out, rate, salt, rng):
         if self.kernels is not None:
             self.kernels.bias_relu_dropout(H, b, out, rate, self.seed, salt)
