@@ -29,12 +29,12 @@ class TorchBackend:
     """Tensors on ``device`` ("cpu", "cuda", "cuda:1", "mps"), autograd unused.
 
     ``graphs`` (CUDA only): fit each epoch of minibatch steps as one captured CUDA graph
-    (``_cuda_graph``) where the fit allows it; False runs the steps one by one.
+    (``engine.cuda_graph``) where the fit allows it; False runs the steps one by one.
     ``fused_step`` (with ``graphs``, default True): the captured steps of a float32 network of
     Dense -> ReLU (-> Dropout) layers run their elementwise passes as single Triton kernels
-    (``step_kernels``, ``engine.fused_epoch``): the same arithmetic to float32 rounding, about
-    14 launches a step instead of some 55; dropout draws from Philox in the kernels.  Without
-    Triton, or for other networks, the graph holds the layers' own lines.
+    (``step_kernels``, ``engine.fused_epoch``): the same arithmetic to float32 rounding, 14
+    launches a step of the MNIST network instead of 61; dropout draws from Philox in the
+    kernels.  Without Triton, or for other networks, the graph holds the layers' own lines.
     ``compile_step`` (with ``graphs``, experimental): the captured step of the layers' own
     lines is first passed through ``torch.compile``, which fuses its elementwise passes into
     fewer kernels (the same arithmetic to float32 rounding; dropout then draws from Inductor's

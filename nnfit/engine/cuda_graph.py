@@ -19,6 +19,10 @@ corrections 1 - beta^t).  The seed of the epoch's dropout masks is drawn from th
 generator and given to torch's default CUDA generator before the replay (graph-safe RNG: a
 replay reads the generator's seed and offset), whose state is put back afterwards.
 
+Where the backend has Triton kernels and the network is Dense -> ReLU (-> Dropout) layers,
+``fused_epoch`` runs the same steps with their elementwise passes fused (the default on CUDA);
+this program stays for the other fits and with ``fused_step=False``.
+
 Run eagerly (``EpochProgram(...)(rng)`` with the fit's generator) the program takes the same
 steps as the training loop, number for number in float64 with ``host_random`` draws
 (``tests/test_torch_backend.py``), which is how it is tested on machines without a GPU.

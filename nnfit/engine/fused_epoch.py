@@ -1,7 +1,7 @@
 """The whole-epoch program with the elementwise passes of each step fused: on CUDA a step of the
 MNIST network is six matrix products (cuBLAS) and six Triton kernels (``backends.
-triton_kernels``, two of them holding the output layer's small products), some 12 launches
-against some 55 of ``cuda_graph``'s program.
+triton_kernels``, two of them holding the output layer's small products): 14 launches with
+cuBLAS's split-K pieces, against 61 of ``cuda_graph``'s program (``bench/README.md``).
 
 What it does otherwise than ``cuda_graph.EpochProgram`` (whose checks, state, learning rate,
 divergence test and capture it keeps):
