@@ -1,13 +1,16 @@
 """The options ``nnfit fit`` and ``nnfit cv`` share, defined once: which columns of the table
-to use (``add_table_options``), the network's settings (``add_network_options``), and the
-``TabularClassifier`` / ``TabularRegressor`` they describe (``tabular_model``)."""
+to use (``add_table_options``; ``read_task_table`` reads the table they describe), the
+network's settings (``add_network_options``), and the ``TabularClassifier`` /
+``TabularRegressor`` they describe (``tabular_model``)."""
 import argparse
 
 from ..estimators.classifier import MLPClassifier
 from ..estimators.regressor import MLPRegressor
 from ..tabular.models import TabularClassifier, TabularRegressor
+from ..tabular.preprocess import column_kinds, prepare
 from .options import positive_int
-from .table_fit import MAX_CLASSES_AUTO
+from .table_fit import (MAX_CLASSES_AUTO, check_names, drop_missing, infer_task, read_table,
+                        target_values)
 from .table_options import fraction, hidden_sizes, nonnegative, positive, seed
 
 
@@ -81,3 +84,25 @@ def tabular_model(args, task, exclude, **params):
     if args.class_weight:
         raise ValueError("--class-weight is for classification; this is a regression")
     return TabularRegressor(MLPRegressor(**params), exclude=exclude, impute=args.impute)
+
+
+def read_task_table(args):
+    """(task, X, y, exclude) from the options of add_table_options: the table read, the names
+    the user typed checked, rows with missing values dropped on request, every row's problems
+    found now rather than after a fit."""
+    frame = read_table(args.data)
+    check_names(frame, "--target", [args.target])
+    check_names(frame, "--exclude", args.exclude)
+    exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else [])))
+    if args.id:
+        check_names(frame, "--id", [args.id])
+    if args.target in exclude:
+        raise ValueError(f"--target {args.target} is also excluded (--exclude/--id)")
+    if args.drop_missing:
+        frame = drop_missing(frame, [c for c in frame.columns if c not in exclude])
+    task = args.task if args.task != "auto" else infer_task(frame[args.target])
+    y = target_values(frame[args.target], task)
+    X = frame.drop(columns=args.target)
+    numeric, categorical = column_kinds(X, [c for c in X.columns if c not in exclude])
+    prepare(X, numeric, categorical, args.impute)
+    return task, X, y, exclude

@@ -48,7 +48,7 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
     Returns
     -------
     dict
-        ``task``, ``n``; for classes ``accuracy``, ``balanced_accuracy``, ``classes``,
+        ``target`` (the name of a named Series y, else None), ``task``, ``n``; for classes ``accuracy``, ``balanced_accuracy``, ``classes``,
         ``per_class``, ``confusion_matrix``, ``roc_auc`` (two classes); for numbers ``mae``,
         ``rmse``, ``r2``; then ``baseline`` (what it predicts) and ``scores``, the result of
         ``nnfit.estimators.metrics.score_predictions`` for the predictions "model" and
@@ -69,16 +69,19 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
     ['accuracy', 'brier', 'calibration_intercept', 'calibration_slope', 'log_loss', 'roc_auc']
     """
     options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
+    target = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
     if hasattr(model, "classes_"):
         truth = as_labels(np.asarray(y), model.classes_)
-        return classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
-                                     model.classes_, baseline, **options)
-    truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
-    if not np.isfinite(truth).all():
-        raise ValueError("the target column has missing, non-numeric or infinite values; "
-                         "drop those rows")
-    return regression_report(truth, {"model": np.asarray(model.predict(X), dtype=np.float64)},
-                             baseline, **options)
+        report = classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
+                                       model.classes_, baseline, **options)
+    else:
+        truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
+        if not np.isfinite(truth).all():
+            raise ValueError("the target column has missing, non-numeric or infinite values; "
+                             "drop those rows")
+        predicted = np.asarray(model.predict(X), dtype=np.float64)
+        report = regression_report(truth, {"model": predicted}, baseline, **options)
+    return {"target": target, **report}
 
 
 def classification_report(truth, predictions, classes, baseline=None, **options):
@@ -110,8 +113,8 @@ def classification_report(truth, predictions, classes, baseline=None, **options)
         baseline = np.tile(baseline, (len(truth), 1))
     else:
         report["baseline"] = {"kind": "prevalence", "source": "the training folds"}
-    predictions = {**predictions, "prevalence": baseline}
-    report["scores"] = score_predictions(truth, predictions, classes, **options)
+    report["scores"] = score_predictions(truth, {**predictions, "prevalence": baseline}, classes,
+                                         calibrate=list(predictions), **options)
     return report
 
 
