@@ -60,7 +60,7 @@ def score_predictions(y_true, predictions, classes=None, *, n_bootstrap=1000, co
     Examples
     --------
     >>> import numpy as np
-    >>> from nnfit.estimators.metrics import score_predictions
+    >>> from nnfit import score_predictions
     >>> y = np.array(["no", "no", "yes", "yes"])
     >>> P = np.array([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8]])
     >>> report = score_predictions(y, {"model": P}, ["no", "yes"], n_bootstrap=0)

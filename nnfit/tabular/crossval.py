@@ -63,11 +63,16 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
         ``per_fold`` (rows, seconds, best epoch).  A warning raised in several folds is
         issued once, naming the folds.
 
+    Raises
+    ------
+    KeyboardInterrupt
+        After Ctrl-C, which the network's fit catches (keeping its weights so far).
+
     Examples
     --------
     >>> from nnfit import MLPClassifier, TabularClassifier
     >>> from nnfit.datasets import load_default
-    >>> from nnfit.tabular.crossval import cross_validate_table
+    >>> from nnfit import cross_validate_table
     >>> frame = load_default().frame.iloc[:1000]
     >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(8,), learning_rate=0.01,
     ...                                         random_state=0))
@@ -98,6 +103,8 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
         with warnings.catch_warnings(record=True) as raised:
             warnings.simplefilter("always")
             fitted = clone(model).fit(X.iloc[train], y.iloc[train])
+            if getattr(fitted.estimator_, "interrupted_", False):
+                raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
             compared = clone(reference).fit(X.iloc[train], y.iloc[train])
             network[test] = _predict(fitted, X.iloc[test], classes)
             linear[test] = _predict(compared, X.iloc[test], classes)

@@ -58,7 +58,7 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
     --------
     >>> from nnfit import MLPClassifier, TabularClassifier
     >>> from nnfit.datasets import load_default
-    >>> from nnfit.tabular.evaluation import evaluate_table
+    >>> from nnfit import evaluate_table
     >>> frame = load_default().frame.iloc[:2000]
     >>> X, y = frame.drop(columns="default"), frame["default"]
     >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(10,), random_state=0))
