@@ -20,6 +20,9 @@ from .engine.penalties import Penalty
 from .tabular.preprocess import UnseenCategoryWarning
 from .estimators.regressor import MLPRegressor
 from .tabular.models import TabularClassifier, TabularRegressor
+from .tabular.crossval import cross_validate_table
+from .tabular.evaluation import evaluate_table
+from .estimators.metrics import score_predictions
 from .engine.training import DivergenceError
 
 from ._version import __version__
@@ -28,6 +31,6 @@ __all__ = [
     "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
     "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "gradcheck", "load",
-    "mlp", "__version__",
+    "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
+    "evaluate_table", "gradcheck", "load", "mlp", "score_predictions", "__version__",
 ]
