@@ -7,7 +7,7 @@ ceil(n / B) steps with no host synchronisation: it gathers each batch, in the or
 permutation drawn on the device before the epoch, into static buffers, runs the layers' own
 forward passes and
 backprop closures (dropout draws from torch's default generator), computes the loss and the
-penalties as the ``_losses`` and ``_penalties`` lines do but leaves their values on the device,
+penalties as the ``engine.losses`` and ``engine.penalties`` lines do but leaves their values on the device,
 updates theta, and adds n_b R_b into a device total.  ``GraphedEpoch`` captures that program
 into a ``torch.cuda.CUDAGraph`` at the first epoch and replays it at every epoch: the total
 is read once per epoch, where divergence is checked.
