@@ -35,7 +35,8 @@ class _Activation:
 
     def __init_subclass__(cls):
         """Each activation's docstring: its g and g', then the text they all share."""
-        cls.__doc__ = cls.__doc__.rstrip() + _COMMON_DOC.format(name=cls.__name__)
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + _COMMON_DOC.format(name=cls.__name__)
 
     def __init__(self, backend):
         self.backend = backend
