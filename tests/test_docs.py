@@ -32,11 +32,13 @@ DOCS = ROOT / "docs"
 
 
 class _Links(HTMLParser):
-    """Collects the targets of <img src>, <a href> and <link href> of one page."""
+    """Collects the targets of <img src>, <a href> and <link href> of one page, everything the
+    page loads by itself (any tag's src, <link href>, <object data>), and its inline scripts."""
 
     def __init__(self):
         super().__init__()
-        self.images, self.links = [], []
+        self.images, self.links, self.loads, self.scripts = [], [], [], []
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -44,6 +46,19 @@ class _Links(HTMLParser):
             self.images.append(attrs["src"])
         elif tag in ("a", "link") and attrs.get("href"):
             self.links.append(attrs["href"])
+        for name in ("src", "srcset", "data") if tag != "a" else ():
+            if attrs.get(name):
+                self.loads.append(f"<{tag} {name}={attrs[name]}>")
+        if tag == "link" and attrs.get("href"):
+            self.loads.append(f"<link href={attrs['href']}>")
+        self._in_script = tag == "script" and not attrs.get("src")
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_script = False
 
 
 def _parse(page):
@@ -118,6 +133,41 @@ def test_every_image_and_local_link_resolves(site):
             if target is not None and not target.exists():
                 broken.append(f"{page.relative_to(html)}: {url}")
     assert not broken, "broken links or images:\n" + "\n".join(broken[:40])
+
+
+def test_no_page_loads_anything_from_another_site(site):
+    """The site works offline: every script, style, image and font is one of its own files."""
+    html = site[0]
+    remote = []
+    for page in sorted(html.rglob("*.html")):
+        links = _parse(page)
+        remote += [f"{page.relative_to(html)}: {load}" for load in links.loads
+                   if re.search(r"=(https?:)?//", load)]
+        remote += [f"{page.relative_to(html)}: inline script {script[:80]!r}"
+                   for script in links.scripts if re.search(r"https?://|//cdn", script)]
+    assert not remote, "pages that load from the network:\n" + "\n".join(remote[:40])
+
+
+def test_formulas_are_typeset_by_the_local_mathjax(site):
+    html = site[0]
+    with_math = []
+    for page in sorted(html.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        if 'class="math' not in text:
+            continue
+        with_math.append(page)
+        scripts = [load for load in _parse(page).loads if "mathjax" in load.lower()]
+        assert len(scripts) == 1, f"{page.relative_to(html)}: MathJax scripts {scripts}"
+        url = scripts[0].split("=", 1)[1].rstrip(">")
+        script = _local_target(page, url)
+        assert script is not None and script.is_file(), f"{page.relative_to(html)}: {url}"
+        assert script.stat().st_size > 1_000_000   # the whole TeX-to-SVG typesetter, 2.1 MB
+    # the home page's R(theta), the guide's objective and the first five labs carry formulas
+    expected = {html / "index.html", html / "guide" / "objective.html"} | {
+        html / "labs" / f"{name}.html" for name in list(LABS)[:5]}
+    assert expected <= set(with_math), sorted(str(p) for p in expected - set(with_math))
+    # the TeX packages MathJax loads on demand travel with it
+    assert (html / "_static" / "mathjax" / "input" / "tex" / "extensions" / "ams.js").is_file()
 
 
 def test_site_pages(site):

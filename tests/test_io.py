@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit.modelfile.format import FORMAT_VERSION, HEADER, _canonical, _digest
+from nnfit.modelfile.format import FORMAT_VERSION, HEADER, canonical, digest
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_regressor_round_trip_keeps_names_scalings_and_history(tmp_path, data):
     assert loaded.hidden_layer_sizes == (8, 4)
 
 
-@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "gd"])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "momentum", "gd"])
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, estimator, optimizer):
     # the optimizer's running averages, the random generator and the held-out rows all travel
@@ -61,6 +61,30 @@ def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, esti
     assert np.array_equal(loaded.network_.theta, straight.network_.theta)
     for key in ("train_objective", "val_loss", "val_score"):  # not "seconds"
         assert loaded.history_[key] == straight.history_[key]
+
+
+@pytest.mark.filterwarnings("ignore:.*used all its iterations")
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_an_lbfgs_model_saves_loads_and_continues(tmp_path, data, estimator):
+    """L-BFGS keeps no optimizer state: the file holds none, and a warm start after ``load``
+    takes the same iterations as one without saving."""
+    X, y = data
+    if estimator is MLPClassifier:
+        y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+    params = dict(hidden_layer_sizes=(6,), optimizer="lbfgs", ridge=1e-3, epochs=5,
+                  validation_fraction=0.25, early_stopping=False, warm_start=True, random_state=3)
+    straight = estimator(**params).fit(X, y)
+    path = estimator(**params).fit(X, y).save(tmp_path / "lbfgs.nnfit")
+    with zipfile.ZipFile(path) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("optimizer_")]
+    loaded = nnfit.load(path)
+    assert loaded.optimizer == "lbfgs"
+    assert np.array_equal(loaded.predict(X), straight.predict(X))
+    straight.fit(X, y)
+    loaded.fit(X, y)
+    assert loaded.n_iter_ == straight.n_iter_ == 10
+    assert np.array_equal(loaded.network_.theta, straight.network_.theta)
+    assert loaded.history_["val_loss"] == straight.history_["val_loss"]
 
 
 def test_no_pickle_in_the_file(tmp_path, data):
@@ -120,8 +144,8 @@ def test_network_rebuilds_from_the_stored_architecture(tmp_path, data):
     header = json.loads(arrays.pop(HEADER).tobytes())
     del header["params"]["hidden_layer_sizes"]
     header["params_not_saved"] = ["hidden_layer_sizes"]
-    header["sha256"] = _digest(header, arrays)
-    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    header["sha256"] = digest(header, arrays)
+    arrays[HEADER] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     loaded = nnfit.load(path)
@@ -194,7 +218,7 @@ def _as_older_file(header, arrays):
     for name in [n for n in arrays if n.startswith("optimizer_")]:
         del arrays[name]
     del header["split_seed"], header["optimizer_steps"], header["sha256"]
-    header["sha256"] = _digest(header, {k: v for k, v in arrays.items() if k != HEADER})
+    header["sha256"] = digest(header, {k: v for k, v in arrays.items() if k != HEADER})
 
 
 @pytest.mark.parametrize("random_state", [3, None])
@@ -253,3 +277,28 @@ def test_a_class_weight_dict_survives_save_and_load(tmp_path):
     for m in (model, loaded):
         m.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_each_owner_turns_itself_into_file_parts_and_back(data):
+    """The estimator gives the model-file floor a header and arrays and rebuilds itself from
+    them; the file format adds only its own keys (version, digest, signature)."""
+    X, y = data
+    model = MLPRegressor((4,), optimizer="rmsprop", epochs=3, random_state=0).fit(X, y)
+    header, arrays = model._to_file_parts()
+    json.dumps(header)  # plain JSON
+    assert not {"format_version", "nnfit_version", "sha256", "hmac_sha256"} & set(header)
+    assert {"theta", "x_scale", "optimizer_square_avg"} <= set(arrays)
+    loaded = MLPRegressor._from_file_parts(header, arrays)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    for m in (model, loaded):  # the running average came back: a warm start goes on alike
+        m.set_params(warm_start=True, epochs=1, early_stopping=False).fit(X, y)
+    assert np.array_equal(loaded.network_.theta, model.network_.theta)
+    with pytest.raises(ValueError, match="holds a 'MLPRegressor', not a MLPClassifier"):
+        MLPClassifier._from_file_parts(header, arrays)
+
+
+def test_load_knows_every_estimator_the_file_format_names():
+    from nnfit._load import KINDS
+    from nnfit.modelfile.schema import ESTIMATORS
+    assert sorted(KINDS) == sorted(ESTIMATORS)
+    assert nnfit.load.__module__ == "nnfit._load"

@@ -271,7 +271,7 @@ def test_every_default_of_nnfit_fit_is_the_librarys(task, capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "(the library's random_state is None: here a run repeats exactly) (default: 0)" in \
+    assert "the library's random_state is None: here a run repeats exactly) (default: 0)" in \
         help_text
 
 

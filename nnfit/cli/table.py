@@ -9,18 +9,17 @@ file and only then reports on the held-out rows (``table_report``).  ``predict``
 refused unless ``--force``.
 """
 import argparse
-import json
 import sys
 
 import pandas as pd
 
 from .._files import atomic_write, check_output_path
-from ..modelfile.format import load
+from .._load import load
 from ..tabular.models import TabularClassifier, TabularRegressor, closest
 from . import table_fit
 from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
 from .table_report import format_report
-
+from .table_scores import add_score_options, write_json
 
 
 def register(subparsers):
@@ -45,10 +44,15 @@ def register(subparsers):
     evaluate_parser = subparsers.add_parser(
         "evaluate", formatter_class=fmt, help="score a saved model on a labelled table",
         description="Accuracy, balanced accuracy, per-class precision, recall and F1, ROC AUC "
-                    "(two classes) and the confusion matrix, or MAE, RMSE and R^2, of a model "
-                    "from 'nnfit fit' on a table holding the target column. " + ROWS_NOTE)
+                    "(two classes) and the confusion matrix, then the Brier score, log-loss, "
+                    "ROC AUC, accuracy and calibration intercept and slope of the probabilities"
+                    " (more than two classes: ROC AUC the mean one-vs-rest, calibration per "
+                    "class against the rest) with bootstrap 95% intervals, beside the "
+                    "prevalence baseline that predicts every row the class shares of these "
+                    "rows; or MAE, RMSE and R^2 with intervals beside the mean baseline. "
+                    "The data must hold the target column. " + ROWS_NOTE)
     _model_and_data(evaluate_parser)
-    _output(evaluate_parser, "FILE", "also write the report as JSON to this file")
+    add_score_options(evaluate_parser)
     evaluate_parser.set_defaults(func=run_evaluate)
 
 
@@ -110,9 +114,9 @@ def run_predict(args):
 
 def run_evaluate(args):
     out = None
-    if args.out:
-        out = check_output_path(args.out, [args.model, args.data], "JSON report", (".json",),
-                                args.force)
+    if args.json:
+        out = check_output_path(args.json, [args.model, args.data], "JSON report", (".json",),
+                                args.force, option="--json")
     model = load_tabular(args.model, "evaluate")
     frame = read_table(args.data)
     target = model.target_name_
@@ -126,11 +130,10 @@ def run_evaluate(args):
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
         frame = drop_missing(frame, used + [target])
-    report = table_fit.scored(model, frame, frame[target])
+    report = table_fit.scored(model, frame, frame[target], args.bootstrap, args.seed)
     print("\n".join(format_report(report)))
     if out is not None:
-        with atomic_write(out, "w", encoding="utf-8") as file:
-            json.dump(report, file, indent=2)
+        write_json(out, {"model": str(args.model), "data": str(args.data), **report})
         args.written.append(str(out))
         print(f"report written to {out}")
 

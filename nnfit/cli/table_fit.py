@@ -3,88 +3,23 @@
 The command reads the table, decides the task, builds the tabular model from its options and
 calls its ``fit``: the hold-out, the early stopping and the refit on all rows for the best
 epoch count are the library's (``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give
-the same model for the same seed.  Every option's default is the library's: the network
-options take the defaults of ``MLPClassifier``/``MLPRegressor`` (read from the classes, not
-copied), and where the two estimators differ (``--ridge``, ``--batch-size``,
-``--early-stopping``) an option not given is not passed, so each task gets its own estimator's
-default.  The exceptions say why in their help: ``--seed`` is 0, not None, so that a run
-repeats, and ``--validation 0`` also turns early stopping off unless ``--early-stopping`` is
-given (0 held-out rows: exactly ``--epochs`` epochs on all rows).  The model is written before
-the report on the held-out rows (of the early-stopped fit, which never trained on them).
+the same model for the same seed.  Every option's default is the library's (``table_args``).
+The model is written before the report on the held-out rows (of the early-stopped fit, which
+never trained on them).
 """
 import argparse
 import warnings
 
 from threadpoolctl import threadpool_limits
 
-from ..estimators.classifier import MLPClassifier
 from ..estimators.holdout import AUTO_EARLY_STOPPING
-from ..estimators.regressor import MLPRegressor
-from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.preprocess import names
 from .._files import check_output_path
 from .options import positive_int
-from .table_data import (MAX_CLASSES_AUTO, ROWS_NOTE, check_names, drop_missing, infer_task,
-                         read_table, target_values)
-from .table_options import fraction, hidden_sizes, nonnegative, positive, seed, switch
+from .table_args import (add_network_options, add_table_options, option_names,  # noqa: F401
+                         read_task_table, tabular_model)
+from .table_data import ROWS_NOTE
 from .table_report import evaluate, format_report
-
-CLASSIFIER, REGRESSOR = MLPClassifier().get_params(), MLPRegressor().get_params()
-REFIT = TabularClassifier().get_params()["refit"]
-# option, parameter, argparse keywords, help (the default is added from the library)
-NETWORK_OPTIONS = [
-    ("--hidden", "hidden_layer_sizes", {"type": hidden_sizes},
-     "hidden layer widths, comma-separated; 'none' for no hidden layer (multinomial logistic / "
-     "linear regression)"),
-    ("--activation", "activation", {"choices": ["relu", "sigmoid", "tanh"]},
-     "activation g of the hidden units"),
-    ("--dropout", "dropout", {"type": fraction}, "dropout rate of each hidden layer"),
-    ("--ridge", "ridge", {"type": nonnegative}, "ridge penalty on the weights"),
-    ("--lasso", "lasso", {"type": nonnegative}, "lasso penalty on the weights"),
-    ("--class-weight", "class_weight", {"choices": ["balanced"]},
-     "weight each class by n / (k n_class) in the fit and in the validation loss "
-     "(classification)"),
-    ("--optimizer", "optimizer", {"choices": ["adam", "rmsprop", "sgd", "nesterov", "gd"]},
-     "optimizer"),
-    ("--learning-rate", "learning_rate", {"type": positive}, "learning rate"),
-    ("--batch-size", "batch_size", {"type": positive_int}, "minibatch size"),
-    ("--epochs", "epochs", {"type": positive_int},
-     "most epochs of the early-stopped fit; without early stopping, the number of epochs"),
-    ("--early-stopping", "early_stopping", {"type": switch, "metavar": "{auto,true,false}"},
-     "hold out --validation of the rows, stop after --patience epochs without a better "
-     f"validation loss and keep the best epoch; auto: only from {AUTO_EARLY_STOPPING:,} rows on"),
-    ("--validation", "validation_fraction", {"type": fraction},
-     "fraction of the rows held out for early stopping and the validation report; 0: none, and "
-     "then no early stopping either unless --early-stopping is given (the library would stop "
-     "on the training objective): exactly --epochs epochs on all rows"),
-    ("--patience", "patience", {"type": positive_int},
-     "epochs without a better validation loss before stopping"),
-]
-PARAM_OPTIONS = {param: option for option, param, _, _ in NETWORK_OPTIONS}
-PARAM_OPTIONS["random_state"] = "--seed"
-
-
-def _shown(value):
-    """A library default as it is typed on the command line."""
-    if isinstance(value, tuple):
-        return ",".join(map(str, value)) or "none"
-    return str(value).lower() if isinstance(value, bool) else value
-
-
-def add_network_options(parser):
-    """The options of NETWORK_OPTIONS, each with the library's default (see the docstring)."""
-    for option, param, keywords, text in NETWORK_OPTIONS:
-        if "choices" not in keywords:
-            keywords = {"metavar": option[2:].upper().replace("-", "_"), **keywords}
-        classifier, regressor = CLASSIFIER.get(param), REGRESSOR.get(param, CLASSIFIER[param])
-        if classifier == regressor:
-            parser.add_argument(option, dest=param, default=_shown(classifier), help=text,
-                                **keywords)
-        else:
-            text += (f" (default: the library's, {_shown(regressor)} for regression and "
-                     f"{_shown(classifier)} for classification)")
-            parser.add_argument(option, dest=param, default=argparse.SUPPRESS, help=text,
-                                **keywords)
 
 
 def register(subparsers):
@@ -99,29 +34,8 @@ def register(subparsers):
                     "for that many epochs. Every default is the library's unless its option "
                     "says why not. " + ROWS_NOTE)
     fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
-    fit.add_argument("--target", required=True, metavar="COLUMN", default=argparse.SUPPRESS,
-                     help="the column to predict (required)")
-    fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
-                     help="auto: classification for text/true-false targets and for whole "
-                          f"numbers with at most {MAX_CLASSES_AUTO} distinct values, else "
-                          "regression")
-    fit.add_argument("--exclude", nargs="+", default=[], metavar="COLUMN",
-                     help="columns left out of the predictors")
-    fit.add_argument("--id", metavar="COLUMN", help="an identifier column: never a predictor, "
-                     "copied into the output of 'nnfit predict'")
-    fit.add_argument("--impute", choices=["mean", "median", "most_frequent"],
-                     help="fill in missing predictor values (numeric columns by this statistic, "
-                          "categorical ones by the most frequent category); default: none, missing "
-                          "values are an error naming column and rows%(default).0s")
-    fit.add_argument("--drop-missing", action="store_true",
-                     help="drop rows with missing values instead of stopping with an error")
+    add_table_options(fit)
     add_network_options(fit)
-    fit.add_argument("--no-refit", dest="refit", action="store_false", default=REFIT,
-                     help="keep the early-stopped fit instead of refitting on all rows "
-                          "(refit=False)%(default).0s")  # .0s: no "(default: True)" added
-    fit.add_argument("--seed", type=seed, default=0,
-                     help="random seed of the validation split and of the network (the "
-                          "library's random_state is None: here a run repeats exactly)")
     fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
                      help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
                           "faster when other programs keep the cores busy, since OpenBLAS's "
@@ -139,21 +53,10 @@ def run_fit(args):
     if out.exists() and not args.force:
         raise ValueError(f"--out {out} exists; choose another name, or add --force to replace "
                          "it")
-    frame = read_table(args.data)
-    check_names(frame, "--target", [args.target])
-    check_names(frame, "--exclude", args.exclude)
-    exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else [])))
-    if args.id:
-        check_names(frame, "--id", [args.id])
-    if args.target in exclude:
-        raise ValueError(f"--target {args.target} is also excluded (--exclude/--id)")
-    if args.drop_missing:
-        frame = drop_missing(frame, [c for c in frame.columns if c not in exclude])
-    task = args.task if args.task != "auto" else infer_task(frame[args.target])
-    y = target_values(frame[args.target], task)
-    X = frame.drop(columns=args.target)
-    model = tabular_model(args, task, exclude)
-    print(f"task: {task} of {args.target!r} ({len(frame)} rows); set --task to override")
+    task, X, y, exclude = read_task_table(args)
+    model = tabular_model(args, task, exclude,
+                          None if args.quiet else progress(vars(args).get("epochs"), task))
+    print(f"task: {task} of {args.target!r} ({len(X)} rows); set --task to override")
     try:
         with threadpool_limits(limits=args.threads, user_api="blas"):
             model.fit(X, y)
@@ -162,7 +65,7 @@ def run_fit(args):
     if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
         raise KeyboardInterrupt
     held_out = model.validation_index_
-    print(outcome(model, len(frame)))
+    print(outcome(model, len(X)))
     if len(held_out):
         try:  # the report of the early-stopped fit, on rows it never saw
             report = scored(model.early_stopped_model(), X.loc[held_out], y.loc[held_out])
@@ -180,26 +83,6 @@ def run_fit(args):
         if isinstance(report, Exception):
             raise ValueError(f"the validation report failed (the model was written): {report}")
         print("\n".join(format_report(report)))
-
-
-def tabular_model(args, task, exclude):
-    """The unfitted TabularClassifier/TabularRegressor that the options describe."""
-    exclude = tuple(exclude)
-    given = vars(args)
-    params = {param: given[param] for _, param, _, _ in NETWORK_OPTIONS if param in given}
-    if task == "regression":
-        if params.pop("class_weight", None) is not None:
-            raise ValueError("--class-weight is for classification; this is a regression")
-    if params.get("validation_fraction") == 0 and "early_stopping" not in params:
-        params["early_stopping"] = False  # the --validation help says why
-    params["random_state"] = args.seed
-    if not args.quiet:
-        params["callbacks"] = [progress(params.get("epochs"), task)]
-    if task == "classification":
-        return TabularClassifier(MLPClassifier(**params), exclude=exclude, impute=args.impute,
-                                 refit=args.refit)
-    return TabularRegressor(MLPRegressor(**params), exclude=exclude, impute=args.impute,
-                            refit=args.refit)
 
 
 def progress(epochs, task):
@@ -245,12 +128,12 @@ def outcome(model, n_rows):
     return text
 
 
-def scored(model, frame, truth):
+def scored(model, frame, truth, *options):
     """``evaluate``, with scikit-learn's warnings about classes absent from the rows scored
     (a few held-out rows may hold one class only) said once, in nnfit's words."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = evaluate(model, frame, truth)
+        report = evaluate(model, frame, truth, *options)
     ours = [w for w in caught if "sklearn" not in w.filename]
     for w in ours:
         warnings.warn(w.message, w.category)
@@ -264,12 +147,3 @@ def scored(model, frame, truth):
             if w not in ours:
                 warnings.warn(w.message, w.category)
     return report
-
-
-def option_names(error):
-    """A library ValueError with the command line's option names (``--epochs 0``, not
-    ``epochs=0``)."""
-    text = str(error)
-    for param, option in PARAM_OPTIONS.items():
-        text = text.replace(f"{param}=", f"{option} ")
-    return ValueError(text)

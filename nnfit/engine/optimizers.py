@@ -1,11 +1,13 @@
 """Optimizers: each ``step`` updates the flat parameter vector theta in place from its gradient g.
 
     GradientDescent  theta <- theta - rho g                       (the slide's rule)
-    SGD              v <- mu v - rho g;  theta <- theta + v       (momentum)
+    SGD              theta <- theta - rho g on each minibatch     (plain, momentum 0)
+                     v <- mu v - rho g;  theta <- theta + v       (momentum mu)
                      theta <- theta + mu v - rho g                (Nesterov)
     RMSprop          s <- a s + (1 - a) g^2;  theta <- theta - rho g / sqrt(s + eps)
     Adam             m <- b1 m + (1 - b1) g;  s <- b2 s + (1 - b2) g^2;
                      theta <- theta - rho m_hat / (sqrt(s_hat) + eps), hats bias-corrected
+    LBFGS            quasi-Newton steps on all rows with a line search (``lbfgs``: no step rule)
 
 RMSprop puts eps under the square root, as Keras and TensorFlow (the book's software) do;
 PyTorch adds it after.  With eps = 1e-7 the divisor is at least 3.2e-4, which damps the steps
@@ -14,13 +16,14 @@ the MNIST dropout network this form gave a lower validation error (``mnist_table
 
 State vectors have theta's size and dtype and are allocated on the first step.  Each
 operation below is one pass over theta's memory; RMSprop and Adam take the backend's
-compiled one-pass loop of the same arithmetic when it has one (``_fused``, numba), since for
+compiled one-pass loop of the same arithmetic when it has one (``backends.kernels``, numba), since for
 the MNIST network their nine or so passes cost as much as a matrix product per step.
 """
 import math
 import weakref
 
 from ..backends.numpy_backend import default_backend
+from .lbfgs import LBFGS
 
 _kernels = weakref.WeakKeyDictionary()  # backend -> {name: its fused(name)}: looked up once
 
@@ -58,7 +61,7 @@ class GradientDescent:
     [0.9, -2.1]
     """
     full_batch = True
-    state_names = ()  # the running state a saved model keeps (``_io``)
+    state_names = ()  # the running state a saved model keeps (``estimators.serialize``)
 
     def __init__(self, learning_rate=0.01):
         self.learning_rate = learning_rate
@@ -68,9 +71,11 @@ class GradientDescent:
 
 
 class SGD:
-    """Stochastic gradient descent with momentum (or Nesterov momentum), one step per minibatch.
+    """Stochastic gradient descent, one step per minibatch, plain or with (Nesterov) momentum.
 
-    v <- mu v - rho g, theta <- theta + v; with ``nesterov`` theta <- theta + mu v - rho g.
+    With ``momentum=0`` the slide's rule theta <- theta - rho g on each minibatch's gradient;
+    otherwise v <- mu v - rho g, theta <- theta + v, and with ``nesterov``
+    theta <- theta + mu v - rho g.
 
     Parameters
     ----------
@@ -84,7 +89,7 @@ class SGD:
     Attributes
     ----------
     velocity : ndarray or None
-        The running velocity v, allocated at the first step.
+        The running velocity v, allocated at the first step (none with momentum 0).
 
     Examples
     --------
@@ -96,13 +101,20 @@ class SGD:
     [-0.1, 0.1]
     """
     full_batch = False
-    state_names = ("velocity",)
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False):
         self.learning_rate, self.momentum, self.nesterov = learning_rate, momentum, nesterov
         self.velocity = None
 
+    @property
+    def state_names(self):
+        """The running state a saved model keeps: the velocity, unless the SGD is plain."""
+        return ("velocity",) if self.momentum else ()
+
     def step(self, theta, grad):
+        if not self.momentum:
+            theta -= self.learning_rate * grad
+            return
         if self.velocity is None:
             self.velocity = theta * 0  # zeros of theta's dtype on theta's backend
         v, lr, mu = self.velocity, self.learning_rate, self.momentum
@@ -155,7 +167,9 @@ class RMSprop:
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.square_avg is None:
-            self.square_avg, self._tmp = xp.zeros_like(theta), xp.empty_like(theta)
+            self.square_avg = xp.zeros_like(theta)
+        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self._tmp = xp.empty_like(theta)
         s, tmp = self.square_avg, self._tmp
         fused = fused_kernel(self.backend, "rmsprop")
         if fused is not None:
@@ -213,7 +227,7 @@ class Adam:
     [-0.01, 0.01]
     """
     full_batch = False
-    state_names = ("m", "s")  # and the step count t (``_io``)
+    state_names = ("m", "s")  # and the step count t (``estimators.serialize``)
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
@@ -224,7 +238,9 @@ class Adam:
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.m is None:
-            self.m, self.s, self._tmp = xp.zeros_like(theta), xp.zeros_like(theta), xp.empty_like(theta)
+            self.m, self.s = xp.zeros_like(theta), xp.zeros_like(theta)
+        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self._tmp = xp.empty_like(theta)
         self.t += 1
         m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
         correction = math.sqrt(1 - b2 ** self.t)
@@ -254,14 +270,19 @@ class Adam:
         theta -= tmp
 
 
-OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "nesterov": SGD, "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZERS = {"gd": GradientDescent, "sgd": SGD, "momentum": SGD, "nesterov": SGD,
+              "rmsprop": RMSprop, "adam": Adam, "lbfgs": LBFGS}
 
 
-def make_optimizer(name, learning_rate, backend=default_backend):
+def make_optimizer(name, learning_rate, backend=default_backend, momentum=0.9):
+    """The optimizer an estimator's ``optimizer`` name stands for: "sgd" is plain minibatch SGD,
+    "momentum" and "nesterov" add the ``momentum`` mu; "lbfgs" is full-batch L-BFGS (``lbfgs``)."""
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}")
-    if name == "nesterov":
-        return SGD(learning_rate, nesterov=True)
+    if name == "sgd":
+        return SGD(learning_rate, momentum=0.0)
+    if name in ("momentum", "nesterov"):
+        return SGD(learning_rate, momentum=momentum, nesterov=name == "nesterov")
     if name in ("rmsprop", "adam"):
         return OPTIMIZERS[name](learning_rate, backend=backend)
     return OPTIMIZERS[name](learning_rate)

@@ -9,8 +9,9 @@ regressor 1/2 ||y - f||^2 on the target standardized to mean 0 and variance 1
 linear regression.
 
 Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
-each column is centred and scaled by the training rows' mean and standard deviation,
-x~ = (x - mean) / sd, and W_1 acts on x~; sparse input is scaled without centring (see
+each column is centred and scaled by the training rows' mean and standard deviation (weighted
+by ``sample_weight``, so that a weight of 2 is a repeated row), x~ = (x - mean) / sd, and W_1
+acts on x~; sparse input is scaled without centring (see
 ``_standardize``).  The regressor also standardizes its target and defaults to
 ``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
 "auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
@@ -19,31 +20,35 @@ figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy ar
 input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
 the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
 the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
-(see ``_holdout``).
+(see ``holdout``).
+
+``_BaseMLP`` is the scikit-learn surface (parameters, ``fit``, ``partial_fit``, ``loss_gradient``,
+``save``, tags); its mixins each do one job: ``inputs`` (validation and standardization of X),
+``build`` (the network, objective and optimizer), ``device`` (outputs on the network's device),
+``inspection`` (``coefs_``, ``summary``), ``holdout`` (the held-out rows, the end of a fit) and
+``serialize`` (``save``: the estimator as a model file's header and arrays, and back).
 """
 
-
 import numpy as np
-import scipy.sparse
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..backends.numpy_backend import default_backend, get_backend, host_array, move_to
-from .holdout import _HoldOut
-from ..engine.network import mlp, summary_table
-from ..engine.objective import Objective
-from ..engine.optimizers import make_optimizer
-from .standardize import apply_scaling, check_finite, fit_scaling
+from ..backends.numpy_backend import default_backend, get_backend, host_array
+from ..engine.epochs import whole_epoch
+from ..engine.lbfgs import LBFGS, run_lbfgs
 from ..engine.training import run_epochs
-from .validation import check_params, input_errors_said_clearly, make_rng, memory_bytes
-from .weights import check_sample_weight, combine, with_weights
+from .build import _Build
+from .device import _Device
+from .holdout import _HoldOut
+from .inputs import _Inputs
+from .inspection import _Inspection
+from .serialize import _ModelFile
+from .validation import check_params, make_rng
+from .weights import check_sample_weight, combine, repeats, with_weights
 
-PREDICT_CHUNK = 8192
 
-
-class _BaseMLP(_HoldOut, BaseEstimator):
+class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
@@ -54,6 +59,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.ridge = ridge
         self.lasso = lasso
         self.optimizer = optimizer
+        self.momentum = momentum
         self.learning_rate = learning_rate
         self.learning_rate_decay = learning_rate_decay
         self.batch_size = batch_size
@@ -100,9 +106,9 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         if reuse:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=not reuse)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=not reuse)
-        w = combine(w, self._class_weights(y, partial=False))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=not reuse, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=False, sample_weight=sample_w))
         if not reuse:
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
@@ -110,7 +116,7 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
         self.validation_indices_ = np.sort(val) if val is not None else np.zeros(0, np.intp)
         if not reuse:
-            self._fit_scaling(X, train)
+            self._fit_scaling(X, train, repeats(sample_w))
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
@@ -124,17 +130,20 @@ class _BaseMLP(_HoldOut, BaseEstimator):
             self.history_ = {}
         del X, Y
         self._refresh(backend, weighted=w is not None)
+        first = self._epochs_done() + 1
+        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
+        if isinstance(self._optimizer, LBFGS):
+            self._fit_lbfgs(X_train, Y_train, validation, stopping, first, fresh=not reuse)
+            return self
         full_batch = self._optimizer.full_batch
         early = stopping or full_batch
         patience = 1 if full_batch and validation is None else self.patience
-        first = self._epochs_done() + 1
-        X_train, Y_train = backend.asarray(X_train, dtype), backend.asarray(Y_train, dtype)
         batch_size = X_train.shape[0] if full_batch else self.batch_size
         with self._undone_on_divergence(fresh=not reuse):
             self.best_epoch_, self.interrupted_ = run_epochs(
                 self._objective, self._optimizer, X_train, Y_train, self._rng,
-                batch_size=batch_size, train_epoch=backend.train_epoch(
-                    self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
+                batch_size=batch_size, train_epoch=whole_epoch(
+                    backend, self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
                 epochs=self.epochs, evaluate=validation, early_stopping=early,
                 monitor=self.monitor, learning_rate_decay=self.learning_rate_decay,
                 patience=patience, tol=self.tol, augment=self._augment(backend),
@@ -144,20 +153,41 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self._end_of_fit(first, early, patience, validation is not None)
         return self
 
+    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
+        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
+        has one entry per iteration, early stopping watches the validation loss per iteration."""
+        if self.augment is not None:
+            raise ValueError("optimizer='lbfgs' fits all rows at once, without minibatches to "
+                             "augment; set augment=None, or use a minibatch optimizer such as "
+                             "'adam' with augment")
+        with self._undone_on_divergence(fresh=fresh):
+            self.best_epoch_, self.interrupted_, status = run_lbfgs(
+                self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
+                evaluate=validation, early_stopping=stopping, monitor=self.monitor,
+                patience=self.patience, tol=self.tol, callbacks=self.callbacks or (),
+                progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
+                first_epoch=first)
+        self.n_iter_ = self._epochs_done()
+        self._end_of_lbfgs(status, first, validation is not None and stopping)
+
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
         from its batch: pass a representative first batch, or standardize=False."""
         hidden, dropout, dtype = check_params(self)
+        if self.optimizer == "lbfgs":
+            raise ValueError("partial_fit takes minibatch steps, and optimizer='lbfgs' fits all "
+                             "rows at once: use fit (warm_start=True continues a fit), or a "
+                             "minibatch optimizer such as 'adam' for partial_fit")
         backend = get_backend(self.device)
         first = not hasattr(self, "network_")
         if not first:
             self._check_same_network(hidden, dropout, dtype)
         X, y = self._checked_Xy(host_array(X), host_array(y), reset=first)
-        w = check_sample_weight(sample_weight, X.shape[0])
-        Y = self._encode_targets(y, dtype, reset=first, classes=classes)
-        w = combine(w, self._class_weights(y, partial=True))
+        sample_w = check_sample_weight(sample_weight, X.shape[0])
+        Y = self._encode_targets(y, dtype, reset=first, classes=classes, weights=repeats(sample_w))
+        w = combine(sample_w, self._class_weights(y, partial=True))
         if first:
-            self._fit_scaling(X, None)
+            self._fit_scaling(X, None, repeats(sample_w))
             self._rng = make_rng(self.random_state)
             self._split_seed = int(self._rng.integers(2**31))
             self._build(X.shape[1], Y.shape[1], hidden, dropout, dtype, backend)
@@ -176,110 +206,6 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
         self.validation_indices_ = np.zeros(0, np.intp)
         return self
-
-    def _checked_Xy(self, X, y, reset):
-        """(X, y) validated: X finite floats (or CSR/CSC), feature names recorded or checked."""
-        self._check_labels(y)
-        with input_errors_said_clearly(X):
-            X, y = validate_data(self, X, y, reset=reset, **self._x_kwargs(self.dtype),
-                                 **self._y_kwargs())
-        check_finite(X, getattr(self, "feature_names_in_", None))
-        if scipy.sparse.issparse(X) and self.augment is not None:
-            raise ValueError("augment works on dense arrays; pass X as a NumPy array or "
-                             "set augment=None for sparse input")
-        return X, y
-
-    def _fit_scaling(self, X, rows):
-        """Column means and sds (float64) of the training rows, or none with standardize=False."""
-        if self.standardize:
-            self._x_mean, self._x_scale = fit_scaling(X, rows)
-        else:
-            self._x_mean, self._x_scale = None, np.ones(X.shape[1])
-
-    def _scaled(self, X, rows, dtype):
-        """Rows ``rows`` (all if None) of X standardized, in ``dtype``."""
-        return apply_scaling(X, self._x_mean, self._x_scale, dtype,
-                             getattr(self, "feature_names_in_", None), rows)
-
-    def _build(self, n_in, n_out, hidden, dropout, dtype, backend=default_backend):
-        widths = [n_in, *hidden, n_out]
-        n_params = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
-        needed = 2 * n_params * np.dtype(dtype).itemsize  # theta and its gradient
-        if needed > memory_bytes():
-            raise ValueError(f"hidden_layer_sizes={hidden} makes a network of {n_params:,} "
-                             f"parameters, {needed / 2**30:,.1f} GiB for them and their gradient "
-                             f"alone, more than this machine's {memory_bytes() / 2**30:,.1f} GiB "
-                             "of memory; choose narrower layers")
-        self.network_ = mlp(n_in, hidden, n_out, self.activation, dropout, dtype, backend)
-        self.network_.initialize(self._rng)
-        loss = self._make_loss(n_out)(backend)
-        self._objective = Objective(self.network_, loss, self.ridge, self.lasso)
-        self._optimizer = make_optimizer(self.optimizer, self.learning_rate, backend)
-        self._architecture = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
-
-    def _refresh(self, backend=default_backend, weighted=False):
-        """Apply what may change between fits: penalties, learning rate, weights or none, device."""
-        move_to(backend, self.network_, self._objective.loss, self._optimizer)
-        self._objective = Objective(self.network_, self._objective.loss, self.ridge, self.lasso,
-                                    weighted)
-        self._optimizer.learning_rate = self.learning_rate
-
-    def _check_same_network(self, hidden, dropout, dtype):
-        now = [list(hidden), list(dropout), dtype, self.activation, self.optimizer]
-        before = getattr(self, "_architecture", now)
-        names = ["hidden_layer_sizes", "dropout", "dtype", "activation", "optimizer"]
-        for name, old, new in zip(names, before, now):
-            if old != new:
-                raise ValueError(f"{name} changed from {old!r} to {new!r}, but warm_start / "
-                                 "partial_fit continue the fitted network; set warm_start=False "
-                                 "(or make a new estimator) to fit a different one")
-
-    def _epochs_done(self):
-        return len(self.history_.get("epoch", []))
-
-    # --- prediction --------------------------------------------------------------------------
-    def _outputs(self, X):
-        """Output-layer values Z = f's linear part on X, by chunks on the network's device,
-        dropout off."""
-        backend, dtype = self.network_.backend, self.network_.dtype
-        if backend == default_backend:
-            chunks = [self.network_.forward(X[i:i + PREDICT_CHUNK])[0]
-                      for i in range(0, X.shape[0], PREDICT_CHUNK)]
-            return np.concatenate(chunks) if len(chunks) != 1 else chunks[0]
-        chunks = [self.network_.forward(backend.asarray(X[i:i + PREDICT_CHUNK], dtype))[0]
-                  for i in range(0, X.shape[0], PREDICT_CHUNK)]
-        return backend.xp.concatenate(chunks) if len(chunks) != 1 else chunks[0]
-
-    def _forward(self, X, output=False):
-        """Z (with ``output``: the fitted f(X), e.g. class probabilities) as a NumPy array."""
-        Z = self._outputs(X)
-        return self.network_.backend.to_numpy(self._objective.loss.output(Z) if output else Z)
-
-    def _augment(self, backend):
-        """``augment`` (a NumPy function of the batch) on the host for a device backend."""
-        if self.augment is None or backend == default_backend:
-            return self.augment
-        dtype = self.network_.dtype
-        return lambda Xb, rng: backend.asarray(self.augment(backend.to_numpy(Xb), rng), dtype)
-
-    def _validated_X(self, X):
-        check_is_fitted(self, "network_")
-        with input_errors_said_clearly(X):
-            X = validate_data(self, host_array(X), reset=False,
-                              **self._x_kwargs(self.network_.dtype))
-        check_finite(X, getattr(self, "feature_names_in_", None))
-        return self._scaled(X, None, self.network_.dtype)
-
-    def _prepared(self, X, y, sample_weight=None):
-        """(X, Y) as the fitted objective sees them: standardized inputs, encoded targets, and
-        the weights' column when there are sample or class weights."""
-        X = self._validated_X(X)
-        y = self._check_y(host_array(y))
-        dtype = self.network_.dtype
-        Y = self._encode_targets(y, dtype, False)
-        w = combine(check_sample_weight(sample_weight, X.shape[0]), self._class_weights(y, False))
-        self._objective.weighted = w is not None
-        return X, Y if w is None else with_weights(Y, w, dtype)
 
     def loss_gradient(self, X, y, sample_weight=None):
         """R(theta) at the fitted parameters on (X, y), dropout off, and its gradient.
@@ -305,69 +231,17 @@ class _BaseMLP(_HoldOut, BaseEstimator):
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
 
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
-        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
-        from ..modelfile.format import save
-        return save(self, path, key)
-
-    # --- inspection --------------------------------------------------------------------------
-    @property
-    def coefs_(self):
-        """Weight matrices W_l, shape (n_in, n_out): views of the fitted parameter vector."""
-        check_is_fitted(self, "network_")
-        return [self.network_.backend.to_numpy(d.W) for d in self.network_.dense]
-
-    @property
-    def intercepts_(self):
-        check_is_fitted(self, "network_")
-        return [self.network_.backend.to_numpy(d.b) for d in self.network_.dense]
-
-    @property
-    def n_params_(self):
-        check_is_fitted(self, "network_")
-        return self.network_.n_params
-
-    def summary(self, n_features=None, n_outputs=None):
-        """Print (and return) the layer table with parameter counts.
-
-        Before fitting, give ``n_features`` and ``n_outputs`` (e.g. 784 and 10 for MNIST)."""
-        if n_features is None:
-            network = self.network_ if hasattr(self, "network_") else None
-            if network is None:
-                raise ValueError("summary() before fit needs n_features and n_outputs")
-        else:
-            hidden, dropout, dtype = check_params(self)
-            network = mlp(n_features, hidden, n_outputs, self.activation, dropout, dtype)
-        rows, total = summary_table(network)
-        lines = [f"{'layer':<22}{'output':>8}{'parameters':>14}"]
-        lines += [f"{name:<22}{width:>8}{n:>14,}" for name, width, n in rows]
-        lines.append(f"{'total':<22}{'':>8}{total:>14,}")
-        text = "\n".join(lines)
-        print(text)
-        return text
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         tags.input_tags.sparse = self.device == "cpu"  # the torch devices take dense X
         return tags
 
-    @staticmethod
-    def _x_kwargs(dtype):
-        """validate_data's options: float32 and float64 input kept as given (checked against
-        the model's dtype when standardized), other numbers converted to the model's dtype."""
-        floats = [np.float32, np.float64]
-        if np.dtype(dtype) == np.float64:
-            floats.reverse()
-        return {"dtype": floats, "order": "C", "ensure_min_samples": 1,
-                "accept_sparse": ["csr", "csc"], "ensure_all_finite": False}
-
     # hooks the classifier overrides
     def _check_labels(self, y):
         pass
 
-    def _class_weights(self, y, partial):
+    def _class_weights(self, y, partial, sample_weight=None):
         return None
 
     def _check_training_classes(self, y_train):

@@ -15,10 +15,12 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from .base import _BaseMLP
+from .docstrings import shared_docstring
 from ..engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy
 from .weights import class_sample_weight
 
 
+@shared_docstring
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multilayer network classifier fitted by explicit backpropagation (ISLR2 chapter 10).
 
@@ -40,32 +42,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Width K_l of each hidden layer, input side first: ``(256, 128)`` is the lecture's MNIST
         network.  ``()`` gives no hidden layer: multinomial (or, for two classes, binary) logistic
         regression.
-    activation : {"relu", "sigmoid", "tanh", "identity"}, default="relu"
-        The activation function g of the hidden layers ("logistic" is a synonym of "sigmoid").
-    dropout : float or sequence of float, default=0.0
-        Dropout rate phi in [0, 1) after each hidden layer, one value for all or one per hidden
-        layer: during training each unit is removed with probability phi and the kept ones are
-        scaled by 1/(1 - phi); prediction uses all units.
+    $activation
+    $dropout
     ridge : float or sequence of float, default=0.0
         Ridge penalty lambda_l >= 0 on the weights of each layer (hidden and output, one value
         for all or one per layer): R(theta) gets ``lambda_l * sum W_l^2``.  Biases are not
         penalized.
-    lasso : float or sequence of float, default=0.0
-        Lasso penalty lambda'_l >= 0 on the weights of each layer: R(theta) gets
-        ``lambda'_l * sum |W_l|``.
-    optimizer : {"adam", "rmsprop", "sgd", "nesterov", "gd"}, default="adam"
-        "gd" is the lecture's full-batch gradient descent, which stops when R fails to decrease;
-        the others take one step per minibatch ("sgd" and "nesterov" with momentum 0.9,
-        "rmsprop" in Keras's form).
-    learning_rate : float, default=0.001
-        The learning rate rho > 0 of the optimizer.
-    learning_rate_decay : float, default=1.0
-        Factor in (0, 1] applied to the learning rate after every epoch (slow learning):
-        epoch k of a fit uses ``rho * learning_rate_decay ** (k - 1)``.
+    $lasso
+    $optimizer
+    $momentum
+    $learning_rate
+    $learning_rate_decay
     batch_size : int, default=128
         Rows per minibatch; an epoch takes ceil(n / batch_size) steps.
-    epochs : int, default=200
-        Largest number of epochs (passes over the training rows) of one call to ``fit``.
+    $epochs
     validation_fraction : float, default=0.1
         Share of the rows of ``fit`` held out (stratified by class) to compute the validation loss
         and score after each epoch; 0 for none.
@@ -76,75 +66,37 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     monitor : {"loss", "score"}, default="loss"
         What early stopping watches: the validation loss, or the validation score
         (accuracy).
-    patience : int, default=10
-        Epochs without improvement before early stopping stops the fit.
-    tol : float, default=1e-4
-        Smallest decrease of the monitored value that counts as an improvement.
-    augment : callable or None, default=None
-        ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch (data
-        augmentation, e.g. ``nnfit.augment.augment_images``); not stored in model files.
-    callbacks : list of callable or None, default=None
-        Each ``cb(record)`` is called after every epoch with that epoch's record (a dict with
-        ``epoch``, ``train_objective``, ``val_loss``, ``val_score``, ``seconds``); returning True
-        stops the fit.  Not stored in model files.
-    random_state : int, numpy.random.Generator or None, default=None
-        Seeds the one random generator of the fit (initialization, held-out rows, minibatch
-        order, dropout masks): the same value gives the same model bit for bit on the same
-        machine.
-    verbose : {0, 1, 2}, default=0
-        0 silent, 1 a progress bar, 2 one line per epoch.
-    dtype : {"float32", "float64"}, default="float32"
-        Precision of the parameters and computations; use "float64" for gradient checks.
-    warm_start : bool, default=False
-        If True, ``fit`` continues from the fitted parameters (and optimizer state) with the same
-        held-out rows instead of starting afresh.
-    standardize : bool, default=True
-        Centre and scale every input column by its training mean and standard deviation before
-        the first layer (a column with standard deviation 0 is only centred).  Use False for
-        inputs already on a common scale, such as pixels in [0, 1].
+    $patience
+    $tol
+    $augment
+    $callbacks
+    $random_state
+    $verbose
+    $dtype
+    $warm_start
+    $standardize
     class_weight : "balanced", dict or None, default=None
         Weights of the classes in the loss: None weights every sample 1; a dict maps a label to
         its weight; "balanced" weights class c by n / (K n_c), so that every class counts as
         much as if the classes were equally frequent (for rare events, e.g. defaults).  Combined
         with ``sample_weight`` by multiplication.
-    device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
-        Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
-        (``pip install 'nnfit[torch]'``) on the CPU, an NVIDIA GPU (the first, or number N) or
-        an Apple GPU.  Sparse input stays on NumPy.  Predictions and fitted attributes are
-        NumPy arrays in every case.
+    $device
 
     Attributes
     ----------
     classes_ : ndarray
         The class labels, sorted; column m of ``predict_proba`` is class ``classes_[m]``.
-    coefs_ : list of ndarray
-        The weight matrices W_l, shape (n_in, n_out), input layer first: views of the fitted
-        parameter vector (``coefs_[0][j, k]`` is the lecture's w_kj).
-    intercepts_ : list of ndarray
-        The biases b_l (the w_k0 and beta_0), views of the same vector.
-    n_params_ : int
-        Number of weights and biases.
-    history_ : dict of list
-        One entry per epoch: ``epoch``, ``train_objective`` and, with a validation set,
-        ``val_loss`` and ``val_score``, and ``seconds``.
-    best_epoch_ : int
-        The epoch whose parameters were kept (early stopping restores them).
-    validation_indices_ : ndarray of int
-        Positions (0-based, sorted) of the rows of the last ``fit`` held out to monitor it;
-        empty when none were (``partial_fit``, ``validation_fraction=0``, or
-        ``early_stopping="auto"`` below 10,000 rows).  Not stored in model files.
-    n_iter_ : int
-        Number of epochs run, over all calls to ``fit``/``partial_fit`` of a warm start.
-    interrupted_ : bool
-        True if the fit was stopped by Ctrl-C (the best parameters so far are kept).
-    network_ : nnfit.Sequential
-        The fitted network: its layers, ``theta`` (all parameters) and ``grad``.
-    n_features_in_ : int
-        Number of input columns seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Column names, when ``fit`` got a DataFrame with string column names.
-
-    See Also
+    $coefs_
+    $intercepts_
+    $n_params_
+    $history_
+    $best_epoch_
+    $validation_indices_
+    $n_iter_
+    $interrupted_
+    $network_
+    $n_features_in_
+    $feature_names_in_
     --------
     MLPRegressor : the same network with an identity output and the squared-error loss.
     nnfit.gradcheck : checks the backpropagated gradient against finite differences.
@@ -175,7 +127,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     """
 
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
                  validation_fraction=0.1, early_stopping=True, monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
@@ -245,7 +197,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def _check_y(self, y):
         return column_or_1d(y, warn=True)
 
-    def _encode_targets(self, y, dtype, reset, classes=None):
+    def _encode_targets(self, y, dtype, reset, classes=None, weights=None):
         _check_label_types(y, "y")
         if classes is not None:
             _check_label_types(np.asarray(classes), "classes")
@@ -298,14 +250,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                              "it holds sequences of different lengths: flatten or fix y") from None
         _check_label_types(labels, "y")
 
-    def _class_weights(self, y, partial):
-        """Each row's class weight under ``class_weight``, or None."""
+    def _class_weights(self, y, partial, sample_weight=None):
+        """Each row's class weight under ``class_weight``, or None ("balanced" counts each class
+        by its rows' sample weights)."""
         if partial and isinstance(self.class_weight, str) and self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' needs the class counts of all the data, "
                              "which partial_fit never sees; pass a dict instead, e.g. from "
                              "sklearn.utils.class_weight.compute_class_weight('balanced', "
                              "classes=..., y=y_all)")
-        return class_sample_weight(self.class_weight, y, self.classes_)
+        return class_sample_weight(self.class_weight, y, self.classes_, sample_weight)
 
     def _check_training_classes(self, y_train):
         """Warn when the held-out rows took every sample of a class."""

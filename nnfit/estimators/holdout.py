@@ -130,3 +130,28 @@ class _HoldOut:
                 "of epochs"))
         if self.verbose:
             print(f"{why}; {kept}", flush=True)
+
+    def _end_of_lbfgs(self, status, first, early):
+        """Warn if L-BFGS used all its iterations before converging; with verbose, say why it
+        ended and which iteration's parameters it kept."""
+        last, best = self.n_iter_, self.best_epoch_
+        why = {"converged": f"L-BFGS converged in iteration {last}",
+               "precision": f"L-BFGS stopped in iteration {last}: its line search could lower R "
+                            f"no further in {self.network_.dtype} (converged to that precision)",
+               "max_iter": f"L-BFGS ran all {self.epochs} iterations (epochs={self.epochs}) "
+                           "without converging",
+               "stopped": f"L-BFGS stopped after iteration {last}" + (
+                   f": the validation {self.monitor} gained no more than tol={self.tol:g} in "
+                   f"{self.patience} iteration(s)" if early and last - best >= self.patience
+                   else " (a callback)"),
+               "interrupted": f"interrupted (Ctrl-C) after iteration {last}"}[status]
+        kept = (f"restored the parameters of iteration {best}, the best validation {self.monitor}"
+                if best != last else f"kept the last iteration's parameters (iteration {last})")
+        if status == "max_iter" and not (early and last - best >= self.patience):
+            warnings.warn(ConvergenceWarning(
+                f"{type(self).__name__} with optimizer='lbfgs' used all its iterations "
+                f"(epochs={self.epochs}) before converging; {kept}.  Allow more epochs" + (
+                    ", or add a ridge penalty (unpenalized, separable classes have no finite "
+                    "fit)" if hasattr(self, "classes_") else "")))
+        if self.verbose:
+            print(f"{why}; {kept}", flush=True)

@@ -27,9 +27,11 @@ from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_array
 
 from .base import _BaseMLP
+from .docstrings import shared_docstring
 from ..engine.losses import SquaredError
 
 
+@shared_docstring
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer network regressor fitted by explicit backpropagation (ISLR2 chapter 10).
 
@@ -50,34 +52,22 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     hidden_layer_sizes : tuple of int, default=(100,)
         Width K_l of each hidden layer, input side first: ``(256, 128)`` is the lecture's MNIST
         network.  ``()`` gives no hidden layer: linear regression.
-    activation : {"relu", "sigmoid", "tanh", "identity"}, default="relu"
-        The activation function g of the hidden layers ("logistic" is a synonym of "sigmoid").
-    dropout : float or sequence of float, default=0.0
-        Dropout rate phi in [0, 1) after each hidden layer, one value for all or one per hidden
-        layer: during training each unit is removed with probability phi and the kept ones are
-        scaled by 1/(1 - phi); prediction uses all units.
+    $activation
+    $dropout
     ridge : float or sequence of float, default=0.01
         Ridge penalty lambda_l >= 0 on the weights of each layer (hidden and output, one value
         for all or one per layer): R(theta) gets ``lambda_l * sum W_l^2``.  Biases are not
         penalized.  The default, unlike the classifier's 0, was chosen by cross-validation on
         small tables (see the module docstring); pass 0 for none.
-    lasso : float or sequence of float, default=0.0
-        Lasso penalty lambda'_l >= 0 on the weights of each layer: R(theta) gets
-        ``lambda'_l * sum |W_l|``.
-    optimizer : {"adam", "rmsprop", "sgd", "nesterov", "gd"}, default="adam"
-        "gd" is the lecture's full-batch gradient descent, which stops when R fails to decrease;
-        the others take one step per minibatch ("sgd" and "nesterov" with momentum 0.9,
-        "rmsprop" in Keras's form).
-    learning_rate : float, default=0.001
-        The learning rate rho > 0 of the optimizer.
-    learning_rate_decay : float, default=1.0
-        Factor in (0, 1] applied to the learning rate after every epoch (slow learning):
-        epoch k of a fit uses ``rho * learning_rate_decay ** (k - 1)``.
+    $lasso
+    $optimizer
+    $momentum
+    $learning_rate
+    $learning_rate_decay
     batch_size : int, default=32
         Rows per minibatch; an epoch takes ceil(n / batch_size) steps.  (The classifier's 128
         would give a table of a few hundred rows only 2 or 3 steps per epoch.)
-    epochs : int, default=200
-        Largest number of epochs (passes over the training rows) of one call to ``fit``.
+    $epochs
     validation_fraction : float, default=0.1
         Share of the rows of ``fit`` held out (at random) to compute the validation loss
         and score after each epoch; 0 for none.
@@ -90,71 +80,33 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     monitor : {"loss", "score"}, default="loss"
         What early stopping watches: the validation loss, or the validation score
         (R^2).
-    patience : int, default=10
-        Epochs without improvement before early stopping stops the fit.
-    tol : float, default=1e-4
-        Smallest decrease of the monitored value that counts as an improvement.
-    augment : callable or None, default=None
-        ``augment(X_batch, rng) -> X_batch``, applied to every training minibatch (data
-        augmentation, e.g. ``nnfit.augment.augment_images``); not stored in model files.
-    callbacks : list of callable or None, default=None
-        Each ``cb(record)`` is called after every epoch with that epoch's record (a dict with
-        ``epoch``, ``train_objective``, ``val_loss``, ``val_score``, ``seconds``); returning True
-        stops the fit.  Not stored in model files.
-    random_state : int, numpy.random.Generator or None, default=None
-        Seeds the one random generator of the fit (initialization, held-out rows, minibatch
-        order, dropout masks): the same value gives the same model bit for bit on the same
-        machine.
-    verbose : {0, 1, 2}, default=0
-        0 silent, 1 a progress bar, 2 one line per epoch.
-    dtype : {"float32", "float64"}, default="float32"
-        Precision of the parameters and computations; use "float64" for gradient checks.
-    warm_start : bool, default=False
-        If True, ``fit`` continues from the fitted parameters (and optimizer state) with the same
-        held-out rows instead of starting afresh.
-    standardize : bool, default=True
-        Centre and scale every input column by its training mean and standard deviation before
-        the first layer (a column with standard deviation 0 is only centred).  Use False for
-        inputs already on a common scale, such as pixels in [0, 1].
+    $patience
+    $tol
+    $augment
+    $callbacks
+    $random_state
+    $verbose
+    $dtype
+    $warm_start
+    $standardize
     standardize_target : bool, default=True
         Fit the network to the target standardized by its training mean and standard deviation
-        (per output) and map predictions back.
-    device : {"cpu", "torch-cpu", "cuda", "cuda:N", "mps"}, default="cpu"
-        Where the arrays live and the arithmetic runs: "cpu" is NumPy; the others use PyTorch
-        (``pip install 'nnfit[torch]'``) on the CPU, an NVIDIA GPU (the first, or number N) or
-        an Apple GPU.  Sparse input stays on NumPy.  Predictions and fitted attributes are
-        NumPy arrays in every case.
+        (per output, weighted by ``sample_weight`` when given) and map predictions back.
+    $device
 
     Attributes
     ----------
-    coefs_ : list of ndarray
-        The weight matrices W_l, shape (n_in, n_out), input layer first: views of the fitted
-        parameter vector (``coefs_[0][j, k]`` is the lecture's w_kj).
-    intercepts_ : list of ndarray
-        The biases b_l (the w_k0 and beta_0), views of the same vector.
-    n_params_ : int
-        Number of weights and biases.
-    history_ : dict of list
-        One entry per epoch: ``epoch``, ``train_objective`` and, with a validation set,
-        ``val_loss`` and ``val_score``, and ``seconds``.
-    best_epoch_ : int
-        The epoch whose parameters were kept (early stopping restores them).
-    validation_indices_ : ndarray of int
-        Positions (0-based, sorted) of the rows of the last ``fit`` held out to monitor it;
-        empty when none were (``partial_fit``, ``validation_fraction=0``, or
-        ``early_stopping="auto"`` below 10,000 rows).  Not stored in model files.
-    n_iter_ : int
-        Number of epochs run, over all calls to ``fit``/``partial_fit`` of a warm start.
-    interrupted_ : bool
-        True if the fit was stopped by Ctrl-C (the best parameters so far are kept).
-    network_ : nnfit.Sequential
-        The fitted network: its layers, ``theta`` (all parameters) and ``grad``.
-    n_features_in_ : int
-        Number of input columns seen in ``fit``.
-    feature_names_in_ : ndarray of str
-        Column names, when ``fit`` got a DataFrame with string column names.
-
-    See Also
+    $coefs_
+    $intercepts_
+    $n_params_
+    $history_
+    $best_epoch_
+    $validation_indices_
+    $n_iter_
+    $interrupted_
+    $network_
+    $n_features_in_
+    $feature_names_in_
     --------
     MLPClassifier : the same network with a softmax output and the cross-entropy loss.
     nnfit.gradcheck : checks the backpropagated gradient against finite differences.
@@ -182,7 +134,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """
 
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=1e-2,
-                 lasso=0.0, optimizer="adam", learning_rate=0.001, learning_rate_decay=1.0,
+                 lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=32, epochs=200,
                  validation_fraction=0.1, early_stopping="auto", monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
@@ -233,13 +185,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _check_y(self, y):
         return check_array(y, ensure_2d=False, dtype=np.float64)
 
-    def _encode_targets(self, y, dtype, reset, classes=None):
+    def _encode_targets(self, y, dtype, reset, classes=None, weights=None):
+        """y standardized by its (sample-weighted, with ``weights``) mean and sd per output."""
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
         if reset:
             self._target_ndim = np.ndim(y)
             top = np.abs(Y).max(axis=0)
             top[top == 0] = 1.0
-            mean, sd = (Y / top).mean(axis=0) * top, (Y / top).std(axis=0) * top
+            if weights is None:
+                mean, sd = (Y / top).mean(axis=0) * top, (Y / top).std(axis=0) * top
+            else:
+                mean = np.average(Y / top, axis=0, weights=weights)
+                sd = np.sqrt(np.average((Y / top - mean) ** 2, axis=0, weights=weights)) * top
+                mean = mean * top
             if not self.standardize_target:
                 mean, sd = np.zeros(Y.shape[1]), np.ones(Y.shape[1])
             if not np.all(np.isfinite(np.abs(mean) + 1e3 * sd)):

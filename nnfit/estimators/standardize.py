@@ -1,12 +1,13 @@
 """The estimators' input checks and standardization, x~_ij = (x_ij - mean_j) / sd_j.
 
 mean_j and sd_j are the training rows' column means and standard deviations (an sd of 0 counts
-as 1), computed in float64 on each column divided by its largest |x|, so that no square
-overflows: a column of values near 1e200 gets an sd near 1e200, not inf.  Sparse input (SciPy
-CSR/CSC matrices and arrays) is scaled without centring, x~_ij = x_ij / sd_j, as scikit-learn's
-``StandardScaler(with_mean=False)`` does, since centring would fill in every zero; its sd still
-counts the zeros.  The arithmetic x~ is done in float64 by chunks of rows, then cast to the
-model's dtype.
+as 1), weighted by the rows' sample weights when the fit has some (a weight of 2 counts a row
+twice, as if it were repeated; 0 leaves it out), computed in float64 on each column divided by
+its largest |x|, so that no square overflows: a column of values near 1e200 gets an sd near
+1e200, not inf.  Sparse input (SciPy CSR/CSC matrices and arrays) is scaled without centring,
+x~_ij = x_ij / sd_j, as scikit-learn's ``StandardScaler(with_mean=False)`` does, since centring
+would fill in every zero; its sd still counts the zeros.  The arithmetic x~ is done in float64
+by chunks of rows, then cast to the model's dtype.
 
 Every value of X is first checked to be finite (NaN and infinity get the same message, naming
 the column and the row), and every x~ to fit in the model's dtype (float32 ends near 3.4e38):
@@ -67,27 +68,35 @@ def _rows(X, rows, start):
     return np.array(block, dtype=np.float64)
 
 
-def fit_scaling(X, rows=None):
+def fit_scaling(X, rows=None, weights=None):
     """(mean, sd) of the columns of X[rows] in float64; mean is None for sparse X (no centring).
+
+    With ``weights`` the mean and sd are weighted, mean_j = sum_i w_i x_ij / sum_i w_i and
+    sd_j^2 = sum_i w_i (x_ij - mean_j)^2 / sum_i w_i, so that a row of weight 2 counts as the row
+    repeated and a row of weight 0 as the row left out.
 
     Parameters
     ----------
     X : array or SciPy sparse matrix of shape (n, p), finite
     rows : array of int, optional
         The training rows (default: all).
+    weights : ndarray of shape (n,), optional
+        A weight >= 0 per row of X (the rows' sample weights), with a positive sum over ``rows``.
 
     Returns
     -------
     mean : ndarray of shape (p,), float64, or None
     sd : ndarray of shape (p,), float64, > 0 (1 for a constant column)
     """
+    if weights is not None and rows is not None:
+        weights = weights[rows]
     if scipy.sparse.issparse(X):
         X64 = (X if rows is None else X[rows]).astype(np.float64)
         top = abs(X64).max(axis=0).toarray().ravel()
         top[top == 0] = 1.0
         X64 = scipy.sparse.csr_matrix(X64)
         inplace_column_scale(X64, 1 / top)
-        _, var = mean_variance_axis(X64, axis=0)
+        _, var = mean_variance_axis(X64, axis=0, weights=weights)
         sd = np.sqrt(var) * top
         return None, np.where(sd > 0, sd, 1.0)
     n = X.shape[0] if rows is None else len(rows)
@@ -95,15 +104,28 @@ def fit_scaling(X, rows=None):
     for start in range(0, n, CHUNK):
         np.maximum(top, np.abs(_rows(X, rows, start)).max(axis=0), out=top)
     top[top == 0] = 1.0
+    if weights is None:
+        total = np.zeros(X.shape[1])
+        for start in range(0, n, CHUNK):
+            total += (_rows(X, rows, start) / top).sum(axis=0)
+        mean = total / n
+        squares = np.zeros(X.shape[1])
+        for start in range(0, n, CHUNK):
+            deviation = _rows(X, rows, start) / top - mean
+            squares += np.einsum("ij,ij->j", deviation, deviation)
+        sd = np.sqrt(squares / n) * top
+        return mean * top, np.where(sd > 0, sd, 1.0)
+    weights = np.asarray(weights, np.float64)
+    total_weight = weights.sum()
     total = np.zeros(X.shape[1])
     for start in range(0, n, CHUNK):
-        total += (_rows(X, rows, start) / top).sum(axis=0)
-    mean = total / n
+        total += weights[start:start + CHUNK] @ (_rows(X, rows, start) / top)
+    mean = total / total_weight
     squares = np.zeros(X.shape[1])
     for start in range(0, n, CHUNK):
         deviation = _rows(X, rows, start) / top - mean
-        squares += np.einsum("ij,ij->j", deviation, deviation)
-    sd = np.sqrt(squares / n) * top
+        squares += np.einsum("i,ij,ij->j", weights[start:start + CHUNK], deviation, deviation)
+    sd = np.sqrt(squares / total_weight) * top
     return mean * top, np.where(sd > 0, sd, 1.0)
 
 

@@ -89,6 +89,7 @@ def check_params(est):
     _real("learning_rate", est.learning_rate, 0.0)
     if not 0 < est.learning_rate < np.inf:
         _fail("learning_rate", est.learning_rate, "expected a finite number > 0")
+    _real("momentum", est.momentum, 0.0, 1.0, high_open=True)
     _real("learning_rate_decay", est.learning_rate_decay, 0.0, 1.0)
     if est.learning_rate_decay == 0:
         _fail("learning_rate_decay", 0.0, "expected a number in (0, 1]: the factor per epoch")

@@ -6,6 +6,12 @@ w = n / (K n_k) for a sample of class k, as scikit-learn's ``compute_sample_weig
 unweighted objective exactly, so they are dropped and the fit is the unweighted one, bit for bit.
 The training rows' weights are scaled to mean 1 (see ``_objective``), the held-out rows' too,
 so that the validation loss and score are weighted means as well.
+
+A sample weight means repeats: a row of weight 2 gives the fit a row repeated gives it.  So the
+standardization of X (and of the regressor's target) is weighted by the sample weights (not by
+the class weights, which reweight the loss, not the data), and "balanced" counts each class by
+the sum of its rows' sample weights, n_k = sum_{i in k} w_i, as scikit-learn's
+``compute_class_weight(..., sample_weight=w)`` does.
 """
 import numbers
 
@@ -46,7 +52,7 @@ def check_sample_weight(sample_weight, n):
     return w
 
 
-def class_sample_weight(class_weight, y, classes):
+def class_sample_weight(class_weight, y, classes, sample_weight=None):
     """Each row's class weight under ``class_weight`` (None, "balanced" or a dict), or None.
 
     Parameters
@@ -56,11 +62,19 @@ def class_sample_weight(class_weight, y, classes):
         The labels.
     classes : ndarray
         The model's ``classes_``.
+    sample_weight : ndarray of shape (n,), optional
+        The rows' sample weights: "balanced" counts a class by the sum of its rows' weights.
     """
     if class_weight is None:
         return None
     if isinstance(class_weight, str) and class_weight == "balanced":
-        return compute_sample_weight("balanced", y)
+        if sample_weight is None:
+            return compute_sample_weight("balanced", y)
+        present, index = np.unique(y, return_inverse=True)
+        counts = np.bincount(index, weights=sample_weight, minlength=len(present))
+        per_class = np.divide(sample_weight.sum(), len(present) * counts,
+                              out=np.zeros(len(present)), where=counts > 0)
+        return per_class[index]
     if not isinstance(class_weight, dict):
         raise ValueError(f"class_weight={class_weight!r} is invalid: expected None, 'balanced' "
                          "or a dict {label: weight}")
@@ -75,6 +89,12 @@ def class_sample_weight(class_weight, y, classes):
                              "number >= 0")
         w[np.asarray(y) == label] = float(value)
     return w
+
+
+def repeats(w):
+    """The sample weights as repeat counts for the standardization: None if there are none or
+    all are equal (the unweighted mean and sd then, bit for bit)."""
+    return None if w is None or np.all(w == w[0]) else w
 
 
 def combine(*weights):

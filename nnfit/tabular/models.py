@@ -19,13 +19,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils.validation import check_is_fitted
 
 from .checks import check_frame, check_range, closest  # noqa: F401 (closest: for the CLI)
+from .docstrings import documented as _documented
 from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, prepare, rows,
                          transform, warn_unseen)
-from .docstrings import documented as _documented
+from .state import _TabularFile
 from .workflow import fit_with_holdout
 
 
-class _Tabular(MetaEstimatorMixin, BaseEstimator):
+class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
     def __init__(self, estimator=None, *, exclude=(), impute=None, refit=True):
         self.estimator = estimator
         self.exclude = exclude
@@ -177,14 +178,6 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
     def predict(self, X):
         """One prediction per row of X, as a NumPy array."""
         return np.asarray(self.estimator_.predict(self._design(X)))
-
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``);
-        ``key``, where the model file format has signatures, signs it as the estimators' save."""
-        from ..modelfile.format import save
-        from .state import TabularModel
-        check_is_fitted(self, "estimator_")
-        return save(TabularModel(self), path, *([] if key is None else [key]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

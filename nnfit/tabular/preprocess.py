@@ -232,11 +232,3 @@ def warn_unseen(prepared, categorical, encoder):
                           f"encoded as no category (all of its one-hot columns 0): "
                           f"{names(pd.unique(values[unseen]))} in {rows(values.index[unseen])}",
                           UnseenCategoryWarning, stacklevel=3)
-
-
-def __getattr__(name):
-    """``TabularModel`` lives in ``_tabular_state``; ``_io`` imports it from here."""
-    if name == "TabularModel":
-        from .state import TabularModel
-        return TabularModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
