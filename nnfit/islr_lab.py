@@ -57,7 +57,22 @@ KHAN_LOGISTIC = dict(KHAN_NETWORK, hidden_layer_sizes=(), lasso=0.0)
 
 
 def hitters_split():
-    """(X_train, X_test, y_train, y_test), predictors standardized on the training part."""
+    """The ISLP lab's Hitters split, predictors standardized on the training part.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarray
+        175 training and 88 test players (``train_test_split(..., test_size=1/3,
+        random_state=1)``), 19 predictors scaled with the training players' means and sds,
+        salaries in thousands of dollars.
+
+    Examples
+    --------
+    >>> from nnfit import islr_lab
+    >>> X_train, X_test, y_train, y_test = islr_lab.hitters_split()
+    >>> X_train.shape, X_test.shape, round(float(abs(X_train.mean(axis=0)).max()), 12)
+    ((175, 19), (88, 19), 0.0)
+    """
     data = load_hitters()
     X_train, X_test, y_train, y_test = train_test_split(
         data.data.to_numpy(np.float64), data.target.to_numpy(np.float64),
@@ -71,7 +86,11 @@ def mae(y, predicted):
 
 
 def hitters_baselines(X_train, X_test, y_train, y_test):
-    """Test MAE of least squares and of the lasso with its 10-fold CV penalty."""
+    """Test MAE of least squares and of the lasso with its 10-fold CV penalty.
+
+    Returns ``{"linear": MAE, "lasso": MAE, "lasso_alpha": the chosen penalty}`` for the
+    arrays of :func:`hitters_split`.
+    """
     linear = LinearRegression().fit(X_train, y_train)
     lasso = LassoCV(cv=10, max_iter=100_000).fit(X_train, y_train)
     return {"linear": mae(y_test, linear.predict(X_test)),
@@ -79,7 +98,10 @@ def hitters_baselines(X_train, X_test, y_train, y_test):
 
 
 def hitters_network(X_train, X_test, y_train, y_test, seed, epochs=None):
-    """Test MAE of the single-layer network from one random initialization."""
+    """Test MAE of the single-layer network (:data:`HITTERS_NETWORK`) from one random start.
+
+    ``seed`` is the network's ``random_state``; ``epochs`` replaces the 300 epochs.
+    """
     params = dict(HITTERS_NETWORK, random_state=seed)
     if epochs is not None:
         params["epochs"] = epochs

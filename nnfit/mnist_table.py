@@ -82,7 +82,38 @@ AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=20.0, elastic_si
 
 
 def network(row, epochs=None, seed=0, progress=False, device="cpu"):
-    """The nnfit estimator of a table row, unfitted."""
+    """The unfitted ``MLPClassifier`` of one row of the table, with the book's protocol.
+
+    Parameters
+    ----------
+    row : {"ridge", "dropout", "logistic", "augment"}
+        The row ("lda" is scikit-learn's, see :func:`fit_row`).
+    epochs : int, optional
+        At most this many epochs instead of the protocol's 30 (100 for "augment").
+    seed : int, default=0
+        The estimator's ``random_state``.
+    progress : bool, default=False
+        Show a progress bar while fitting (``verbose=1``).
+    device : str, default="cpu"
+        The estimator's ``device``.
+
+    Returns
+    -------
+    MLPClassifier
+        For "dropout", ``MLPClassifier((256, 128), dropout=(0.4, 0.3), optimizer="rmsprop",
+        learning_rate=2e-3, learning_rate_decay=0.9, batch_size=128, epochs=30,
+        validation_fraction=0.2, early_stopping=True, patience=10, monitor="score",
+        standardize=False, random_state=seed)``.
+
+    Examples
+    --------
+    >>> from nnfit import mnist_table
+    >>> model = mnist_table.network("dropout")
+    >>> model.hidden_layer_sizes, model.dropout, model.optimizer, model.learning_rate
+    ((256, 128), (0.4, 0.3), 'rmsprop', 0.002)
+    >>> mnist_table.network("ridge").ridge
+    [0.0001, 0.0001, 0.0]
+    """
     params = dict(PROTOCOL, random_state=seed, verbose=1 if progress else 0, device=device)
     if row == "ridge":
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0], **SCHEDULE)
