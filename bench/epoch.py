@@ -193,7 +193,7 @@ def run_paired(epochs, predict):
     time on the cores then counts for neither), else wall-clock seconds.  nnfit's epoch is
     its training loop (``run_epochs``, what ``history_["seconds"]`` times in a fit)."""
     import nnfit
-    from nnfit._training import run_epochs
+    from nnfit.engine.training import run_epochs
     X, y = load("train")
     clock = time.thread_time if os.environ.get("BENCH_THREADS") == "1" else time.perf_counter
     model = nnfit.MLPClassifier(HIDDEN, dropout=DROPOUT, optimizer="rmsprop",

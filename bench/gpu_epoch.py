@@ -16,7 +16,7 @@ after the first, which holds the captures and compilations (shown apart).  The n
 time ``history_["seconds"]`` of ``MLPClassifier(device=...)``: the data is already on the
 device, the epoch ends with its objective read back (the graph's one synchronisation).
 ``nnfit-eager`` launches every kernel from Python (and reads each step's objective back);
-``nnfit-graph`` replays the whole epoch as one CUDA graph (``nnfit/_cuda_graph.py``);
+``nnfit-graph`` replays the whole epoch as one CUDA graph (``nnfit/engine/cuda_graph.py``);
 ``nnfit-graph-compiled`` does the same with the step first through ``torch.compile``, whose
 Inductor fuses the elementwise passes of the layers, loss and RMSprop into fewer kernels.
 
@@ -35,6 +35,7 @@ import os
 import statistics
 import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -65,7 +66,7 @@ def synchronize(device):
 # --- one function per system: (seconds of each epoch, test error) ---------------------------------
 def run_nnfit(data, device, epochs, graphs, compile_step=False):
     import nnfit
-    from nnfit._torch_backend import TorchBackend
+    from nnfit.backends.torch_backend import TorchBackend
     if graphs and not device.startswith("cuda"):
         return {"skipped": "CUDA graphs need --device cuda"}
     X, y, X_test, y_test = data
@@ -208,6 +209,7 @@ def run(system, data, device, epochs):
             return run_torch(data, device, epochs, compiled=system == "torch-compile")
         return run_jax(data, device, epochs)
     except Exception as error:  # one failing system must not cost the table
+        traceback.print_exc()  # the whole story on stderr; the table gets its first line
         return {"skipped": f"failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}"}
 
 
@@ -224,15 +226,17 @@ def per_epoch(seconds):
     return statistics.median(seconds[1:]) if len(seconds) > 1 else seconds[0]
 
 
+def table_row(system, r):
+    if "skipped" in r:
+        return f"{system:<22}skipped: {r['skipped']}"
+    return (f"{system:<22}{per_epoch(r['seconds']):>10.4f}{r['seconds'][0]:>15.3f}"
+            f"{100 * r['test_error']:>11.2f}%")
+
+
 def table(results, epochs, n_train):
     lines = [f"{'system':<22}{'s/epoch':>10}{'first epoch s':>15}{'test error':>12}   "
              f"({epochs} epochs of {n_train:,} images, batch {BATCH})"]
-    for system, r in results.items():
-        if "skipped" in r:
-            lines.append(f"{system:<22}skipped: {r['skipped']}")
-            continue
-        lines.append(f"{system:<22}{per_epoch(r['seconds']):>10.4f}{r['seconds'][0]:>15.3f}"
-                     f"{100 * r['test_error']:>11.2f}%")
+    lines += [table_row(system, r) for system, r in results.items()]
     return "\n".join(lines)
 
 
@@ -265,7 +269,7 @@ def main(argv=None):
     results = {}
     for system in sorted(systems, key=SYSTEMS.index):  # JAX last: it shares the GPU after torch
         results[system] = run(system, data, device, epochs)
-        print(f"  {system}: done", flush=True)
+        print(f"  done: {table_row(system, results[system])}", flush=True)  # kept if a later row hangs
     print("\n" + table(results, epochs, len(data[1])))
     if not args.no_book_row:
         row = run_book_row(data, device, args.quick)

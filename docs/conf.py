@@ -130,7 +130,7 @@ def write_notebooks(app, exception):
     """Write every lab as NAME.ipynb beside its page, as ``nnfit lab NAME`` would."""
     if exception is not None or app.builder.format != "html":
         return
-    from nnfit.commands.lab import notebook_text
+    from nnfit.cli.lab import notebook_text
     from nnfit.labs import lab_path
     folder = Path(app.outdir) / "labs"
     folder.mkdir(parents=True, exist_ok=True)

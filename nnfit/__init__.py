@@ -5,24 +5,24 @@ layers (``_dense``, ``_activations``, ``_dropout``), the network (``_network``),
 penalties and the objective R(theta), ``gradcheck``, optimizers, the training loop, the
 scikit-learn estimators and the tabular models on DataFrames (``_tabular``).
 """
-from ._activations import Identity, ReLU, Sigmoid, Tanh
-from ._backend import NumpyBackend
-from ._classifier import MLPClassifier
-from ._dense import Dense
-from ._dropout import Dropout
-from ._gradcheck import gradcheck
-from ._io import load
-from ._losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
-from ._network import Sequential, mlp
-from ._objective import Objective
-from ._optimizers import SGD, Adam, GradientDescent, RMSprop
-from ._penalties import Penalty
-from ._preprocess import UnseenCategoryWarning
-from ._regressor import MLPRegressor
-from ._tabular import TabularClassifier, TabularRegressor
-from ._training import DivergenceError
+from .engine.activations import Identity, ReLU, Sigmoid, Tanh
+from .backends.numpy_backend import NumpyBackend
+from .estimators.classifier import MLPClassifier
+from .engine.dense import Dense
+from .engine.dropout import Dropout
+from .engine.gradcheck import gradcheck
+from .modelfile.format import load
+from .engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from .engine.network import Sequential, mlp
+from .engine.objective import Objective
+from .engine.optimizers import SGD, Adam, GradientDescent, RMSprop
+from .engine.penalties import Penalty
+from .tabular.preprocess import UnseenCategoryWarning
+from .estimators.regressor import MLPRegressor
+from .tabular.models import TabularClassifier, TabularRegressor
+from .engine.training import DivergenceError
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",

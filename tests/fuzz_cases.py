@@ -238,7 +238,7 @@ def _members(path):
 
 
 def _save_members(path, header, arrays):
-    from nnfit._io import HEADER, _canonical, _digest
+    from nnfit.modelfile.format import HEADER, _canonical, _digest
     header = dict(header)
     header["sha256"] = _digest(header, arrays)
     arrays = dict(arrays)
@@ -309,7 +309,7 @@ def _edit_array(draw, arrays):
 def model_file_case(draw, files, X, y):
     """``files``: {kind: path of a saved model}; a mutated copy is loaded and used."""
     from nnfit import load
-    from nnfit._io import HEADER
+    from nnfit.modelfile.format import HEADER
     kind = draw(st.sampled_from(sorted(files)))
     original = Path(files[kind])
     raw = original.read_bytes()

@@ -15,8 +15,8 @@ from sklearn.metrics import balanced_accuracy_score, precision_recall_fscore_sup
 
 import nnfit
 from nnfit.cli import main
-from nnfit.commands import table as command
-from nnfit.commands._table_fit import ValidationStop, option_names, split_rows
+from nnfit.cli import table as command
+from nnfit.cli.table_fit import ValidationStop, option_names, split_rows
 
 HITTERS = str(files("nnfit.datasets") / "data" / "islr" / "Hitters.csv")
 FAST = ["--epochs", "40", "--hidden", "16", "--learning-rate", "0.01", "--quiet"]

@@ -10,7 +10,8 @@ import pytest
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnfit import MLPRegressor, _parallel, islr_lab
+from nnfit import MLPRegressor, islr_lab
+from nnfit.course import parallel as _parallel
 from nnfit.cli import main
 
 distributed = pytest.importorskip("distributed", reason="the 'dask' extra is not installed")
@@ -76,9 +77,9 @@ def test_scheduler_with_jobs_is_refused(cluster, capsys):
 
 def test_workers_without_nnfit_are_a_clear_error(cluster):
     local, _ = cluster
-    with pytest.raises(ValueError, match="cannot import nnfit._regressor: install nnfit"):
+    with pytest.raises(ValueError, match="cannot import nnfit.estimators.regressor: install nnfit"):
         with _parallel.cluster(local.scheduler_address):
-            raise ModuleNotFoundError("No module named 'nnfit'", name="nnfit._regressor")
+            raise ModuleNotFoundError("No module named 'nnfit'", name="nnfit.estimators.regressor")
     with pytest.raises(ModuleNotFoundError, match="torch"):  # not ours: passed on as it is
         with _parallel.cluster(local.scheduler_address):
             raise ModuleNotFoundError("No module named 'torch'", name="torch")

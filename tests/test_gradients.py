@@ -7,7 +7,7 @@ import scipy.sparse
 
 import nnfit
 from nnfit import Objective, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError, gradcheck
-from nnfit._backend import default_backend
+from nnfit.backends.numpy_backend import default_backend
 
 TOL = 1e-6
 

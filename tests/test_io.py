@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit._io import FORMAT_VERSION, HEADER, _canonical, _digest
+from nnfit.modelfile.format import FORMAT_VERSION, HEADER, _canonical, _digest
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_regressor_round_trip_keeps_names_scalings_and_history(tmp_path, data):
     assert loaded.hidden_layer_sizes == (8, 4)
 
 
-@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "gd"])
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam", "sgd", "momentum", "gd"])
 @pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
 def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, estimator, optimizer):
     # the optimizer's running averages, the random generator and the held-out rows all travel
@@ -61,6 +61,30 @@ def test_a_loaded_model_continues_its_fit_as_if_never_saved(tmp_path, data, esti
     assert np.array_equal(loaded.network_.theta, straight.network_.theta)
     for key in ("train_objective", "val_loss", "val_score"):  # not "seconds"
         assert loaded.history_[key] == straight.history_[key]
+
+
+@pytest.mark.filterwarnings("ignore:.*used all its iterations")
+@pytest.mark.parametrize("estimator", [MLPClassifier, MLPRegressor])
+def test_an_lbfgs_model_saves_loads_and_continues(tmp_path, data, estimator):
+    """L-BFGS keeps no optimizer state: the file holds none, and a warm start after ``load``
+    takes the same iterations as one without saving."""
+    X, y = data
+    if estimator is MLPClassifier:
+        y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int)
+    params = dict(hidden_layer_sizes=(6,), optimizer="lbfgs", ridge=1e-3, epochs=5,
+                  validation_fraction=0.25, early_stopping=False, warm_start=True, random_state=3)
+    straight = estimator(**params).fit(X, y)
+    path = estimator(**params).fit(X, y).save(tmp_path / "lbfgs.nnfit")
+    with zipfile.ZipFile(path) as archive:
+        assert not [name for name in archive.namelist() if name.startswith("optimizer_")]
+    loaded = nnfit.load(path)
+    assert loaded.optimizer == "lbfgs"
+    assert np.array_equal(loaded.predict(X), straight.predict(X))
+    straight.fit(X, y)
+    loaded.fit(X, y)
+    assert loaded.n_iter_ == straight.n_iter_ == 10
+    assert np.array_equal(loaded.network_.theta, straight.network_.theta)
+    assert loaded.history_["val_loss"] == straight.history_["val_loss"]
 
 
 def test_no_pickle_in_the_file(tmp_path, data):

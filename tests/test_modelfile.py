@@ -15,7 +15,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit._io import HEADER, _canonical, _digest
+from nnfit.modelfile.format import HEADER, _canonical, _digest
 
 INVALID = "is not a valid nnfit model file: "
 

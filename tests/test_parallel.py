@@ -12,7 +12,8 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import nnfit
-from nnfit import MLPClassifier, MLPRegressor, _parallel, islr_lab
+from nnfit import MLPClassifier, MLPRegressor, islr_lab
+from nnfit.course import parallel as _parallel
 from nnfit.cli import main
 
 SMALL = dict(hidden_layer_sizes=(8,), epochs=15, batch_size=32, random_state=0)

@@ -9,8 +9,8 @@ Step rho = 0.1: W1 = (1.06, 0.87), b1 = 0.66, W2 = 2.028, b2 = 0.28.
 import numpy as np
 
 import nnfit
-from nnfit import GradientDescent, Objective, RMSprop, SGD, SquaredError
-from nnfit._backend import default_backend
+from nnfit import GradientDescent, MLPRegressor, Objective, RMSprop, SGD, SquaredError
+from nnfit.backends.numpy_backend import default_backend
 
 
 def tiny():
@@ -84,3 +84,27 @@ def test_ridge_flushes_subnormal_weights_to_zero():
     objective = Objective(net, SquaredError(default_backend), ridge=0.1)
     objective.value_and_grad(X.astype("float32"), Y.astype("float32"))
     assert net.dense[0].W[0, 0] == 0 and net.dense[0].W[1, 0] == np.float32(0.5)
+
+
+def test_plain_sgd_on_full_batches_takes_the_steps_of_gradient_descent():
+    # optimizer="sgd" is the slide's rule theta <- theta - rho g; with one minibatch of all rows
+    # it is gradient descent, step for step (the rows' order only reorders the gradient's sums)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.normal(size=60)
+    common = dict(hidden_layer_sizes=(5,), learning_rate=0.05, validation_fraction=0.0,
+                  early_stopping=False, dtype="float64", random_state=0)
+    sgd = MLPRegressor(optimizer="sgd", batch_size=60, epochs=8, **common).fit(X, y)
+    # gd judges each step by R at its start and keeps the best parameters it judged: its 9th
+    # epoch measures R after 8 steps, the parameters plain SGD ends its 8 epochs with
+    gd = MLPRegressor(optimizer="gd", epochs=9, **common).fit(X, y)
+    np.testing.assert_allclose(sgd.history_["train_objective"],
+                               gd.history_["train_objective"][:8], rtol=1e-12)
+    assert gd.best_epoch_ == 8
+    for a, b in zip(sgd.coefs_ + sgd.intercepts_, gd.coefs_ + gd.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    moved = MLPRegressor(optimizer="momentum", batch_size=60, epochs=8, **common).fit(X, y)
+    assert not np.allclose(moved.coefs_[0], sgd.coefs_[0])  # momentum 0.9 takes other steps
+    still = MLPRegressor(optimizer="momentum", momentum=0.0, batch_size=60, epochs=8,
+                         **common).fit(X, y)
+    np.testing.assert_allclose(still.coefs_[0], sgd.coefs_[0], rtol=1e-12, atol=1e-14)

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from nnfit import _fused
+from nnfit.backends import kernels as _fused
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +35,7 @@ def test_ctrl_c_while_numba_loads_leaves_later_fits_working(tmp_path):
         sys.meta_path.insert(0, CtrlC())
         import numpy as np
         from nnfit import MLPRegressor
-        from nnfit._backend import default_backend
+        from nnfit.backends.numpy_backend import default_backend
         X = np.random.default_rng(0).normal(size=(50, 3))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -8,7 +8,7 @@ from sklearn.preprocessing import StandardScaler
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor, Objective, SoftmaxCrossEntropy, gradcheck
-from nnfit._backend import default_backend
+from nnfit.backends.numpy_backend import default_backend
 
 
 def sparse_problem(seed=0):

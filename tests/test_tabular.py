@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 import nnfit
 from nnfit import (MLPClassifier, MLPRegressor, TabularClassifier, TabularRegressor,
                    UnseenCategoryWarning)
-from nnfit._tabular_state import TabularModel
+from nnfit.tabular.state import TabularModel
 
 SMALL = dict(hidden_layer_sizes=(8,), epochs=30, random_state=0, validation_fraction=0.0,
              early_stopping=False, batch_size=32, learning_rate=0.01)
@@ -236,7 +236,7 @@ def test_damaged_tabular_section_is_refused(fitted, change, why):
 
 def test_damaged_file_is_refused_by_load(tmp_path, fitted):
     """The tabular section of a whole file edited and its checksum recomputed."""
-    from nnfit import _io
+    from nnfit.modelfile import format as _io
     _, _, _, clf, _ = fitted
     path = clf.save(tmp_path / "m.nnfit")
     with np.load(path) as npz:

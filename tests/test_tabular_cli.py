@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit.cli import main
-from nnfit.commands._table_fit import EXACT_FLOATS
+from nnfit.cli.table_fit import EXACT_FLOATS
 
 FAST = ["--epochs", "60", "--hidden", "16", "--learning-rate", "0.01", "--quiet"]
 

@@ -18,8 +18,8 @@ torch = pytest.importorskip("torch")
 import nnfit  # noqa: E402
 from nnfit import MLPClassifier, MLPRegressor, Objective, gradcheck  # noqa: E402
 from nnfit import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
-from nnfit._backend import default_backend, get_backend  # noqa: E402
-from nnfit._torch_backend import TorchBackend  # noqa: E402
+from nnfit.backends.numpy_backend import default_backend, get_backend  # noqa: E402
+from nnfit.backends.torch_backend import TorchBackend  # noqa: E402
 
 torch.set_num_threads(1)  # torch's OpenMP threads spin against each other on a busy 2-core box
 CPU = TorchBackend("cpu")
@@ -117,14 +117,6 @@ def test_namespace_calls_match_numpy():
 
 
 # --- estimators ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0, 0], [3, 3], [0, 4]])
-    y = rng.integers(3, size=300)
-    return centres[y] + rng.normal(size=(300, 2)), y
-
-
 def test_same_random_numbers_give_the_numpy_backend_model(blobs, monkeypatch):
     """Dropout, shuffled minibatches, RMSprop, validation and early stopping: with the NumPy
     generator's numbers the torch-cpu fit is the NumPy fit, to rounding (float64).  (The NumPy
@@ -133,7 +125,7 @@ def test_same_random_numbers_give_the_numpy_backend_model(blobs, monkeypatch):
     X, y = blobs
     params = dict(hidden_layer_sizes=(16, 8), dropout=(0.3, 0.2), optimizer="rmsprop", epochs=8,
                   ridge=1e-3, batch_size=32, dtype="float64", random_state=0, patience=3)
-    monkeypatch.setattr(nnfit._stages, "kernels", lambda backend: None)
+    monkeypatch.setattr(nnfit.engine.stages, "kernels", lambda backend: None)
     a = MLPClassifier(**params).fit(X, y)
     b = MLPClassifier(**params, device=SAME_DRAWS).fit(X, y)
     assert isinstance(b.network_.theta, torch.Tensor)

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score
@@ -13,7 +14,9 @@ from sklearn.utils.class_weight import compute_sample_weight
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor, Objective, gradcheck
 from nnfit import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
-from nnfit._backend import default_backend
+from nnfit.backends.numpy_backend import default_backend
+from nnfit.estimators.standardize import fit_scaling
+from nnfit.estimators.weights import class_sample_weight
 
 TOL = 1e-6
 
@@ -72,6 +75,27 @@ def test_estimator_weighted_gradient_and_constant_weights():
     a = MLPClassifier((6,), epochs=3, random_state=0).fit(X, y)
     b = MLPClassifier((6,), epochs=3, random_state=0).fit(X, y, sample_weight=np.full(40, 7.0))
     assert np.array_equal(a.network_.theta, b.network_.theta)
+
+
+def test_weighted_standardization_and_balanced_weights_count_repeats():
+    """fit_scaling with integer weights is fit_scaling of the repeated rows, dense and sparse;
+    "balanced" class weights count each class by its rows' sample weights."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(loc=5, scale=[1, 100, 1e-3], size=(30, 3)) * (rng.random((30, 3)) < 0.7)
+    w = rng.integers(0, 4, size=30)
+    repeated = np.repeat(X, w, axis=0)
+    mean, sd = fit_scaling(X, None, w.astype(float))
+    expected_mean, expected_sd = fit_scaling(repeated)
+    np.testing.assert_allclose(mean, expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(sd, expected_sd, rtol=1e-12)
+    rows = np.arange(5, 30)
+    _, sparse_sd = fit_scaling(scipy.sparse.csr_matrix(X), rows, w.astype(float))
+    _, expected = fit_scaling(scipy.sparse.csr_matrix(np.repeat(X[rows], w[rows], axis=0)))
+    np.testing.assert_allclose(sparse_sd, expected, rtol=1e-12)
+    y = rng.integers(3, size=30)
+    balanced = class_sample_weight("balanced", y, np.arange(3), w.astype(float))
+    np.testing.assert_allclose(np.repeat(balanced, w),
+                               compute_sample_weight("balanced", np.repeat(y, w)), rtol=1e-12)
 
 
 def test_validation_score_and_score_are_weighted():
@@ -144,9 +168,3 @@ def test_bad_sample_weight(blobs, weights, message):
         MLPClassifier(epochs=1).fit(X, y, sample_weight=weights)
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0, 0], [3, 3], [0, 4]])
-    y = rng.integers(3, size=300)
-    return centres[y] + rng.normal(size=(300, 2)), y

@@ -1,0 +1,77 @@
+"""The ``nnfit`` command line: one subcommand per module of ``nnfit.cli``.
+
+``main`` turns the usual ways a command ends badly into one line and an exit status, never a
+traceback: a ValueError, TypeError or missing file (status 2), Ctrl-C (status 130, saying which
+files, if any, the command had written), a reader that closed the pipe, as ``| head`` does
+(status 141, silent).  Warnings are printed as one line each.
+"""
+import argparse
+import importlib
+import os
+import sys
+import warnings
+
+COMMAND_MODULES = ["mnist", "islr", "table", "lab"]
+
+
+def build_parser():
+    from .._version import __version__
+    parser = argparse.ArgumentParser(
+        prog="nnfit",
+        description="Fit multilayer neural networks by explicit backpropagation (ISLR2 ch. 10).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"nnfit {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"nnfit.cli.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"nnfit.cli.{name}":
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``nnfit`` command with the words ``argv`` (default: the process's arguments).
+
+    ``main(["lab", "--list"])`` does what ``nnfit lab --list`` does in a terminal.  Returns the
+    exit status: 0 on success, 2 for bad input (reported in one line on stderr, no traceback),
+    130 after Ctrl-C.
+    """
+    args = build_parser().parse_args(argv)
+    args.written = []  # commands append each file they finish writing
+    name = f"nnfit {args.command}"
+    show = warnings.showwarning
+    warnings.showwarning = lambda message, category, *rest: print(
+        f"{name}: warning: {message}", file=sys.stderr)
+    try:
+        return args.func(args) or 0
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        print(f"{name}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        done = (f"files written before it: {', '.join(args.written)}" if args.written
+                else "no file was written")
+        print(f"{name}: interrupted (Ctrl-C); {done}", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141
+    finally:
+        warnings.showwarning = show
+
+
+def _quiet_stdout():
+    """The reader of standard output has gone (``| head``): send what is left to /dev/null, so
+    that Python's own flush at exit does not fail again (as the Python docs advise)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in a test)
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

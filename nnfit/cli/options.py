@@ -1,0 +1,46 @@
+"""argparse types and option groups shared by several ``nnfit`` subcommands."""
+import argparse
+
+
+def positive_int(text):
+    """argparse type: a whole number >= 1 (0 epochs would silently fall back to a default)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: give a whole number >= 1")
+    return value
+
+
+THREADS_HELP = ("BLAS threads of each fit; jobs x threads may not exceed the cores (None: the "
+                "BLAS library's own choice when the fits run one at a time, cores // jobs with "
+                "--jobs, 1 on a --scheduler cluster); 1 is faster when other programs keep the "
+                "cores busy, since OpenBLAS's threads then wait on each other")
+
+
+def add_options(parser, threads=True):
+    """Add --jobs and --scheduler (and --threads unless the command has its own) to ``parser``."""
+    parser.add_argument("--jobs", type=jobs_count, default=None, metavar="N",
+                        help="worker processes on this machine for the independent fits, side "
+                             "by side (-1: one per core; None: 1, one fit after the other)")
+    if threads:
+        parser.add_argument("--threads", type=positive_int, default=None, metavar="T",
+                            help=THREADS_HELP)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the fits on the Dask cluster whose scheduler is at ADDRESS "
+                             "(e.g. tcp://10.0.0.5:8786), on all its worker threads; needs "
+                             "pip install 'nnfit[dask]' here and nnfit on the workers (None: no "
+                             "cluster)")
+
+
+def jobs_count(text):
+    """argparse type for --jobs: a whole number >= 1, or -1 for one worker per core."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: give a number of workers >= 1, "
+                                         "or -1 for one per core")
+    return value

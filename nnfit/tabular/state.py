@@ -1,0 +1,189 @@
+"""The tabular model in a model file: the fitted encoders' attributes as JSON, never a pickle.
+
+``to_dict`` stores what the fitted transformers of ``_preprocess`` use at transform time: each
+numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
+column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statistics_``, with the
+columns seen in fit, the excluded ones, the target's name and the task.  ``from_dict`` treats the
+header as untrusted: every type, length, name and number is checked (finite numbers, scales > 0,
+sorted unique categories, as many features as the network's inputs) before the transformers are
+rebuilt: the same ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its
+own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
+exactly, so a loaded model transforms, and predicts, bit for bit as the saved one.
+"""
+import math
+
+import numpy as np
+import pandas as pd
+
+FORMAT = 2
+# {"target", "preprocessing": {"numeric": [...], "categorical": [...]}} is nnfit 0.1's layout,
+# kept as it is (so 0.1 files load and the model file schema of ``_io`` applies to both); format
+# 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
+_ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
+_NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
+
+
+class TabularModel:
+    """What ``_io.save`` stores for a ``TabularClassifier``/``TabularRegressor``: the fitted
+    network (``estimator``) and the JSON of the preprocessing (``to_dict``)."""
+
+    def __init__(self, tabular):
+        self.tabular, self.estimator = tabular, tabular.estimator_
+
+    def to_dict(self):
+        return to_dict(self.tabular)
+
+    @classmethod
+    def from_dict(cls, state, estimator):
+        """The ``TabularClassifier`` or ``TabularRegressor`` of a loaded file."""
+        return from_dict(state, estimator)
+
+
+def to_dict(tab):
+    from .preprocess import parts
+    scaler, encoder, numeric_imputer, categorical_imputer = parts(tab.preprocessor_)
+    numeric = [{"column": name, "mean": float(scaler.mean_[j]), "sd": float(scaler.scale_[j]),
+                "fill": None if numeric_imputer is None else
+                float(numeric_imputer.statistics_[j])}
+               for j, name in enumerate(tab.numeric_columns_)]
+    categorical = [{"column": name, "categories": [str(c) for c in encoder.categories_[j]],
+                    "fill": None if categorical_imputer is None else
+                    str(categorical_imputer.statistics_[j])}
+                   for j, name in enumerate(tab.categorical_columns_)]
+    return {"target": tab.target_name_ or "",  # "": y had no name
+            "preprocessing": {"numeric": numeric, "categorical": categorical},
+            "format": FORMAT, "task": "classification" if hasattr(tab, "classes_") else
+            "regression", "columns": list(tab.feature_names_in_), "exclude": list(tab.excluded_),
+            "impute": tab.impute_, "id_column": getattr(tab, "id_column_", None)}
+
+
+def _fail(why):
+    raise ValueError(f"the model file is not a valid nnfit model: its tabular section {why}; "
+                     "fit and save the model again")
+
+
+def _check(condition, why):
+    if not condition:
+        _fail(why)
+
+
+def _strings(value, what, unique=True):
+    _check(isinstance(value, list) and all(isinstance(v, str) for v in value),
+           f"has a {what} that is not a list of strings")
+    _check(not unique or len(set(value)) == len(value), f"repeats a name in its {what}")
+    return value
+
+
+def _number(value, what, positive=False):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    _check(ok and (value > 0 or not positive),
+           f"has {what} {value!r}, not a finite number" + (" > 0" if positive else ""))
+    return float(value)
+
+
+def _entries(state):
+    """(numeric entries, categorical entries) with a fill of None where nnfit 0.1 had none."""
+    prep = state.get("preprocessing")
+    _check(isinstance(prep, dict) and set(prep) == {"numeric", "categorical"}
+           and all(isinstance(prep[k], list) for k in prep),
+           "has no preprocessing entry of numeric and categorical lists")
+    old = "format" not in state
+    found = []
+    for kind, keys in (("numeric", _NUMERIC), ("categorical", _CATEGORICAL)):
+        for entry in prep[kind]:
+            _check(isinstance(entry, dict) and set(entry) == (keys if old else keys | {"fill"}),
+                   f"has a {kind} entry without exactly the keys {sorted(keys)}"
+                   + ("" if old else " and fill"))
+        found.append([dict(entry, fill=None) if old else entry for entry in prep[kind]])
+    return found
+
+
+def from_dict(state, estimator):
+    """Check ``state`` completely (see the module docstring), then rebuild the fitted model."""
+    from .preprocess import IMPUTE
+    from .models import TabularClassifier, TabularRegressor
+    _check(isinstance(state, dict), "is not a JSON object")
+    keys = {"target", "preprocessing"} | (_ADDED if "format" in state else set())
+    _check(set(state) == keys, f"has the keys {sorted(state)}, not {sorted(keys)}")
+    numeric_entries, categorical_entries = _entries(state)
+    used = [e["column"] for e in numeric_entries + categorical_entries]
+    if "format" not in state:  # nnfit 0.1: every column but the target was used
+        state = dict(state, format=FORMAT, task=None, columns=used, exclude=[], impute=None,
+                     id_column=None)
+    _check(state["format"] == FORMAT, f"has format {state['format']!r}, not {FORMAT}")
+    is_classifier = hasattr(estimator, "classes_")
+    task = "classification" if is_classifier else "regression"
+    _check(state["task"] in (task, None), f"says {state['task']!r} but its network does {task}")
+    _check(isinstance(state["target"], str), "has a target name that is not a string")
+    _check(state["id_column"] is None or isinstance(state["id_column"], str),
+           "has an id column name that is not a string")
+    _check(state["impute"] in IMPUTE, f"has impute={state['impute']!r}, not one of {IMPUTE}")
+    columns = _strings(state["columns"], "column list")
+    exclude = _strings(state["exclude"], "list of excluded columns")
+    _check(set(exclude) <= set(columns), "excludes columns it never saw")
+    impute = state["impute"]
+    numeric, categorical = [], []
+    for entry in numeric_entries:
+        what = f"column {entry['column']!r}'s"
+        numeric.append((entry["column"], _number(entry["mean"], f"{what} mean"),
+                        _number(entry["sd"], f"{what} sd", positive=True),
+                        None if impute is None else _number(entry["fill"], f"{what} fill value")))
+        _check(impute is not None or entry["fill"] is None, "has fill values without imputation")
+    for entry in categorical_entries:
+        categories = _strings(entry["categories"], f"column {entry['column']!r}'s categories")
+        _check(categories and categories == sorted(categories),
+               f"has column {entry['column']!r}'s categories empty or not sorted")
+        fill = entry["fill"]
+        _check(fill is None if impute is None else fill in categories,
+               f"has column {entry['column']!r}'s fill value {fill!r}, not one of its categories")
+        categorical.append((entry["column"], categories, fill))
+    _strings(used, "numeric and categorical columns")
+    _check(used and set(used) == set(columns) - set(exclude),
+           "does not use exactly the columns it saw less the excluded ones")
+    n_features = len(numeric) + sum(len(entry[1]) for entry in categorical)
+    _check(n_features == getattr(estimator, "n_features_in_", None),
+           f"makes {n_features} features but the network takes "
+           f"{getattr(estimator, 'n_features_in_', None)}")
+    tab = (TabularClassifier if is_classifier else TabularRegressor)(
+        _unfitted(estimator), exclude=list(exclude), impute=impute)
+    _rebuild(tab, numeric, categorical, impute)
+    tab.estimator_, tab.excluded_, tab.impute_ = estimator, list(exclude), impute
+    tab.feature_names_in_ = np.asarray(columns, dtype=object)
+    tab.n_features_in_, tab.target_name_ = len(columns), state["target"] or None
+    if state["id_column"] is not None:
+        tab.id_column_ = state["id_column"]
+    if is_classifier:
+        tab.classes_ = estimator.classes_
+    return tab
+
+
+def _unfitted(estimator):
+    from sklearn.base import clone
+    return clone(estimator)
+
+
+def _rebuild(tab, numeric, categorical, impute):
+    """Fit the preprocessor on a stand-in frame, then put the stored statistics in place."""
+    from .preprocess import make_preprocessor, parts
+    n = max([2] + [len(entry[1]) for entry in categorical])
+    stand_in = {name: np.arange(n, dtype=np.float64) for name, *_ in numeric}
+    stand_in.update({name: np.resize(np.array(categories, dtype=object), n)
+                     for name, categories, _ in categorical})
+    names = [entry[0] for entry in numeric + categorical]
+    preprocessor = make_preprocessor(
+        [entry[0] for entry in numeric], [entry[0] for entry in categorical], impute,
+        categories=[list(entry[1]) for entry in categorical])
+    preprocessor.fit(pd.DataFrame(stand_in, columns=names))
+    scaler, _, numeric_imputer, categorical_imputer = parts(preprocessor)
+    if numeric:
+        scaler.mean_ = np.array([entry[1] for entry in numeric], dtype=np.float64)
+        scaler.scale_ = np.array([entry[2] for entry in numeric], dtype=np.float64)
+        scaler.var_ = scaler.scale_ ** 2
+    if numeric_imputer is not None:
+        numeric_imputer.statistics_ = np.array([entry[3] for entry in numeric], dtype=np.float64)
+    if categorical_imputer is not None:
+        categorical_imputer.statistics_ = np.array([entry[2] for entry in categorical],
+                                                   dtype=object)
+    tab.preprocessor_ = preprocessor
+    tab.numeric_columns_ = [entry[0] for entry in numeric]
+    tab.categorical_columns_ = [entry[0] for entry in categorical]
