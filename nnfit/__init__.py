@@ -11,7 +11,7 @@ from .estimators.classifier import MLPClassifier
 from .engine.dense import Dense
 from .engine.dropout import Dropout
 from .engine.gradcheck import gradcheck
-from .modelfile.format import load
+from ._load import load
 from .engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .engine.network import Sequential, mlp
 from .engine.objective import Objective

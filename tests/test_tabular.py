@@ -12,7 +12,8 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 import nnfit
 from nnfit import (MLPClassifier, MLPRegressor, TabularClassifier, TabularRegressor,
                    UnseenCategoryWarning)
-from nnfit.tabular.state import TabularModel
+from nnfit.modelfile.format import canonical, digest
+from nnfit.tabular.state import from_dict, to_dict
 
 SMALL = dict(hidden_layer_sizes=(8,), epochs=30, random_state=0, validation_fraction=0.0,
              early_stopping=False, batch_size=32, learning_rate=0.01)
@@ -225,26 +226,25 @@ def _damaged(state, change):
 ])
 def test_damaged_tabular_section_is_refused(fitted, change, why):
     _, _, _, clf, _ = fitted
-    state = TabularModel(clf).to_dict()
-    assert TabularModel.from_dict(state, clf.estimator_).predict(fitted[0]).shape == (160,)
+    state = to_dict(clf)
+    assert from_dict(TabularClassifier, state, clf.estimator_).predict(fitted[0]).shape == (160,)
     with pytest.raises(ValueError, match="the model file is not a valid nnfit model: its "
                        "tabular section .*" + why.replace("(", r"\(")):
-        TabularModel.from_dict(_damaged(state, change), clf.estimator_)
+        from_dict(TabularClassifier, _damaged(state, change), clf.estimator_)
     with pytest.raises(ValueError, match="not a JSON object"):
-        TabularModel.from_dict([state], clf.estimator_)
+        from_dict(TabularClassifier, [state], clf.estimator_)
 
 
 def test_damaged_file_is_refused_by_load(tmp_path, fitted):
     """The tabular section of a whole file edited and its checksum recomputed."""
-    from nnfit.modelfile import format as _io
     _, _, _, clf, _ = fitted
     path = clf.save(tmp_path / "m.nnfit")
     with np.load(path) as npz:
         arrays = {name: npz[name] for name in npz.files}
     header = json.loads(arrays.pop("header").tobytes())
     header["tabular"]["preprocessing"]["numeric"][0]["sd"] = -1.0
-    header["sha256"] = _io._digest(header, arrays)
-    arrays["header"] = np.frombuffer(_io._canonical(header), dtype=np.uint8)
+    header["sha256"] = digest(header, arrays)
+    arrays["header"] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     with pytest.raises(ValueError, match="is not a valid nnfit model.*(column 'x1''s sd -1.0|"
@@ -257,9 +257,9 @@ def test_files_of_nnfit_0_1_still_load(fitted):
     frame, _, kind, _, _ = fitted
     used = frame.drop(columns="patient_id")
     clf = TabularClassifier(MLPClassifier(**SMALL)).fit(used, kind)
-    new = TabularModel(clf).to_dict()
+    new = to_dict(clf)
     old = {"target": "kind", "preprocessing": {
         kind: [{k: v for k, v in entry.items() if k != "fill"} for entry in entries]
         for kind, entries in new["preprocessing"].items()}}
-    loaded = TabularModel.from_dict(old, clf.estimator_)
+    loaded = from_dict(TabularClassifier, old, clf.estimator_)
     assert np.array_equal(loaded.predict_proba(used), clf.predict_proba(used))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..estimators.classifier import MLPClassifier
 from .._files import atomic_write, check_output_path
-from ..modelfile.format import load
+from .._load import load
 from ..estimators.regressor import MLPRegressor
 from ..tabular.preprocess import column_kinds, prepare
 from ..tabular.models import TabularClassifier, TabularRegressor, closest

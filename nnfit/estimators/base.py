@@ -25,7 +25,8 @@ the monitored value was still improving warns with scikit-learn's ``ConvergenceW
 ``_BaseMLP`` is the scikit-learn surface (parameters, ``fit``, ``partial_fit``, ``loss_gradient``,
 ``save``, tags); its mixins each do one job: ``inputs`` (validation and standardization of X),
 ``build`` (the network, objective and optimizer), ``device`` (outputs on the network's device),
-``inspection`` (``coefs_``, ``summary``) and ``holdout`` (the held-out rows, the end of a fit).
+``inspection`` (``coefs_``, ``summary``), ``holdout`` (the held-out rows, the end of a fit) and
+``serialize`` (``save``: the estimator as a model file's header and arrays, and back).
 """
 
 import numpy as np
@@ -40,11 +41,12 @@ from .device import _Device
 from .holdout import _HoldOut
 from .inputs import _Inputs
 from .inspection import _Inspection
+from .serialize import _ModelFile
 from .validation import check_params, make_rng
 from .weights import check_sample_weight, combine, repeats, with_weights
 
 
-class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
+class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
@@ -226,12 +228,6 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         value = self._objective.value_and_grad(X, Y, train=False)
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
-
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
-        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
-        from ..modelfile.format import save
-        return save(self, path, key)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -7,7 +7,7 @@ columns left out on request), then the inner ``estimator`` (``MLPClassifier()`` 
 input standardization is switched off in the fitted copy ``estimator_``: the numeric columns
 arrive standardized already, and the one-hot columns are kept as 0/1 rather than rescaled by
 their frequency (the regressor still standardizes its target).  ``save`` writes one ``.nnfit``
-file with no pickle (``_tabular_state``), read back by ``nnfit.load``.
+file with no pickle (``state``), read back by ``nnfit.load``.
 """
 import difflib
 
@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .preprocess import (IMPUTE, check_range, column_kinds, fit_preprocessor, names, parts,
                           prepare, rows, warn_unseen)
+from .state import _TabularFile
 
 
 def closest(name, candidates):
@@ -43,7 +44,7 @@ def check_frame(X):
     return X
 
 
-class _Tabular(MetaEstimatorMixin, BaseEstimator):
+class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
     def __init__(self, estimator=None, *, exclude=(), impute=None):
         self.estimator = estimator
         self.exclude = exclude
@@ -128,14 +129,6 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
     def predict(self, X):
         """One prediction per row of X, as a NumPy array."""
         return np.asarray(self.estimator_.predict(self._design(X)))
-
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``);
-        ``key``, where the model file format has signatures, signs it as the estimators' save."""
-        from ..modelfile.format import save
-        from .state import TabularModel
-        check_is_fitted(self, "estimator_")
-        return save(TabularModel(self), path, *([] if key is None else [key]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

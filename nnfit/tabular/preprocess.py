@@ -211,11 +211,3 @@ def check_range(Z, prepared, numeric, dtype):
                          f"({int(bad[:, j].sum())} such value(s) in this column); fix or drop "
                          "those rows")
     return Z
-
-
-def __getattr__(name):
-    """``TabularModel`` lives in ``_tabular_state``; ``_io`` imports it from here."""
-    if name == "TabularModel":
-        from .state import TabularModel
-        return TabularModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
