@@ -116,6 +116,9 @@ def test_lab_page(site, name):
     # printed results are on the page, so the lab was executed
     assert "lab run time" in text
     assert "Exercises" in text
+    # four worked solutions, collapsed, each with its executed (collapsed) code cell
+    assert text.count('<details class="solution">') == 4
+    assert text.count("Show code cell content") >= 4
     # the notebook download
     assert f'href="{name}.ipynb"' in text
     notebook = nbformat.read(html / "labs" / f"{name}.ipynb", as_version=4)
