@@ -11,7 +11,7 @@ import os
 import sys
 import warnings
 
-COMMAND_MODULES = ["mnist", "islr", "table", "lab"]
+COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab"]
 
 
 def build_parser():

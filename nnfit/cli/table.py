@@ -8,23 +8,21 @@ the saved preprocessing on new rows.  Every output is written atomically (``nnfi
 an ``--out`` that is an input, or an existing file of another kind, is refused unless ``--force``.
 """
 import argparse
-import json
 import sys
 
 import pandas as pd
 
-from ..estimators.classifier import MLPClassifier
 from .._files import atomic_write, check_output_path
 from .._load import load
-from ..estimators.regressor import MLPRegressor
 from ..tabular.preprocess import column_kinds, prepare
 from ..tabular.models import TabularClassifier, TabularRegressor, closest
-from .options import positive_int
-from .table_options import fraction, hidden_sizes, nonnegative, positive, seed
-from .table_fit import (MAX_CLASSES_AUTO, ValidationStop, check_names, drop_missing,
+from .table_args import add_network_options, add_table_options, tabular_model
+from .table_options import fraction
+from .table_fit import (ValidationStop, check_names, drop_missing,
                          fit_quietly, infer_task, option_names, read_table, split_rows,
                          target_values)
 from .table_report import evaluate, format_report
+from .table_scores import add_score_options, write_json
 
 ROWS_NOTE = "Rows in messages are numbered from 1, the header line not counted."
 FLOAT_FORMAT = "%.17g"  # every float64 written reads back as the same number
@@ -41,43 +39,8 @@ def register(subparsers):
                     "that many epochs. Defaults are the library's (MLPClassifier/MLPRegressor) "
                     "unless the option says why not. " + ROWS_NOTE)
     fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
-    fit.add_argument("--target", required=True, metavar="COLUMN", default=argparse.SUPPRESS,
-                     help="the column to predict (required)")
-    fit.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
-                     help="auto: classification for text/true-false targets and for whole "
-                          f"numbers with at most {MAX_CLASSES_AUTO} distinct values, else "
-                          "regression")
-    fit.add_argument("--exclude", nargs="+", default=[], metavar="COLUMN",
-                     help="columns left out of the predictors")
-    fit.add_argument("--id", metavar="COLUMN", help="an identifier column: never a predictor, "
-                     "copied into the output of 'nnfit predict'")
-    fit.add_argument("--impute", choices=["mean", "median", "most_frequent"],
-                     help="fill in missing predictor values (numeric columns by this statistic, "
-                          "categorical ones by the most frequent category); default: none, missing "
-                          "values are an error naming column and rows%(default).0s")
-    fit.add_argument("--drop-missing", action="store_true",
-                     help="drop rows with missing values instead of stopping with an error")
-    fit.add_argument("--hidden", default="100", type=hidden_sizes,
-                     help="hidden layer widths, comma-separated; 'none' for no hidden layer "
-                          "(multinomial logistic / linear regression)")
-    fit.add_argument("--activation", default="relu", choices=["relu", "sigmoid", "tanh"],
-                     help="activation g of the hidden units")
-    fit.add_argument("--dropout", type=fraction, default=0.0,
-                     help="dropout rate of each hidden layer")
-    fit.add_argument("--ridge", type=nonnegative, default=0.0, help="ridge penalty on the weights")
-    fit.add_argument("--lasso", type=nonnegative, default=0.0, help="lasso penalty on the weights")
-    fit.add_argument("--class-weight", choices=["balanced"],
-                     help="weight each class by n / (k n_class) in the fit (classification)")
-    fit.add_argument("--optimizer", default="adam",
-                     choices=["adam", "rmsprop", "sgd", "momentum", "nesterov", "gd"], help="optimizer")
-    fit.add_argument("--learning-rate", type=positive, default=1e-3, help="learning rate")
-    fit.add_argument("--batch-size", type=positive_int, default=32,
-                     help="minibatch size (the library's is 128: a table of a few hundred rows "
-                          "would then get 2 or 3 steps per epoch)")
-    fit.add_argument("--epochs", type=positive_int, default=200,
-                     help="most epochs of the early-stopped fit")
-    fit.add_argument("--patience", type=positive_int, default=10,
-                     help="epochs without a better validation loss before stopping")
+    add_table_options(fit)
+    add_network_options(fit)
     fit.add_argument("--validation", type=fraction, default=0.2,
                      help="fraction of rows held out for early stopping and the validation "
                           "report (the library holds out 0.1; these rows also give the report); "
@@ -85,9 +48,6 @@ def register(subparsers):
     fit.add_argument("--no-refit", dest="refit", action="store_false",
                      help="keep the early-stopped fit instead of refitting on all rows (the "
                           "default refits)%(default).0s")  # .0s: no "(default: True)" added
-    fit.add_argument("--seed", type=seed, default=0,
-                     help="random seed of the validation split and of the network (the "
-                          "library's random_state is None: here a run repeats exactly)")
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
     _output(fit, "MODEL", "model file to write (required)", required=True)
     fit.set_defaults(func=run_fit)
@@ -108,10 +68,15 @@ def register(subparsers):
     evaluate_parser = subparsers.add_parser(
         "evaluate", formatter_class=fmt, help="score a saved model on a labelled table",
         description="Accuracy, balanced accuracy, per-class precision, recall and F1, ROC AUC "
-                    "(two classes) and the confusion matrix, or MAE, RMSE and R^2, of a model "
-                    "from 'nnfit fit' on a table holding the target column. " + ROWS_NOTE)
+                    "(two classes) and the confusion matrix, then the Brier score, log-loss, "
+                    "ROC AUC, accuracy and calibration intercept and slope of the probabilities"
+                    " (more than two classes: ROC AUC the mean one-vs-rest, calibration per "
+                    "class against the rest) with bootstrap 95% intervals, beside the "
+                    "prevalence baseline that predicts every row the class shares of these "
+                    "rows; or MAE, RMSE and R^2 with intervals beside the mean baseline. "
+                    "The data must hold the target column. " + ROWS_NOTE)
     _model_and_data(evaluate_parser)
-    _output(evaluate_parser, "FILE", "also write the report as JSON to this file")
+    add_score_options(evaluate_parser)
     evaluate_parser.set_defaults(func=run_evaluate)
 
 
@@ -201,18 +166,8 @@ def _fit(args, task, X, y, exclude):
 
 
 def _model(args, task, epochs, exclude):
-    params = dict(hidden_layer_sizes=args.hidden, activation=args.activation,
-                  dropout=args.dropout, ridge=args.ridge, lasso=args.lasso,
-                  optimizer=args.optimizer, learning_rate=args.learning_rate,
-                  batch_size=args.batch_size, epochs=epochs, validation_fraction=0.0,
-                  early_stopping=False, random_state=args.seed)
-    if task == "classification":
-        if args.class_weight:
-            params["class_weight"] = args.class_weight
-        return TabularClassifier(MLPClassifier(**params), exclude=exclude, impute=args.impute)
-    if args.class_weight:
-        raise ValueError("--class-weight is for classification; this is a regression")
-    return TabularRegressor(MLPRegressor(**params), exclude=exclude, impute=args.impute)
+    return tabular_model(args, task, exclude, epochs=epochs, validation_fraction=0.0,
+                         early_stopping=False)
 
 
 def run_predict(args):
@@ -258,9 +213,9 @@ def run_predict(args):
 
 def run_evaluate(args):
     out = None
-    if args.out:
-        out = check_output_path(args.out, [args.model, args.data], "JSON report", (".json",),
-                                args.force)
+    if args.json:
+        out = check_output_path(args.json, [args.model, args.data], "JSON report", (".json",),
+                                args.force, option="--json")
     model = load_tabular(args.model, "evaluate")
     frame = read_table(args.data)
     target = model.target_name_
@@ -274,11 +229,10 @@ def run_evaluate(args):
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
         frame = drop_missing(frame, used + [target])
-    report = evaluate(model, frame, frame[target])
+    report = evaluate(model, frame, frame[target], args.bootstrap, args.seed)
     print("\n".join(format_report(report)))
     if out is not None:
-        with atomic_write(out, "w", encoding="utf-8") as file:
-            json.dump(report, file, indent=2)
+        write_json(out, {"model": str(args.model), "data": str(args.data), **report})
         args.written.append(str(out))
         print(f"report written to {out}")
 

@@ -96,7 +96,7 @@ class Sequential:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     def forward(self, X, train=False, rng=None):
-        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``_stages``); the
+        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``engine.stages``); the
         # plan is built again only when the layers change (a step costs a few microseconds)
         key = plan_key(self.layers)
         plan = self.__dict__.get("_plan")

@@ -16,7 +16,7 @@ the MNIST dropout network this form gave a lower validation error (``mnist_table
 
 State vectors have theta's size and dtype and are allocated on the first step.  Each
 operation below is one pass over theta's memory; RMSprop and Adam take the backend's
-compiled one-pass loop of the same arithmetic when it has one (``_fused``, numba), since for
+compiled one-pass loop of the same arithmetic when it has one (``backends.kernels``, numba), since for
 the MNIST network their nine or so passes cost as much as a matrix product per step.
 """
 import math

@@ -5,7 +5,7 @@ import numpy as np
 from ._numba import inline, jit
 
 # --- hidden layers: Dense -> ReLU (-> Dropout) in one pass forward and one backward ------------
-# (``_stages``).  Without dropout the arithmetic is that of the NumPy lines, value for value.
+# (``engine.stages``).  Without dropout the arithmetic is that of the NumPy lines, value for value.
 # Dropout's mask comes from SplitMix64 (Steele, Lea & Flood 2014) seeded once per layer and step
 # from the fit's numpy Generator: output number m of the step is mix(seed + (m + 1) gamma); a
 # unit's draw k of ``bits`` bits keeps it when k >= threshold, i.e. when k 2^-bits >= phi.  With
@@ -136,7 +136,7 @@ def _cross_entropy_from_exp(Z, Y, E):
     return loss / n
 
 def softmax_cross_entropy(Z, Y):
-    """(L, dZ) of ``_losses.SoftmaxCrossEntropy`` with NumPy's exp (numba's scalar exp costs
+    """(L, dZ) of ``engine.losses.SoftmaxCrossEntropy`` with NumPy's exp (numba's scalar exp costs
     ten times more) between two compiled passes.  The row sums run left to right, NumPy's
     pairwise, and the loss is summed in float64: equal to the reference to a few ulps."""
     E = np.empty_like(Z)

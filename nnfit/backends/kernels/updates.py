@@ -42,7 +42,7 @@ def adam(theta, grad, m, s, beta1, one_minus_beta1, beta2, one_minus_beta2, eps,
 @jit
 def ridge(W, dW, two_ridge, tiny):
     """dW <- dW + 2 ridge W over a layer's flattened weights, after flushing |w| < tiny to 0
-    (``_penalties.flush_subnormals``)."""
+    (``engine.penalties.flush_subnormals``)."""
     if dW.shape[0] != W.shape[0]:
         raise ValueError(LENGTHS)
     zero = tiny - tiny
