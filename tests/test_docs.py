@@ -25,6 +25,8 @@ import pytest
 import nnfit
 import nnfit.augment
 import nnfit.datasets
+import nnfit.islr_lab
+import nnfit.mnist_table
 from nnfit.labs import LABS, lab_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,6 +116,9 @@ def test_lab_page(site, name):
     # printed results are on the page, so the lab was executed
     assert "lab run time" in text
     assert "Exercises" in text
+    # four worked solutions, collapsed, each with its executed (collapsed) code cell
+    assert text.count('<details class="solution">') == 4
+    assert text.count("Show code cell content") >= 4
     # the notebook download
     assert f'href="{name}.ipynb"' in text
     notebook = nbformat.read(html / "labs" / f"{name}.ipynb", as_version=4)
@@ -181,6 +186,18 @@ def test_site_pages(site):
     api = (html / "api.html").read_text(encoding="utf-8")
     for name in inspect.signature(nnfit.MLPClassifier).parameters:
         assert name in api, f"API reference does not document MLPClassifier({name}=...)"
+    # every nnfit module a lab imports has its entries on the API page
+    imported = set()
+    for name in LABS:
+        source = lab_path(name).read_text(encoding="utf-8")
+        imported |= set(re.findall(r"^from nnfit(?:\.(\w+))? import (.+)$", source, re.MULTILINE))
+    for module, names in imported:
+        for name in re.split(r",\s*", names.strip("()")):
+            name = name.split(" as ")[0].strip()
+            target = f"nnfit.{module}.{name}" if module else f"nnfit.{name}"
+            if module == "" and name in ("mnist_table", "islr_lab", "augment", "datasets"):
+                target = f"nnfit.{name}."          # a module: some of its members
+            assert f'id="{target}' in api, f"the API page lacks {target}"
 
 
 @pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor])
@@ -212,7 +229,8 @@ def test_documented_defaults_are_the_real_ones(estimator):
 PUBLIC = ([getattr(nnfit, name) for name in nnfit.__all__ if name != "__version__"]
           + [getattr(nnfit.datasets, name) for name in nnfit.datasets.__all__
              if callable(getattr(nnfit.datasets, name))]
-          + [nnfit.augment.augment_images, nnfit.augment.shift_images, lab_path])
+          + [nnfit.augment.augment_images, nnfit.augment.shift_images, lab_path,
+             nnfit.mnist_table.network, nnfit.islr_lab.hitters_split])
 
 
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)

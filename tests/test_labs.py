@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from nnfit.cli import main
+from nnfit.cli.lab import notebook_text
 from nnfit.datasets import _islr, load_default
 from nnfit.labs import LAB_DIR, LABS, lab_path
 
@@ -35,6 +36,32 @@ def test_lab_source(name):
     assert re.search(r"^assert ", text, re.MULTILINE), "a lab asserts its key facts"
     exercises = text.split("## Exercises", 1)
     assert len(exercises) == 2 and len(re.findall(r"^\d\. ", exercises[1], re.MULTILINE)) >= 3
+
+
+@pytest.mark.parametrize("name", list(LABS))
+def test_every_exercise_has_a_worked_solution_that_checks_itself(name):
+    """Under each exercise: a collapsed "Solution N" in words, then a collapsed code cell that
+    computes the answer and asserts it (executed with the lab by the site build)."""
+    exercises = lab_path(name).read_text(encoding="utf-8").split("## Exercises", 1)[1]
+    parts = re.split(r"^\d\. ", exercises, flags=re.MULTILINE)[1:]
+    assert len(parts) == 4
+    for number, part in enumerate(parts, 1):
+        assert f'<details class="solution"><summary>Solution {number}</summary>' in part
+        assert part.count("</details>") == 1
+        cell = re.search(r"```\{code-cell\} ipython3\n---\ntags: \[hide-cell\]\njupyter:\n"
+                         r"  source_hidden: true\n  outputs_hidden: true\n---\n(.*?)^```", part,
+                         re.MULTILINE | re.DOTALL)
+        assert cell, f"{name}: exercise {number} has no collapsed solution cell"
+        assert re.search(r"^assert ", cell.group(1), re.MULTILINE), f"{name}: solution {number}"
+
+
+def test_solution_cells_open_collapsed_in_jupyter():
+    notebook = nbformat.reads(notebook_text(lab_path("mnist")), as_version=4)
+    hidden = [cell for cell in notebook.cells if cell.cell_type == "code"
+              and cell.metadata.get("jupyter", {}).get("source_hidden")]
+    assert len(hidden) == 4
+    assert all("hide-cell" in cell.metadata.tags for cell in hidden)
+    assert all(cell.metadata.jupyter.outputs_hidden for cell in hidden)
 
 
 @pytest.mark.parametrize("name", list(LABS))

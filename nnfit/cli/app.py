@@ -35,6 +35,12 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the ``nnfit`` command with the words ``argv`` (default: the process's arguments).
+
+    ``main(["lab", "--list"])`` does what ``nnfit lab --list`` does in a terminal.  Returns the
+    exit status: 0 on success, 2 for bad input (reported in one line on stderr, no traceback),
+    130 after Ctrl-C.
+    """
     args = build_parser().parse_args(argv)
     args.written = []  # commands append each file they finish writing
     name = f"nnfit {args.command}"
