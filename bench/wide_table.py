@@ -10,10 +10,15 @@ on the first 10 columns, written as CSV.  The script times, in this process, the
 ``nnfit fit data.csv --target label --out model.nnfit --quiet`` in this process and prints
 its wall-clock and CPU seconds with the load average (other programs on the cores slow a
 2-thread BLAS down several times: ``OPENBLAS_NUM_THREADS=1``, or ``--threads 1`` of the
-command, then helps).  The goal of issue 19 is under 15 s on 2 cores; on the main of the layout
-commit the same run took 4 min 52 s (141 s of it in two look-ups quadratic in the number of
-columns: ``list.index`` per column inside scikit-learn's ColumnTransformer given a list of
-names, and a list comprehension in the preprocessing).
+command, then helps).  The goal of issue 19 is under 15 s on 2 cores.  Measured here (2 cores):
+
+    before (the layout commit f7f0b5a)   613.4 s wall, 346.9 s CPU (load average 4.7)
+    after                                  7.6-8.0 s wall, 7.9-9.0 s CPU (load average 0.5-0.7)
+                                         25-36 s wall, 8.5-13.8 s CPU under load averages ~9.6
+
+Before, two look-ups quadratic in the number of columns dominated (``list.index`` per column
+inside scikit-learn's ColumnTransformer given a list of names, and a list comprehension in the
+preprocessing), with a pandas Series step per column in each pass over the table.
 """
 import argparse
 import contextlib
