@@ -6,11 +6,10 @@
 
 The table is generated in a temporary folder: ``--rows`` samples (default 30) of ``--columns``
 standard-normal "expression" columns (default 100,000) and a 0/1 ``label`` whose log-odds depend
-on the first 10 columns, written as CSV.  The script times, in this process, the three parts of
-``nnfit fit data.csv --target label --out model.nnfit --quiet`` in this process and prints
-its wall-clock and CPU seconds with the load average (other programs on the cores slow a
-2-thread BLAS down several times: ``OPENBLAS_NUM_THREADS=1``, or ``--threads 1`` of the
-command, then helps).  The goal of issue 19 is under 15 s on 2 cores.  Measured here (2 cores):
+on the first 10 columns, written as CSV.  The script runs ``nnfit fit data.csv --target label
+--out model.nnfit --quiet`` once in this process and prints its wall-clock and CPU seconds with
+the load average (other programs on the cores slow a 2-thread BLAS down several times:
+``OPENBLAS_NUM_THREADS=1``, or ``--threads 1`` of the command, then helps).  The goal of issue 19 is under 15 s on 2 cores.  Measured here (2 cores):
 
     before (the layout commit f7f0b5a)   613.4 s wall, 346.9 s CPU (load average 4.7)
     after                                  7.6-8.0 s wall, 7.9-9.0 s CPU (load average 0.5-0.7)

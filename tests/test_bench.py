@@ -42,3 +42,14 @@ def test_augment_epoch_quick_splits_the_rows_epoch():
     assert set(parts) == {"distortions", "steps", "validation", "roofline", "row"}
     assert all(seconds > 0 for seconds in parts.values())
     assert "784-64-64-10, 4,800 images an epoch" in run.stdout
+
+
+def test_wide_table_runs_nnfit_fit_and_prints_its_seconds():
+    script = SCRIPT.parent / "wide_table.py"
+    run = subprocess.run([sys.executable, str(script), "--columns", "2000"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("table: 30 rows x 2,000 columns + label")
+    assert "model written to" in run.stdout
+    assert lines[-1].startswith("nnfit fit: ") and "for 30 x 2,000" in lines[-1]
