@@ -91,3 +91,28 @@ def test_modules_are_small_and_say_what_they_are():
         name = path.relative_to(ROOT)
         assert len(text.splitlines()) <= 320, f"{name} has {len(text.splitlines())} lines"
         assert ast.get_docstring(ast.parse(text)), f"{name} has no module docstring"
+
+
+def test_the_public_names_import_from_where_they_always_did():
+    # the layout moved every module; nnfit's public API did not move (issue 18)
+    import importlib
+
+    import nnfit
+    before = ["Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity",
+              "MLPClassifier", "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU",
+              "RMSprop", "SGD", "Sequential", "Sigmoid", "SigmoidBinaryCrossEntropy",
+              "SoftmaxCrossEntropy", "SquaredError", "TabularClassifier", "TabularRegressor",
+              "Tanh", "UnseenCategoryWarning", "gradcheck", "load", "mlp", "__version__"]
+    assert set(before) <= set(nnfit.__all__)
+    assert all(hasattr(nnfit, name) for name in nnfit.__all__)
+    for module, names in {"nnfit.datasets": ["load_mnist", "load_hitters", "load_khan",
+                                             "load_default", "load_idx", "mnist_info"],
+                          "nnfit.augment": ["augment_images"],
+                          "nnfit.mnist_table": ["network", "fit_seed"],
+                          "nnfit.islr_lab": ["hitters_split", "HITTERS_NETWORK"],
+                          "nnfit.labs": ["LABS", "lab_path"]}.items():
+        imported = importlib.import_module(module)
+        assert all(hasattr(imported, name) for name in names), module
+    import nnfit.augment
+    import nnfit.course.augment
+    assert nnfit.augment is nnfit.course.augment  # one module under two names, not a copy
