@@ -12,11 +12,12 @@ import os
 import sys
 import warnings
 
+from .._version import __version__
+
 COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab"]
 
 
 def build_parser():
-    from .._version import __version__
     parser = argparse.ArgumentParser(
         prog="nnfit",
         description="Fit multilayer neural networks by explicit backpropagation (ISLR2 ch. 10).",

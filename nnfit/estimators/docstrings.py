@@ -123,10 +123,13 @@ ENTRIES = {
         Number of input columns seen in ``fit``.""",
     "feature_names_in_": """\
     feature_names_in_ : ndarray of str
-        Column names, when ``fit`` got a DataFrame with string column names.
-
-    See Also""",
+        Column names, when ``fit`` got a DataFrame with string column names.""",
 }
+
+
+FITTED = ["coefs_", "intercepts_", "n_params_", "history_", "best_epoch_", "validation_indices_",
+          "n_iter_", "interrupted_", "network_", "n_features_in_", "feature_names_in_"]
+ENTRIES["fitted_attributes"] = "\n".join(ENTRIES[name] for name in FITTED)
 
 
 def shared_docstring(cls):

@@ -96,17 +96,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Attributes
     ----------
-    $coefs_
-    $intercepts_
-    $n_params_
-    $history_
-    $best_epoch_
-    $validation_indices_
-    $n_iter_
-    $interrupted_
-    $network_
-    $n_features_in_
-    $feature_names_in_
+    $fitted_attributes
+
+    See Also
     --------
     MLPClassifier : the same network with a softmax output and the cross-entropy loss.
     nnfit.gradcheck : checks the backpropagated gradient against finite differences.

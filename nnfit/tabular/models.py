@@ -24,6 +24,8 @@ from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, p
                          transform, warn_unseen)
 from .state import _TabularFile
 from .workflow import fit_with_holdout
+from ..estimators.classifier import MLPClassifier
+from ..estimators.regressor import MLPRegressor
 
 
 class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
@@ -226,7 +228,6 @@ class TabularClassifier(ClassifierMixin, _Tabular):
 
     @staticmethod
     def _default_estimator():
-        from ..estimators.classifier import MLPClassifier
         return MLPClassifier()
 
     def _check_classes(self, y):
@@ -281,5 +282,4 @@ class TabularRegressor(RegressorMixin, _Tabular):
 
     @staticmethod
     def _default_estimator():
-        from ..estimators.regressor import MLPRegressor
         return MLPRegressor()
