@@ -1,6 +1,6 @@
-"""Seconds per MNIST epoch on a GPU: nnfit (eager, CUDA-graph-captured, and captured with its
-step through torch.compile), PyTorch eager, PyTorch with torch.compile, and JAX with a whole
-epoch compiled under jax.lax.scan.
+"""Seconds per MNIST epoch on a GPU: nnfit (eager, CUDA-graph-captured with its fused step, the
+unfused graph, and the unfused graph with its step through torch.compile), PyTorch eager,
+PyTorch with torch.compile, and JAX with a whole epoch compiled under jax.lax.scan.
 
     python bench/gpu_epoch.py                        # on cuda, 30 epochs per system (a few minutes)
     python bench/gpu_epoch.py --epochs 5             # a quicker look
@@ -16,9 +16,20 @@ after the first, which holds the captures and compilations (shown apart).  The n
 time ``history_["seconds"]`` of ``MLPClassifier(device=...)``: the data is already on the
 device, the epoch ends with its objective read back (the graph's one synchronisation).
 ``nnfit-eager`` launches every kernel from Python (and reads each step's objective back);
-``nnfit-graph`` replays the whole epoch as one CUDA graph (``nnfit/_cuda_graph.py``);
-``nnfit-graph-compiled`` does the same with the step first through ``torch.compile``, whose
-Inductor fuses the elementwise passes of the layers, loss and RMSprop into fewer kernels.
+``nnfit-graph`` (the default on CUDA) replays the whole epoch as one CUDA graph whose steps are
+the matrix products and single-pass Triton kernels (``nnfit/engine/fused_epoch.py``);
+``nnfit-graph-unfused`` replays the layers' own lines (``fused_step=False``,
+``nnfit/engine/cuda_graph.py``); ``nnfit-graph-compiled`` does that with the step first through
+``torch.compile``, whose Inductor fuses the elementwise passes into fewer kernels.
+
+Matrix-product precision, the ``matmul`` column (measured: the relative error of a 512 x 512
+float32 product against float64 in each row's setting; TF32 gives about 1e-4, float32 1e-7):
+PyTorch, and so nnfit, computes float32 products in full float32 by default; JAX's default
+precision lets XLA use TF32 tensor cores on NVIDIA GPUs from Ampere on.  So ``jax-scan`` runs
+TF32 products against nnfit's float32 ones; ``jax-scan-fp32`` (``precision="highest"``) and
+``nnfit-graph-tf32`` (``torch.set_float32_matmul_precision("high")`` during the fit) give the
+two comparisons at equal precision.  ``--kernels`` adds, for the JAX rows, the GPU kernels of
+one more epoch (torch.profiler, which records them through CUPTI) per step.
 
 A last line fits the book's dropout row (``nnfit mnist``'s protocol: 48,000 images fitted,
 12,000 validating, up to 30 epochs, early stopping on the validation error) on the device and
@@ -35,6 +46,7 @@ import os
 import statistics
 import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -43,8 +55,8 @@ DROPOUT = (0.4, 0.3)
 BATCH = 128
 LEARNING_RATE = 0.001
 RHO, EPS = 0.9, 1e-7
-SYSTEMS = ("nnfit-eager", "nnfit-graph", "nnfit-graph-compiled", "torch-eager", "torch-compile",
-           "jax-scan")
+SYSTEMS = ("nnfit-eager", "nnfit-graph", "nnfit-graph-unfused", "nnfit-graph-tf32",
+           "nnfit-graph-compiled", "torch-eager", "torch-compile", "jax-scan", "jax-scan-fp32")
 
 
 def load(quick):
@@ -63,7 +75,22 @@ def synchronize(device):
 
 
 # --- one function per system: (seconds of each epoch, test error) ---------------------------------
-def run_nnfit(data, device, epochs, graphs, compile_step=False):
+def torch_matmul_error(device):
+    """Relative error of a 512 x 512 float32 product in torch's current setting."""
+    import torch
+    a, b = np.random.default_rng(0).normal(size=(2, 512, 512))
+    exact = a @ b
+    got = torch.as_tensor(a, dtype=torch.float32, device=device) @ torch.as_tensor(
+        b, dtype=torch.float32, device=device)
+    return float(np.linalg.norm(got.double().cpu().numpy() - exact) / np.linalg.norm(exact))
+
+
+def precision_name(error):
+    return f"{'tf32' if error > 1e-5 else 'fp32'} ({error:.0e})"
+
+
+def run_nnfit(data, device, epochs, graphs, compile_step=False, fused_step=True, tf32=False):
+    import torch
     import nnfit
     from nnfit.backends.torch_backend import TorchBackend
     if graphs and not device.startswith("cuda"):
@@ -74,10 +101,17 @@ def run_nnfit(data, device, epochs, graphs, compile_step=False):
                                 validation_fraction=0, early_stopping=False, standardize=False,
                                 random_state=0,
                                 device=TorchBackend(device, graphs=graphs,
-                                                    compile_step=compile_step))
-    model.fit(X, y)
-    return {"seconds": model.history_["seconds"],
-            "test_error": float(np.mean(model.predict(X_test) != y_test))}
+                                                    compile_step=compile_step,
+                                                    fused_step=fused_step))
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("high" if tf32 else "highest")
+    try:
+        model.fit(X, y)
+        error = float(np.mean(model.predict(X_test) != y_test))
+        matmul = precision_name(torch_matmul_error(device))
+    finally:
+        torch.set_float32_matmul_precision(before)
+    return {"seconds": model.history_["seconds"], "test_error": error, "matmul": matmul}
 
 
 def torch_model(device):
@@ -113,10 +147,11 @@ def run_torch(data, device, epochs, compiled):
     model.eval()
     with torch.no_grad():
         predicted = model(X_test).argmax(1)
-    return {"seconds": seconds, "test_error": float((predicted != y_test).float().mean())}
+    return {"seconds": seconds, "test_error": float((predicted != y_test).float().mean()),
+            "matmul": precision_name(torch_matmul_error(device))}
 
 
-def run_jax(data, device, epochs):
+def run_jax(data, device, epochs, precision=None, kernels=False):
     os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     try:
         import jax
@@ -146,7 +181,7 @@ def run_jax(data, device, epochs):
 
     def logits(params, x, key):
         for i, (W, b) in enumerate(params):
-            x = x @ W + b
+            x = jnp.matmul(x, W, precision=precision) + b
             if i < len(HIDDEN):
                 key, sub = jax.random.split(key)
                 keep = jax.random.bernoulli(sub, 1 - DROPOUT[i], x.shape)
@@ -185,10 +220,29 @@ def run_jax(data, device, epochs):
         seconds.append(time.perf_counter() - start)
     z = X_test
     for i, (W, b) in enumerate(carry[0]):
-        z = z @ W + b
+        z = jnp.matmul(z, W, precision=precision) + b
         z = jnp.maximum(z, 0) if i < len(HIDDEN) else z
-    return {"seconds": seconds, "test_error": float(jnp.mean(jnp.argmax(z, 1) != y_test)),
-            "version": jax.__version__}
+    a, b = np.random.default_rng(0).normal(size=(2, 512, 512))
+    got = np.asarray(jnp.matmul(jax.device_put(a.astype(np.float32), target),
+                                jax.device_put(b.astype(np.float32), target), precision=precision))
+    error = float(np.linalg.norm(got - a @ b) / np.linalg.norm(a @ b))
+    result = {"seconds": seconds, "test_error": float(jnp.mean(jnp.argmax(z, 1) != y_test)),
+              "version": jax.__version__, "matmul": precision_name(error)}
+    if kernels and platform == "gpu":
+        result.update(kernel_count(lambda: jax.block_until_ready(epoch(*carry)), full + bool(rest)))
+    return result
+
+
+def kernel_count(run_once, steps):
+    """GPU kernels of ``run_once()`` per step and their summed time per step (torch.profiler)."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        run_once()
+    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA
+               and not e.name.startswith(("Memcpy", "Memset"))]
+    busy = sum(e.time_range.elapsed_us() for e in kernels)
+    return {"kernels_per_step": len(kernels) / steps, "busy_us_per_step": busy / steps}
 
 
 def run_book_row(data, device, quick):
@@ -199,15 +253,19 @@ def run_book_row(data, device, quick):
     return result
 
 
-def run(system, data, device, epochs):
+def run(system, data, device, epochs, kernels=False):
     try:
         if system.startswith("nnfit"):
             return run_nnfit(data, device, epochs, graphs=system != "nnfit-eager",
-                             compile_step=system == "nnfit-graph-compiled")
+                             compile_step=system == "nnfit-graph-compiled",
+                             fused_step=system != "nnfit-graph-unfused",
+                             tf32=system == "nnfit-graph-tf32")
         if system.startswith("torch"):
             return run_torch(data, device, epochs, compiled=system == "torch-compile")
-        return run_jax(data, device, epochs)
+        return run_jax(data, device, epochs, "highest" if system == "jax-scan-fp32" else None,
+                       kernels)
     except Exception as error:  # one failing system must not cost the table
+        traceback.print_exc()  # the whole story on stderr; the table gets its first line
         return {"skipped": f"failed: {type(error).__name__}: {str(error).splitlines()[0][:200]}"}
 
 
@@ -224,15 +282,19 @@ def per_epoch(seconds):
     return statistics.median(seconds[1:]) if len(seconds) > 1 else seconds[0]
 
 
+def table_row(system, r):
+    if "skipped" in r:
+        return f"{system:<22}skipped: {r['skipped']}"
+    kernels = (f"   {r['kernels_per_step']:.1f} kernels, {r['busy_us_per_step']:.1f} us busy"
+               " a step" if "kernels_per_step" in r else "")
+    return (f"{system:<22}{per_epoch(r['seconds']):>10.4f}{r['seconds'][0]:>15.3f}"
+            f"{100 * r['test_error']:>11.2f}%   {r.get('matmul', ''):<14}{kernels}")
+
+
 def table(results, epochs, n_train):
     lines = [f"{'system':<22}{'s/epoch':>10}{'first epoch s':>15}{'test error':>12}   "
-             f"({epochs} epochs of {n_train:,} images, batch {BATCH})"]
-    for system, r in results.items():
-        if "skipped" in r:
-            lines.append(f"{system:<22}skipped: {r['skipped']}")
-            continue
-        lines.append(f"{system:<22}{per_epoch(r['seconds']):>10.4f}{r['seconds'][0]:>15.3f}"
-                     f"{100 * r['test_error']:>11.2f}%")
+             f"{'matmul':<14}({epochs} epochs of {n_train:,} images, batch {BATCH})"]
+    lines += [table_row(system, r) for system, r in results.items()]
     return "\n".join(lines)
 
 
@@ -248,6 +310,8 @@ def main(argv=None):
     parser.add_argument("--no-book-row", action="store_true", help="skip the book's dropout row")
     parser.add_argument("--threads", type=int, default=None, help="torch threads on the CPU")
     parser.add_argument("--json", default=None, help="also write the results to this file")
+    parser.add_argument("--kernels", action="store_true",
+                        help="JAX rows: count the kernels of one more epoch (torch.profiler)")
     args = parser.parse_args(argv)
     import torch
     if args.threads:
@@ -264,8 +328,8 @@ def main(argv=None):
     print(f"device: {describe(device)}", flush=True)
     results = {}
     for system in sorted(systems, key=SYSTEMS.index):  # JAX last: it shares the GPU after torch
-        results[system] = run(system, data, device, epochs)
-        print(f"  {system}: done", flush=True)
+        results[system] = run(system, data, device, epochs, args.kernels)
+        print(f"  done: {table_row(system, results[system])}", flush=True)  # kept if a later row hangs
     print("\n" + table(results, epochs, len(data[1])))
     if not args.no_book_row:
         row = run_book_row(data, device, args.quick)

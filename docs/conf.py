@@ -8,8 +8,15 @@ The labs live in the package (``nnfit/labs/*.md``, MyST Markdown notebooks); ``d
 holds symbolic links to them, so there is one copy of each.  myst-nb executes every lab on every
 build and a failing assertion in a lab fails the build.  Each lab page gets a link to the lab as
 an ``.ipynb``, written next to the page by the same code as ``nnfit lab NAME``.
+
+Formulas are typeset by a copy of MathJax 3 (its SVG output, which needs no font files) that
+the build takes from the ``sphinx-mathjax-offline`` package and writes into ``_static/mathjax``,
+so the site shows its formulas with no network, opened straight from ``docs/_build/html``; no
+page loads anything from another site (tests/test_docs.py checks the built HTML).
 """
+import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -67,6 +74,39 @@ html_static_path = ["_static"]  # custom.css (alabaster loads it by name)
 html_show_sourcelink = False
 
 
+def _mathjax_folder():
+    """The MathJax 3.2.2 distribution shipped inside the sphinx-mathjax-offline package."""
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    folder = spec and Path(spec.origin).parent / "static" / "mathjax"
+    if not folder or not (folder / _MATHJAX_SCRIPT).is_file():
+        raise RuntimeError("the documentation typesets its formulas with a local copy of MathJax: "
+                           "pip install '.[docs]' (or pip install sphinx-mathjax-offline)")
+    return folder
+
+
+# MathJax's SVG output draws every glyph itself: no web fonts to load, which browsers may refuse
+# for a page opened from a file.  Beside the script, the folders it loads on demand: TeX
+# packages (autoload), the right-click menu and its accessibility tools (not the speech rules).
+_MATHJAX_SCRIPT = "tex-svg.js"
+_MATHJAX_PARTS = [_MATHJAX_SCRIPT, "input/tex/extensions", "ui", "a11y"]
+mathjax_path = f"mathjax/{_MATHJAX_SCRIPT}"  # relative: under the site's own _static folder
+_MATHJAX_SOURCE = _mathjax_folder()
+
+
+def copy_mathjax(app):
+    """Copy the local MathJax into the built site's ``_static/mathjax``."""
+    if app.builder.format != "html":
+        return
+    target = Path(app.outdir) / "_static" / "mathjax"
+    for part in _MATHJAX_PARTS:
+        source = _MATHJAX_SOURCE / part
+        if source.is_dir():
+            shutil.copytree(source, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / part)
+
+
 def _lab_name(docname):
     parts = docname.split("/")
     return parts[1] if len(parts) == 2 and parts[0] == "labs" and parts[1] in LABS else None
@@ -99,5 +139,6 @@ def write_notebooks(app, exception):
 
 
 def setup(app):
+    app.connect("builder-inited", copy_mathjax)
     app.connect("source-read", add_download_link)
     app.connect("build-finished", write_notebooks)

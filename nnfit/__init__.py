@@ -1,33 +1,35 @@
 """nnfit: multilayer neural networks fitted by explicit backpropagation, as in ISLR2 chapter 10.
 
-The public names are re-exported here from small private modules, one idea each:
-layers (``_dense``, ``_activations``, ``_dropout``), the network (``_network``), losses,
-penalties and the objective R(theta), ``gradcheck``, optimizers, the training loop, the
-scikit-learn estimators and the tabular models on DataFrames (``_tabular``).
+The public names, re-exported from the floors of the package (DEVELOPERS.md), bottom first:
+the backends, where arrays live; the engine (layers, the network, losses, penalties, the
+objective R(theta), optimizers, the training loop, ``gradcheck``); the scikit-learn estimators;
+the tabular models on DataFrames with their evaluation; ``load`` reads any model file.
 """
-from .engine.activations import Identity, ReLU, Sigmoid, Tanh
 from .backends.numpy_backend import NumpyBackend
-from .estimators.classifier import MLPClassifier
+from .engine.activations import Identity, ReLU, Sigmoid, Tanh
 from .engine.dense import Dense
 from .engine.dropout import Dropout
 from .engine.gradcheck import gradcheck
-from .modelfile.format import load
 from .engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from .engine.network import Sequential, mlp
 from .engine.objective import Objective
 from .engine.optimizers import SGD, Adam, GradientDescent, RMSprop
 from .engine.penalties import Penalty
-from .tabular.preprocess import UnseenCategoryWarning
-from .estimators.regressor import MLPRegressor
-from .tabular.models import TabularClassifier, TabularRegressor
 from .engine.training import DivergenceError
-
+from .estimators.classifier import MLPClassifier
+from .estimators.metrics import score_predictions
+from .estimators.regressor import MLPRegressor
+from .tabular.crossval import cross_validate_table
+from .tabular.evaluation import evaluate_table
+from .tabular.models import TabularClassifier, TabularRegressor
+from .tabular.preprocess import UnseenCategoryWarning
+from ._load import load
 from ._version import __version__
 
 __all__ = [
     "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
     "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "gradcheck", "load",
-    "mlp", "__version__",
+    "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
+    "evaluate_table", "gradcheck", "load", "mlp", "score_predictions", "__version__",
 ]

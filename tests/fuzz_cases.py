@@ -238,11 +238,11 @@ def _members(path):
 
 
 def _save_members(path, header, arrays):
-    from nnfit.modelfile.format import HEADER, _canonical, _digest
+    from nnfit.modelfile.format import HEADER, canonical, digest
     header = dict(header)
-    header["sha256"] = _digest(header, arrays)
+    header["sha256"] = digest(header, arrays)
     arrays = dict(arrays)
-    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    arrays[HEADER] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
 

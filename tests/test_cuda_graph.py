@@ -11,7 +11,8 @@ torch = pytest.importorskip("torch")
 from nnfit import DivergenceError, MLPClassifier, Objective, mlp  # noqa: E402
 from nnfit.backends.numpy_backend import default_backend  # noqa: E402
 from nnfit.engine.cuda_graph import EpochProgram, GraphedEpoch, graphed_epoch  # noqa: E402
-from nnfit.engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
+from nnfit.engine.epochs import whole_epoch  # noqa: E402
+from nnfit import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError  # noqa: E402
 from nnfit.engine.optimizers import make_optimizer  # noqa: E402
 from nnfit.backends.torch_backend import TorchBackend  # noqa: E402
 from nnfit.engine.training import run_epochs  # noqa: E402
@@ -87,8 +88,8 @@ def test_the_graph_is_offered_only_where_it_holds_the_fit():
     assert isinstance(graphed_epoch(objective, opt, X, Y, 32), GraphedEpoch)
     objective.other = None  # an objective this module does not know
     assert graphed_epoch(objective, opt, X, Y, 32) is None
-    assert backend.train_epoch(objective, opt, X, Y, 32) is None  # not CUDA
-    assert default_backend.train_epoch(objective, opt, X, Y, 32) is None
+    assert whole_epoch(backend, objective, opt, X, Y, 32) is None  # not CUDA
+    assert whole_epoch(default_backend, objective, opt, X, Y, 32) is None
 
 
 @pytest.mark.skipif(shutil.which("g++") is None and shutil.which("c++") is None,

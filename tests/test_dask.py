@@ -1,5 +1,6 @@
-"""The same fits on a real Dask cluster (a LocalCluster of 2 worker processes, loopback only)
-through joblib's Dask backend give the bits of a serial run with one BLAS thread per fit."""
+"""The same fits on a real Dask cluster (a LocalCluster of 2 worker processes, loopback only),
+through joblib's Dask backend or nnfit's own ``--scheduler``, give the bits of a serial run with
+one BLAS thread per fit.  Lost workers and schedulers: ``test_dask_faults.py``."""
 import json
 import os
 import sys

@@ -25,6 +25,8 @@ import pytest
 import nnfit
 import nnfit.augment
 import nnfit.datasets
+import nnfit.islr_lab
+import nnfit.mnist_table
 from nnfit.labs import LABS, lab_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,11 +34,13 @@ DOCS = ROOT / "docs"
 
 
 class _Links(HTMLParser):
-    """Collects the targets of <img src>, <a href> and <link href> of one page."""
+    """Collects the targets of <img src>, <a href> and <link href> of one page, everything the
+    page loads by itself (any tag's src, <link href>, <object data>), and its inline scripts."""
 
     def __init__(self):
         super().__init__()
-        self.images, self.links = [], []
+        self.images, self.links, self.loads, self.scripts = [], [], [], []
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -44,6 +48,19 @@ class _Links(HTMLParser):
             self.images.append(attrs["src"])
         elif tag in ("a", "link") and attrs.get("href"):
             self.links.append(attrs["href"])
+        for name in ("src", "srcset", "data") if tag != "a" else ():
+            if attrs.get(name):
+                self.loads.append(f"<{tag} {name}={attrs[name]}>")
+        if tag == "link" and attrs.get("href"):
+            self.loads.append(f"<link href={attrs['href']}>")
+        self._in_script = tag == "script" and not attrs.get("src")
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+    def handle_endtag(self, tag):
+        self._in_script = False
 
 
 def _parse(page):
@@ -99,6 +116,9 @@ def test_lab_page(site, name):
     # printed results are on the page, so the lab was executed
     assert "lab run time" in text
     assert "Exercises" in text
+    # four worked solutions, collapsed, each with its executed (collapsed) code cell
+    assert text.count('<details class="solution">') == 4
+    assert text.count("Show code cell content") >= 4
     # the notebook download
     assert f'href="{name}.ipynb"' in text
     notebook = nbformat.read(html / "labs" / f"{name}.ipynb", as_version=4)
@@ -120,6 +140,41 @@ def test_every_image_and_local_link_resolves(site):
     assert not broken, "broken links or images:\n" + "\n".join(broken[:40])
 
 
+def test_no_page_loads_anything_from_another_site(site):
+    """The site works offline: every script, style, image and font is one of its own files."""
+    html = site[0]
+    remote = []
+    for page in sorted(html.rglob("*.html")):
+        links = _parse(page)
+        remote += [f"{page.relative_to(html)}: {load}" for load in links.loads
+                   if re.search(r"=(https?:)?//", load)]
+        remote += [f"{page.relative_to(html)}: inline script {script[:80]!r}"
+                   for script in links.scripts if re.search(r"https?://|//cdn", script)]
+    assert not remote, "pages that load from the network:\n" + "\n".join(remote[:40])
+
+
+def test_formulas_are_typeset_by_the_local_mathjax(site):
+    html = site[0]
+    with_math = []
+    for page in sorted(html.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        if 'class="math' not in text:
+            continue
+        with_math.append(page)
+        scripts = [load for load in _parse(page).loads if "mathjax" in load.lower()]
+        assert len(scripts) == 1, f"{page.relative_to(html)}: MathJax scripts {scripts}"
+        url = scripts[0].split("=", 1)[1].rstrip(">")
+        script = _local_target(page, url)
+        assert script is not None and script.is_file(), f"{page.relative_to(html)}: {url}"
+        assert script.stat().st_size > 1_000_000   # the whole TeX-to-SVG typesetter, 2.1 MB
+    # the home page's R(theta), the guide's objective and the first five labs carry formulas
+    expected = {html / "index.html", html / "guide" / "objective.html"} | {
+        html / "labs" / f"{name}.html" for name in list(LABS)[:5]}
+    assert expected <= set(with_math), sorted(str(p) for p in expected - set(with_math))
+    # the TeX packages MathJax loads on demand travel with it
+    assert (html / "_static" / "mathjax" / "input" / "tex" / "extensions" / "ams.js").is_file()
+
+
 def test_site_pages(site):
     html = site[0]
     for page in ["index", "getting_started", "labs/index", "guide/index", "guide/objective",
@@ -131,6 +186,18 @@ def test_site_pages(site):
     api = (html / "api.html").read_text(encoding="utf-8")
     for name in inspect.signature(nnfit.MLPClassifier).parameters:
         assert name in api, f"API reference does not document MLPClassifier({name}=...)"
+    # every nnfit module a lab imports has its entries on the API page
+    imported = set()
+    for name in LABS:
+        source = lab_path(name).read_text(encoding="utf-8")
+        imported |= set(re.findall(r"^from nnfit(?:\.(\w+))? import (.+)$", source, re.MULTILINE))
+    for module, names in imported:
+        for name in re.split(r",\s*", names.strip("()")):
+            name = name.split(" as ")[0].strip()
+            target = f"nnfit.{module}.{name}" if module else f"nnfit.{name}"
+            if module == "" and name in ("mnist_table", "islr_lab", "augment", "datasets"):
+                target = f"nnfit.{name}."          # a module: some of its members
+            assert f'id="{target}' in api, f"the API page lacks {target}"
 
 
 @pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor])
@@ -162,7 +229,8 @@ def test_documented_defaults_are_the_real_ones(estimator):
 PUBLIC = ([getattr(nnfit, name) for name in nnfit.__all__ if name != "__version__"]
           + [getattr(nnfit.datasets, name) for name in nnfit.datasets.__all__
              if callable(getattr(nnfit.datasets, name))]
-          + [nnfit.augment.augment_images, nnfit.augment.shift_images, lab_path])
+          + [nnfit.augment.augment_images, nnfit.augment.shift_images, lab_path,
+             nnfit.mnist_table.network, nnfit.islr_lab.hitters_split])
 
 
 @pytest.mark.parametrize("obj", PUBLIC, ids=lambda obj: obj.__name__)

@@ -89,14 +89,6 @@ def test_diabetes_default_regressor_reaches_r2_030_in_raw_units():
     assert abs(model.predict(X_test).mean() - y_test.mean()) < 30  # predictions in raw units
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0, 0], [3, 3], [0, 4]])
-    y = rng.integers(3, size=300)
-    return centres[y] + rng.normal(size=(300, 2)), y
-
-
 def test_same_seed_same_model_bit_for_bit(blobs):
     X, y = blobs
     a = MLPClassifier((8,), dropout=0.2, epochs=5, random_state=3).fit(X, y)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from nnfit.backends import kernels as _fused
-from nnfit.backends.numpy_backend import NumpyBackend
-from nnfit.engine.optimizers import Adam, RMSprop
+from nnfit import NumpyBackend
+from nnfit import Adam, RMSprop
 
 pytestmark = pytest.mark.skipif(not _fused.KERNELS, reason="numba is not installed")
 
@@ -36,8 +36,8 @@ def test_fused_update_gives_the_same_parameters_as_the_numpy_lines(optimizer, dt
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_fused_ridge_gradient_matches_the_numpy_lines(dtype):
-    from nnfit.engine.dense import Dense
-    from nnfit.engine.penalties import Penalty
+    from nnfit import Dense
+    from nnfit import Penalty
 
     rng = np.random.default_rng(1)
     W = rng.standard_normal((30, 20)).astype(dtype)
@@ -62,8 +62,8 @@ def test_ridge_gradient_follows_rebound_arrays_and_a_changed_ridge():
     """The penalty keeps each layer's compiled call between steps; new arrays bound to the
     layer (a loaded or copied network) or a new ridge value are used at once."""
     import pickle
-    from nnfit.engine.dense import Dense
-    from nnfit.engine.penalties import Penalty
+    from nnfit import Dense
+    from nnfit import Penalty
 
     rng = np.random.default_rng(2)
     layer = Dense(4, 3, NumpyBackend())
@@ -126,7 +126,7 @@ def test_kernels_refuse_arrays_of_different_lengths(name, lengths):
                "adam": (c(0.9), c(0.1), c(0.999), c(0.001), c(1e-8), c(0.01)),
                "ridge": (c(0.2),)}[name]
     with pytest.raises(ValueError, match="different lengths"):
-        getattr(_fused, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
+        getattr(_fused.updates, name)(*arrays, *scalars, np.finfo(np.float32).tiny)
     for array, original in zip(arrays, before):
         np.testing.assert_array_equal(array, original)  # refused before anything was written
 

@@ -8,7 +8,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit.modelfile.format import FORMAT_VERSION, HEADER, _canonical, _digest
+from nnfit.modelfile.format import FORMAT_VERSION, HEADER, canonical, digest
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +144,8 @@ def test_network_rebuilds_from_the_stored_architecture(tmp_path, data):
     header = json.loads(arrays.pop(HEADER).tobytes())
     del header["params"]["hidden_layer_sizes"]
     header["params_not_saved"] = ["hidden_layer_sizes"]
-    header["sha256"] = _digest(header, arrays)
-    arrays[HEADER] = np.frombuffer(_canonical(header), dtype=np.uint8)
+    header["sha256"] = digest(header, arrays)
+    arrays[HEADER] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     loaded = nnfit.load(path)
@@ -218,7 +218,7 @@ def _as_older_file(header, arrays):
     for name in [n for n in arrays if n.startswith("optimizer_")]:
         del arrays[name]
     del header["split_seed"], header["optimizer_steps"], header["sha256"]
-    header["sha256"] = _digest(header, {k: v for k, v in arrays.items() if k != HEADER})
+    header["sha256"] = digest(header, {k: v for k, v in arrays.items() if k != HEADER})
 
 
 @pytest.mark.parametrize("random_state", [3, None])
@@ -277,3 +277,28 @@ def test_a_class_weight_dict_survives_save_and_load(tmp_path):
     for m in (model, loaded):
         m.partial_fit(X, y)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+def test_each_owner_turns_itself_into_file_parts_and_back(data):
+    """The estimator gives the model-file floor a header and arrays and rebuilds itself from
+    them; the file format adds only its own keys (version, digest, signature)."""
+    X, y = data
+    model = MLPRegressor((4,), optimizer="rmsprop", epochs=3, random_state=0).fit(X, y)
+    header, arrays = model._to_file_parts()
+    json.dumps(header)  # plain JSON
+    assert not {"format_version", "nnfit_version", "sha256", "hmac_sha256"} & set(header)
+    assert {"theta", "x_scale", "optimizer_square_avg"} <= set(arrays)
+    loaded = MLPRegressor._from_file_parts(header, arrays)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    for m in (model, loaded):  # the running average came back: a warm start goes on alike
+        m.set_params(warm_start=True, epochs=1, early_stopping=False).fit(X, y)
+    assert np.array_equal(loaded.network_.theta, model.network_.theta)
+    with pytest.raises(ValueError, match="holds a 'MLPRegressor', not a MLPClassifier"):
+        MLPClassifier._from_file_parts(header, arrays)
+
+
+def test_load_knows_every_estimator_the_file_format_names():
+    from nnfit._load import KINDS
+    from nnfit.modelfile.schema import ESTIMATORS
+    assert sorted(KINDS) == sorted(ESTIMATORS)
+    assert nnfit.load.__module__ == "nnfit._load"

@@ -31,8 +31,18 @@ def test_quick_table_end_to_end(tmp_path, capsys):
     assert results["ridge"]["test_error"] < results["logistic"]["test_error"]
     printed = capsys.readouterr().out
     assert "235,146" in printed and "| Neural network + dropout | 1.8 % |" in printed
+    assert "The network of the ridge and dropout rows (the ridge row's without the Dropout" in printed
     for name in ("report.md", "learning_curves.png", "misclassified.png", "first_layer_weights.png"):
         assert (out / name).stat().st_size > 1000
+
+
+def test_the_ridge_row_alone_shows_its_network_without_dropout_layers(tmp_path, capsys):
+    assert main(["mnist", "--quick", "--epochs", "1", "--rows", "ridge", "--no-progress",
+                 "--out", str(tmp_path / "out")]) == 0
+    printed = capsys.readouterr().out
+    table = printed.split("The ridge row's network:\n", 1)[1].split("\n\n", 1)[0]
+    assert table.splitlines()[1].startswith("Dense(784, 256)") and "Dropout" not in table
+    assert table.splitlines()[-1].split() == ["total", "235,146"]
 
 
 def test_unknown_row_is_a_clear_error(capsys):

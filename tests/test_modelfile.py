@@ -15,7 +15,7 @@ import pytest
 
 import nnfit
 from nnfit import MLPClassifier, MLPRegressor
-from nnfit.modelfile.format import HEADER, _canonical, _digest
+from nnfit.modelfile.format import HEADER, canonical, digest as file_digest
 
 INVALID = "is not a valid nnfit model file: "
 
@@ -52,8 +52,8 @@ def rewrite(path, edit, digest=True):
     header = json.loads(arrays.pop(HEADER).tobytes())
     edit(header, arrays)
     if digest:
-        header["sha256"] = _digest(header, arrays)
-    raw = header if isinstance(header, bytes) else _canonical(header)
+        header["sha256"] = file_digest(header, arrays)
+    raw = header if isinstance(header, bytes) else canonical(header)
     arrays[HEADER] = np.frombuffer(raw, dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)

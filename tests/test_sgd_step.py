@@ -7,7 +7,6 @@ Backward: dR/df = f - y = -2.8;  dW2 = a * -2.8 = -0.28;  db2 = -2.8;
 Step rho = 0.1: W1 = (1.06, 0.87), b1 = 0.66, W2 = 2.028, b2 = 0.28.
 """
 import numpy as np
-import pytest
 
 import nnfit
 from nnfit import GradientDescent, MLPRegressor, Objective, RMSprop, SGD, SquaredError

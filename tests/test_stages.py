@@ -8,8 +8,8 @@ import nnfit
 from nnfit.backends import kernels as _fused
 from nnfit.engine import optimizers as _optimizers
 from nnfit.engine import stages as _stages
-from nnfit.backends.numpy_backend import NumpyBackend
-from nnfit.engine.losses import SoftmaxCrossEntropy
+from nnfit import NumpyBackend
+from nnfit import SoftmaxCrossEntropy
 from nnfit.engine.stages import HiddenStage, stages
 from nnfit.engine.training import minibatches
 
@@ -141,9 +141,9 @@ def test_mask_bits_are_splitmix64_and_the_threshold_is_the_references():
                 b = np.zeros(2, dtype)
                 seed, scale = np.zeros(1, np.uint64), np.full(1, 2, dtype)
                 if dtype == "float32":
-                    _fused.bias_relu_dropout_24(Z, b, seed, np.array([threshold], np.uint64), scale)
+                    _fused.KERNELS["bias_relu_dropout_24"](Z, b, seed, np.array([threshold], np.uint64), scale)
                 else:
-                    _fused.bias_relu_dropout(Z, b, seed, np.array([11, threshold], np.uint64), scale)
+                    _fused.KERNELS["bias_relu_dropout"](Z, b, seed, np.array([11, threshold], np.uint64), scale)
                 assert bool(Z[0, unit] == 2) is kept
     # keep iff k 2^-24 >= phi in float32 (Generator.random's 24 bits): the same probability
     assert np.float32(np.ceil(np.float32(0.4) * 2**24)) * np.float32(2**-24) >= np.float32(0.4)
@@ -156,8 +156,8 @@ def test_odd_widths_take_the_same_draws_as_even_ones():
     Z = np.ones((6, 5), np.float32)
     even = np.ones((1, 30), np.float32)
     args = (np.array([123], np.uint64), np.array([2**23], np.uint64), np.full(1, 2, np.float32))
-    _fused.bias_relu_dropout_24(Z, np.zeros(5, np.float32), *args)
-    _fused.bias_relu_dropout_24(even, np.zeros(30, np.float32), *args)
+    _fused.KERNELS["bias_relu_dropout_24"](Z, np.zeros(5, np.float32), *args)
+    _fused.KERNELS["bias_relu_dropout_24"](even, np.zeros(30, np.float32), *args)
     np.testing.assert_array_equal(Z.ravel(), even.ravel())
     assert 0 < np.count_nonzero(Z) < Z.size
 

@@ -7,12 +7,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 import nnfit
 from nnfit import (MLPClassifier, MLPRegressor, TabularClassifier, TabularRegressor,
                    UnseenCategoryWarning)
-from nnfit.tabular.state import TabularModel
+from nnfit.modelfile.format import canonical, digest
+from nnfit.tabular.state import from_dict, to_dict
 
 SMALL = dict(hidden_layer_sizes=(8,), epochs=30, random_state=0, validation_fraction=0.0,
              early_stopping=False, batch_size=32, learning_rate=0.01)
@@ -136,6 +138,67 @@ def test_values_too_large_are_refused_with_their_column(fitted):
         reg.predict(huge)
 
 
+def test_a_value_that_swamps_its_column_is_named_with_its_row(fitted):
+    frame, price, _, _, _ = fitted
+    swamped = frame.assign(x1=1.0 + 0.1 * frame.x1)
+    swamped.loc[7, "x1"] = 1e100  # sd 8e98: the other rows differ by 1e-100 once standardized
+    with pytest.warns(UserWarning, match=r"a value swamps its column's scaling.*\(column 'x1', "
+                      r"row 7: 1e\+100 \(the other rows' sd is [.\d]+e-10\d of the column's\)\); "
+                      r"check that value"):
+        model = TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(swamped, price)
+    Z = model._design(swamped.drop(index=7))
+    assert np.ptp(Z[:, 0]) < 1e-98  # what the warning is about: x1 is constant for the rest
+    with warnings.catch_warnings():  # a heavy tail is not a swamp: 3 sds out, no warning
+        warnings.simplefilter("error")
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(
+            frame.assign(x1=np.exp(2 * frame.x1)), price)
+    huge = frame.copy()
+    huge.loc[9, "x1"] = 1e308  # the variance overflows: refused, with the row
+    with pytest.raises(ValueError, match=r"column 'x1' has values too large to standardize "
+                       r"\(largest magnitude 1e\+308, in row 9;"):
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(huge, price)
+
+
+def test_numeric_identifiers_are_warned_by_name(fitted):
+    frame, price, _, _, _ = fitted
+    rng = np.random.default_rng(1)
+    ids = frame.assign(**{"Unnamed: 0": np.arange(160), "PatientID": rng.permutation(160) + 1,
+                          "counts": rng.permutation(160) * 3 + 11})  # distinct, not an id
+    with pytest.warns(UserWarning, match=r"^column\(s\) 'Unnamed: 0', 'PatientID' hold a "
+                      r"different whole number in each of the 160 rows") as caught:
+        TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(ids, price)
+    assert not any("counts" in str(w.message) for w in caught)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TabularRegressor(MLPRegressor(**SMALL),
+                         exclude=["patient_id", "Unnamed: 0", "PatientID"]).fit(ids, price)
+
+
+def test_feature_names_out_are_the_networks_inputs(fitted):
+    frame, _, _, clf, _ = fitted
+    out = clf.get_feature_names_out()
+    assert list(out[:2]) == ["x1", "count"] and list(out[2:5]) == [
+        "color_blue", "color_green", "color_red"]
+    assert len(out) == clf.estimator_.n_features_in_ == clf.estimator_.coefs_[0].shape[0]
+    assert list(clf.get_feature_names_out(frame.columns)) == list(out)
+    with pytest.raises(ValueError, match="input_features is not equal to feature_names_in_"):
+        clf.get_feature_names_out(["x1"])
+
+
+def test_design_matrix_is_the_column_transformers_bit_for_bit(fitted):
+    """``transform`` (linear in the columns) gives what ColumnTransformer.transform gives."""
+    from nnfit.tabular.preprocess import prepare, transform
+    frame, _, _, _, reg = fitted
+    holes = frame.copy()
+    holes.loc[[3, 4], "x1"] = np.nan
+    holes.loc[5, "color"] = None
+    numeric, categorical = reg.numeric_columns_, reg.categorical_columns_
+    prepared = prepare(holes, numeric, categorical, reg.impute_)
+    ours = transform(reg.preprocessor_, prepared, len(numeric))
+    assert np.array_equal(ours, reg.preprocessor_.transform(prepared))
+    assert [part[2] for part in reg.preprocessor_.transformers_] == [slice(0, 2), slice(2, 6)]
+
+
 @pytest.mark.parametrize("which", ["classifier", "regressor"])
 def test_save_and_load_predict_bit_for_bit(tmp_path, fitted, which):
     frame, price, kind, clf, reg = fitted
@@ -171,6 +234,50 @@ def test_grid_search_and_cross_validation(fitted):
         estimator__epochs=5, estimator__early_stopping=False, estimator__random_state=0),
         frame, kind, cv=3)
     assert scores.shape == (3,) and np.all((0 <= scores) & (scores <= 1))
+
+
+def test_refit_takes_the_best_epoch_count_to_all_rows(fitted, tmp_path):
+    """``refit=True``: the early-stopped fit on the training rows picks b, a fresh copy runs b
+    epochs on every row; both are kept, with the labels of the held-out rows."""
+    frame, _, kind, _, _ = fitted
+    frame = frame.set_axis(pd.RangeIndex(1, len(frame) + 1))  # labels, not positions
+    network = MLPClassifier((8,), epochs=40, patience=3, learning_rate=0.01, early_stopping=True,
+                            random_state=0)
+    model = TabularClassifier(network, exclude="patient_id").fit(frame, kind.to_numpy())
+    first, final = model.early_stopped_estimator_, model.estimator_
+    assert first is not final and len(model.validation_index_) == 16  # 10 % of 160 rows
+    assert model.validation_index_.min() >= 1 and "val_loss" in first.history_
+    assert np.array_equal(model.validation_index_, frame.index[first.validation_indices_])
+    assert final.n_iter_ == first.best_epoch_ >= 1 and "val_loss" not in final.history_
+    assert final.get_params()["early_stopping"] is False and len(final.validation_indices_) == 0
+    # the same as fitting that many epochs on all rows by hand
+    by_hand = TabularClassifier(clone(network).set_params(
+        epochs=first.best_epoch_, early_stopping=False, validation_fraction=0.0),
+        exclude="patient_id").fit(frame, kind.to_numpy())
+    assert np.array_equal(by_hand.predict_proba(frame), model.predict_proba(frame))
+    # early_stopped_model: the first fit behind the same preprocessing, for held-out scores
+    before = model.early_stopped_model()
+    assert before.estimator_ is first and model.estimator_ is final
+    held = frame.loc[model.validation_index_]
+    assert np.array_equal(before.predict_proba(held),
+                          first.predict_proba(model.preprocessor_.transform(
+                              held[model.numeric_columns_ + model.categorical_columns_]
+                              .astype({"flag": str}))))
+    with pytest.raises(AttributeError, match="keeps the final network only"):
+        nnfit.load(model.save(tmp_path / "m.nnfit")).early_stopped_model()
+    kept = TabularClassifier(network, exclude="patient_id", refit=False).fit(frame, kind)
+    assert kept.estimator_ is kept.early_stopped_estimator_
+    assert np.array_equal(kept.estimator_.network_.theta, first.network_.theta)
+    with pytest.raises(ValueError, match="refit='yes' is invalid: expected True or False"):
+        TabularClassifier(refit="yes").fit(frame, kind)
+
+
+def test_nothing_held_out_means_nothing_to_refit(fitted):
+    frame, price, _, _, _ = fitted
+    model = TabularRegressor(MLPRegressor((8,), epochs=5, random_state=0),
+                             exclude="patient_id").fit(frame, price)  # "auto": < 10,000 rows
+    assert model.estimator_ is model.early_stopped_estimator_
+    assert len(model.validation_index_) == 0 and model.estimator_.n_iter_ == 5
 
 
 @pytest.mark.skipif("sample_weight" not in inspect.signature(MLPRegressor.fit).parameters,
@@ -225,26 +332,25 @@ def _damaged(state, change):
 ])
 def test_damaged_tabular_section_is_refused(fitted, change, why):
     _, _, _, clf, _ = fitted
-    state = TabularModel(clf).to_dict()
-    assert TabularModel.from_dict(state, clf.estimator_).predict(fitted[0]).shape == (160,)
+    state = to_dict(clf)
+    assert from_dict(TabularClassifier, state, clf.estimator_).predict(fitted[0]).shape == (160,)
     with pytest.raises(ValueError, match="the model file is not a valid nnfit model: its "
                        "tabular section .*" + why.replace("(", r"\(")):
-        TabularModel.from_dict(_damaged(state, change), clf.estimator_)
+        from_dict(TabularClassifier, _damaged(state, change), clf.estimator_)
     with pytest.raises(ValueError, match="not a JSON object"):
-        TabularModel.from_dict([state], clf.estimator_)
+        from_dict(TabularClassifier, [state], clf.estimator_)
 
 
 def test_damaged_file_is_refused_by_load(tmp_path, fitted):
     """The tabular section of a whole file edited and its checksum recomputed."""
-    from nnfit.modelfile import format as _io
     _, _, _, clf, _ = fitted
     path = clf.save(tmp_path / "m.nnfit")
     with np.load(path) as npz:
         arrays = {name: npz[name] for name in npz.files}
     header = json.loads(arrays.pop("header").tobytes())
     header["tabular"]["preprocessing"]["numeric"][0]["sd"] = -1.0
-    header["sha256"] = _io._digest(header, arrays)
-    arrays["header"] = np.frombuffer(_io._canonical(header), dtype=np.uint8)
+    header["sha256"] = digest(header, arrays)
+    arrays["header"] = np.frombuffer(canonical(header), dtype=np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
     with pytest.raises(ValueError, match="is not a valid nnfit model.*(column 'x1''s sd -1.0|"
@@ -257,9 +363,9 @@ def test_files_of_nnfit_0_1_still_load(fitted):
     frame, _, kind, _, _ = fitted
     used = frame.drop(columns="patient_id")
     clf = TabularClassifier(MLPClassifier(**SMALL)).fit(used, kind)
-    new = TabularModel(clf).to_dict()
+    new = to_dict(clf)
     old = {"target": "kind", "preprocessing": {
         kind: [{k: v for k, v in entry.items() if k != "fill"} for entry in entries]
         for kind, entries in new["preprocessing"].items()}}
-    loaded = TabularModel.from_dict(old, clf.estimator_)
+    loaded = from_dict(TabularClassifier, old, clf.estimator_)
     assert np.array_equal(loaded.predict_proba(used), clf.predict_proba(used))

@@ -8,7 +8,8 @@ import pytest
 
 import nnfit
 from nnfit.cli import main
-from nnfit.cli.table_fit import EXACT_FLOATS
+from nnfit.cli.table_data import EXACT_FLOATS
+from nnfit.cli.table_fit import tabular_model
 
 FAST = ["--epochs", "60", "--hidden", "16", "--learning-rate", "0.01", "--quiet"]
 
@@ -42,8 +43,10 @@ def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
     train = write(tmp_path, frame.drop(columns=drop), "train.csv")
     assert main(["fit", train, "--target", target, "--out", model_path, *FAST]) == 0
     out = capsys.readouterr().out
-    assert f"task: {task}" in out and "validation report (32 held-out rows" in out
-    assert "refit on all 160 rows for" in out and f"model written to {model_path}" in out
+    assert f"task: {task}" in out and f"model written to {model_path}" in out
+    # both estimators' early stopping is "auto": from 10,000 rows on (tests below ask for it)
+    assert "no validation rows (--early-stopping auto holds rows out from 10,000 rows on" \
+           in out and "60 epoch(s) on all 160 rows" in out and "validation report" not in out
 
     preds = tmp_path / "preds.csv"
     extra = ["--proba"] if task == "classification" else []
@@ -52,9 +55,13 @@ def test_fit_predict_evaluate_end_to_end(tmp_path, table, capsys, target, task):
     assert len(result) == len(frame) and list(result["row"][:2]) == [1, 2]
     model = nnfit.load(model_path)
     assert np.array_equal(result[f"predicted_{target}"].to_numpy(), model.predict(frame))
-    if task == "classification":  # the CSV keeps every float64 exactly, on any Python
-        assert np.array_equal(result[["proba_big", "proba_small"]].to_numpy(),
-                              model.predict_proba(frame))
+    if task == "classification":  # float32 probabilities at their own precision, exactly
+        P = model.predict_proba(frame)
+        assert P.dtype == np.float32
+        assert np.array_equal(result[["proba_big", "proba_small"]].to_numpy(np.float32), P)
+        digits = [len(text.split("e")[0].replace("-", "").replace(".", "").lstrip("0"))
+                  for text in open(preds).read().split()[1].split(",")[2:]]
+        assert 1 <= max(digits) <= 9  # not the 17 digits of a float64
     assert model.numeric_columns_ + model.categorical_columns_ == ["x1", "x2", "color", "flag"]
 
     assert main(["evaluate", model_path, train]) == 0
@@ -72,7 +79,8 @@ def test_boolean_target_and_per_epoch_progress(tmp_path, table, capsys):
     _, frame = table
     data = write(tmp_path, frame.drop(columns=["kind"]).assign(flag=frame.x1 > 0))
     model_path = str(tmp_path / "b.nnfit")
-    assert main(["fit", data, "--target", "flag", "--epochs", "3", "--out", model_path]) == 0
+    assert main(["fit", data, "--target", "flag", "--epochs", "3", "--early-stopping", "true",
+                 "--out", model_path]) == 0
     out = capsys.readouterr().out
     assert "epoch    3/3" in out and "validation loss" in out and "accuracy" in out
     assert nnfit.load(model_path).classes_.dtype == bool
@@ -109,8 +117,10 @@ def test_missing_values_are_counted_or_dropped(tmp_path, table, fitted, capsys):
     data = write(tmp_path, holes)
     assert main(["predict", fitted, data]) == 2
     err = capsys.readouterr().err
-    assert ("missing or infinite values (column 'x1': rows 3, 6; column 'color': row 6)"
-            in err and "--impute median" in err)
+    assert err == ("nnfit predict: error: missing or infinite values (column 'x1': rows 3, 6; "
+                   "column 'color': row 6); fill in or drop those rows (on the command line: "
+                   "--drop-missing), or fit the model again with impute='median' (nnfit fit "
+                   "--impute median) so that it fills them in\n")  # predict has no --impute
     out = tmp_path / "preds.csv"
     assert main(["predict", fitted, data, "--drop-missing", "--out", str(out)]) == 0
     assert "dropped 2 row(s)" in capsys.readouterr().err
@@ -183,12 +193,13 @@ def test_unreadable_data_file_is_named_with_advice(tmp_path, fitted, capsys, con
 def test_help_shows_every_option_with_its_default(capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())
     for option in ["--target", "--task", "--hidden", "--dropout", "--ridge", "--lasso",
                    "--epochs", "--validation", "--seed", "--drop-missing", "--out"]:
         assert option in text
-    assert "(default: 100)" in text and "(default: 0.2)" in text and "--no-refit" in text
-    assert "the library's is 128" in text  # a default unlike the library's says why
+    assert "(default: 100)" in text and "(default: 0.1)" in text and "--no-refit" in text
+    # where MLPClassifier and MLPRegressor differ, each task gets its own estimator's default
+    assert "(default: the library's, 32 for regression and 128 for classification)" in text
 
 
 def test_entry_point_runs_as_a_module(tmp_path, table, fitted):
@@ -211,3 +222,96 @@ def test_parquet_is_read_or_needs_pyarrow(tmp_path, table, fitted, capsys):
     else:
         frame.to_parquet(target)
         assert main(["evaluate", fitted, str(target)]) == 0
+
+
+@pytest.mark.parametrize("target, extra", [("price", []), ("kind", []),
+                                           ("kind", ["--class-weight", "balanced"]),
+                                           ("price", ["--early-stopping", "true"]),
+                                           ("kind", ["--early-stopping", "true"])])
+def test_nnfit_fit_gives_the_library_model(tmp_path, table, target, extra):
+    """One workflow: ``nnfit fit`` at its defaults is ``TabularX(MLPX(random_state=seed))``,
+    hold-out, early stopping and refit included, parameter for parameter."""
+    _, frame = table
+    other = "kind" if target == "price" else "price"
+    data = write(tmp_path, frame.drop(columns=other))
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", data, "--target", target, "--seed", "3", "--quiet", *extra,
+                 "--out", str(model_path)]) == 0
+    X, y = frame.drop(columns=[other, target]), frame[target]
+    settings = {"random_state": 3}
+    if extra:
+        settings[extra[0][2:].replace("-", "_")] = extra[1] if extra[1] != "true" else True
+    if target == "kind":
+        python = nnfit.TabularClassifier(nnfit.MLPClassifier(**settings)).fit(X, y)
+    else:
+        python = nnfit.TabularRegressor(nnfit.MLPRegressor(**settings)).fit(X, y)
+    cli = nnfit.load(model_path)
+    assert np.array_equal(cli.estimator_.network_.theta, python.estimator_.network_.theta)
+    assert np.array_equal(cli.predict(X), python.predict(X))
+    refit = python.estimator_ is not python.early_stopped_estimator_
+    assert refit == ("--early-stopping" in extra)
+    assert cli.estimator_.n_iter_ == python.estimator_.n_iter_
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_every_default_of_nnfit_fit_is_the_librarys(task, capsys):
+    """The model the options describe when none is given has the library's parameters, but
+    for the seed, whose help says why."""
+    from nnfit.cli.app import build_parser
+    args = build_parser().parse_args(["fit", "t.csv", "--target", "y", "--out", "m.nnfit",
+                                      "--quiet"])
+    built = tabular_model(args, task, exclude=[])
+    library = (nnfit.TabularClassifier(nnfit.MLPClassifier()) if task == "classification"
+               else nnfit.TabularRegressor(nnfit.MLPRegressor()))
+    ours, theirs = built.get_params(), library.get_params()
+    assert ours.pop("estimator__random_state") == 0
+    assert theirs.pop("estimator__random_state") is None
+    del ours["estimator"], theirs["estimator"]
+    assert ours == theirs
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "the library's random_state is None: here a run repeats exactly) (default: 0)" in \
+        help_text
+
+
+def test_rare_class_and_tiny_tables_say_so_before_training(tmp_path, table, capsys):
+    """Issue 19: a class seen once no longer fails after training with scikit-learn's "y_true
+    contains values ... not belonging to the passed labels"; a table too small to split is
+    refused before training, in nnfit's words."""
+    _, frame = table
+    rare = frame.drop(columns="price").assign(kind=lambda f: f["kind"].where(f.index != 7, "mid"))
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", write(tmp_path, rare), "--target", "kind", "--early-stopping", "true",
+                 "--out", str(model_path), *FAST]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count("class(es) 'mid' of the target have a single row (of 160)") == 1
+    assert "y_true" not in captured.err and "validation report (16 held-out rows" in captured.out
+    assert list(nnfit.load(model_path).classes_) == ["big", "mid", "small"]
+    one_row = write(tmp_path, frame.drop(columns="kind").iloc[:1], "one.csv")
+    assert main(["fit", one_row, "--target", "price", "--early-stopping", "true",
+                 "--out", str(tmp_path / "one.nnfit"), *FAST]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == ("nnfit fit: error: 1 sample(s) are too few to hold out --validation "
+                            "0.1; pass --validation 0 or more data\n")
+    assert "task:" in captured.out and "epoch" not in captured.out  # refused before training
+    assert not (tmp_path / "one.nnfit").exists()
+
+
+def test_numeric_identifier_is_warned_once_and_id_removes_it(tmp_path, table, capsys):
+    """The ``Unnamed: 0`` that DataFrame.to_csv writes, and a numeric ``ID``: warned by name."""
+    _, frame = table
+    rng = np.random.default_rng(5)
+    with_ids = frame.drop(columns="kind").assign(ID=rng.permutation(len(frame)) * 7 + 1000)
+    data = tmp_path / "ids.csv"
+    with_ids.to_csv(data)  # index=True: the unnamed row-number column
+    model_path = tmp_path / "m.nnfit"
+    assert main(["fit", str(data), "--target", "price", "--out", str(model_path), *FAST]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "whole number" in line]
+    assert warned == ["nnfit fit: warning: column(s) 'Unnamed: 0', 'ID' hold a different whole "
+                      "number in each of the 160 rows, as a row identifier does, and are used "
+                      "as predictors; if they identify rows, leave them out (exclude=[...]; on "
+                      "the command line --id or --exclude)"]
+    assert main(["fit", str(data), "--target", "price", "--id", "ID", "--exclude", "Unnamed: 0",
+                 "--out", str(model_path), "--force", *FAST]) == 0
+    assert "whole number" not in capsys.readouterr().err

@@ -117,14 +117,6 @@ def test_namespace_calls_match_numpy():
 
 
 # --- estimators ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0, 0], [3, 3], [0, 4]])
-    y = rng.integers(3, size=300)
-    return centres[y] + rng.normal(size=(300, 2)), y
-
-
 def test_same_random_numbers_give_the_numpy_backend_model(blobs, monkeypatch):
     """Dropout, shuffled minibatches, RMSprop, validation and early stopping: with the NumPy
     generator's numbers the torch-cpu fit is the NumPy fit, to rounding (float64).  (The NumPy

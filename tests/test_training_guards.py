@@ -141,17 +141,22 @@ def test_a_diverged_warm_start_puts_back_the_model_it_started_from(data, tmp_pat
     model.save(tmp_path / "m.nnfit")  # still a whole, saveable model
 
 
-def test_a_whole_epoch_path_is_judged_by_its_mean_objective(data):
+def test_a_whole_epoch_path_is_judged_by_its_mean_objective(data, monkeypatch):
     # the CUDA-graph path runs an epoch at once; its eager twin on torch-cpu is checked the
     # same way: Adam at learning rate 100 used to run its 3 epochs at objectives of ~1e4
     pytest.importorskip("torch")
-    from nnfit.engine.cuda_graph import EpochProgram
+    from nnfit.engine import cuda_graph
     from nnfit.backends.torch_backend import TorchBackend
+
+    class WholeEpochs(TorchBackend):  # a CPU backend that asks for whole epochs, as CUDA does
+        captures_epochs = True
+
+    monkeypatch.setattr(cuda_graph, "graphed_epoch", lambda o, opt, Xd, Yd, b, augment=None,
+                        compile_step=False: cuda_graph.EpochProgram(o, opt, Xd, Yd, b))
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 5))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    backend = TorchBackend("cpu")
-    backend.train_epoch = lambda o, opt, Xd, Yd, b, augment=None: EpochProgram(o, opt, Xd, Yd, b)
+    backend = WholeEpochs("cpu")
     model = MLPClassifier((8,), optimizer="adam", learning_rate=100.0, epochs=3,
                           early_stopping=False, random_state=0, device=backend)
     with pytest.raises(nnfit.DivergenceError, match="mean objective grew from 0.5"):

@@ -184,9 +184,3 @@ def test_bad_sample_weight(blobs, weights, message):
         MLPClassifier(epochs=1).fit(X, y, sample_weight=weights)
 
 
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.default_rng(0)
-    centres = np.array([[0, 0], [3, 3], [0, 4]])
-    y = rng.integers(3, size=300)
-    return centres[y] + rng.normal(size=(300, 2)), y

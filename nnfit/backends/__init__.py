@@ -5,6 +5,6 @@ and ``TorchBackend`` (the same NumPy calls mapped onto torch tensors, no autogra
 engine one small object, ``backend.xp`` / ``backend.special``, for every array operation.
 This floor imports nothing else of nnfit.
 """
-from .numpy_backend import DEVICES, NumpyBackend, default_backend, get_backend, host_array, move_to
+from .numpy_backend import DEVICES, NumpyBackend, default_backend, get_backend, host_array
 
-__all__ = ["DEVICES", "NumpyBackend", "default_backend", "get_backend", "host_array", "move_to"]
+__all__ = ["DEVICES", "NumpyBackend", "default_backend", "get_backend", "host_array"]

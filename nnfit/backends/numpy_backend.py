@@ -4,9 +4,9 @@ Every layer, loss and optimizer computes with ``backend.xp`` (the NumPy namespac
 ``backend.special`` (``scipy.special``).  Another array library plugs in by a backend with
 these two attributes and the methods below; the layers stay as they are.  ``get_backend``
 turns an estimator's ``device`` into one: "cpu" is this NumPy backend, "torch-cpu", "cuda"
-and "mps" the PyTorch one (``_torch_backend``, imported only then).
+and "mps" the PyTorch one (``torch_backend``, imported only then).
 
-``fused(name)`` offers an optimizer a compiled one-pass version of its update (``_fused``,
+``fused(name)`` offers an optimizer a compiled one-pass version of its update (``kernels``,
 with numba when it is installed); a backend without one returns None and the optimizer runs
 its array lines.  A GPU backend should return None (or its own kernels).
 """
@@ -62,13 +62,11 @@ class NumpyBackend:
         """A random permutation of 0..n-1 (the order of an epoch's samples)."""
         return rng.permutation(n)
 
-    def train_epoch(self, objective, optimizer, X, Y, batch_size, augment=None):
-        """None: the training loop takes its steps one by one (a CUDA backend may instead
-        return a function running a whole epoch, ``_cuda_graph``)."""
-        return None
+    captures_epochs = False  # a CUDA backend may run a whole epoch as one graph (engine.cuda_graph)
 
     def fused(self, name):
-        """The compiled one-pass loop ``name`` ("rmsprop", "adam", "ridge") of ``_fused``, or None."""
+        """The compiled one-pass loop ``name`` ("rmsprop", "adam", "ridge", ...) of ``kernels``, or
+        None."""
         return _compiled_kernels().get(name)
 
     def __eq__(self, other):
@@ -82,23 +80,23 @@ class NumpyBackend:
 
 
 def _compiled_kernels():
-    """``_fused.KERNELS``, importing ``_fused`` (and numba: ~110 MB, ~1 s) on first use.
+    """``kernels.KERNELS``, importing ``kernels`` (and numba: ~110 MB, ~1 s) on first use.
 
     The import is all or nothing: if it stops half-way (Ctrl-C while numba loads, any error),
     every module it added to ``sys.modules`` is removed again before the exception goes on, so
     that the next fit imports numba afresh instead of finding a half-initialized one (which
     failed every later fit with "module 'numba' has no attribute 'core'")."""
-    module = sys.modules.get(__package__ + "._fused")
+    module = sys.modules.get(__package__ + ".kernels")
     if module is not None:
         return module.KERNELS
     before = set(sys.modules)
     try:
-        from . import kernels as _fused
+        from . import kernels
     except BaseException:
         for name in set(sys.modules) - before:
             sys.modules.pop(name, None)
         raise
-    return _fused.KERNELS
+    return kernels.KERNELS
 
 
 default_backend = NumpyBackend()
@@ -146,24 +144,3 @@ def host_array(a):
     if type(a).__module__.split(".")[0] == "torch" and hasattr(a, "detach"):
         return a.detach().cpu().numpy()
     return a
-
-
-def move_to(backend, network, loss, optimizer):
-    """Move a fitted network, its loss and its optimizer's running state onto ``backend``
-    (a model loaded on NumPy and fitted on with ``device="cuda"``, or the reverse)."""
-    old = network.backend
-    if old == backend:
-        return
-    theta = old.to_numpy(network.theta)
-    for holder in [network, loss, optimizer, *network.layers]:
-        if hasattr(holder, "backend"):
-            holder.backend = backend
-    network.theta = backend.asarray(theta, network.dtype)
-    network.grad = backend.xp.zeros(network.n_params, dtype=network.dtype)
-    network._bind()
-    for name in optimizer.state_names:
-        value = getattr(optimizer, name)
-        if value is not None:
-            setattr(optimizer, name, backend.asarray(old.to_numpy(value), network.dtype))
-    if getattr(optimizer, "_tmp", None) is not None:
-        optimizer._tmp = backend.xp.empty_like(network.theta)

@@ -3,7 +3,8 @@
 ``main`` turns the usual ways a command ends badly into one line and an exit status, never a
 traceback: a ValueError, TypeError or missing file (status 2), Ctrl-C (status 130, saying which
 files, if any, the command had written), a reader that closed the pipe, as ``| head`` does
-(status 141, silent).  Warnings are printed as one line each.
+(status 141, silent).  Warnings are printed as one line each, each text once per command
+(a command may name its options in them: ``wording``).
 """
 import argparse
 import importlib
@@ -11,11 +12,12 @@ import os
 import sys
 import warnings
 
-COMMAND_MODULES = ["mnist", "islr", "table", "lab"]
+from .._version import __version__
+
+COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab"]
 
 
 def build_parser():
-    from .._version import __version__
     parser = argparse.ArgumentParser(
         prog="nnfit",
         description="Fit multilayer neural networks by explicit backpropagation (ISLR2 ch. 10).",
@@ -34,12 +36,24 @@ def build_parser():
 
 
 def main(argv=None):
+    """Run the ``nnfit`` command with the words ``argv`` (default: the process's arguments).
+
+    ``main(["lab", "--list"])`` does what ``nnfit lab --list`` does in a terminal.  Returns the
+    exit status: 0 on success, 2 for bad input (reported in one line on stderr, no traceback),
+    130 after Ctrl-C.
+    """
     args = build_parser().parse_args(argv)
     args.written = []  # commands append each file they finish writing
     name = f"nnfit {args.command}"
-    show = warnings.showwarning
-    warnings.showwarning = lambda message, category, *rest: print(
-        f"{name}: warning: {message}", file=sys.stderr)
+    show, shown = warnings.showwarning, set()
+    wording = getattr(args, "wording", str)  # e.g. fit's option names for parameter names
+
+    def once(message, category, *rest):
+        text = wording(str(message))
+        if text not in shown:
+            shown.add(text)
+            print(f"{name}: warning: {text}", file=sys.stderr)
+    warnings.showwarning = once
     try:
         return args.func(args) or 0
     except (ValueError, TypeError, FileNotFoundError) as error:

@@ -48,9 +48,10 @@ def _common(parser, epochs):
 
 
 def _fit_in_parallel(args, run, **kwargs):
-    """``run(**kwargs)`` with the fits spread as --jobs / --threads / --scheduler say."""
+    """``run(**kwargs)`` with the fits spread as --jobs / --threads / --scheduler say (on a
+    cluster only the network fits go there; the baselines run here)."""
     n_jobs, threads = _parallel.plan(args.jobs, args.threads, args.scheduler)
-    with _parallel.cluster(args.scheduler):
+    with _parallel.cluster(args.scheduler, args.worker_timeout):
         results = run(**kwargs, n_jobs=n_jobs, threads=threads)
     results["parallel"] = _parallel.describe(n_jobs, threads, args.scheduler)
     return results

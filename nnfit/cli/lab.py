@@ -5,6 +5,8 @@ The labs ship as MyST Markdown text (``nnfit/labs/*.md``); jupytext turns one in
 is never replaced without ``--force`` (it may hold a student's work).
 """
 import argparse
+import shlex
+import shutil
 from pathlib import Path
 
 from .._files import atomic_write, check_output_path
@@ -46,7 +48,10 @@ def run_lab(args):
                          "--force to replace it")
     with atomic_write(out, "w", encoding="utf-8") as file:
         file.write(notebook)
-    print(f"lab {source.stem!r} written to {out}; open it with: jupyter lab {out}")
+    command = f"jupyter lab {shlex.quote(str(out))}"
+    if shutil.which("jupyter-lab") is None:  # JupyterLab comes with the labs extra
+        command = f"pip install 'nnfit[labs]', then {command}"
+    print(f"lab {source.stem!r} written to {out}; open it with: {command}")
     return 0
 
 

@@ -50,7 +50,9 @@ def register(subparsers):
     parser.add_argument("--device", default="cpu",
                         help="where the networks are fitted: cpu (NumPy), cuda (an NVIDIA GPU), "
                              "mps (Apple's GPU) or torch-cpu; all but cpu need PyTorch: "
-                             "pip install 'nnfit[torch]'")
+                             "pip install 'nnfit[torch]'; a GPU takes one fit at a time, so "
+                             "--jobs is refused with cuda and mps, and a --scheduler cluster "
+                             "needs one single-threaded worker per GPU")
     parser.set_defaults(func=run)
 
 
@@ -59,9 +61,34 @@ def run(args):
         check_output_path(args.json, kind="JSON file", suffixes=(".json",), option="--json")
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise ValueError(f"--out {args.out} is a file, not a folder; give a folder for the report")
+    if _on_gpu(args.device) and args.jobs not in (None, 1):
+        raise ValueError(f"--jobs {args.jobs} with --device {args.device} would have every worker "
+                         "process open the GPU and fit on it at once: leave out --jobs (the GPU "
+                         "takes the fits one after the other), or use --jobs with --device cpu")
     n_jobs, threads = _parallel.plan(args.jobs, args.threads, args.scheduler)
-    with threadpool_limits(limits=threads, user_api="blas"), _parallel.cluster(args.scheduler):
+    with threadpool_limits(limits=threads, user_api="blas"), \
+            _parallel.cluster(args.scheduler, args.worker_timeout) as client:
+        if client is not None and _on_gpu(args.device):
+            _check_one_thread_per_gpu_worker(client, args)
         return fit_table(args, n_jobs, threads)
+
+
+def _on_gpu(device):
+    return isinstance(device, str) and device.split(":")[0] in ("cuda", "mps")
+
+
+def _check_one_thread_per_gpu_worker(client, args):
+    """On a cluster each worker thread fits on its machine's GPU: one thread per worker, one
+    worker per GPU (``CUDA_VISIBLE_DEVICES``), or several fits would share one GPU at once."""
+    crowded = {worker: n for worker, n in client.nthreads().items() if n > 1}
+    if crowded:
+        worker, n = sorted(crowded.items())[0]
+        more = f" (and {len(crowded) - 1} more worker(s))" if len(crowded) > 1 else ""
+        raise ValueError(f"--device {args.device} on the Dask cluster at {args.scheduler}: worker "
+                         f"{worker}{more} runs {n} threads, which would fit as many networks on "
+                         "its GPU at once: start one worker per GPU, each with --nthreads 1 "
+                         "(CUDA_VISIBLE_DEVICES=K dask worker ADDRESS --nthreads 1 for the K-th "
+                         "GPU)")
 
 
 def fit_table(args, n_jobs=1, threads=None):
@@ -69,7 +96,8 @@ def fit_table(args, n_jobs=1, threads=None):
     unknown = [r for r in rows if r not in mnist_table.TITLES]
     if unknown:
         raise ValueError(f"unknown rows {unknown}; choose from {', '.join(mnist_table.TITLES)}")
-    get_backend(args.device)  # a missing PyTorch or GPU is reported before the data is read
+    if not (args.scheduler and _on_gpu(args.device)):  # on a cluster the GPUs are the workers'
+        get_backend(args.device)  # a missing PyTorch or GPU is reported before the data is read
     data = load_mnist(args.data_dir)
     epochs = args.epochs
     if args.quick:
@@ -78,8 +106,13 @@ def fit_table(args, n_jobs=1, threads=None):
     X_train, y_train, X_test, y_test = data
     print(f"MNIST: {len(y_train):,} training images ({len(y_train) * 4 // 5:,} to fit, "
           f"{len(y_train) - len(y_train) * 4 // 5:,} to validate), {len(y_test):,} test images")
-    if any(r in ("ridge", "dropout") for r in rows):
-        mnist_table.network("dropout").summary(n_features=X_train.shape[1], n_outputs=10)
+    networks = tuple(r for r in ("ridge", "dropout") if r in rows)
+    if networks:  # a caption, so that the Dropout rows are not read as part of the ridge row
+        print("\n" + {("ridge",): "The ridge row's network:",
+                      ("dropout",): "The dropout row's network:",
+                      ("ridge", "dropout"): "The network of the ridge and dropout rows (the ridge "
+                      "row's without the Dropout layers, which have no parameters):"}[networks])
+        mnist_table.network(networks[-1]).summary(n_features=X_train.shape[1], n_outputs=10)
     # every (row, seed) is an independent fit: --jobs runs them side by side, each as it would
     # run alone; a progress bar only when they run one at a time here
     progress = not args.no_progress and n_jobs == 1 and args.scheduler is None

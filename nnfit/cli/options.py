@@ -1,6 +1,8 @@
 """argparse types and option groups shared by several ``nnfit`` subcommands."""
 import argparse
 
+from ..course.parallel import WORKER_TIMEOUT
+
 
 def positive_int(text):
     """argparse type: a whole number >= 1 (0 epochs would silently fall back to a default)."""
@@ -31,7 +33,23 @@ def add_options(parser, threads=True):
                         help="run the fits on the Dask cluster whose scheduler is at ADDRESS "
                              "(e.g. tcp://10.0.0.5:8786), on all its worker threads; needs "
                              "pip install 'nnfit[dask]' here and nnfit on the workers (None: no "
-                             "cluster)")
+                             "cluster); a lost worker's fits are re-run on the others")
+    parser.add_argument("--worker-timeout", type=positive_seconds, default=None,
+                        metavar="SECONDS",
+                        help="with --scheduler: how long to wait when the cluster has no worker "
+                             "(none started yet, or every one lost during the run) before "
+                             f"stopping with an error (None: {WORKER_TIMEOUT:g} s)")
+
+
+def positive_seconds(text):
+    """argparse type for --worker-timeout: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is invalid: give a number of seconds > 0")
+    return value
 
 
 def jobs_count(text):

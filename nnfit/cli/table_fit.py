@@ -1,183 +1,149 @@
-"""The steps of ``nnfit fit``: read the table, check the names the user typed, fit with early
-stopping on the validation rows, refit on all rows.
+"""``nnfit fit``: a thin shell over ``TabularClassifier`` and ``TabularRegressor``.
 
-Early stopping: after each epoch the validation loss is computed on the held-out rows, in the
-units of the library's own ``val_loss`` (1/2 the mean squared error of the standardized target,
-or the mean cross-entropy); the parameters of the best epoch are kept, and ``patience`` epochs
-without a gain larger than ``tol`` end the fit.  The best epoch's count b is then used to refit
-the same network on all rows for exactly b epochs (``--no-refit`` keeps the early-stopped fit).
+The command reads the table, decides the task, builds the tabular model from its options and
+calls its ``fit``: the hold-out, the early stopping and the refit on all rows for the best
+epoch count are the library's (``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give
+the same model for the same seed.  Every option's default is the library's (``table_args``).
+The model is written before the report on the held-out rows (of the early-stopped fit, which
+never trained on them).
 """
-import sys
+import argparse
 import warnings
-from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import log_loss
-from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
-from ..tabular.preprocess import is_numeric_column, names, rows
-from ..tabular.models import closest
-
-MAX_CLASSES_AUTO = 10
-# pandas 3 parses CSV numbers exactly by default; pandas 2's default parser may miss by an ulp
-EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
-PARAM_OPTIONS = {"hidden_layer_sizes": "--hidden", "learning_rate": "--learning-rate",
-                 "batch_size": "--batch-size", "class_weight": "--class-weight",
-                 "random_state": "--seed", "epochs": "--epochs", "dropout": "--dropout",
-                 "ridge": "--ridge", "lasso": "--lasso", "patience": "--patience"}
+from ..estimators.holdout import AUTO_EARLY_STOPPING
+from ..tabular.preprocess import names
+from .._files import check_output_path
+from .options import positive_int
+from .table_args import (add_network_options, add_table_options, option_names,  # noqa: F401
+                         read_task_table, tabular_model)
+from .table_data import ROWS_NOTE
+from .table_report import evaluate, format_report
 
 
-def read_table(path):
-    """The table at ``path``, its rows labelled 1, 2, ... in file order (header not counted)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no data file at {path}")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            frame = pd.read_parquet(path)
-        except ImportError:
-            raise ValueError("reading Parquet needs pyarrow: pip install pyarrow, or give a "
-                             "CSV file") from None
-        except (ValueError, OSError) as error:
-            raise ValueError(f"{path} is not a readable Parquet file ({error}); check the file, "
-                             "or give a CSV file") from None
-    else:
-        frame = _read_csv(path)
-    if frame.empty:
-        raise ValueError(f"{path} has no data rows")
-    frame.columns = [str(c) for c in frame.columns]
-    return frame.set_axis(pd.RangeIndex(1, len(frame) + 1))
+def register(subparsers):
+    fit = subparsers.add_parser(
+        "fit", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        help="fit a network to a CSV/Parquet table and save it",
+        description="Fit a network predicting one column of a table from the others: the "
+                    "model of nnfit.TabularClassifier/TabularRegressor with the same settings, "
+                    "the same model for the same --seed. Numeric columns are standardized, text "
+                    "and true/false columns one-hot encoded. When early stopping holds rows out, "
+                    "the fit stops on them (best epoch restored) and is then refit on all rows "
+                    "for that many epochs. Every default is the library's unless its option "
+                    "says why not. " + ROWS_NOTE)
+    fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
+    add_table_options(fit)
+    add_network_options(fit)
+    fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
+                     help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
+                          "faster when other programs keep the cores busy, since OpenBLAS's "
+                          "threads then wait on each other")
+    fit.add_argument("--quiet", action="store_true", help="no line per epoch")
+    fit.add_argument("--out", metavar="MODEL", required=True, default=argparse.SUPPRESS,
+                     help="model file to write (required)")
+    fit.add_argument("--force", action="store_true",
+                     help="replace an existing --out (without it an existing file is refused)")
+    fit.set_defaults(func=run_fit, wording=lambda text: str(option_names(ValueError(text))))
 
 
-def _read_csv(path):
-    advice = ("check that it is a comma-separated text table with a header line, saved as UTF-8 "
-              "(not a spreadsheet, a compressed or another binary file)")
+def run_fit(args):
+    out = check_output_path(args.out, [args.data], "nnfit model", (".nnfit",), args.force)
+    if out.exists() and not args.force:
+        raise ValueError(f"--out {out} exists; choose another name, or add --force to replace "
+                         "it")
+    task, X, y, exclude = read_task_table(args)
+    model = tabular_model(args, task, exclude,
+                          None if args.quiet else progress(vars(args).get("epochs"), task))
+    print(f"task: {task} of {args.target!r} ({len(X)} rows); set --task to override")
     try:
-        return pd.read_csv(path, **EXACT_FLOATS)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a readable CSV file: it is not UTF-8 text (a binary "
-                         f"file, or another encoding?); {advice}") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path} is empty: give a CSV file with a header line and data "
-                         "rows") from None
-    except pd.errors.ParserError as error:
-        raise ValueError(f"{path} is not a readable CSV file ({str(error).strip()}); "
-                         f"{advice}") from None
-
-
-def check_names(frame, option, wanted):
-    """Each of ``wanted`` must be a column; else the columns and the closest name."""
-    for name in wanted:
-        if name not in frame.columns:
-            raise ValueError(f"{option} {name}: no such column{closest(name, frame.columns)}; "
-                             f"the columns are {names(frame.columns)}")
-
-
-def drop_missing(frame, columns):
-    """The rows with no missing value in ``columns`` (--drop-missing), saying how many went."""
-    gone = frame[columns].isna().any(axis=1)
-    if gone.any():
-        print(f"dropped {int(gone.sum())} row(s) with missing values ({rows(frame.index[gone])}),"
-              f" {int((~gone).sum())} left", file=sys.stderr)
-    if gone.all():
-        raise ValueError("every row has a missing value; nothing is left to use")
-    return frame[~gone]
-
-
-def infer_task(target):
-    if not is_numeric_column(target):
-        return "classification"
-    values = target.dropna().to_numpy(np.float64)
-    whole = np.all(values == np.round(values))
-    return "classification" if whole and target.nunique() <= MAX_CLASSES_AUTO else "regression"
-
-
-def target_values(target, task):
-    missing = target.isna().to_numpy()
-    if missing.any():
-        raise ValueError(f"the target column {target.name!r} has missing values in "
-                         f"{rows(target.index[missing])}; drop those rows (--drop-missing)")
-    if task == "classification":
-        return target if is_numeric_column(target) or target.dtype == bool else target.astype(str)
-    values = pd.to_numeric(target, errors="coerce")
-    bad = np.flatnonzero(values.isna().to_numpy() | ~np.isfinite(values.to_numpy(np.float64)))
-    if bad.size:
-        raise ValueError(f"column {target.name!r}, {rows(target.index[bad[:1]])}: "
-                         f"{target.iloc[bad[0]]!r} is not a finite number, but regression needs "
-                         "a numeric target; use --task classification for labels")
-    return values.astype(np.float64)
-
-
-def split_rows(frame, y, task, fraction, seed):
-    """(training rows, validation rows), stratified by class when every class allows it."""
-    if fraction == 0:
-        return frame, frame.iloc[:0]
-    stratify = y if task == "classification" and y.value_counts().min() >= 2 else None
-    try:
-        return train_test_split(frame, test_size=fraction, random_state=seed, stratify=stratify)
-    except ValueError:  # too few rows per class for the validation size: a plain split
-        return train_test_split(frame, test_size=fraction, random_state=seed)
-
-
-class ValidationStop:
-    """Callback of the fit: the validation loss after each epoch, the best parameters kept, a
-    stop after ``patience`` epochs without a gain larger than ``tol`` (module docstring)."""
-
-    def __init__(self, model, val, y_val, y_train, task, patience, tol, epochs, quiet):
-        self.model, self.val, self.y_val, self.task = model, val, np.asarray(y_val), task
-        self.patience, self.tol, self.epochs, self.quiet = patience, tol, epochs, quiet
-        self.var = float(np.var(np.asarray(y_train, np.float64))) if task == "regression" else 1
-        self.best, self.best_epoch, self.best_theta, self.wait, self.Z = np.inf, 0, None, 0, None
-        self.last = 0
-
-    def __call__(self, record):
-        estimator = self.model.estimator_
-        if self.Z is None:
-            self.Z = self.model._design(self.val)
-        if self.task == "regression":
-            error = self.y_val - estimator.predict(self.Z)
-            loss = 0.5 * float(np.mean(error ** 2)) / (self.var or 1.0)
-            score = f"MAE {np.mean(np.abs(error)):.4g}"
-        else:
-            P = estimator.predict_proba(self.Z)
-            loss = float(log_loss(self.y_val, P, labels=estimator.classes_))
-            accuracy = np.mean(estimator.classes_[P.argmax(axis=1)] == self.y_val)
-            score = f"accuracy {accuracy:.4f}"
-        self.last = record["epoch"]
-        if loss < self.best - self.tol:
-            self.best, self.best_epoch, self.wait = loss, record["epoch"], 0
-            self.best_theta = np.array(estimator.network_.theta, copy=True)
-        else:
-            self.wait += 1
-        if not self.quiet:
-            print(f"epoch {record['epoch']:>4}/{self.epochs}  training objective "
-                  f"{record['train_objective']:.4f}  validation loss {loss:.4f}  {score}",
-                  flush=True)
-        return self.wait >= self.patience
-
-    def restore(self):
-        """Put the best epoch's parameters back into the fitted network."""
-        estimator = self.model.estimator_
-        estimator.network_.theta[...] = self.best_theta
-        estimator.best_epoch_ = self.best_epoch
-
-
-def fit_quietly(model, frame, y):
-    """Fit where the command line, not the estimator, decides the number of epochs."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(frame, y)
-    if getattr(model.estimator_, "interrupted_", False):
+        with threadpool_limits(limits=args.threads, user_api="blas"):
+            model.fit(X, y)
+    except ValueError as error:
+        raise option_names(error) from None
+    if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
         raise KeyboardInterrupt
-    return model
+    held_out = model.validation_index_
+    print(outcome(model, len(X)))
+    if len(held_out):
+        try:  # the report of the early-stopped fit, on rows it never saw
+            report = scored(model.early_stopped_model(), X.loc[held_out], y.loc[held_out])
+        except ValueError as error:
+            report = error
+    if args.id:
+        model.id_column_ = args.id
+    model.save(out)
+    args.written.append(str(out))
+    print(f"model written to {out}")
+    if len(held_out):
+        refit = model.estimator_ is not model.early_stopped_estimator_
+        print(f"validation report ({len(held_out)} held-out rows, the fit stopped at epoch "
+              f"{model.early_stopped_estimator_.best_epoch_}{', before the refit' * refit}):")
+        if isinstance(report, Exception):
+            raise ValueError(f"the validation report failed (the model was written): {report}")
+        print("\n".join(format_report(report)))
 
 
-def option_names(error):
-    """A library ValueError with the command line's option names (``--epochs 0``, not
-    ``epochs=0``)."""
-    text = str(error)
-    for param, option in PARAM_OPTIONS.items():
-        text = text.replace(f"{param}=", f"{option} ")
-    return ValueError(text)
+def progress(epochs, task):
+    """A callback of the fit that prints one line per epoch (a function, not an object:
+    ``clone`` copies a function as itself, and the refit's copy prints too)."""
+    score = "accuracy" if task == "classification" else "R^2"
+    seen = {"validated": False}
+
+    def show(record):
+        line = f"{record['epoch']:>4}"
+        if "val_loss" in record:
+            seen["validated"] = True
+            line = (f"epoch {line}/{epochs}  training objective {record['train_objective']:.4f}"
+                    f"  validation loss {record['val_loss']:.4f}  {score} "
+                    f"{record['val_score']:.4f}")
+        else:  # the refit on all rows, or a fit without held-out rows
+            line = (f"{'refit epoch' if seen['validated'] else 'epoch'} {line}  training "
+                    f"objective {record['train_objective']:.4f}")
+        print(line, flush=True)
+        return False
+
+    return show
+
+
+def outcome(model, n_rows):
+    """What the fit did with the epochs and the rows, in one or two lines."""
+    first, held_out = model.early_stopped_estimator_, len(model.validation_index_)
+    if not held_out:
+        params = first.get_params()
+        why = ("--validation 0" if params["validation_fraction"] == 0 else
+               "--early-stopping false" if params["early_stopping"] is False else
+               f"--early-stopping auto holds rows out from {AUTO_EARLY_STOPPING:,} rows on; "
+               "--early-stopping true to hold them out here")
+        return f"no validation rows ({why}): {first.n_iter_} epoch(s) on all {n_rows} rows"
+    best, last, epochs = first.best_epoch_, first.n_iter_, first.get_params()["epochs"]
+    stopped = "stopped early" if last < epochs else f"used all {epochs} epochs"
+    lowest = (f"best validation loss {first.history_['val_loss'][best - 1]:.4f} at epoch {best}"
+              if best else "the validation loss was lowest at the start (epoch 0)")
+    text = (f"{stopped}: {lowest}, whose weights were restored ({n_rows - held_out} training, "
+            f"{held_out} validation rows)")
+    if model.estimator_ is not first:
+        text += f"\nrefit on all {n_rows} rows for {model.estimator_.n_iter_} epoch(s)"
+    return text
+
+
+def scored(model, frame, truth, *options):
+    """``evaluate``, with scikit-learn's warnings about classes absent from the rows scored
+    (a few held-out rows may hold one class only) said once, in nnfit's words."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = evaluate(model, frame, truth, *options)
+    ours = [w for w in caught if "sklearn" not in w.filename]
+    for w in ours:
+        warnings.warn(w.message, w.category)
+    absent = [c for c in report.get("classes", []) if c not in {str(t) for t in truth}]
+    if len(ours) < len(caught) and absent:
+        warnings.warn(f"the {len(truth)} row(s) scored hold no row of class(es) {names(absent)}: "
+                      "the balanced accuracy is the mean recall of the classes present, and "
+                      f"the recall and F1 of {names(absent)} are given as 0", UserWarning)
+    elif len(ours) < len(caught):
+        for w in caught:
+            if w not in ours:
+                warnings.warn(w.message, w.category)
+    return report

@@ -56,3 +56,15 @@ def hidden_sizes(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a list of widths like 64,32 or none")
     return sizes
+
+
+def switch(text):
+    """--early-stopping: auto, true or false (yes/no, on/off, 1/0 also do)."""
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is invalid: choose auto, true or false")

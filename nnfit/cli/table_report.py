@@ -1,69 +1,38 @@
-"""The reports of ``nnfit evaluate`` and of ``nnfit fit``'s validation rows (scikit-learn's metrics).
+"""The reports of ``nnfit evaluate``, ``nnfit cv`` and of ``nnfit fit``'s validation rows, as
+text: the library computes them (``nnfit.tabular.evaluation``, ``nnfit.estimators.metrics``).
 
-Classification: accuracy, balanced accuracy (the mean of the per-class recalls, so that 4 of
-16 cases found among 400 rows shows as it is), per-class precision, recall, F1 and support,
-the confusion matrix and, for two classes, the ROC AUC of the second class's probability.
-Regression: MAE, RMSE and R^2.
+Classification: accuracy, balanced accuracy, per-class precision, recall, F1 and support, the
+confusion matrix, ROC AUC (two classes); then a table of Brier score, log-loss, ROC AUC,
+accuracy and calibration intercept and slope, each with its bootstrap interval, beside the
+prevalence baseline.  Regression: MAE, RMSE and R^2, then the same table beside the mean
+baseline.
 """
-import numpy as np
-import pandas as pd
-from sklearn.metrics import (balanced_accuracy_score, confusion_matrix, mean_absolute_error,
-                             precision_recall_fscore_support, r2_score, roc_auc_score,
-                             root_mean_squared_error)
+import math
 
-from ..tabular.preprocess import names
+from ..tabular.evaluation import evaluate_table
 
-
-def evaluate(model, frame, truth):
-    """The report dict of ``model`` on the rows of ``frame`` with true targets ``truth``."""
-    if not hasattr(model, "classes_"):
-        truth = pd.to_numeric(pd.Series(np.asarray(truth)), errors="coerce").to_numpy(np.float64)
-        if not np.isfinite(truth).all():
-            raise ValueError("the target column has missing, non-numeric or infinite values; "
-                             "drop those rows")
-        predicted = model.predict(frame)
-        return {"task": "regression", "n": len(truth),
-                "mae": float(mean_absolute_error(truth, predicted)),
-                "rmse": float(root_mean_squared_error(truth, predicted)),
-                "r2": float(r2_score(truth, predicted)) if len(truth) > 1 else float("nan")}
-    classes = model.classes_
-    truth = _as_labels(np.asarray(truth), classes)
-    P = model.predict_proba(frame)
-    predicted = classes[P.argmax(axis=1)]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, predicted, labels=classes, zero_division=0)
-    report = {"task": "classification", "n": len(truth),
-              "accuracy": float(np.mean(truth == predicted)),
-              "balanced_accuracy": float(balanced_accuracy_score(truth, predicted)),
-              "classes": [str(c) for c in classes],
-              "per_class": [{"class": str(c), "precision": float(p), "recall": float(r),
-                             "f1": float(f), "support": int(s)}
-                            for c, p, r, f, s in zip(classes, precision, recall, f1, support)],
-              "confusion_matrix": confusion_matrix(truth, predicted, labels=classes).tolist()}
-    if len(classes) == 2 and len(set(truth.tolist())) == 2:
-        report["roc_auc"] = float(roc_auc_score(truth == classes[1], P[:, 1]))
-    return report
+LABELS = {"brier": "Brier score", "log_loss": "log-loss", "roc_auc": "ROC AUC",
+          "accuracy": "accuracy", "calibration_intercept": "calibration intercept",
+          "calibration_slope": "calibration slope", "mae": "MAE", "rmse": "RMSE", "r2": "R^2"}
+BASELINES = {"prevalence": "prevalence baseline", "mean": "mean baseline"}
+CALIBRATION_NOTE = ["calibration intercept a: logit P(y) = a + logit p (0: right on average, "
+                    "> 0: p too low)",
+                    "calibration slope b: logit P(y) = a' + b logit p (1: right, < 1: p too "
+                    "extreme, > 1: too timid)"]
+SUMMARY = {"prevalence": ("brier", "log_loss", "accuracy"), "mean": ("mae", "rmse", "r2")}
 
 
-def _as_labels(truth, classes):
-    """True labels with the classes' type (a CSV may read 1/0 labels where bools were trained)."""
-    if classes.dtype == object:
-        truth = truth.astype(str).astype(object)
-    elif classes.dtype == bool and truth.dtype != bool:
-        mapping = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
-        truth = np.array([mapping.get(str(t).lower(), t) for t in truth], dtype=object)
-    unseen = sorted({str(t) for t in truth} - {str(c) for c in classes})
-    if unseen:
-        raise ValueError(f"the target has labels the model never saw: {names(unseen)} "
-                         f"(known: {names(classes)})")
-    return truth.astype(classes.dtype) if classes.dtype != object else truth
+def evaluate(model, frame, truth, n_bootstrap=0, seed=0):
+    """The report dict of ``model`` on the rows of ``frame`` with true targets ``truth``
+    (``nnfit.tabular.evaluation.evaluate_table``; no intervals unless ``n_bootstrap``)."""
+    return evaluate_table(model, frame, truth, n_bootstrap=n_bootstrap, random_state=seed)
 
 
 def format_report(report):
     """The report as lines of text."""
     if report["task"] == "regression":
         return [f"MAE {report['mae']:.4g}  RMSE {report['rmse']:.4g}  R^2 {report['r2']:.4f} "
-                f"on {report['n']} rows"]
+                f"on {report['n']} rows"] + score_lines(report)
     lines = [f"accuracy {report['accuracy']:.4f}  balanced accuracy "
              f"{report['balanced_accuracy']:.4f}"
              + (f"  ROC AUC {report['roc_auc']:.4f}" if "roc_auc" in report else "")
@@ -78,4 +47,102 @@ def format_report(report):
     lines.append(" " * width + "".join(f"{c:>{width}}" for c in classes))
     for label, row in zip(classes, report["confusion_matrix"]):
         lines.append(f"{label:>{width}}" + "".join(f"{n:>{width}}" for n in row))
-    return lines
+    return lines + score_lines(report)
+
+
+def score_lines(report, columns=None):
+    """The table of scores with intervals: one row per score, one column per prediction
+    (``columns``: (title, name) pairs, a name of ``scores`` or of ``differences``; default:
+    the model and the baseline), then the baseline, calibration and notes."""
+    scored = report.get("scores")
+    if not scored:
+        return []
+    kind = report["baseline"]["kind"]
+    names = list(scored["scores"])
+    columns = columns or [(names[0], names[0]), (BASELINES[kind], kind)]
+    tables = {**scored["scores"], **scored["differences"]}
+    classes = report["task"] == "classification"
+    lines = [_heading(report, scored)]
+    multiclass = classes and len(report["classes"]) > 2
+    label_width = max(14, 2 + max(len(LABELS[key]) for key in scored["scores"][names[0]]
+                                  if key in LABELS) + (19 if multiclass else 0))
+    first = tables[columns[0][1]]
+    width = max(len(title) for title, _ in columns) + 2
+    cells = {key: [_cell(tables[name].get(key), key) for _, name in columns] for key in first
+             if not isinstance(first[key], list)}
+    width = max(width, *(len(c) + 2 for row in cells.values() for c in row))
+    lines.append(" " * label_width + "".join(f"{title:<{width}}" for title, _ in columns))
+    for key, row in cells.items():
+        label = LABELS[key] + (" (one-vs-rest mean)" if key == "roc_auc" and multiclass else "")
+        lines.append(f"{label:<{label_width}}" + "".join(f"{c:<{width}}" for c in row))
+    if "calibration" in first:  # more than two classes: each class against the rest
+        lines.append(f"calibration of {columns[0][0]}, each class against the rest:")
+        lines.append(f"{'class':<{label_width}}{'intercept':<{width}}{'slope':<{width}}")
+        for row in first["calibration"]:
+            lines.append(f"{str(row['class']):<{label_width}}"
+                         f"{_cell(row['intercept'], 'calibration'):<{width}}"
+                         f"{_cell(row['slope'], 'calibration')}")
+    if kind in [name for _, name in columns]:
+        lines.append(f"{BASELINES[kind]}: {_baseline_line(report)}")
+    else:  # the baseline's scores on one line
+        lines.append(f"{BASELINES[kind]}: " + "; ".join(
+            f"{LABELS[key]} {_cell(scored['scores'][kind][key], key)}" for key in SUMMARY[kind]))
+        lines.append(f"  ({_baseline_line(report)})")
+    if classes:
+        lines.extend(CALIBRATION_NOTE)
+    lines.extend(f"note: {note}" for note in scored["notes"])
+    return [line.rstrip() for line in lines]
+
+
+def _heading(report, scored):
+    what = (f"scores of P({report.get('target') or 'y'} = {scored['positive_class']!r})"
+            if "positive_class" in scored else "scores")
+    if not scored["n_bootstrap"]:
+        return f"{what} on {scored['n']} rows (no bootstrap intervals):"
+    return (f"{what} on {scored['n']} rows, {scored['confidence']:.0%} bootstrap intervals in "
+            f"brackets ({scored['n_bootstrap']} resamples of the rows, seed "
+            f"{scored['random_state']}):")
+
+
+def _baseline_line(report):
+    baseline = report["baseline"]
+    if baseline["kind"] == "prevalence":
+        if "shares" in baseline:
+            shares = ", ".join(f"{c} {s:.4f}" for c, s in baseline["shares"].items())
+            return f"every row gets the class shares of these rows, {shares}"
+        return "every row gets the class shares of its training folds"
+    if "mean" in baseline:
+        return f"every row gets the mean of these rows, {baseline['mean']:.6g}"
+    return "every row gets the mean of its training folds"
+
+
+def _cell(score, key):
+    """'0.0213 [0.0194, 0.0233]', '0.0213' without an interval, 'n/a' when undefined.  Scores
+    in the target's units (MAE, RMSE) get 4 significant digits of the estimate, others 4
+    decimals."""
+    if score is None or score["estimate"] is None:
+        return "n/a"
+    estimate = score["estimate"]
+    decimals = 4
+    if key in ("mae", "rmse") and estimate != 0:
+        decimals = min(8, max(0, 3 - math.floor(math.log10(abs(estimate)))))
+    text = _number(estimate, decimals)
+    if score["low"] is None:
+        return text
+    return f"{text} [{_number(score['low'], decimals)}, {_number(score['high'], decimals)}]"
+
+
+def _number(value, decimals):
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.0000"
+
+
+def json_ready(value):
+    """``value`` with NaN and infinities as None, so that the JSON file is standard JSON."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

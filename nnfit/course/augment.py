@@ -20,7 +20,7 @@ The whole batch is resampled by a single ``scipy.ndimage.map_coordinates``
 call on the stack of images, with coordinates of shape ``(3, n, H, W)`` whose
 first component is the (integer) image index, so no Python loop runs over
 images.  With numba installed, bilinear resampling runs instead as one
-compiled pass (``_fused.bilinear``) giving the same bits, a third of the
+compiled pass (``backends.kernels.bilinear``) giving the same bits, a third of the
 time of the whole augmentation (map_coordinates interpolates trilinearly
 over the image index as well, and needs a zero-bordered copy).  With the default bilinear interpolation (``order=1``) every output
 pixel is a convex combination of input pixels and zeros, so values stay in

@@ -33,6 +33,8 @@ from ..estimators.classifier import MLPClassifier
 from ..estimators.regressor import MLPRegressor
 from ..datasets import load_hitters, load_khan
 
+#: Test MAEs printed by the ISLP lab's executed notebook: least squares, lasso, one PyTorch
+#: network fit.
 ISLP_HITTERS_MAE = {"linear": 259.7, "lasso": 235.7, "network": 221.8}
 
 # Chosen by 5-fold CV on the 175 training players (3 seeds per fold, batch 32), validation MAE
@@ -43,6 +45,7 @@ ISLP_HITTERS_MAE = {"linear": 259.7, "lasso": 235.7, "network": 221.8}
 #   adam    lr 3e-3: 211.4 208.0 208.4 210.6 211.8 210.5 205.2
 # All settings from 200 epochs on lie within ~3 of each other, below the seed-to-seed noise;
 # RMSprop (the lab's optimizer) at 1e-3 for 300 epochs is the cheapest near the best.
+#: The Hitters network: 50 ReLU units, dropout 0.4, RMSprop 1e-3, minibatches of 32, 300 epochs.
 HITTERS_NETWORK = dict(hidden_layer_sizes=(50,), activation="relu", dropout=0.4,
                        optimizer="rmsprop", learning_rate=1e-3, batch_size=32, epochs=300,
                        validation_fraction=0.0, early_stopping=False, ridge=0.0)
@@ -50,6 +53,7 @@ HITTERS_NETWORK = dict(hidden_layer_sizes=(50,), activation="relu", dropout=0.4,
 # Chosen by stratified 5-fold CV on the 63 training samples (adam lr 1e-3, 200 full batches),
 # CV errors of 63: no hidden layer: no penalty 4, lasso 1e-3 4, lasso 1e-2 1, ridge 1e-2 6;
 # 50 ReLU units: ridge 1e-3 6, ridge 1e-2 5, lasso 1e-3 2, lasso 1e-2 0.
+#: The Khan network: 50 ReLU units with a lasso penalty 1e-2 on the weights, Adam, 200 epochs.
 KHAN_NETWORK = dict(hidden_layer_sizes=(50,), lasso=1e-2, ridge=0.0, dropout=0.0,
                     optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=200,
                     validation_fraction=0.0, early_stopping=False)
@@ -57,7 +61,22 @@ KHAN_LOGISTIC = dict(KHAN_NETWORK, hidden_layer_sizes=(), lasso=0.0)
 
 
 def hitters_split():
-    """(X_train, X_test, y_train, y_test), predictors standardized on the training part."""
+    """The ISLP lab's Hitters split, predictors standardized on the training part.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarray
+        175 training and 88 test players (``train_test_split(..., test_size=1/3,
+        random_state=1)``), 19 predictors scaled with the training players' means and sds,
+        salaries in thousands of dollars.
+
+    Examples
+    --------
+    >>> from nnfit import islr_lab
+    >>> X_train, X_test, y_train, y_test = islr_lab.hitters_split()
+    >>> X_train.shape, X_test.shape, round(float(abs(X_train.mean(axis=0)).max()), 12)
+    ((175, 19), (88, 19), 0.0)
+    """
     data = load_hitters()
     X_train, X_test, y_train, y_test = train_test_split(
         data.data.to_numpy(np.float64), data.target.to_numpy(np.float64),
@@ -71,7 +90,11 @@ def mae(y, predicted):
 
 
 def hitters_baselines(X_train, X_test, y_train, y_test):
-    """Test MAE of least squares and of the lasso with its 10-fold CV penalty."""
+    """Test MAE of least squares and of the lasso with its 10-fold CV penalty.
+
+    Returns ``{"linear": MAE, "lasso": MAE, "lasso_alpha": the chosen penalty}`` for the
+    arrays of :func:`hitters_split`.
+    """
     linear = LinearRegression().fit(X_train, y_train)
     lasso = LassoCV(cv=10, max_iter=100_000).fit(X_train, y_train)
     return {"linear": mae(y_test, linear.predict(X_test)),
@@ -79,7 +102,10 @@ def hitters_baselines(X_train, X_test, y_train, y_test):
 
 
 def hitters_network(X_train, X_test, y_train, y_test, seed, epochs=None):
-    """Test MAE of the single-layer network from one random initialization."""
+    """Test MAE of the single-layer network (:data:`HITTERS_NETWORK`) from one random start.
+
+    ``seed`` is the network's ``random_state``; ``epochs`` replaces the 300 epochs.
+    """
     params = dict(HITTERS_NETWORK, random_state=seed)
     if epochs is not None:
         params["epochs"] = epochs

@@ -25,7 +25,9 @@ from sklearn.exceptions import ConvergenceWarning
 from ..estimators.classifier import MLPClassifier
 from .augment import augment_images
 
+#: The book's test errors (%) of each row (ISLR2 Table 10.1); None for the row it does not have.
 BOOK = {"ridge": 2.3, "dropout": 1.8, "logistic": 7.2, "lda": 12.7, "augment": None}
+#: Each row's name in the printed table.
 TITLES = {
     "ridge": "Neural network + ridge",
     "dropout": "Neural network + dropout",
@@ -68,8 +70,12 @@ DEFAULT_ROWS = ["ridge", "dropout", "logistic", "lda"]
 #               1.79 / 1.86 / 2.04), Keras's Glorot-uniform initialization instead of He-normal
 #               (1.74 / 1.86 / 1.78 / 1.79), standardizing each pixel (5e-4: 2.54 against 1.86).
 #   Test errors of that version, seed 0: ridge 2.04, dropout 1.93 (1.91 +- 0.05 over seeds 0-4).
+#: Ridge penalty lambda of the ridge row on both hidden layers' weights.
 RIDGE = 1e-4
+#: Learning rate and its decay per epoch of the ridge and dropout rows (slow learning).
 SCHEDULE = dict(learning_rate=2e-3, learning_rate_decay=0.9)  # ridge and dropout rows
+#: The book's protocol, common to every network row: RMSprop, minibatches of 128, 30 epochs,
+#: 20 % held out, early stopping.
 PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs=30,
                 validation_fraction=0.2, early_stopping=True, patience=10, standardize=False,
                 ridge=0.0)  # every setting pinned: the table does not move with the defaults
@@ -79,11 +85,43 @@ PROTOCOL = dict(optimizer="rmsprop", learning_rate=0.001, batch_size=128, epochs
 # epochs, patience 15: 1.13 (stopped at 41); learning rate decaying 3 % an epoch, up to 100
 # epochs, patience 20: 0.70 (epoch 86)  ->  the latter.
 # (Chosen with eps after RMSprop's square root; rerun with Keras's form: 0.52 at epoch 93.)
+#: The distortions of the augmentation row (``augment_images`` keyword arguments).
 AUGMENT = dict(shift=2.0, rotate=10.0, scale=0.1, elastic_alpha=20.0, elastic_sigma=4.0)
 
 
 def network(row, epochs=None, seed=0, progress=False, device="cpu"):
-    """The nnfit estimator of a table row, unfitted."""
+    """The unfitted ``MLPClassifier`` of one row of the table, with the book's protocol.
+
+    Parameters
+    ----------
+    row : {"ridge", "dropout", "logistic", "augment"}
+        The row ("lda" is scikit-learn's, see :func:`fit_row`).
+    epochs : int, optional
+        At most this many epochs instead of the protocol's 30 (100 for "augment").
+    seed : int, default=0
+        The estimator's ``random_state``.
+    progress : bool, default=False
+        Show a progress bar while fitting (``verbose=1``).
+    device : str, default="cpu"
+        The estimator's ``device``.
+
+    Returns
+    -------
+    MLPClassifier
+        For "dropout", ``MLPClassifier((256, 128), dropout=(0.4, 0.3), optimizer="rmsprop",
+        learning_rate=2e-3, learning_rate_decay=0.9, batch_size=128, epochs=30,
+        validation_fraction=0.2, early_stopping=True, patience=10, monitor="score",
+        standardize=False, random_state=seed)``.
+
+    Examples
+    --------
+    >>> from nnfit import mnist_table
+    >>> model = mnist_table.network("dropout")
+    >>> model.hidden_layer_sizes, model.dropout, model.optimizer, model.learning_rate
+    ((256, 128), (0.4, 0.3), 'rmsprop', 0.002)
+    >>> mnist_table.network("ridge").ridge
+    [0.0001, 0.0001, 0.0]
+    """
     params = dict(PROTOCOL, random_state=seed, verbose=1 if progress else 0, device=device)
     if row == "ridge":
         params.update(hidden_layer_sizes=(256, 128), ridge=[RIDGE, RIDGE, 0.0], **SCHEDULE)

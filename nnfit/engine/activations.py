@@ -9,9 +9,34 @@ Each backprop returns dR/dZ = dR/dA * g'(Z), reusing the forward output A = g(Z)
 """
 
 
+_COMMON_DOC = """
+
+    Applied elementwise; ``forward(Z)`` returns ``(A, backprop)`` with A = g(Z), and
+    ``backprop(dA)`` returns dR/dZ = dA * g'(Z), computed from the stored A.
+
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend the layer computes with.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, {name}
+    >>> A, backprop = {name}(NumpyBackend()).forward(np.array([[-1.0, 0.0, 2.0]]))
+    >>> A.shape
+    (1, 3)
+"""
+
+
 class _Activation:
     param_shapes = []
     init = "glorot"  # initialization of the Dense layer feeding this activation
+
+    def __init_subclass__(cls):
+        """Each activation's docstring: its g and g', then the text they all share."""
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + _COMMON_DOC.format(name=cls.__name__)
 
     def __init__(self, backend):
         self.backend = backend
@@ -26,21 +51,7 @@ class _Activation:
 class ReLU(_Activation):
     """Rectified linear unit g(z) = (z)_+ = max(z, 0), with g'(z) = 1 if z > 0 else 0.
 
-    Applied elementwise; ``forward(Z)`` returns ``(A, backprop)`` with A = g(Z), and
-    ``backprop(dA)`` returns dR/dZ = dA * g'(Z), computed from the stored A. The Dense layer before it is initialized He-normal (``init = "he"``).
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend the layer computes with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, ReLU
-    >>> A, backprop = ReLU(NumpyBackend()).forward(np.array([[-1.0, 0.0, 2.0]]))
-    >>> A.shape
-    (1, 3)
+    The Dense layer before it is initialized He-normal (``init = "he"``).
     """
     init = "he"
 
@@ -55,24 +66,8 @@ class ReLU(_Activation):
 
 
 class Sigmoid(_Activation):
-    """Sigmoid (logistic) activation g(z) = 1 / (1 + e^-z), with g'(z) = g(z) (1 - g(z)).
+    """Sigmoid (logistic) activation g(z) = 1 / (1 + e^-z), with g'(z) = g(z) (1 - g(z))."""
 
-    Applied elementwise; ``forward(Z)`` returns ``(A, backprop)`` with A = g(Z), and
-    ``backprop(dA)`` returns dR/dZ = dA * g'(Z), computed from the stored A.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend the layer computes with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, Sigmoid
-    >>> A, backprop = Sigmoid(NumpyBackend()).forward(np.array([[-1.0, 0.0, 2.0]]))
-    >>> A.shape
-    (1, 3)
-    """
     def forward(self, Z, train=False, rng=None):
         A = self.backend.special.expit(Z)
 
@@ -83,24 +78,8 @@ class Sigmoid(_Activation):
 
 
 class Tanh(_Activation):
-    """Hyperbolic tangent activation g(z) = tanh(z), with g'(z) = 1 - g(z)^2.
+    """Hyperbolic tangent activation g(z) = tanh(z), with g'(z) = 1 - g(z)^2."""
 
-    Applied elementwise; ``forward(Z)`` returns ``(A, backprop)`` with A = g(Z), and
-    ``backprop(dA)`` returns dR/dZ = dA * g'(Z), computed from the stored A.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend the layer computes with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, Tanh
-    >>> A, backprop = Tanh(NumpyBackend()).forward(np.array([[-1.0, 0.0, 2.0]]))
-    >>> A.shape
-    (1, 3)
-    """
     def forward(self, Z, train=False, rng=None):
         A = self.backend.xp.tanh(Z)
 
@@ -111,24 +90,8 @@ class Tanh(_Activation):
 
 
 class Identity(_Activation):
-    """Identity activation g(z) = z, g'(z) = 1 (a linear hidden layer).
+    """Identity activation g(z) = z, g'(z) = 1 (a linear hidden layer)."""
 
-    Applied elementwise; ``forward(Z)`` returns ``(A, backprop)`` with A = g(Z), and
-    ``backprop(dA)`` returns dR/dZ = dA * g'(Z), computed from the stored A.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend the layer computes with.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, Identity
-    >>> A, backprop = Identity(NumpyBackend()).forward(np.array([[-1.0, 0.0, 2.0]]))
-    >>> A.shape
-    (1, 3)
-    """
     def forward(self, Z, train=False, rng=None):
         return Z, lambda dA: dA
 

@@ -7,7 +7,7 @@ ceil(n / B) steps with no host synchronisation: it gathers each batch, in the or
 permutation drawn on the device before the epoch, into static buffers, runs the layers' own
 forward passes and
 backprop closures (dropout draws from torch's default generator), computes the loss and the
-penalties as the ``_losses`` and ``_penalties`` lines do but leaves their values on the device,
+penalties as the ``engine.losses`` and ``engine.penalties`` lines do but leaves their values on the device,
 updates theta, and adds n_b R_b into a device total.  ``GraphedEpoch`` captures that program
 into a ``torch.cuda.CUDAGraph`` at the first epoch and replays it at every epoch: the total
 is read once per epoch, where divergence is checked.
@@ -18,6 +18,10 @@ safe for every size), the learning rate (its decay) and Adam's step count t (its
 corrections 1 - beta^t).  The seed of the epoch's dropout masks is drawn from the fit's NumPy
 generator and given to torch's default CUDA generator before the replay (graph-safe RNG: a
 replay reads the generator's seed and offset), whose state is put back afterwards.
+
+Where the backend has Triton kernels and the network is Dense -> ReLU (-> Dropout) layers,
+``fused_epoch`` runs the same steps with their elementwise passes fused (the default on CUDA);
+this program stays for the other fits and with ``fused_step=False``.
 
 Run eagerly (``EpochProgram(...)(rng)`` with the fit's generator) the program takes the same
 steps as the training loop, number for number in float64 with ``host_random`` draws
@@ -38,17 +42,22 @@ _OPTIMIZERS = (SGD, RMSprop, Adam)
 
 
 def graphed_epoch(objective, optimizer, X, Y, batch_size, augment=None, compile_step=False):
-    """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop: full batches,
-    an ``augment`` function (NumPy, on the host), sample weights, or an objective, loss or
-    optimizer this module does not know (whose arithmetic it would not reproduce)."""
+    """A ``GraphedEpoch``, or None where the fit needs the step-by-step loop (``graphable``)."""
+    if not graphable(objective, optimizer, X, batch_size, augment):
+        return None
+    return GraphedEpoch(objective, optimizer, X, Y, batch_size, compile_step)
+
+
+def graphable(objective, optimizer, X, batch_size, augment=None):
+    """Whether an epoch can run as a program: not with full batches, an ``augment`` function
+    (NumPy, on the host), sample weights, or an objective, loss or optimizer this module does
+    not know (whose arithmetic it would not reproduce)."""
     loss = objective.loss
     known = (type(objective) is Objective and not getattr(objective, "weighted", False)
              and set(vars(objective)) <= {"network", "loss", "penalty", "weighted"}
              and type(loss) in _LOSSES and set(vars(loss)) == {"backend"}
              and type(optimizer) in _OPTIMIZERS)
-    if not known or augment is not None or batch_size >= X.shape[0]:
-        return None
-    return GraphedEpoch(objective, optimizer, X, Y, batch_size, compile_step)
+    return known and augment is None and batch_size < X.shape[0]
 
 
 def device_loss(loss, Z, Y):
@@ -205,6 +214,11 @@ class GraphedEpoch(EpochProgram):
         if self.graph is None:
             with self._learning_rate_on_device():
                 self._capture()
+        self._replay(seed)
+        return self._epilogue()
+
+    def _replay(self, seed):
+        """Replay the graph with dropout drawing from torch's generator seeded by ``seed``."""
         generator = torch.cuda.default_generators[self._device_index()]
         saved = generator.get_state()
         generator.manual_seed(seed)
@@ -212,7 +226,6 @@ class GraphedEpoch(EpochProgram):
             self.graph.replay()
         finally:
             generator.set_state(saved)
-        return self._epilogue()
 
     def _device_index(self):
         device = self.backend.device

@@ -27,9 +27,8 @@ import warnings
 
 import numpy as np
 import scipy.optimize
-from tqdm.auto import tqdm
 
-from .training import DivergenceError, EarlyStopping
+from .training import DivergenceError, EarlyStopping, tqdm  # tqdm.auto without its notebook warning
 
 GTOL = 1e-6   # the largest |dR/dtheta_j| at which the fit has converged
 FTOL = 1e-12  # the smallest relative decrease of R in an iteration that continues it

@@ -19,8 +19,29 @@ the unweighted one above, bit for bit.
 """
 
 
+_COMMON_DOC = """
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, {name}
+    >>> loss, dZ = {name}(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
+    >>> dZ.shape
+    (4, 2)
+"""
+
+
 class _Loss:
     """What every loss shares: its backend, and ``loss(Z, Y, w=None) -> (L, dR/dZ)``."""
+
+    def __init_subclass__(cls):
+        """Each loss's docstring: its equations, then the text they all share."""
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + "\n" + _COMMON_DOC.format(name=cls.__name__)
 
     def __init__(self, backend):
         self.backend = backend
@@ -51,20 +72,8 @@ class SquaredError(_Loss):
 
     Calling the loss on the output layer's values Z and the targets Y returns
     ``(loss, dZ)``: L = (1/n) sum_i (1/2) ||y_i - z_i||^2 and dR/dZ = (Z - Y) / n; ``output(Z)`` is Z.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, SquaredError
-    >>> loss, dZ = SquaredError(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
-    >>> dZ.shape
-    (4, 2)
     """
+
     def __call__(self, Z, Y, w=None):
         residual = Z - Y
         n = Z.shape[0]
@@ -87,20 +96,8 @@ class SoftmaxCrossEntropy(_Loss):
     Calling the loss on the output layer's values Z and the targets Y returns
     ``(loss, dZ)``: f_m = exp(Z_m) / sum_l exp(Z_l), L = -(1/n) sum_i sum_m y_im log f_m(x_i) with one-hot Y,
     computed without overflow; dR/dZ = (P - Y) / n; ``output(Z)`` is the softmax P.
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, SoftmaxCrossEntropy
-    >>> loss, dZ = SoftmaxCrossEntropy(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
-    >>> dZ.shape
-    (4, 2)
     """
+
     def __call__(self, Z, Y, w=None):
         xp = self.backend.xp
         n = Z.shape[0]
@@ -137,20 +134,8 @@ class SigmoidBinaryCrossEntropy(_Loss):
     Calling the loss on the output layer's values Z and the targets Y returns
     ``(loss, dZ)``: s(z) = 1 / (1 + exp(-z)), L = -(1/n) sum_i [y log s(z) + (1 - y) log(1 - s(z))],
     dR/dZ = (s(Z) - Y) / n; ``output(Z)`` is s(Z).
-
-    Parameters
-    ----------
-    backend : NumpyBackend
-        The array backend.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from nnfit import NumpyBackend, SigmoidBinaryCrossEntropy
-    >>> loss, dZ = SigmoidBinaryCrossEntropy(NumpyBackend())(np.zeros((4, 2)), np.array([[1.0, 0.0]] * 4))
-    >>> dZ.shape
-    (4, 2)
     """
+
     def __call__(self, Z, Y, w=None):
         xp = self.backend.xp
         n = Z.shape[0]

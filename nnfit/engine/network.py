@@ -69,6 +69,17 @@ class Sequential:
         self.grad = backend.xp.zeros(self.n_params, dtype=dtype)
         self._bind()
 
+    def move_to(self, backend):
+        """Put theta (its values), a zero gradient and every layer on ``backend``."""
+        theta = self.backend.to_numpy(self.theta)
+        self.backend = backend
+        for layer in self.layers:
+            if hasattr(layer, "backend"):
+                layer.backend = backend
+        self.theta = backend.asarray(theta, self.dtype)
+        self.grad = backend.xp.zeros(self.n_params, dtype=self.dtype)
+        self._bind()
+
     def _bind(self):
         offset = 0
         for layer in self.layers:
@@ -85,7 +96,7 @@ class Sequential:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     def forward(self, X, train=False, rng=None):
-        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``_stages``); the
+        # Dense -> ReLU (-> Dropout) run as one compiled stage where possible (``engine.stages``); the
         # plan is built again only when the layers change (a step costs a few microseconds)
         key = plan_key(self.layers)
         plan = self.__dict__.get("_plan")

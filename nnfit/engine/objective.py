@@ -3,7 +3,7 @@
     R(theta) = sum_{i=1}^n w_i L(y_i, f_theta(x_i)) / sum_i w_i
                + sum_l [ ridge_l * sum W_l^2 + lasso_l * sum |W_l| ]
 
-L is the per-sample loss of ``_losses`` (1/2 ||y - f||^2, cross-entropy, ...), the weighted mean
+L is the per-sample loss of ``engine.losses`` (1/2 ||y - f||^2, cross-entropy, ...), the weighted mean
 runs over the n samples of the batch given (w_i = 1 without sample weights: the plain mean), and
 the penalties run over the Dense layers' weights (biases are not penalized).  On a minibatch this
 is the minibatch objective whose gradient SGD follows.  ``value_and_grad`` leaves dR/dtheta in

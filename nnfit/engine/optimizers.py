@@ -16,7 +16,7 @@ the MNIST dropout network this form gave a lower validation error (``mnist_table
 
 State vectors have theta's size and dtype and are allocated on the first step.  Each
 operation below is one pass over theta's memory; RMSprop and Adam take the backend's
-compiled one-pass loop of the same arithmetic when it has one (``_fused``, numba), since for
+compiled one-pass loop of the same arithmetic when it has one (``backends.kernels``, numba), since for
 the MNIST network their nine or so passes cost as much as a matrix product per step.
 """
 import math
@@ -61,7 +61,7 @@ class GradientDescent:
     [0.9, -2.1]
     """
     full_batch = True
-    state_names = ()  # the running state a saved model keeps (``_io``)
+    state_names = ()  # the running state a saved model keeps (``estimators.serialize``)
 
     def __init__(self, learning_rate=0.01):
         self.learning_rate = learning_rate
@@ -167,7 +167,9 @@ class RMSprop:
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.square_avg is None:
-            self.square_avg, self._tmp = xp.zeros_like(theta), xp.empty_like(theta)
+            self.square_avg = xp.zeros_like(theta)
+        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self._tmp = xp.empty_like(theta)
         s, tmp = self.square_avg, self._tmp
         fused = fused_kernel(self.backend, "rmsprop")
         if fused is not None:
@@ -225,7 +227,7 @@ class Adam:
     [-0.01, 0.01]
     """
     full_batch = False
-    state_names = ("m", "s")  # and the step count t (``_io``)
+    state_names = ("m", "s")  # and the step count t (``estimators.serialize``)
 
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
@@ -236,7 +238,9 @@ class Adam:
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.m is None:
-            self.m, self.s, self._tmp = xp.zeros_like(theta), xp.zeros_like(theta), xp.empty_like(theta)
+            self.m, self.s = xp.zeros_like(theta), xp.zeros_like(theta)
+        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self._tmp = xp.empty_like(theta)
         self.t += 1
         m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
         correction = math.sqrt(1 - b2 ** self.t)

@@ -5,11 +5,11 @@ compiled pass forward and one backward.
     dZ = dA * M / (1 - phi) * 1[Z > 0] = dA * (1 / (1 - phi) if A > 0 else 0)
     db = sum_i dZ[i],   dW = X^T dZ,   dX = dZ W^T
 
-These are the equations of ``_dense``, ``_activations.ReLU`` and ``_dropout`` composed (A > 0
+These are the equations of ``engine.dense``, ``engine.activations.ReLU`` and ``engine.dropout`` composed (A > 0
 exactly where ReLU and the mask both kept the unit, so A alone carries the mask to the backward
 pass).  The layers' NumPy lines, which stay the reference, make some six passes over the
 (batch x units) values forward, with a float uniform draw per unit, and four backward; the
-``_fused`` kernels make one each way, and dropout's mask costs a SplitMix64 hash per two units
+``backends.kernels`` kernels make one each way, and dropout's mask costs a SplitMix64 hash per two units
 (float32; one per unit in float64), seeded from the fit's Generator once per layer and step.
 The keep probability is the reference's exactly but the stream is another: a dropout network
 fitted with numba is not, bit for bit, the one fitted without (each is reproducible).

@@ -25,7 +25,13 @@ import time
 import warnings
 
 import scipy.sparse
-from tqdm.auto import tqdm
+from tqdm.std import TqdmWarning
+
+with warnings.catch_warnings():
+    # in a notebook without ipywidgets tqdm.auto warns "IProgress not found" on import (every
+    # lab showed it) and falls back to the text bar; that fallback is what we want, unannounced
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 from ..backends.numpy_backend import default_backend
 
@@ -62,7 +68,7 @@ def _diverged(what, epoch, learning_rate):
 
 def _check_state_lengths(optimizer, theta):
     """The optimizer's running averages must have theta's length (compiled updates index them
-    all by theta's, ``_fused``); a state restored from an edited file could be shorter."""
+    all by theta's, ``backends.kernels``); a state restored from an edited file could be shorter."""
     names = getattr(optimizer, "state_names", ())
     states = [getattr(optimizer, name, None) for name in names]
     if any(state is None for state in states) and any(state is not None for state in states):
@@ -138,7 +144,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     A callback ``cb(record)`` that returns True stops the fit.  The
     learning rate of the k-th epoch of this call is rho * learning_rate_decay^k (slow learning).
     ``train_epoch(rng)``, if given, takes all the steps of an epoch at once (a CUDA graph,
-    ``_cuda_graph``) and returns the sum of n_batch R_batch over them.
+    ``engine.cuda_graph``) and returns the sum of n_batch R_batch over them.
     """
     network = objective.network
     theta, grad = network.theta, network.grad

@@ -26,13 +26,15 @@ the monitored value was still improving warns with scikit-learn's ``ConvergenceW
 ``_BaseMLP`` is the scikit-learn surface (parameters, ``fit``, ``partial_fit``, ``loss_gradient``,
 ``save``, tags); its mixins each do one job: ``inputs`` (validation and standardization of X),
 ``build`` (the network, objective and optimizer), ``device`` (outputs on the network's device),
-``inspection`` (``coefs_``, ``summary``) and ``holdout`` (the held-out rows, the end of a fit).
+``inspection`` (``coefs_``, ``summary``), ``holdout`` (the held-out rows, the end of a fit) and
+``serialize`` (``save``: the estimator as a model file's header and arrays, and back).
 """
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..backends.numpy_backend import default_backend, get_backend, host_array
+from ..engine.epochs import whole_epoch
 from ..engine.lbfgs import LBFGS, run_lbfgs
 from ..engine.training import run_epochs
 from .build import _Build
@@ -40,11 +42,12 @@ from .device import _Device
 from .holdout import _HoldOut
 from .inputs import _Inputs
 from .inspection import _Inspection
+from .serialize import _ModelFile
 from .validation import check_params, make_rng
 from .weights import check_sample_weight, combine, repeats, with_weights
 
 
-class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
+class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, BaseEstimator):
     def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=0.0,
                  lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=128, epochs=200,
@@ -114,6 +117,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
             self._split_seed = int(self._rng.integers(2**31))
         stopping = self._resolved_early_stopping(X.shape[0])
         train, val = self._split(X.shape[0], y, hold_out=stopping or self.early_stopping != "auto")
+        self.validation_indices_ = np.sort(val) if val is not None else np.zeros(0, np.intp)
         if not reuse:
             self._fit_scaling(X, train, repeats(sample_w))
         self._check_classes(y, w, train)
@@ -141,8 +145,8 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         with self._undone_on_divergence(fresh=not reuse):
             self.best_epoch_, self.interrupted_ = run_epochs(
                 self._objective, self._optimizer, X_train, Y_train, self._rng,
-                batch_size=batch_size, train_epoch=backend.train_epoch(
-                    self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
+                batch_size=batch_size, train_epoch=whole_epoch(
+                    backend, self._objective, self._optimizer, X_train, Y_train, batch_size, self.augment),
                 epochs=self.epochs, evaluate=validation, early_stopping=early,
                 monitor=self.monitor, learning_rate_decay=self.learning_rate_decay,
                 patience=patience, tol=self.tol, augment=self._augment(backend),
@@ -210,6 +214,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
                 first_epoch=self._epochs_done() + 1)
         self.n_iter_ = self._epochs_done()
         self.best_epoch_ = self.n_iter_  # the weights are the last epoch's
+        self.validation_indices_ = np.zeros(0, np.intp)
         return self
 
     def loss_gradient(self, X, y, sample_weight=None):
@@ -235,12 +240,6 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, BaseEstimator):
         value = self._objective.value_and_grad(X, Y, train=False)
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
-
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (no pickle; read back with ``nnfit.load``); with
-        ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256 that ``load(path, key)`` checks."""
-        from ..modelfile.format import save
-        return save(self, path, key)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

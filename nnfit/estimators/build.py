@@ -4,7 +4,8 @@ and the check that a warm start continues the same network.
 """
 import numpy as np
 
-from ..backends.numpy_backend import default_backend, move_to
+from ..backends.numpy_backend import default_backend
+from ..engine.placement import move_to
 from ..engine.network import mlp
 from ..engine.objective import Objective
 from ..engine.optimizers import make_optimizer

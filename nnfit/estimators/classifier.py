@@ -111,16 +111,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     ----------
     classes_ : ndarray
         The class labels, sorted; column m of ``predict_proba`` is class ``classes_[m]``.
-    $coefs_
-    $intercepts_
-    $n_params_
-    $history_
-    $best_epoch_
-    $n_iter_
-    $interrupted_
-    $network_
-    $n_features_in_
-    $feature_names_in_
+    $fitted_attributes
+
+    See Also
     --------
     MLPRegressor : the same network with an identity output and the squared-error loss.
     nnfit.gradcheck : checks the backpropagated gradient against finite differences.

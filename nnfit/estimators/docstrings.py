@@ -104,6 +104,11 @@ ENTRIES = {
     "best_epoch_": """\
     best_epoch_ : int
         The epoch whose parameters were kept (early stopping restores them).""",
+    "validation_indices_": """\
+    validation_indices_ : ndarray of int
+        Positions (0-based, sorted) of the rows of the last ``fit`` held out to monitor it;
+        empty when none were (``partial_fit``, ``validation_fraction=0``, or
+        ``early_stopping="auto"`` below 10,000 rows).  Not stored in model files.""",
     "n_iter_": """\
     n_iter_ : int
         Number of epochs run, over all calls to ``fit``/``partial_fit`` of a warm start.""",
@@ -118,10 +123,13 @@ ENTRIES = {
         Number of input columns seen in ``fit``.""",
     "feature_names_in_": """\
     feature_names_in_ : ndarray of str
-        Column names, when ``fit`` got a DataFrame with string column names.
-
-    See Also""",
+        Column names, when ``fit`` got a DataFrame with string column names.""",
 }
+
+
+FITTED = ["coefs_", "intercepts_", "n_params_", "history_", "best_epoch_", "validation_indices_",
+          "n_iter_", "interrupted_", "network_", "n_features_in_", "feature_names_in_"]
+ENTRIES["fitted_attributes"] = "\n".join(ENTRIES[name] for name in FITTED)
 
 
 def shared_docstring(cls):

@@ -99,16 +99,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     Attributes
     ----------
-    $coefs_
-    $intercepts_
-    $n_params_
-    $history_
-    $best_epoch_
-    $n_iter_
-    $interrupted_
-    $network_
-    $n_features_in_
-    $feature_names_in_
+    $fitted_attributes
+
+    See Also
     --------
     MLPClassifier : the same network with a softmax output and the cross-entropy loss.
     nnfit.gradcheck : checks the backpropagated gradient against finite differences.

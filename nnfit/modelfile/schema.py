@@ -4,7 +4,7 @@
 are optional, and an unknown top-level key is refused (a file from a newer nnfit, or an edited
 one).  Inside ``tabular`` only what nnfit needs to be safe is checked (finite means, sds > 0, the
 number of features), and extra keys there are left to ``TabularPreprocessor.from_dict``
-deliberately.  The checked header fixes the arrays (``_modelfile_arrays``).  The limits
+deliberately.  The checked header fixes the arrays (``arrays``).  The limits
 (``MAX_PARAMS`` parameters, ``MAX_WIDTH`` units a layer) are far above any network of the course
 (MNIST's 784-256-128-10 has 235,146 parameters).
 """
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..engine.activations import ACTIVATIONS
+from ..engine.optimizers import OPTIMIZERS
 from .zipread import MAX_LABEL_CHARS, InvalidModelFile
 
 FORMAT_VERSION = 1
@@ -20,8 +21,8 @@ MAX_PARAMS = 2**28
 MAX_WIDTH = 2**24
 ESTIMATORS = ("MLPClassifier", "MLPRegressor")
 DTYPES = ("float32", "float64")
-STATE_NAMES = {"gd": (), "sgd": ("velocity",), "momentum": ("velocity",), "nesterov": ("velocity",),
-               "rmsprop": ("square_avg",), "adam": ("m", "s"), "lbfgs": ()}
+# the running state each optimizer keeps with its defaults (a file stores all of it, or none)
+STATE_NAMES = {name: tuple(kind().state_names) for name, kind in OPTIMIZERS.items()}
 BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _SCALAR = (type(None), bool, int, float, str)
 

@@ -7,7 +7,7 @@ or allocated before its size is known to be right.  The zip's end record must an
 writes, stored or deflated, not encrypted, and declare an uncompressed size within a limit:
 ``header.npy`` at most ``MAX_HEADER_BYTES`` (plus room for its .npy header line), every array at
 most the bytes that the architecture declared in the header allows
-(``_modelfile_schema.expected_arrays``), all together at most ``MAX_TOTAL_BYTES``.  A 2 MB zip
+(``arrays.expected_arrays``), all together at most ``MAX_TOTAL_BYTES``.  A 2 MB zip
 bomb that inflates to 2.25 GiB is refused from its directory entry, before one byte of it is
 inflated.
 
@@ -16,7 +16,7 @@ Each array is read by parsing its .npy header line (``numpy.lib.format``, at mos
 that many bytes: ``numpy.load`` is never called, so a declared shape of 10^13 elements cannot ask
 for terabytes.  The JSON header is parsed only after its nesting depth (brackets outside strings)
 is checked to be at most ``MAX_DEPTH``, so ``json.loads`` cannot hit Python's recursion limit.
-Every problem raises ``InvalidModelFile`` with the reason; ``_io`` adds the file's name.
+Every problem raises ``InvalidModelFile`` with the reason; ``nnfit.load`` adds the file's name.
 """
 import json
 import re
@@ -37,7 +37,7 @@ HEADER = "header"
 
 
 class InvalidModelFile(ValueError):
-    """Why a file is not a valid nnfit model file (``_io`` turns it into one ValueError)."""
+    """Why a file is not a valid nnfit model file (``nnfit.load`` turns it into one ValueError)."""
 
 
 def open_archive(path, allowed):

@@ -1,53 +1,39 @@
 """``TabularClassifier`` and ``TabularRegressor``: a network on a researcher's own table.
 
-A meta-estimator: the preprocessing of ``_preprocess`` (numeric columns standardized,
+A meta-estimator: the preprocessing of ``preprocess`` (numeric columns standardized,
 x~ = (x - mean) / sd; categorical and true/false columns one-hot encoded; optional imputation;
 columns left out on request), then the inner ``estimator`` (``MLPClassifier()`` /
-``MLPRegressor()`` by default) fitted on the resulting design matrix.  The inner estimator's own
+``MLPRegressor()`` by default) fitted on the resulting design matrix by the workflow of
+``workflow`` (early stopping on held-out rows, a refit on all rows).  The inner estimator's own
 input standardization is switched off in the fitted copy ``estimator_``: the numeric columns
 arrive standardized already, and the one-hot columns are kept as 0/1 rather than rescaled by
 their frequency (the regressor still standardizes its target).  ``save`` writes one ``.nnfit``
-file with no pickle (``_tabular_state``), read back by ``nnfit.load``.
+file with no pickle (``state``), read back by ``nnfit.load``.
 """
-import difflib
+import copy
+import warnings
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .preprocess import (IMPUTE, check_range, column_kinds, fit_preprocessor, names, parts,
-                          prepare, rows, warn_unseen)
+from .checks import check_frame, check_range, closest  # noqa: F401 (closest: for the CLI)
+from .docstrings import documented as _documented
+from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, prepare, rows,
+                         transform, warn_unseen)
+from .state import _TabularFile
+from .workflow import fit_with_holdout
+from ..estimators.classifier import MLPClassifier
+from ..estimators.regressor import MLPRegressor
 
 
-def closest(name, candidates):
-    """' (did you mean 'Salary'?)' for the nearest name, ignoring case; '' if none is close."""
-    lowered = {str(c).lower(): c for c in candidates}
-    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[match[0]]!r}?)" if match else ""
-
-
-def check_frame(X):
-    if not isinstance(X, pd.DataFrame):
-        raise TypeError(f"X must be a pandas DataFrame with named columns, not "
-                        f"{type(X).__name__}; for a plain array use MLPClassifier/MLPRegressor")
-    odd = [c for c in X.columns if not isinstance(c, str)]
-    if odd:
-        raise TypeError(f"column names must be strings; got {odd[:5]!r}: name the columns, "
-                        "e.g. X.columns = [f'x{j}' for j in range(X.shape[1])]")
-    if X.columns.duplicated().any():
-        raise ValueError(f"column name(s) {names(X.columns[X.columns.duplicated()])} occur more "
-                         "than once; rename them")
-    if len(X) == 0:
-        raise ValueError("X has no rows")
-    return X
-
-
-class _Tabular(MetaEstimatorMixin, BaseEstimator):
-    def __init__(self, estimator=None, *, exclude=(), impute=None):
+class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
+    def __init__(self, estimator=None, *, exclude=(), impute=None, refit=True):
         self.estimator = estimator
         self.exclude = exclude
         self.impute = impute
+        self.refit = refit
 
     def set_params(self, **params):
         """As scikit-learn's; ``estimator__name`` also works while ``estimator`` is None."""
@@ -57,17 +43,36 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         return super().set_params(**params)
 
     def fit(self, X, y, sample_weight=None):
-        """Learn the preprocessing on X, then fit the inner estimator on it (``sample_weight``,
-        if given, goes to the inner estimator's fit)."""
+        """Learn the preprocessing on X, then fit the inner estimator on it: early-stopped on
+        held-out rows and refitted on all rows for the best epoch count (``refit``; see
+        ``nnfit.tabular.workflow``).
+
+        Parameters
+        ----------
+        X : pandas.DataFrame
+            Numeric, categorical and true/false columns with string names.
+        y : array-like of shape (n_samples,)
+            The target, by position (a named Series gives ``target_name_``).
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights of the rows, passed to the inner estimator's fits.
+
+        Returns
+        -------
+        self
+        """
         frame = check_frame(X)
         if self.impute not in IMPUTE:
             raise ValueError(f"impute={self.impute!r} is invalid: choose None, 'mean', 'median' "
                              "or 'most_frequent' (categorical columns: always the most frequent)")
+        if not isinstance(self.refit, (bool, np.bool_)):
+            raise ValueError(f"refit={self.refit!r} is invalid: expected True or False")
         excluded = self._checked_exclude(frame)
-        used = [c for c in frame.columns if c not in excluded]
+        left_out = set(excluded)
+        used = [c for c in frame.columns if c not in left_out]
         if not used:
             raise ValueError("every column is excluded: nothing is left to predict from")
         y = self._checked_target(y, frame)
+        self._check_classes(y)
         numeric, categorical = column_kinds(frame, used)
         prepared = prepare(frame, numeric, categorical, self.impute)
         self.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, self.impute)
@@ -76,16 +81,37 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = len(frame.columns)
         self.target_name_ = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
-        Z = self.preprocessor_.transform(prepared)
-        self.estimator_ = clone(self.estimator if self.estimator is not None
-                                else self._default_estimator())
-        if "standardize" in self.estimator_.get_params():
-            self.estimator_.set_params(standardize=False)
-        weights = {} if sample_weight is None else {"sample_weight": sample_weight}
-        self.estimator_.fit(Z, np.asarray(y), **weights)
+        Z = transform(self.preprocessor_, prepared, len(numeric))
+        estimator = clone(self.estimator if self.estimator is not None
+                          else self._default_estimator())
+        if "standardize" in estimator.get_params():
+            estimator.set_params(standardize=False)
+        self.estimator_, self.early_stopped_estimator_ = fit_with_holdout(
+            estimator, Z, np.asarray(y), sample_weight, self.refit)
+        held_out = getattr(self.early_stopped_estimator_, "validation_indices_", [])
+        self.validation_index_ = frame.index[np.asarray(held_out, dtype=np.intp)]
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
         return self
+
+    def early_stopped_model(self):
+        """The model before the refit: the same preprocessing with ``early_stopped_estimator_``.
+
+        Scored on the rows ``validation_index_``, which its network never saw, it estimates
+        the error of the refitted model.  Without a refit it is a copy of this model.  A model
+        read from a file has neither (model files keep the final network only).
+
+        Returns
+        -------
+        TabularClassifier or TabularRegressor
+        """
+        check_is_fitted(self, "estimator_")
+        if not hasattr(self, "early_stopped_estimator_"):
+            raise AttributeError("this model was read from a model file, which keeps the final "
+                                 "network only; the early-stopped fit exists after fit()")
+        model = copy.copy(self)
+        model.estimator_ = self.early_stopped_estimator_
+        return model
 
     def _checked_exclude(self, frame):
         exclude = [self.exclude] if isinstance(self.exclude, str) else self.exclude
@@ -114,28 +140,46 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
                              "drop those rows")
         return y
 
+    def _check_classes(self, y):
+        """The classifier warns of classes seen once (the regressor: nothing to check)."""
+
     def _design(self, X):
         """The design matrix the inner estimator sees for the rows of X (float64)."""
         check_is_fitted(self, "estimator_")
         frame = check_frame(X)
         numeric, categorical = self.numeric_columns_, self.categorical_columns_
-        prepared = prepare(frame, numeric, categorical, self.impute_)
+        prepared = prepare(frame, numeric, categorical, self.impute_, fitting=False)
         warn_unseen(prepared, categorical, parts(self.preprocessor_)[1])
-        Z = self.preprocessor_.transform(prepared)
+        Z = transform(self.preprocessor_, prepared, len(numeric))
         dtype = getattr(self.estimator_, "dtype", "float64")
         return check_range(Z, prepared, numeric, dtype)
+
+    def get_feature_names_out(self, input_features=None):
+        """The names of the network's inputs, in the order of the rows of ``coefs_[0]``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            If given, must equal ``feature_names_in_`` (scikit-learn's convention).
+
+        Returns
+        -------
+        ndarray of str
+            The numeric columns, then one ``column_category`` per category of each
+            categorical column (as ``OneHotEncoder`` names them).
+        """
+        check_is_fitted(self, "estimator_")
+        if input_features is not None and list(input_features) != list(self.feature_names_in_):
+            raise ValueError("input_features is not equal to feature_names_in_; pass None, or "
+                             "the columns of the DataFrame given to fit")
+        encoder = parts(self.preprocessor_)[1]
+        onehot = ([] if encoder is None else
+                  list(encoder.get_feature_names_out(self.categorical_columns_)))
+        return np.asarray(list(self.numeric_columns_) + onehot, dtype=object)
 
     def predict(self, X):
         """One prediction per row of X, as a NumPy array."""
         return np.asarray(self.estimator_.predict(self._design(X)))
-
-    def save(self, path, key=None):
-        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``);
-        ``key``, where the model file format has signatures, signs it as the estimators' save."""
-        from ..modelfile.format import save
-        from .state import TabularModel
-        check_is_fitted(self, "estimator_")
-        return save(TabularModel(self), path, *([] if key is None else [key]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -145,48 +189,20 @@ class _Tabular(MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
+@_documented(inner="MLPClassifier", methods="``predict``, ``predict_proba`` and ``score``",
+             holdout="``MLPClassifier()`` holds out 10 % of the rows")
 class TabularClassifier(ClassifierMixin, _Tabular):
     """A network classifier on a DataFrame of numeric, categorical and true/false columns.
 
-    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
-    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
-    encoded, optionally missing values imputed) and fits the inner ``MLPClassifier`` on the
-    result; ``predict``, ``predict_proba`` and ``score`` apply the same preprocessing to new
-    rows (a category never seen in ``fit`` is encoded as all zeros, with an
-    ``UnseenCategoryWarning``); ``save(path, key=None)`` writes preprocessing and network into one
-    model file for ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
+    {summary}
 
     Parameters
     ----------
-    estimator : MLPClassifier or None, default=None
-        The network fitted on the preprocessed columns; None means ``MLPClassifier()``.  It is cloned
-        into ``estimator_``, with its own input standardization switched off (the numeric
-        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
-        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
-    exclude : sequence of str, default=()
-        Columns left out of the predictors, e.g. an identifier.
-    impute : {None, "mean", "median", "most_frequent"}, default=None
-        None: a missing value is an error naming its column and rows.  Otherwise missing values
-        of numeric columns are replaced by the training column's mean, median or most frequent
-        value, and those of categorical columns by their most frequent category.
+    {parameters}
 
     Attributes
     ----------
-    estimator_ : MLPClassifier
-        The fitted network.
-    preprocessor_ : sklearn.compose.ColumnTransformer
-        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
-        categorical and true/false columns one-hot encoded.
-    numeric_columns_, categorical_columns_ : list of str
-        The columns of each kind, as detected in ``fit``.
-    excluded_ : list of str
-        The columns left out.
-    feature_names_in_ : ndarray of str
-        All columns of the DataFrame given to ``fit``.
-    n_features_in_ : int
-        Their number.
-    target_name_ : str or None
-        The name of ``y`` when it was a named Series.
+    {attributes}
     classes_ : ndarray
         The class labels, sorted.
 
@@ -199,66 +215,51 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     >>> from nnfit import MLPClassifier, TabularClassifier
     >>> from nnfit.datasets import load_default
     >>> frame = load_default().frame.iloc[:2000]
-    >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(10,), random_state=0))
-    >>> model = model.fit(frame.drop(columns="default"), frame["default"])
+    >>> network = MLPClassifier(hidden_layer_sizes=(10,), early_stopping=True, random_state=0)
+    >>> model = TabularClassifier(network).fit(frame.drop(columns="default"), frame["default"])
     >>> model.numeric_columns_, model.categorical_columns_
     (['balance', 'income'], ['student'])
+    >>> best = model.early_stopped_estimator_.best_epoch_  # chosen on 200 held-out rows
+    >>> len(model.validation_index_), model.estimator_.n_iter_ == best  # refit: all 2000 rows
+    (200, True)
     >>> model.predict_proba(frame.drop(columns="default").iloc[:3]).shape
     (3, 2)
     """
 
     @staticmethod
     def _default_estimator():
-        from ..estimators.classifier import MLPClassifier
         return MLPClassifier()
+
+    def _check_classes(self, y):
+        counts = y.value_counts(sort=False)
+        single = counts.index[counts.to_numpy() == 1]
+        if len(single) and len(counts) > 1:
+            warnings.warn(f"class(es) {names(single)} of the target have a single row (of "
+                          f"{len(y)}): a network hardly learns a class from one example, and "
+                          "early stopping keeps that row for training, so the held-out rows "
+                          "never test it; gather more rows of those classes, or merge them "
+                          "into others",
+                          UserWarning, stacklevel=3)
 
     def predict_proba(self, X):
         """Class probabilities, one column per entry of ``classes_``."""
         return np.asarray(self.estimator_.predict_proba(self._design(X)))
 
 
+@_documented(inner="MLPRegressor", methods="``predict`` and ``score`` (R^2)",
+             holdout="``MLPRegressor()`` does so from 10,000 rows on")
 class TabularRegressor(RegressorMixin, _Tabular):
     """A network regressor on a DataFrame of numeric, categorical and true/false columns.
 
-    A meta-estimator: ``fit(X, y, sample_weight=None)`` learns the preprocessing of the
-    DataFrame X (numeric columns standardized, categorical and true/false columns one-hot
-    encoded, optionally missing values imputed) and fits the inner ``MLPRegressor`` on the
-    result; ``predict`` and ``score`` (R^2) apply the same preprocessing to new rows (a category
-    never seen in ``fit`` is encoded as all zeros, with an ``UnseenCategoryWarning``);
-    ``save(path, key=None)`` writes preprocessing and network into one model file for
-    ``nnfit.load``.  The command ``nnfit fit`` builds the same model from a CSV file.
+    {summary}
 
     Parameters
     ----------
-    estimator : MLPRegressor or None, default=None
-        The network fitted on the preprocessed columns; None means ``MLPRegressor()``.  It is cloned
-        into ``estimator_``, with its own input standardization switched off (the numeric
-        columns arrive standardized, the one-hot columns stay 0/1).  Its parameters are
-        reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
-    exclude : sequence of str, default=()
-        Columns left out of the predictors, e.g. an identifier.
-    impute : {None, "mean", "median", "most_frequent"}, default=None
-        None: a missing value is an error naming its column and rows.  Otherwise missing values
-        of numeric columns are replaced by the training column's mean, median or most frequent
-        value, and those of categorical columns by their most frequent category.
+    {parameters}
 
     Attributes
     ----------
-    estimator_ : MLPRegressor
-        The fitted network.
-    preprocessor_ : sklearn.compose.ColumnTransformer
-        The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
-        categorical and true/false columns one-hot encoded.
-    numeric_columns_, categorical_columns_ : list of str
-        The columns of each kind, as detected in ``fit``.
-    excluded_ : list of str
-        The columns left out.
-    feature_names_in_ : ndarray of str
-        All columns of the DataFrame given to ``fit``.
-    n_features_in_ : int
-        Their number.
-    target_name_ : str or None
-        The name of ``y`` when it was a named Series.
+    {attributes}
 
     See Also
     --------
@@ -273,11 +274,12 @@ class TabularRegressor(RegressorMixin, _Tabular):
     >>> model = model.fit(frame.drop(columns="Salary"), frame["Salary"])
     >>> model.categorical_columns_
     ['League', 'Division', 'NewLeague']
+    >>> len(model.validation_index_)  # below 10,000 rows nothing is held out: 200 epochs
+    0
     >>> model.predict(frame.drop(columns="Salary").iloc[:2]).shape
     (2,)
     """
 
     @staticmethod
     def _default_estimator():
-        from ..estimators.regressor import MLPRegressor
         return MLPRegressor()

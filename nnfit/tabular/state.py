@@ -1,6 +1,12 @@
 """The tabular model in a model file: the fitted encoders' attributes as JSON, never a pickle.
 
-``to_dict`` stores what the fitted transformers of ``_preprocess`` use at transform time: each
+A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassifier`` and
+``TabularRegressor``): its file is its inner estimator's header and arrays
+(``estimator_._to_file_parts``) with the JSON of the preprocessing added to the header as
+``tabular``; ``nnfit.load`` rebuilds the estimator first, then the tabular model around it
+(``_from_file_parts``).
+
+``to_dict`` stores what the fitted transformers of ``preprocess`` use at transform time: each
 numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
 column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statistics_``, with the
 columns seen in fit, the excluded ones, the target's name and the task.  ``from_dict`` treats the
@@ -14,33 +20,42 @@ import math
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
+
+from ..modelfile.format import write
+from .preprocess import IMPUTE, make_preprocessor, parts
 
 FORMAT = 2
 # {"target", "preprocessing": {"numeric": [...], "categorical": [...]}} is nnfit 0.1's layout,
-# kept as it is (so 0.1 files load and the model file schema of ``_io`` applies to both); format
-# 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
+# kept as it is (so 0.1 files load and the model file schema of ``modelfile`` applies to both);
+# format 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
 _ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
 _NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
 
-class TabularModel:
-    """What ``_io.save`` stores for a ``TabularClassifier``/``TabularRegressor``: the fitted
-    network (``estimator``) and the JSON of the preprocessing (``to_dict``)."""
+class _TabularFile:
+    def save(self, path, key=None):
+        """Write the fitted model to ``path`` (a ``.nnfit`` file, no pickle; ``nnfit.load``);
+        with ``key`` (or NNFIT_MODEL_KEY) signed by an HMAC-SHA256, as the estimators' save."""
+        check_is_fitted(self, "estimator_")
+        header, arrays = self._to_file_parts()
+        return write(path, header, arrays, key)
 
-    def __init__(self, tabular):
-        self.tabular, self.estimator = tabular, tabular.estimator_
-
-    def to_dict(self):
-        return to_dict(self.tabular)
+    def _to_file_parts(self):
+        """(header, arrays): the inner estimator's, and the preprocessing as ``tabular``."""
+        header, arrays = self.estimator_._to_file_parts()
+        header["tabular"] = to_dict(self)
+        return header, arrays
 
     @classmethod
-    def from_dict(cls, state, estimator):
-        """The ``TabularClassifier`` or ``TabularRegressor`` of a loaded file."""
-        return from_dict(state, estimator)
+    def _from_file_parts(cls, header, estimator):
+        """The fitted model of a checked model file's header around its rebuilt ``estimator``."""
+        return from_dict(cls, header["tabular"], estimator)
 
 
 def to_dict(tab):
-    from .preprocess import parts
+    """The JSON of a fitted tabular model's preprocessing, columns, target name and task."""
     scaler, encoder, numeric_imputer, categorical_imputer = parts(tab.preprocessor_)
     numeric = [{"column": name, "mean": float(scaler.mean_[j]), "sd": float(scaler.scale_[j]),
                 "fill": None if numeric_imputer is None else
@@ -98,10 +113,9 @@ def _entries(state):
     return found
 
 
-def from_dict(state, estimator):
-    """Check ``state`` completely (see the module docstring), then rebuild the fitted model."""
-    from .preprocess import IMPUTE
-    from .models import TabularClassifier, TabularRegressor
+def from_dict(cls, state, estimator):
+    """Check ``state`` completely (see the module docstring), then rebuild the fitted model: a
+    ``cls`` (``TabularClassifier`` or ``TabularRegressor``) around the fitted ``estimator``."""
     _check(isinstance(state, dict), "is not a JSON object")
     keys = {"target", "preprocessing"} | (_ADDED if "format" in state else set())
     _check(set(state) == keys, f"has the keys {sorted(state)}, not {sorted(keys)}")
@@ -144,8 +158,7 @@ def from_dict(state, estimator):
     _check(n_features == getattr(estimator, "n_features_in_", None),
            f"makes {n_features} features but the network takes "
            f"{getattr(estimator, 'n_features_in_', None)}")
-    tab = (TabularClassifier if is_classifier else TabularRegressor)(
-        _unfitted(estimator), exclude=list(exclude), impute=impute)
+    tab = cls(clone(estimator), exclude=list(exclude), impute=impute)
     _rebuild(tab, numeric, categorical, impute)
     tab.estimator_, tab.excluded_, tab.impute_ = estimator, list(exclude), impute
     tab.feature_names_in_ = np.asarray(columns, dtype=object)
@@ -157,14 +170,8 @@ def from_dict(state, estimator):
     return tab
 
 
-def _unfitted(estimator):
-    from sklearn.base import clone
-    return clone(estimator)
-
-
 def _rebuild(tab, numeric, categorical, impute):
     """Fit the preprocessor on a stand-in frame, then put the stored statistics in place."""
-    from .preprocess import make_preprocessor, parts
     n = max([2] + [len(entry[1]) for entry in categorical])
     stand_in = {name: np.arange(n, dtype=np.float64) for name, *_ in numeric}
     stand_in.update({name: np.resize(np.array(categories, dtype=object), n)

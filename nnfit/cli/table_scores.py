@@ -1,0 +1,44 @@
+"""The options of ``nnfit evaluate`` and ``nnfit cv`` for the scores' intervals and the JSON
+report, and the writing of that report (atomically, standard JSON: NaN as null)."""
+import argparse
+import json
+
+from .._files import atomic_write
+from .table_options import seed as seed_type
+from .table_report import json_ready
+
+DEFAULT_BOOTSTRAP = 1000  # the library's n_bootstrap
+
+
+def add_score_options(parser, seed=True):
+    """--bootstrap, --seed (unless the command has its own), --json (alias --out), --force."""
+    parser.add_argument("--bootstrap", type=resamples, default=DEFAULT_BOOTSTRAP, metavar="N",
+                        help="bootstrap resamples of the rows for the 95%% intervals; 0: "
+                             "point estimates only")
+    if seed:
+        parser.add_argument("--seed", type=seed_type, default=0,
+                            help="random seed of the bootstrap resamples: the same seed gives "
+                                 "the same intervals")
+    parser.add_argument("--json", "--out", dest="json", metavar="FILE",
+                        help="also write the report as JSON to this file")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --json file even if it is of another kind")
+
+
+def resamples(text):
+    """argparse type of --bootstrap: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is invalid: give a number of resamples >= 0 "
+                                         "(0: no intervals)")
+    return value
+
+
+def write_json(path, report):
+    """Write ``report`` to ``path`` through a temporary file renamed into place."""
+    with atomic_write(path, "w", encoding="utf-8") as file:
+        json.dump(json_ready(report), file, indent=2, allow_nan=False)
+        file.write("\n")

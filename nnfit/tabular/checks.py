@@ -1,0 +1,176 @@
+"""What the tabular models say about a table, naming columns and rows: a frame they cannot
+take, identifier columns, values that swamp a column's scaling, values too large for the network.
+
+Every check works on whole blocks of columns at once (NumPy along an axis), so that a table
+of 100,000 columns costs what its numbers cost, not a Python step per column.
+
+- An identifier (``warn_identifiers``): a categorical column whose every value is distinct (its
+  one-hot columns cannot carry over to new rows), or a numeric column of distinct whole
+  numbers (``ID``, the ``Unnamed: 0`` that ``DataFrame.to_csv`` writes) that is named like an
+  identifier or counts the rows (consecutive, or increasing or decreasing in row order).  At
+  least MIN_IDENTIFIER_ROWS rows; one warning names every such column.
+- A swamped column (``warn_swamped``): one value so far out that the column's standard deviation
+  is more than 1 / SWAMP_RATIO times that of the other rows, so that once standardized the
+  other rows differ by less than SWAMP_RATIO and the network sees them as nearly equal (one
+  1e100 among values near 1).  The warning names column, row and value.
+- A value beyond the network's dtype once standardized (``check_range``) is an error.
+"""
+import difflib
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+
+MAX_SHOWN = 10
+MIN_IDENTIFIER_ROWS = 20
+SWAMP_RATIO = 1e-2
+_ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code"}
+_CHUNK = 2_000_000  # values per block of columns in warn_swamped (a copy of the block is made)
+
+
+def names(values):
+    """'a', 'b' and 3 more: at most ``MAX_SHOWN`` values, quoted."""
+    values = list(values)
+    shown = ", ".join(repr(str(v)) for v in values[:MAX_SHOWN])
+    return shown + (f" and {len(values) - MAX_SHOWN} more" if len(values) > MAX_SHOWN else "")
+
+
+def rows(labels):
+    """'row 3' or 'rows 3, 6, 9 (12 in all)' from index labels."""
+    labels = [str(label) for label in labels]
+    if len(labels) == 1:
+        return f"row {labels[0]}"
+    more = f" ({len(labels)} in all)" if len(labels) > MAX_SHOWN else ""
+    return "rows " + ", ".join(labels[:MAX_SHOWN]) + more
+
+
+def closest(name, candidates):
+    """' (did you mean 'Salary'?)' for the nearest name, ignoring case; '' if none is close."""
+    lowered = {str(c).lower(): c for c in candidates}
+    match = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[match[0]]!r}?)" if match else ""
+
+
+def check_frame(X):
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame with named columns, not "
+                        f"{type(X).__name__}; for a plain array use MLPClassifier/MLPRegressor")
+    odd = [c for c in X.columns if not isinstance(c, str)]
+    if odd:
+        raise TypeError(f"column names must be strings; got {odd[:5]!r}: name the columns, "
+                        "e.g. X.columns = [f'x{j}' for j in range(X.shape[1])]")
+    if X.columns.duplicated().any():
+        raise ValueError(f"column name(s) {names(X.columns[X.columns.duplicated()])} occur more "
+                         "than once; rename them")
+    if len(X) == 0:
+        raise ValueError("X has no rows")
+    return X
+
+
+def _named_like_identifier(name):
+    """``ID``, ``patient_id``, ``PatientID``, ``Unnamed: 0``, ``row number``, ..."""
+    if re.fullmatch(r"unnamed: ?\d+", name.strip(), re.IGNORECASE):
+        return True
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
+    return any(word in _ID_WORDS for word in re.split(r"[^a-z0-9]+", words.lower()))
+
+
+def numeric_identifiers(x, numeric):
+    """The columns of the float block ``x`` (rows x ``numeric``) that look like row ids."""
+    n = x.shape[0]
+    if n < MIN_IDENTIFIER_ROWS or not len(numeric):
+        return []
+    with np.errstate(invalid="ignore"):
+        whole = np.flatnonzero(np.all(x == np.floor(x), axis=0))  # NaN and inf: not whole
+    if not whole.size:
+        return []
+    block = x[:, whole]
+    ordered = np.sort(block, axis=0)
+    distinct = np.all(np.diff(ordered, axis=0) > 0, axis=0)
+    steps = np.diff(block, axis=0)
+    counts_rows = ((ordered[-1] - ordered[0] == n - 1) | np.all(steps > 0, axis=0)
+                   | np.all(steps < 0, axis=0))
+    return [numeric[j] for j, unique, counting in zip(whole, distinct, counts_rows)
+            if unique and (counting or _named_like_identifier(numeric[j]))]
+
+
+def warn_identifiers(prepared, numeric, categorical):
+    """One warning naming the identifier columns of the module docstring, if any."""
+    n = len(prepared)
+    found = numeric_identifiers(prepared.iloc[:, :len(numeric)].to_numpy(), list(numeric))
+    for name in categorical:
+        count = int(prepared[name].notna().sum())
+        if count >= MIN_IDENTIFIER_ROWS and prepared[name].nunique() == count:
+            warnings.warn(f"column {name!r} has a different value in each of its {count} rows, "
+                          "so each becomes a feature that no new row shares; if it identifies "
+                          "rows, leave it out (exclude=[...]; on the command line --id or "
+                          "--exclude)", UserWarning, stacklevel=4)
+    if found:
+        warnings.warn(f"column(s) {names(found)} hold a different whole number in each of the "
+                      f"{n} rows, as a row identifier does, and are used as predictors; if they "
+                      "identify rows, leave them out (exclude=[...]; on the command line --id or "
+                      "--exclude)", UserWarning, stacklevel=4)
+
+
+def warn_swamped(x, numeric, index):
+    """One warning naming each column swamped by one value (module docstring), with its row."""
+    n, found = x.shape[0], []
+    if n < 3:
+        return
+    step = max(1, _CHUNK // n)
+    for start in range(0, x.shape[1], step):
+        block = x[:, start:start + step]
+        with warnings.catch_warnings(), np.errstate(invalid="ignore", over="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: refused before
+            middle = np.nanmedian(block, axis=0)
+            spread = np.abs(block - middle)
+            top = np.nanmax(spread, axis=0)
+            scaled = (block - middle) / np.where(top > 0, top, 1.0)  # |scaled| <= 1: no overflow
+            worst = np.nanargmax(np.where(np.isnan(spread), -1.0, spread), axis=0)
+            columns = np.arange(block.shape[1])
+            sd_all = np.nanstd(scaled, axis=0)
+            scaled[worst, columns] = np.nan
+            sd_rest = np.nanstd(scaled, axis=0)
+        swamped = np.flatnonzero((sd_rest > 0) & (sd_rest < SWAMP_RATIO * sd_all))
+        found += [(numeric[start + j], index[worst[j]], block[worst[j], j],
+                   sd_rest[j] / sd_all[j]) for j in swamped]
+    if found:
+        shown = "; ".join(f"column {name!r}, row {row}: {value:g} (the other rows' sd is "
+                          f"{ratio:.2g} of the column's)"
+                          for name, row, value, ratio in found[:MAX_SHOWN])
+        more = f"; and {len(found) - MAX_SHOWN} more column(s)" if len(found) > MAX_SHOWN else ""
+        warnings.warn(f"a value swamps its column's scaling: once standardized, the other rows "
+                      f"of the column differ by less than {SWAMP_RATIO:g} and the network sees "
+                      f"them as nearly equal ({shown}{more}); check that value (a typo, a code "
+                      "for missing?), drop its row, or transform the column (e.g. log)",
+                      UserWarning, stacklevel=4)
+
+
+def check_scaling(scaler, x, numeric, index):
+    """Refuse a column whose mean or sd overflowed, naming the row of its largest value."""
+    bad = ~(np.isfinite(scaler.mean_) & np.isfinite(scaler.scale_))
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        magnitudes = np.where(np.isnan(x[:, j]), -1.0, np.abs(x[:, j]))
+        i = int(np.argmax(magnitudes))
+        raise ValueError(f"column {numeric[j]!r} has values too large to standardize (largest "
+                         f"magnitude {magnitudes[i]:g}, in {rows(index[i:i + 1])}; its variance "
+                         "overflows float64); fix that value, or rescale the column, e.g. "
+                         "divide it by a power of 10")
+
+
+def check_range(Z, prepared, numeric, dtype):
+    """Refuse standardized numeric values that the network's dtype cannot hold."""
+    limit = np.finfo(dtype).max
+    block = Z[:, :len(numeric)]
+    bad = ~(np.abs(block) <= limit)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        name = numeric[j]
+        raise ValueError(f"column {name!r}, {rows(prepared.index[i:i + 1])}: the value "
+                         f"{prepared[name].iloc[i]:g} is {block[i, j]:g} once standardized, "
+                         f"beyond the range of the model's {np.dtype(dtype).name} "
+                         f"({int(bad[:, j].sum())} such value(s) in this column); fix or drop "
+                         "those rows")
+    return Z

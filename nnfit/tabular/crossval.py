@@ -1,0 +1,185 @@
+"""K-fold cross-validation of a table model beside a logistic / linear model on the same folds.
+
+The rows are split into K folds (stratified by class for a classifier: each fold keeps the
+class shares; shuffled with ``random_state``).  For each fold, a clone of the model is fitted on
+the other K - 1 folds and predicts the held-out one, and so does the reference model: by
+default scikit-learn's unpenalized ``LogisticRegression`` or ``LinearRegression`` in the same
+preprocessing (``TabularClassifier(LogisticRegression(C=inf))``: numeric columns standardized,
+categories one-hot encoded, the same ``exclude`` and ``impute``; the network's ``class_weight``
+too).  The no-information baseline predicts the training folds' class shares (or mean).  Every
+row thus gets one out-of-fold prediction of each; they are scored together as in
+``nnfit.tabular.evaluation``, with bootstrap intervals that resample the rows of these pooled
+predictions (paired: the same resamples for every model), which do not include the variation
+from refitting.
+"""
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold
+
+from .evaluation import as_labels, classification_report, regression_report
+from .models import TabularClassifier, TabularRegressor, check_frame
+from .preprocess import names
+
+
+def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=1000,
+                         confidence=0.95, random_state=0, on_fold=None):
+    """Out-of-fold scores of a table model and of a logistic / linear reference model.
+
+    Parameters
+    ----------
+    model : TabularClassifier or TabularRegressor
+        The model to cross-validate (not fitted; each fold fits a clone).
+    X : pandas.DataFrame
+        The predictors.
+    y : array-like of shape (n,)
+        The target: class labels for a ``TabularClassifier``, numbers for a regressor.
+    folds : int, default=5
+        The number K of folds, 2 <= K <= n.
+    reference : estimator or None, default=None
+        Fitted in the same preprocessing on the same folds; None:
+        ``LogisticRegression(C=numpy.inf, max_iter=1000)`` (with the network's
+        ``class_weight``) or ``LinearRegression()``.
+    n_bootstrap : int, default=1000
+        Bootstrap resamples of the pooled out-of-fold rows; 0: point estimates only.
+    confidence : float, default=0.95
+        Coverage of the intervals.
+    random_state : int or None, default=0
+        Seed of the folds and of the resamples (the model's own seed is its own).
+    on_fold : callable or None, default=None
+        ``on_fold(record)`` after each fold, with ``fold``, ``folds``, ``n_train``, ``n_test``,
+        ``seconds`` and ``best_epoch`` (the network's, or None).
+
+    Returns
+    -------
+    dict
+        As ``nnfit.tabular.evaluation.evaluate_table``'s report of the pooled out-of-fold
+        predictions (point metrics of the network; ``scores`` of "network", "logistic" or
+        "linear", and "prevalence" or "mean"), with ``folds``, ``random_state`` and
+        ``per_fold`` (rows, seconds, best epoch).  A warning raised in several folds is
+        issued once, naming the folds.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After Ctrl-C, which the network's fit catches (keeping its weights so far).
+
+    Examples
+    --------
+    >>> from nnfit import MLPClassifier, TabularClassifier
+    >>> from nnfit.datasets import load_default
+    >>> from nnfit import cross_validate_table
+    >>> frame = load_default().frame.iloc[:1000]
+    >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(8,), learning_rate=0.01,
+    ...                                         random_state=0))
+    >>> report = cross_validate_table(model, frame.drop(columns="default"), frame["default"],
+    ...                               folds=3, n_bootstrap=100)
+    >>> list(report["scores"]["scores"])
+    ['network', 'logistic', 'prevalence']
+    >>> [fold["n_test"] for fold in report["per_fold"]]
+    [334, 333, 333]
+    """
+    classify = _task(model)
+    X = check_frame(X)
+    y_name = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
+    y = pd.Series(np.asarray(y), index=X.index)
+    if y.isna().any():
+        raise ValueError("the target has missing values; drop those rows first")
+    _check_folds(folds, y, classify)
+    splitter = (StratifiedKFold if classify else KFold)(folds, shuffle=True,
+                                                        random_state=random_state)
+    reference = _reference(model, classify) if reference is None else reference
+    reference = type(model)(reference, exclude=model.exclude, impute=model.impute)
+    classes = np.unique(y.to_numpy()) if classify else None
+    shape = (len(y), len(classes)) if classify else (len(y),)
+    network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    per_fold, caught = [], {}
+    for fold, (train, test) in enumerate(splitter.split(X, y if classify else None), 1):
+        started = time.perf_counter()
+        with warnings.catch_warnings(record=True) as raised:
+            warnings.simplefilter("always")
+            fitted = clone(model).fit(X.iloc[train], y.iloc[train])
+            if getattr(fitted.estimator_, "interrupted_", False):
+                raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
+            compared = clone(reference).fit(X.iloc[train], y.iloc[train])
+            network[test] = _predict(fitted, X.iloc[test], classes)
+            linear[test] = _predict(compared, X.iloc[test], classes)
+        for warning in raised:
+            caught.setdefault((str(warning.message), warning.category), []).append(fold)
+        if classify:
+            base[test] = [np.mean(y.iloc[train].to_numpy() == c) for c in classes]
+        else:
+            base[test] = float(np.mean(y.iloc[train].to_numpy(np.float64)))
+        record = {"fold": fold, "folds": folds, "n_train": len(train), "n_test": len(test),
+                  "seconds": round(time.perf_counter() - started, 3),
+                  "best_epoch": getattr(getattr(fitted, "estimator_", None), "best_epoch_",
+                                        None)}
+        per_fold.append(record)
+        if on_fold is not None:
+            on_fold(record)
+    for (message, category), where in caught.items():
+        some = "every fold" if len(where) == folds else f"fold(s) {', '.join(map(str, where))}"
+        warnings.warn(f"{message} (in {some} of {folds})", category, stacklevel=2)
+    options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
+    name = "logistic" if classify else "linear"
+    if classify:
+        report = classification_report(as_labels(y.to_numpy(), classes),
+                                       {"network": network, name: linear}, classes, base,
+                                       **options)
+    else:
+        report = regression_report(y.to_numpy(np.float64), {"network": network, name: linear},
+                                   base, **options)
+    report.update(folds=folds, random_state=random_state, reference=name, per_fold=per_fold)
+    return {"target": y_name, **report}
+
+
+def _task(model):
+    if isinstance(model, TabularClassifier):
+        return True
+    if isinstance(model, TabularRegressor):
+        return False
+    raise TypeError(f"model must be a TabularClassifier or TabularRegressor, not "
+                    f"{type(model).__name__}")
+
+
+def _check_folds(folds, y, classify):
+    if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or folds < 2:
+        raise ValueError(f"folds={folds!r} is invalid: give a whole number >= 2")
+    if folds > len(y):
+        raise ValueError(f"folds={folds} is more than the {len(y)} rows: give at most {len(y)}")
+    if not classify:
+        return
+    counts = y.value_counts()
+    if len(counts) < 2:
+        raise ValueError(f"the target has one class only ({names(counts.index)}); "
+                         "cross-validating a classifier needs two or more")
+    single = counts.index[counts < 2]
+    if len(single):
+        raise ValueError(f"class(es) {names(single)} have a single row, which cannot be both "
+                         "in a training fold and a held-out one; drop or merge them")
+    rare = counts.index[counts < folds]
+    if len(rare):
+        warnings.warn(f"class(es) {names(rare)} have fewer rows than the {folds} folds, so "
+                      "some held-out folds have none of them; consider fewer folds",
+                      UserWarning, stacklevel=3)
+
+
+def _reference(model, classify):
+    if not classify:
+        return LinearRegression()
+    weight = None if model.estimator is None else model.estimator.get_params().get("class_weight")
+    return LogisticRegression(C=np.inf, max_iter=1000, class_weight=weight)
+
+
+def _predict(fitted, X, classes):
+    """Probabilities in the columns of ``classes`` (a class the fold never saw: 0), or numbers."""
+    if classes is None:
+        return np.asarray(fitted.predict(X), dtype=np.float64)
+    P = np.asarray(fitted.predict_proba(X), dtype=np.float64)
+    out = np.zeros((len(X), len(classes)))
+    out[:, np.searchsorted(classes, fitted.classes_)] = P
+    return out

@@ -1,0 +1,154 @@
+"""The report of a fitted table model on labelled rows: what ``nnfit evaluate`` prints.
+
+Classes: accuracy, balanced accuracy (the mean of the per-class recalls, so that 4 of 16 cases
+found among 400 rows shows as it is), per-class precision, recall, F1 and support, the
+confusion matrix, ROC AUC (two classes); then the scores of the probabilities with bootstrap
+intervals (``nnfit.estimators.metrics``: Brier score, log-loss, ROC AUC, accuracy, calibration
+intercept and slope) beside the no-information baseline that predicts every row the class
+shares ("prevalence").  Numbers: MAE, RMSE and R^2 with intervals, beside the baseline that
+predicts the mean.  ``evaluate_table`` takes the baseline's shares or mean from the evaluated
+rows themselves unless given (a model file does not record its training rows' prevalence);
+``nnfit.tabular.crossval`` gives the training folds' instead.
+"""
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (balanced_accuracy_score, confusion_matrix, mean_absolute_error,
+                             precision_recall_fscore_support, r2_score, roc_auc_score,
+                             root_mean_squared_error)
+
+from ..estimators.metrics import score_predictions
+from .preprocess import names
+
+BASELINE = {"classification": "prevalence", "regression": "mean"}
+
+
+def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0.95,
+                   random_state=0):
+    """Score a fitted ``TabularClassifier`` or ``TabularRegressor`` on labelled rows.
+
+    Parameters
+    ----------
+    model : TabularClassifier or TabularRegressor
+        A fitted model (or any fitted classifier with ``classes_`` and ``predict_proba``, or
+        regressor with ``predict``).
+    X : pandas.DataFrame
+        The rows to score.
+    y : array-like of shape (n,)
+        Their true classes or numbers.
+    baseline : array-like of shape (k,), float or None, default=None
+        What the no-information baseline predicts for every row: the class shares (in the
+        order of ``model.classes_``) or the number; None: the shares or the mean of ``y``.
+    n_bootstrap : int, default=1000
+        Bootstrap resamples of the rows for the intervals; 0: point estimates only.
+    confidence : float, default=0.95
+        Coverage of the intervals.
+    random_state : int or None, default=0
+        Seed of the resamples: the same seed gives the same intervals.
+
+    Returns
+    -------
+    dict
+        ``target`` (the name of a named Series y, else None), ``task``, ``n``; for classes ``accuracy``, ``balanced_accuracy``, ``classes``,
+        ``per_class``, ``confusion_matrix``, ``roc_auc`` (two classes); for numbers ``mae``,
+        ``rmse``, ``r2``; then ``baseline`` (what it predicts) and ``scores``, the result of
+        ``nnfit.estimators.metrics.score_predictions`` for the predictions "model" and
+        "prevalence" (or "mean").
+
+    Examples
+    --------
+    >>> from nnfit import MLPClassifier, TabularClassifier
+    >>> from nnfit.datasets import load_default
+    >>> from nnfit import evaluate_table
+    >>> frame = load_default().frame.iloc[:2000]
+    >>> X, y = frame.drop(columns="default"), frame["default"]
+    >>> model = TabularClassifier(MLPClassifier(hidden_layer_sizes=(10,), random_state=0))
+    >>> report = evaluate_table(model.fit(X, y), X, y, n_bootstrap=200)
+    >>> report["baseline"]["shares"]
+    {'No': 0.965, 'Yes': 0.035}
+    >>> sorted(report["scores"]["scores"]["model"])  # each: estimate, low, high
+    ['accuracy', 'brier', 'calibration_intercept', 'calibration_slope', 'log_loss', 'roc_auc']
+    """
+    options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
+    target = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
+    if hasattr(model, "classes_"):
+        truth = as_labels(np.asarray(y), model.classes_)
+        report = classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
+                                       model.classes_, baseline, **options)
+    else:
+        truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
+        if not np.isfinite(truth).all():
+            raise ValueError("the target column has missing, non-numeric or infinite values; "
+                             "drop those rows")
+        predicted = np.asarray(model.predict(X), dtype=np.float64)
+        report = regression_report(truth, {"model": predicted}, baseline, **options)
+    return {"target": target, **report}
+
+
+def classification_report(truth, predictions, classes, baseline=None, **options):
+    """The report of named class probabilities of the same rows (``predictions``: name ->
+    (n, k) matrix; the point metrics are the first one's) and of the prevalence baseline
+    (``baseline``: the shares, or an (n, k) matrix; None: the shares in ``truth``);
+    ``options`` go to ``score_predictions``."""
+    classes = np.asarray(classes)
+    P = next(iter(predictions.values()))
+    predicted = classes[P.argmax(axis=1)]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=classes, zero_division=0)
+    report = {"task": "classification", "n": len(truth),
+              "accuracy": float(np.mean(truth == predicted)),
+              "balanced_accuracy": float(balanced_accuracy_score(truth, predicted)),
+              "classes": [str(c) for c in classes],
+              "per_class": [{"class": str(c), "precision": float(p), "recall": float(r),
+                             "f1": float(f), "support": int(s)}
+                            for c, p, r, f, s in zip(classes, precision, recall, f1, support)],
+              "confusion_matrix": confusion_matrix(truth, predicted, labels=classes).tolist()}
+    if len(classes) == 2 and len(set(truth.tolist())) == 2:
+        report["roc_auc"] = float(roc_auc_score(truth == classes[1], P[:, 1]))
+    if baseline is None:
+        baseline = np.array([np.mean(truth == c) for c in classes])
+    baseline = np.asarray(baseline, dtype=np.float64)
+    if baseline.ndim == 1:
+        report["baseline"] = {"kind": "prevalence", "source": "these rows", "shares": {
+            str(c): float(s) for c, s in zip(classes, baseline)}}
+        baseline = np.tile(baseline, (len(truth), 1))
+    else:
+        report["baseline"] = {"kind": "prevalence", "source": "the training folds"}
+    report["scores"] = score_predictions(truth, {**predictions, "prevalence": baseline}, classes,
+                                         calibrate=list(predictions), **options)
+    return report
+
+
+def regression_report(truth, predictions, baseline=None, **options):
+    """As ``classification_report`` for numbers: MAE, RMSE, R^2 and the mean baseline
+    (``baseline``: a number or one per row; None: the mean of ``truth``)."""
+    predicted = next(iter(predictions.values()))
+    report = {"task": "regression", "n": len(truth),
+              "mae": float(mean_absolute_error(truth, predicted)),
+              "rmse": float(root_mean_squared_error(truth, predicted)),
+              "r2": float(r2_score(truth, predicted)) if len(truth) > 1 else float("nan")}
+    if baseline is None:
+        baseline = float(np.mean(truth))
+    if np.ndim(baseline) == 0:
+        report["baseline"] = {"kind": "mean", "source": "these rows", "mean": float(baseline)}
+        baseline = np.full(len(truth), float(baseline))
+    else:
+        report["baseline"] = {"kind": "mean", "source": "the training folds"}
+    predictions = {**predictions, "mean": np.asarray(baseline, dtype=np.float64)}
+    report["scores"] = score_predictions(truth, predictions, **options)
+    return report
+
+
+def as_labels(truth, classes):
+    """True labels with the classes' type (a CSV may read 1/0 labels where bools were trained).
+
+    Raises ValueError naming the labels the model never saw."""
+    if classes.dtype == object:
+        truth = truth.astype(str).astype(object)
+    elif classes.dtype == bool and truth.dtype != bool:
+        mapping = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
+        truth = np.array([mapping.get(str(t).lower(), t) for t in truth], dtype=object)
+    unseen = sorted({str(t) for t in truth} - {str(c) for c in classes})
+    if unseen:
+        raise ValueError(f"the target has labels the model never saw: {names(unseen)} "
+                         f"(known: {names(classes)})")
+    return truth.astype(classes.dtype) if classes.dtype != object else truth
