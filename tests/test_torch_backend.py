@@ -124,7 +124,8 @@ def test_same_random_numbers_give_the_numpy_backend_model(blobs, monkeypatch):
     another stream.)"""
     X, y = blobs
     params = dict(hidden_layer_sizes=(16, 8), dropout=(0.3, 0.2), optimizer="rmsprop", epochs=8,
-                  ridge=1e-3, batch_size=32, dtype="float64", random_state=0, patience=3)
+                  ridge=1e-3, batch_size=32, dtype="float64", random_state=0, patience=3,
+                  early_stopping=True)
     monkeypatch.setattr(nnfit.engine.stages, "kernels", lambda backend: None)
     a = MLPClassifier(**params).fit(X, y)
     b = MLPClassifier(**params, device=SAME_DRAWS).fit(X, y)
