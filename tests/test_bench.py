@@ -53,3 +53,19 @@ def test_wide_table_runs_nnfit_fit_and_prints_its_seconds():
     assert lines[0].startswith("table: 30 rows x 2,000 columns + label")
     assert "model written to" in run.stdout
     assert lines[-1].startswith("nnfit fit: ") and "for 30 x 2,000" in lines[-1]
+
+
+def test_defaults_quick_prints_a_score_per_model_and_table():
+    script = SCRIPT.parent / "defaults.py"
+    run = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[1].split()[4:8] == ["nnfit", "sk-MLP", "linear", "HGB"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert set(rows) == {"hitters", "khan", "wine"}
+    for name, row in rows.items():
+        scores = [float(x) for x in row[4:8]]
+        assert all(-10 < s <= 1 for s in scores), row  # R^2 or accuracy of each model
+        assert rows[name][3] == ("R^2" if name == "hitters" else "accuracy")
+    assert 0 < float(rows["wine"][8]) < 2  # nnfit / sk-MLP

@@ -47,6 +47,19 @@ def test_early_stopping_auto_holds_out_from_10000_rows_only():
     assert "val_loss" in large.history_
 
 
+def test_the_classifier_follows_the_same_rule_with_a_small_ridge():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 2))
+    y = (X[:, 0] > 0).astype(int)
+    small = MLPClassifier((2,), epochs=2, random_state=0).fit(X[:500], y[:500])
+    assert "val_loss" not in small.history_ and small.n_iter_ == 2
+    assert small.get_params()["ridge"] == 2e-3 and small.early_stopping == "auto"
+    large = MLPClassifier((2,), epochs=2, batch_size=1000, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        large.fit(X, y)
+    assert "val_loss" in large.history_
+
+
 def blobs():
     rng = np.random.default_rng(0)
     y = rng.integers(2, size=200)
@@ -56,7 +69,7 @@ def blobs():
 def test_running_out_of_epochs_warns_and_the_end_names_the_restored_epoch(capsys):
     X, y = blobs()
     with pytest.warns(ConvergenceWarning, match="used all its epochs .epochs=3.*best at epoch 3"):
-        MLPClassifier((4,), epochs=3, verbose=2, random_state=0).fit(X, y)
+        MLPClassifier((4,), epochs=3, verbose=2, early_stopping=True, random_state=0).fit(X, y)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last == ("ran all 3 epochs (epochs=3); restored the weights of epoch 3, the best "
                     "validation loss")
@@ -64,7 +77,7 @@ def test_running_out_of_epochs_warns_and_the_end_names_the_restored_epoch(capsys
         warnings.simplefilter("error", ConvergenceWarning)
         MLPClassifier((4,), epochs=3, early_stopping=False, random_state=0).fit(X, y)
         model = MLPClassifier((4,), epochs=500, patience=2, tol=0.05, verbose=2,
-                              random_state=0).fit(X, y)
+                              early_stopping=True, random_state=0).fit(X, y)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert model.n_iter_ < 500 and last == (
         f"stopped after epoch {model.n_iter_}: the validation loss gained no more than "

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import check_classifiers_one_label_sample_weights
 
 from nnfit import MLPClassifier, MLPRegressor
 
@@ -127,20 +128,29 @@ def test_missing_and_mixed_labels(labels, error, message):
         MLPClassifier(epochs=1).fit(X, y)
 
 
-def test_validation_split_taking_every_sample_of_a_class_warns():
+def test_every_class_keeps_a_training_row_and_one_without_weight_is_named():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(41, 2))
     y = np.array([0, 1] * 20 + [2])  # one sample of class 2: too few to stratify
-    found = False
     for seed in range(20):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
             model = MLPClassifier((2,), epochs=1, validation_fraction=0.3, random_state=seed)
             model.fit(X, y)
-        _, val = model._split(41, y)
-        messages = [str(w.message) for w in caught if "holds every sample" in str(w.message)]
-        assert bool(messages) == (40 in val)
-        if messages:
-            assert "class(es) [np.int64(2)]" in messages[0] or "[2]" in messages[0]
-            found = True
-    assert found
+        train, val = model._split(41, y)
+        assert 40 in train and len(val) >= 12
+    tiny = MLPClassifier((2,), epochs=1, validation_fraction=0.5, random_state=0)
+    assert tiny._split(2, np.array([0, 1])) == (None, None)  # nothing left to hold out
+    weights = np.r_[np.ones(40), 0.0]
+    with pytest.warns(UserWarning, match=r"class\(es\) \[2\] have no training row of positive"):
+        MLPClassifier((2,), epochs=1, random_state=0).fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_weights_that_leave_one_class_are_refused_for_every_seed(seed):
+    check_classifiers_one_label_sample_weights(
+        "MLPClassifier", MLPClassifier(epochs=5, random_state=seed))
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 3
+    with pytest.raises(ValueError, match="only class 1 has rows of positive weight"):
+        MLPClassifier(epochs=1, random_state=seed).fit(X, y, sample_weight=(y == 1) * 1.0)

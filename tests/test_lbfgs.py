@@ -22,11 +22,11 @@ def test_no_hidden_layer_is_the_logistic_mle(n_classes):
                                class_sep=0.5, random_state=0)
     X[:, 1] = 100 * X[:, 1] + 50  # another scale: the standardization does not move the MLE
     reference = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
-    model = MLPClassifier((), dtype="float64", **FULL).fit(X, y)
+    model = MLPClassifier((), ridge=0.0, dtype="float64", **FULL).fit(X, y)
     assert np.abs(model.predict_proba(X) - reference.predict_proba(X)).max() < 1e-4
     _, coef_grads, intercept_grads = model.loss_gradient(X, y)
     assert max(np.abs(coef_grads[0]).max(), np.abs(intercept_grads[0]).max()) < 1e-5
-    in_float32 = MLPClassifier((), **FULL).fit(X, y)
+    in_float32 = MLPClassifier((), ridge=0.0, **FULL).fit(X, y)
     assert np.abs(in_float32.predict_proba(X) - reference.predict_proba(X)).max() < 1e-3
 
 
@@ -48,7 +48,8 @@ def moons():
 
 def test_a_hidden_layer_fits_a_curved_boundary_and_early_stops_per_iteration(moons):
     X, y = moons
-    model = MLPClassifier((16,), optimizer="lbfgs", ridge=1e-3, random_state=0).fit(X[:200], y[:200])
+    model = MLPClassifier((16,), optimizer="lbfgs", ridge=1e-3, early_stopping=True,
+                          random_state=0).fit(X[:200], y[:200])
     history = model.history_
     assert history["epoch"] == list(range(1, model.n_iter_ + 1))
     assert all(np.diff(history["train_objective"]) <= 1e-12)  # each line search lowers R
@@ -82,10 +83,12 @@ def test_too_few_iterations_warn_and_a_callback_stops(moons):
 
 def test_what_lbfgs_refuses(moons):
     X, y = moons
-    with pytest.raises(ValueError, match="dropout makes it random; set dropout=0"):
-        MLPClassifier((8,), dropout=0.2, optimizer="lbfgs").fit(X, y)
-    with pytest.raises(ValueError, match="set augment=None"):
-        MLPClassifier((8,), optimizer="lbfgs", augment=lambda Xb, rng: Xb).fit(X, y)
+    for params, message in [({"dropout": 0.2}, "dropout makes it random; set dropout=0"),
+                            ({"augment": lambda Xb, rng: Xb}, "set augment=None")]:
+        model = MLPClassifier((8,), optimizer="lbfgs", **params)
+        with pytest.raises(ValueError, match=message):
+            model.fit(X, y)
+        assert not hasattr(model, "network_")  # refused before anything was fitted
     with pytest.raises(ValueError, match="partial_fit takes minibatch steps"):
         MLPClassifier((8,), optimizer="lbfgs").partial_fit(X, y, classes=[0, 1])
 
@@ -99,3 +102,16 @@ def test_an_objective_that_cannot_start_raises_divergence_and_leaves_no_model():
     with pytest.raises(DivergenceError, match="L-BFGS: the objective is inf at the starting"):
         model.fit(X, y)
     assert not hasattr(model, "network_")
+
+
+@pytest.mark.filterwarnings("ignore:.*used all its iterations")
+def test_the_torch_backend_takes_the_same_iterations():
+    pytest.importorskip("torch")
+    X, y = make_classification(n_samples=200, n_features=5, n_informative=3, n_classes=3,
+                               random_state=0)
+    params = dict(hidden_layer_sizes=(8,), optimizer="lbfgs", epochs=30, dtype="float64",
+                  random_state=0)
+    numpy_fit = MLPClassifier(**params).fit(X, y)
+    torch_fit = MLPClassifier(device="torch-cpu", **params).fit(X, y)
+    assert torch_fit.n_iter_ == numpy_fit.n_iter_
+    assert np.abs(torch_fit.predict_proba(X) - numpy_fit.predict_proba(X)).max() < 1e-6

@@ -114,6 +114,22 @@ def test_validation_score_and_score_are_weighted():
     assert np.isfinite(regressor.score(X, X[:, 0], sample_weight=w))
 
 
+def test_early_stopping_watches_the_weighted_validation_loss():
+    """The validation loss early stopping compares is the class- and sample-weighted mean
+    cross-entropy of the held-out rows (recomputed here at the epoch it kept)."""
+    rng = np.random.default_rng(4)
+    X, y = rng.normal(size=(300, 3)), (rng.random(300) < 0.15).astype(int)
+    w = rng.uniform(0.5, 2, size=300)
+    model = MLPClassifier((8,), class_weight="balanced", early_stopping=True, epochs=30,
+                          validation_fraction=0.3, random_state=0).fit(X, y, sample_weight=w)
+    _, val = model._split(300, y)
+    weights = w * class_sample_weight("balanced", y, model.classes_, w)
+    P = model.predict_proba(X[val])[np.arange(len(val)), y[val]]
+    expected = np.average(-np.log(P), weights=weights[val])
+    assert model.history_["val_loss"][model.best_epoch_ - 1] == pytest.approx(expected, rel=1e-4)
+    assert abs(expected - np.mean(-np.log(P))) > 0.01  # the weights matter here
+
+
 @pytest.fixture(scope="module")
 def rare_cases():
     X, y = make_classification(n_samples=6000, n_features=20, n_informative=5, weights=[0.95],

@@ -54,9 +54,9 @@ HITTERS_NETWORK = dict(hidden_layer_sizes=(50,), activation="relu", dropout=0.4,
 # CV errors of 63: no hidden layer: no penalty 4, lasso 1e-3 4, lasso 1e-2 1, ridge 1e-2 6;
 # 50 ReLU units: ridge 1e-3 6, ridge 1e-2 5, lasso 1e-3 2, lasso 1e-2 0.
 #: The Khan network: 50 ReLU units with a lasso penalty 1e-2 on the weights, Adam, 200 epochs.
-KHAN_NETWORK = dict(hidden_layer_sizes=(50,), lasso=1e-2, dropout=0.0, optimizer="adam",
-                    learning_rate=1e-3, batch_size=64, epochs=200, validation_fraction=0.0,
-                    early_stopping=False)
+KHAN_NETWORK = dict(hidden_layer_sizes=(50,), lasso=1e-2, ridge=0.0, dropout=0.0,
+                    optimizer="adam", learning_rate=1e-3, batch_size=64, epochs=200,
+                    validation_fraction=0.0, early_stopping=False)
 KHAN_LOGISTIC = dict(KHAN_NETWORK, hidden_layer_sizes=(), lasso=0.0)
 
 

@@ -11,12 +11,13 @@ linear regression.
 Defaults, stated once here: both estimators standardize their inputs (``standardize=True``):
 each column is centred and scaled by the training rows' mean and standard deviation (weighted
 by ``sample_weight``, so that a weight of 2 is a repeated row), x~ = (x - mean) / sd, and W_1
-acts on x~; sparse input is scaled without centring (see
-``_standardize``).  The regressor also standardizes its target and defaults to
-``early_stopping="auto"``, ``ridge=1e-2`` and ``batch_size=32`` (the classifier: True, 0, 128):
-"auto" holds out ``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's
-rule for its gradient boosting); below that every row is fitted for ``epochs`` epochs (the
-figures that chose these are in ``_regressor``).  ``predict`` returns a NumPy array for any
+acts on x~; sparse input is scaled without centring (see ``standardize``).  The regressor also
+standardizes its target.  Both default to ``early_stopping="auto"``: it holds out
+``validation_fraction`` and stops early only from 10,000 rows on (scikit-learn's rule for its
+gradient boosting); below that every row is fitted for ``epochs`` epochs, and a ridge penalty
+keeps them from fitting noise: ``ridge=1e-2`` and ``batch_size=32`` for the regressor,
+``ridge=2e-3`` and ``batch_size=128`` for the classifier (the figures that chose these are in
+``regressor`` and ``classifier``).  ``predict`` returns a NumPy array for any
 input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
 the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
 the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
@@ -101,6 +102,8 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
         self
         """
         hidden, dropout, dtype = check_params(self)
+        if self.optimizer == "lbfgs":
+            self._check_lbfgs(dropout)
         backend = get_backend(self.device)
         reuse = self.warm_start and hasattr(self, "network_")
         if reuse:
@@ -117,11 +120,11 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
         self.validation_indices_ = np.sort(val) if val is not None else np.zeros(0, np.intp)
         if not reuse:
             self._fit_scaling(X, train, repeats(sample_w))
+        self._check_classes(y, w, train)
         validation = None
         if val is not None:
             validation = self._validation(self._scaled(X, val, dtype), Y[val],
                                           None if w is None else w[val], backend)
-            self._check_training_classes(y[train])
         X_train, Y_train = self._scaled(X, train, dtype), Y if train is None else Y[train]
         if w is not None:
             Y_train = with_weights(Y_train, w if train is None else w[train], dtype)
@@ -153,13 +156,20 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
         self._end_of_fit(first, early, patience, validation is not None)
         return self
 
-    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
-        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
-        has one entry per iteration, early stopping watches the validation loss per iteration."""
+    def _check_lbfgs(self, dropout):
+        """What L-BFGS cannot do, refused before anything is fitted."""
+        if any(dropout):
+            raise ValueError("optimizer='lbfgs' needs R(theta) to be the same at each "
+                             "evaluation, and dropout makes it random; set dropout=0, or use a "
+                             "minibatch optimizer such as 'adam' with dropout")
         if self.augment is not None:
             raise ValueError("optimizer='lbfgs' fits all rows at once, without minibatches to "
                              "augment; set augment=None, or use a minibatch optimizer such as "
                              "'adam' with augment")
+
+    def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
+        """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
+        has one entry per iteration, early stopping watches the validation loss per iteration."""
         with self._undone_on_divergence(fresh=fresh):
             self.best_epoch_, self.interrupted_, status = run_lbfgs(
                 self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
@@ -168,7 +178,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
                 progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
                 first_epoch=first)
         self.n_iter_ = self._epochs_done()
-        self._end_of_lbfgs(status, first, validation is not None and stopping)
+        self._end_of_lbfgs(status, validation is not None and stopping)
 
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
@@ -244,5 +254,5 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
     def _class_weights(self, y, partial, sample_weight=None):
         return None
 
-    def _check_training_classes(self, y_train):
+    def _check_classes(self, y, w, train):
         pass

@@ -60,7 +60,9 @@ class _HoldOut:
         """Indices (train, validation) of the held-out split, or (None, None) without one.
 
         The split is drawn from a seed fixed at the first fit, so a warm start holds out the
-        same rows (of the same data)."""
+        same rows (of the same data).  A classifier's split is stratified; a class whose rows
+        all fell in the held-out part gets one of them back in the training part (and on data
+        so small that nothing is left to hold out, there is no split)."""
         n_val = int(np.ceil(self.validation_fraction * n)) if hold_out else 0
         if n_val == 0:
             return None, None
@@ -73,12 +75,19 @@ class _HoldOut:
                           "splits: the warm start holds out other rows than the first fit did",
                           RuntimeWarning)
             seed = 0
-        idx = np.arange(n)
+        idx, labels = np.arange(n), self._stratify(y)
         try:
-            return train_test_split(idx, test_size=n_val, random_state=seed,
-                                    stratify=self._stratify(y))
+            train, val = train_test_split(idx, test_size=n_val, random_state=seed, stratify=labels)
         except ValueError:  # a class too small to stratify: fall back to a plain random split
-            return train_test_split(idx, test_size=n_val, random_state=seed)
+            train, val = train_test_split(idx, test_size=n_val, random_state=seed)
+        if labels is not None:  # every class keeps a training row: one moves back from val
+            moved = [val[np.flatnonzero(labels[val] == c)[0]]
+                     for c in np.setdiff1d(labels[val], labels[train])]
+            if moved:
+                train, val = np.concatenate([train, moved]), np.setdiff1d(val, moved)
+            if val.size == 0:
+                return None, None
+        return train, val
 
     def _validation(self, X_val, Y_val, w_val, backend):
         """A function returning the (weighted) (loss, score) on the held-out rows (kept on
@@ -131,7 +140,7 @@ class _HoldOut:
         if self.verbose:
             print(f"{why}; {kept}", flush=True)
 
-    def _end_of_lbfgs(self, status, first, early):
+    def _end_of_lbfgs(self, status, early):
         """Warn if L-BFGS used all its iterations before converging; with verbose, say why it
         ended and which iteration's parameters it kept."""
         last, best = self.n_iter_, self.best_epoch_
@@ -152,6 +161,6 @@ class _HoldOut:
                 f"{type(self).__name__} with optimizer='lbfgs' used all its iterations "
                 f"(epochs={self.epochs}) before converging; {kept}.  Allow more epochs" + (
                     ", or add a ridge penalty (unpenalized, separable classes have no finite "
-                    "fit)" if hasattr(self, "classes_") else "")))
+                    "fit)" if hasattr(self, "classes_") and not np.any(self.ridge) else "")))
         if self.verbose:
             print(f"{why}; {kept}", flush=True)

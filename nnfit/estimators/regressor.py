@@ -20,6 +20,9 @@ units and for (50,) units with dropout 0.4; CV MAE on Hitters / CV R^2 on diabet
 
 (the ``nnfit hitters`` network, rmsprop for 300 epochs: 201.6 / 0.521).  On 18 held-out Hitters
 rows early stopping mostly stops on noise (seed 0 stopped at epoch 10, test MAE 406).
+``optimizer="lbfgs"`` with the same ridge, fitted to convergence, gives a CV R^2 of 0.576 on all
+263 Hitters rows and 0.484 on diabetes (``bench/defaults.py``, 5 folds, one seed) against 0.562 and
+0.494 at the defaults, in 4 times the time: not a better default.
 """
 import numpy as np
 from sklearn.base import RegressorMixin
