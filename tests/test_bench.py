@@ -44,6 +44,17 @@ def test_augment_epoch_quick_splits_the_rows_epoch():
     assert "784-64-64-10, 4,800 images an epoch" in run.stdout
 
 
+def test_wide_table_runs_nnfit_fit_and_prints_its_seconds():
+    script = SCRIPT.parent / "wide_table.py"
+    run = subprocess.run([sys.executable, str(script), "--columns", "2000"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].startswith("table: 30 rows x 2,000 columns + label")
+    assert "model written to" in run.stdout
+    assert lines[-1].startswith("nnfit fit: ") and "for 30 x 2,000" in lines[-1]
+
+
 def test_defaults_quick_prints_a_score_per_model_and_table():
     script = SCRIPT.parent / "defaults.py"
     run = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True,
@@ -58,14 +69,3 @@ def test_defaults_quick_prints_a_score_per_model_and_table():
         assert all(-10 < s <= 1 for s in scores), row  # R^2 or accuracy of each model
         assert rows[name][3] == ("R^2" if name == "hitters" else "accuracy")
     assert 0 < float(rows["wine"][8]) < 2  # nnfit / sk-MLP
-
-
-def test_wide_table_runs_nnfit_fit_and_prints_its_seconds():
-    script = SCRIPT.parent / "wide_table.py"
-    run = subprocess.run([sys.executable, str(script), "--columns", "2000"],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    lines = run.stdout.splitlines()
-    assert lines[0].startswith("table: 30 rows x 2,000 columns + label")
-    assert "model written to" in run.stdout
-    assert lines[-1].startswith("nnfit fit: ") and "for 30 x 2,000" in lines[-1]
