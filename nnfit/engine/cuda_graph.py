@@ -181,8 +181,8 @@ class EpochProgram:
         for name in opt.state_names:
             if getattr(opt, name) is None:
                 setattr(opt, name, xp.zeros_like(theta))
-        if hasattr(opt, "_tmp") and opt._tmp is None:
-            opt._tmp = xp.empty_like(theta)
+        if hasattr(opt, "scratch") and opt.scratch is None:
+            opt.scratch = xp.empty_like(theta)
 
     def _prologue(self, rng):
         """The epoch's permutation (first, as the training loop draws it) and learning rate."""

@@ -57,9 +57,10 @@ def gradcheck(model, X, Y, *, h=1e-5, train=True, seed=0, indices=None, floor=1e
     >>> bool(gradcheck(model, X, y) < 1e-6)
     True
     """
-    objective = getattr(model, "_objective", model)
-    if objective is not model:
-        X, Y = model._prepared(X, Y)
+    if hasattr(model, "objective_inputs"):  # a fitted estimator: its R on X, Y as it sees them
+        objective, X, Y = model.objective_inputs(X, Y)
+    else:
+        objective = model
     network = objective.network
     theta = network.theta
     X = X if scipy.sparse.issparse(X) else network.backend.asarray(X, network.dtype)

@@ -162,15 +162,15 @@ class RMSprop:
     def __init__(self, learning_rate=0.001, rho=0.9, eps=1e-7, backend=default_backend):
         self.learning_rate, self.rho, self.eps = learning_rate, rho, eps
         self.backend = backend
-        self.square_avg = self._tmp = None
+        self.square_avg = self.scratch = None
 
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.square_avg is None:
             self.square_avg = xp.zeros_like(theta)
-        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
-            self._tmp = xp.empty_like(theta)
-        s, tmp = self.square_avg, self._tmp
+        if self.scratch is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self.scratch = xp.empty_like(theta)
+        s, tmp = self.square_avg, self.scratch
         fused = fused_kernel(self.backend, "rmsprop")
         if fused is not None:
             key = (theta.dtype, self.rho, self.eps, self.learning_rate)
@@ -232,17 +232,17 @@ class Adam:
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, backend=default_backend):
         self.learning_rate, self.beta1, self.beta2, self.eps = learning_rate, beta1, beta2, eps
         self.backend = backend
-        self.m = self.s = self._tmp = None
+        self.m = self.s = self.scratch = None
         self.t = 0
 
     def step(self, theta, grad):
         xp = self.backend.xp
         if self.m is None:
             self.m, self.s = xp.zeros_like(theta), xp.zeros_like(theta)
-        if self._tmp is None:  # scratch space; a restored state (nnfit.load) comes without it
-            self._tmp = xp.empty_like(theta)
+        if self.scratch is None:  # scratch space; a restored state (nnfit.load) comes without it
+            self.scratch = xp.empty_like(theta)
         self.t += 1
-        m, s, tmp, b1, b2 = self.m, self.s, self._tmp, self.beta1, self.beta2
+        m, s, b1, b2 = self.m, self.s, self.beta1, self.beta2
         correction = math.sqrt(1 - b2 ** self.t)
         step_size = self.learning_rate * correction / (1 - b1 ** self.t)
         fused = fused_kernel(self.backend, "adam")
@@ -255,7 +255,7 @@ class Adam:
 
     def update(self, theta, grad, step_size, eps):
         """The array lines of a step: m and s move toward g and g^2, theta -= step_size m / (sqrt(s) + eps)."""
-        xp, m, s, tmp, b1, b2 = self.backend.xp, self.m, self.s, self._tmp, self.beta1, self.beta2
+        xp, m, s, tmp, b1, b2 = self.backend.xp, self.m, self.s, self.scratch, self.beta1, self.beta2
         m *= b1
         xp.multiply(grad, 1 - b1, out=tmp)
         m += tmp

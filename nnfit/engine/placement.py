@@ -15,5 +15,5 @@ def move_to(backend, network, loss, optimizer):
         value = getattr(optimizer, name)
         if value is not None:
             setattr(optimizer, name, backend.asarray(old.to_numpy(value), network.dtype))
-    if getattr(optimizer, "_tmp", None) is not None:  # scratch space of RMSprop's and Adam's steps
-        optimizer._tmp = backend.xp.empty_like(network.theta)
+    if getattr(optimizer, "scratch", None) is not None:  # RMSprop's and Adam's: made anew at the next step
+        optimizer.scratch = None

@@ -234,10 +234,10 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
             Shaped like ``coefs_`` and ``intercepts_``.
         """
         backend, dtype = self.network_.backend, self.network_.dtype
-        X, Y = self._prepared(X, y, sample_weight)
+        objective, X, Y = self.objective_inputs(X, y, sample_weight)
         if backend != default_backend:
             X, Y = backend.asarray(X, dtype), backend.asarray(Y, dtype)
-        value = self._objective.value_and_grad(X, Y, train=False)
+        value = objective.value_and_grad(X, Y, train=False)
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
 

@@ -6,26 +6,10 @@ Labels may be integers, strings or booleans; ``classes_`` holds them in sorted o
 ``class_weight`` ("balanced" or a dict {label: weight}) weights each sample's loss by its
 class's weight (see ``weights``).
 
-The defaults that differ from the first version's (``early_stopping=True``, ``ridge=0``) follow
-the regressor's rule: ``early_stopping="auto"`` holds out ``validation_fraction`` of the rows and
-stops early only from 10,000 rows on, smaller tables are fitted on all their rows for ``epochs``
-epochs, and ``ridge=2e-3`` keeps those epochs from fitting noise.  They were chosen by 5-fold CV
-(3 seeds; ``bench/defaults.py``, whose ``rare`` table is 4,000 synthetic rows with 4 % positives
-fitted with ``class_weight="balanced"`` and scored by balanced accuracy), accuracy on wine /
-breast_cancer / Khan / Default, balanced accuracy on rare:
-
-    early stopping on 10 %, ridge 0 (the old defaults)     0.974 / 0.968 / 0.920 / 0.973 / 0.795
-    the same, then a refit on all rows for the best epochs   0.974 / 0.969 / 0.948 / 0.973 / 0.799
-    all rows, 200 epochs, ridge 0                          0.972 / 0.974 / 0.951 / 0.972 / 0.759
-    all rows, 200 epochs, ridge 1e-3                       0.979 / 0.972 / 0.944 / 0.973 / 0.785
-    all rows, 200 epochs, ridge 2e-3 (the defaults)        0.981 / 0.974 / 0.948 / 0.973 / 0.805
-    all rows, 200 epochs, ridge 3e-3                       0.979 / 0.977 / 0.964 / 0.972 / 0.812
-    all rows, 200 epochs, ridge 1e-2                       0.987 / 0.980 / 0.984 / 0.967 / 0.815
-    scikit-learn's MLPClassifier after a StandardScaler    0.978 / 0.972 / 0.940 / 0.973 / 0.764
-
-(ridge 1e-2 buys Khan's 2,308 genes and the small tables a little more and costs Default, whose
-rare defaulters need large weights, half a point; with L-BFGS instead of Adam, early stopping per
-iteration: 0.978 / 0.972 / 0.963 / 0.973 / 0.785 with one seed, 4-10 times slower.)
+The defaults ``early_stopping="auto"`` (hold out ``validation_fraction`` and stop early only from
+10,000 rows on; smaller tables are fitted on all their rows for ``epochs`` epochs) and
+``ridge=2e-3`` were chosen by 5-fold CV over 3 seeds against the alternatives tried
+(``bench/defaults.py``; the figures are in bench/README.md, "The defaults").
 """
 import numbers
 import warnings

@@ -47,9 +47,16 @@ class _Inputs:
         check_finite(X, getattr(self, "feature_names_in_", None))
         return self._scaled(X, None, self.network_.dtype)
 
-    def _prepared(self, X, y, sample_weight=None):
-        """(X, Y) as the fitted objective sees them: standardized inputs, encoded targets, and
-        the weights' column when there are sample or class weights."""
+    def objective_inputs(self, X, y, sample_weight=None):
+        """The fitted objective R(theta) and (X, Y) as it sees them: standardized inputs, encoded
+        targets, and the weights' column when there are sample or class weights (what
+        ``loss_gradient`` and ``nnfit.gradcheck`` evaluate R on).
+
+        Returns
+        -------
+        objective : nnfit.Objective
+        X, Y : ndarray
+        """
         X = self._validated_X(X)
         y = self._check_y(host_array(y))
         dtype = self.network_.dtype
@@ -57,7 +64,7 @@ class _Inputs:
         sample_w = check_sample_weight(sample_weight, X.shape[0])
         w = combine(sample_w, self._class_weights(y, False, sample_w))
         self._objective.weighted = w is not None
-        return X, Y if w is None else with_weights(Y, w, dtype)
+        return self._objective, X, Y if w is None else with_weights(Y, w, dtype)
 
     @staticmethod
     def _x_kwargs(dtype):
