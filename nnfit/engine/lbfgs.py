@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import scipy.optimize
 
-from .training import DivergenceError, EarlyStopping, tqdm  # tqdm.auto without its notebook warning
+from .training import DivergenceError, EarlyStopping, report, tqdm  # tqdm.auto without its notebook warning
 
 GTOL = 1e-6   # the largest |dR/dtheta_j| at which the fit has converged
 FTOL = 1e-12  # the smallest relative decrease of R in an iteration that continues it
@@ -131,17 +131,11 @@ def run_lbfgs(objective, X, Y, rng, *, max_iter, evaluate=None, early_stopping=T
             record["val_loss"], record["val_score"] = scores
         now = time.perf_counter()
         record["seconds"], state["started"] = now - state["started"], now
-        for key, value in record.items():
-            history.setdefault(key, []).append(value)
         stop = False
         if evaluate is not None:
             monitored = record["val_loss"] if monitor == "loss" else -record["val_score"]
             stop = stopper.update(monitored, theta, epoch) and early_stopping
-        bar.update(1)
-        bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})
-        if verbose:
-            print(", ".join(f"{k} {v:.5g}" for k, v in record.items()), flush=True)
-        if any(cb(record) for cb in callbacks) or stop:
+        if report(record, history, bar, verbose, callbacks) or stop:
             raise _Stop
 
     start = copy.deepcopy(theta)

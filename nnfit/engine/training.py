@@ -125,6 +125,18 @@ def minibatches(X, Y, batch_size, rng, augment=None, backend=default_backend):
         yield (augment(Xb, rng) if augment is not None else Xb), Yb
 
 
+def report(record, history, bar, verbose, callbacks):
+    """Record an epoch's (or iteration's) figures in ``history``, on the progress bar and, with
+    ``verbose``, as a line; True when a callback asks to stop."""
+    for key, value in record.items():
+        history.setdefault(key, []).append(value)
+    bar.update(1)
+    bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})
+    if verbose:
+        print(", ".join(f"{k} {v:.5g}" for k, v in record.items()), flush=True)
+    return any(cb(record) for cb in callbacks)
+
+
 def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=None,
                early_stopping=True, monitor="loss", patience=10, tol=1e-4, augment=None, callbacks=(),
                progress=False, verbose=False, history=None, first_epoch=1, learning_rate_decay=1.0,
@@ -208,19 +220,13 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
             if scores is not None:
                 record["val_loss"], record["val_score"] = scores
             record["seconds"] = time.perf_counter() - started
-            for key, value in record.items():
-                history.setdefault(key, []).append(value)
             if not exact:
                 if "val_loss" not in record:
                     monitored = record["train_objective"]
                 else:
                     monitored = record["val_loss"] if monitor == "loss" else -record["val_score"]
                 stop = stopper.update(monitored, theta, epoch) and early_stopping
-            bar.update(1)
-            bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k != "epoch"})
-            if verbose:
-                print(", ".join(f"{k} {v:.5g}" for k, v in record.items()), flush=True)
-            if any(cb(record) for cb in callbacks) or stop:
+            if report(record, history, bar, verbose, callbacks) or stop:
                 break
     except KeyboardInterrupt:
         warnings.warn(f"fit interrupted in epoch {epoch}; keeping the best parameters so far",
