@@ -10,7 +10,9 @@ from .engine.activations import Identity, ReLU, Sigmoid, Tanh
 from .engine.dense import Dense
 from .engine.dropout import Dropout
 from .engine.gradcheck import gradcheck
-from .engine.losses import SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy, SquaredError
+from .engine.cox import CoxPartialLikelihood
+from .engine.losses import (PoissonDeviance, SigmoidBinaryCrossEntropy, SoftmaxCrossEntropy,
+                            SquaredError)
 from .engine.network import Sequential, mlp
 from .engine.objective import Objective
 from .engine.optimizers import SGD, Adam, GradientDescent, RMSprop
@@ -19,6 +21,7 @@ from .engine.training import DivergenceError
 from .estimators.classifier import MLPClassifier
 from .estimators.metrics import score_predictions
 from .estimators.regressor import MLPRegressor
+from .estimators.survival import MLPSurvival
 from .tabular.crossval import cross_validate_table
 from .tabular.evaluation import evaluate_table
 from .tabular.models import TabularClassifier, TabularRegressor
@@ -27,8 +30,8 @@ from ._load import load
 from ._version import __version__
 
 __all__ = [
-    "Adam", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
-    "MLPRegressor", "NumpyBackend", "Objective", "Penalty", "ReLU", "RMSprop", "SGD", "Sequential",
+    "Adam", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
+    "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
     "evaluate_table", "gradcheck", "load", "mlp", "score_predictions", "__version__",

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from .estimators.classifier import MLPClassifier
 from .estimators.regressor import MLPRegressor
+from .estimators.survival import MLPSurvival
 from .modelfile.format import read, resolve_key
 from .modelfile.zipread import InvalidModelFile
 from .tabular.models import TabularClassifier, TabularRegressor
 
 # the header's "estimator": (the estimator, the tabular model around it when "tabular" is there)
 KINDS = {"MLPClassifier": (MLPClassifier, TabularClassifier),
-         "MLPRegressor": (MLPRegressor, TabularRegressor)}
+         "MLPRegressor": (MLPRegressor, TabularRegressor),
+         "MLPSurvival": (MLPSurvival, None)}
 _TABULAR_PREFIX = "the model file is not a valid nnfit model: "
 
 

@@ -105,6 +105,19 @@ class TorchNamespace:
     def argmax(self, a, axis=None):
         return torch.argmax(a, dim=axis)
 
+    # --- sorting and running sums (the Cox partial likelihood) -------------------------------
+    def argsort(self, a, kind=None):
+        return torch.argsort(a, stable=kind == "stable")
+
+    def cumsum(self, a, axis=0):
+        return torch.cumsum(a, dim=axis)
+
+    def flip(self, a, axis=0):
+        return torch.flip(a, dims=(axis,))
+
+    def flatnonzero(self, a):
+        return torch.nonzero(a.reshape(-1)).reshape(-1)
+
     def take(self, a, indices, axis=None, out=None, mode="raise"):
         """Rows (``axis=0``) of ``a`` at ``indices``, written into ``out`` if given (``mode``
         is NumPy's; torch always checks the indices)."""

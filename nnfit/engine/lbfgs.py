@@ -9,8 +9,8 @@ that minimum is the maximum-likelihood fit (logistic, multinomial or least squar
 
 One iteration (one "epoch" of the estimators, ``epochs`` the most of them) is one quasi-Newton
 step on all the rows, of one or a few evaluations of R and its gradient.  The fit ends when
-scipy's criteria hold, the largest |dR/dtheta_j| at most GTOL or a relative decrease of R of at
-most FTOL in an iteration, or when the line search can lower R no more at the dtype's
+scipy's criteria hold, the largest |dR/dtheta_j| at most GTOL (1e-6 in float32, 1e-9 in float64) or a relative decrease of R of at
+most FTOL (1e-12, 1e-15) in an iteration, or when the line search can lower R no more at the dtype's
 precision (float32 ends there); with a validation set and early stopping it also ends after
 ``patience`` iterations without a gain of ``tol`` on the validation loss and keeps the best
 iteration's parameters.  L-BFGS keeps no state between fits: a warm start starts a fresh
@@ -30,8 +30,8 @@ import scipy.optimize
 
 from .training import DivergenceError, EarlyStopping, report, tqdm  # tqdm.auto without its notebook warning
 
-GTOL = 1e-6   # the largest |dR/dtheta_j| at which the fit has converged
-FTOL = 1e-12  # the smallest relative decrease of R in an iteration that continues it
+GTOL = {"float32": 1e-6, "float64": 1e-9}  # the largest |dR/dtheta_j| at which it has converged
+FTOL = {"float32": 1e-12, "float64": 1e-15}  # the smallest relative decrease of R that goes on
 MEMORY = 10   # gradient differences kept (scipy's default)
 
 
@@ -144,8 +144,8 @@ def run_lbfgs(objective, X, Y, rng, *, max_iter, evaluate=None, early_stopping=T
         result = scipy.optimize.minimize(
             value_and_grad, np.array(backend.to_numpy(theta), dtype=np.float64), jac=True,
             method="L-BFGS-B", callback=after_iteration,
-            options={"maxiter": max_iter, "maxfun": max(15_000, 20 * max_iter), "gtol": GTOL,
-                     "ftol": FTOL, "maxcor": memory})
+            options={"maxiter": max_iter, "maxfun": max(15_000, 20 * max_iter), "gtol": GTOL[str(dtype).split(".")[-1]],
+                     "ftol": FTOL[str(dtype).split(".")[-1]], "maxcor": memory})
     except _Stop:
         pass
     except KeyboardInterrupt:

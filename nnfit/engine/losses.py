@@ -9,6 +9,12 @@ as a mean over the n samples, each ``__call__`` returns the loss and dR/dZ:
   L = -1/n sum_i sum_m y_im log f_m(x_i) with one-hot Y, dZ = (P - Y) / n.
 - SigmoidBinaryCrossEntropy (logistic output, two classes or several 0/1 outputs):
   L = -1/n sum_i sum_m [y log s(z) + (1 - y) log(1 - s(z))], dZ = (s(Z) - Y) / n.
+- PoissonDeviance (log link, counts or rates): mu = e^z, L = 1/n sum_i [y log(y/mu) - y + mu],
+  half the Poisson deviance (0 at mu = y); as y log y - y does not depend on z,
+  dL/dz = (e^z - y) / n.  With weights w_i = exposure and y = count / exposure this is the
+  Poisson likelihood of the counts with a log(exposure) offset (scikit-learn's convention).
+- CoxPartialLikelihood (``engine.cox``): Cox's partial likelihood, which couples the rows
+  through their risk sets.
 
 With sample weights w (``w`` of shape (n,), scaled by the caller to mean 1 over the training
 rows) each sample's loss and its row of dZ are multiplied by w_i: L = 1/n sum_i w_i L_i, which
@@ -155,3 +161,27 @@ class SigmoidBinaryCrossEntropy(_Loss):
 
     def output(self, Z):
         return self.backend.special.expit(Z)
+
+
+class PoissonDeviance(_Loss):
+    """Poisson deviance with a log link, for counts and rates (``MLPRegressor(loss="poisson")``).
+
+    Calling the loss on the output values Z and the targets Y >= 0 returns ``(loss, dZ)``:
+    mu = exp(z), L = (1/n) sum_i [y log(y / mu) - y + mu] (half the deviance, 0 log 0 = 0) and
+    dR/dZ = (exp(Z) - Y) / n; ``output(Z)`` is exp(Z), the fitted mean.
+    """
+
+    def __call__(self, Z, Y, w=None):
+        xp, n = self.backend.xp, Z.shape[0]
+        mu = xp.exp(Z)
+        per_row = (self.backend.special.xlogy(Y, Y) - Y - Y * Z + mu).sum(axis=1)
+        loss = float(xp.sum(per_row) if w is None else xp.vdot(w, per_row)) / n
+        mu -= Y
+        if w is not None:
+            mu *= (w / n)[:, None]
+            return loss, mu
+        mu /= n
+        return loss, mu
+
+    def output(self, Z):
+        return self.backend.xp.exp(Z)

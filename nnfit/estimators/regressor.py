@@ -1,4 +1,12 @@
-"""``MLPRegressor``: identity output and the squared-error loss 1/2 ||y - f(x)||^2.
+"""``MLPRegressor``: identity output and the squared-error loss 1/2 ||y - f(x)||^2, or with
+``loss="poisson"`` the log link mu = exp(f(x)) and the Poisson deviance, for counts and rates.
+
+For counts over an exposure (person-years, population) take scikit-learn's convention: y =
+count / exposure and ``sample_weight`` = exposure, which gives the likelihood of the counts with
+a log(exposure) offset.  The Poisson target is scaled by its (weighted) mean instead of
+standardized (mu/mean fits y/mean with the same deviance up to that factor, and the output bias
+starts at log(1) = 0, the mean's own log); ``score`` is then D^2, the share of the deviance
+explained, as scikit-learn's ``PoissonRegressor``.
 
 By default the target is standardized before fitting, y~ = (y - mean) / sd per output, and
 predictions are mapped back, f(x) = mean + sd * f~(x): the network then fits numbers of order
@@ -26,12 +34,14 @@ rows early stopping mostly stops on noise (seed 0 stopped at epoch 10, test MAE 
 """
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.metrics import r2_score
+from sklearn.metrics import d2_tweedie_score, r2_score
 from sklearn.utils.validation import check_array
 
 from .base import _BaseMLP
 from .docstrings import shared_docstring
-from ..engine.losses import SquaredError
+from ..engine.losses import PoissonDeviance, SquaredError
+
+LOSSES = {"squared_error": SquaredError, "poisson": PoissonDeviance}
 
 
 @shared_docstring
@@ -54,7 +64,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     ----------
     hidden_layer_sizes : tuple of int, default=(100,)
         Width K_l of each hidden layer, input side first: ``(256, 128)`` is the lecture's MNIST
-        network.  ``()`` gives no hidden layer: linear regression.
+        network.  ``()`` gives no hidden layer: linear regression (Poisson regression with
+        ``loss="poisson"``).
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        1/2 (y - f(x))^2 with an identity output, or the Poisson deviance with the log link
+        mu(x) = exp(f(x)) for counts y >= 0 (for counts over an exposure: y = count /
+        exposure with ``sample_weight`` = exposure, a log(exposure) offset).
     $activation
     $dropout
     ridge : float or sequence of float, default=0.01
@@ -128,15 +143,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     (3,)
     """
 
-    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", dropout=0.0, ridge=1e-2,
+    def __init__(self, hidden_layer_sizes=(100,), *, loss="squared_error", activation="relu", dropout=0.0, ridge=1e-2,
                  lasso=0.0, optimizer="adam", momentum=0.9, learning_rate=0.001, learning_rate_decay=1.0,
                  batch_size=32, epochs=200,
                  validation_fraction=0.1, early_stopping="auto", monitor="loss", patience=10, tol=1e-4,
                  augment=None, callbacks=None, random_state=None, verbose=0, dtype="float32",
                  warm_start=False, standardize=True, standardize_target=True, device="cpu"):
         params = dict(locals())
-        del params["self"], params["__class__"], params["standardize_target"]
+        del params["self"], params["__class__"], params["standardize_target"], params["loss"]
         super().__init__(**params)
+        self.loss = loss
         self.standardize_target = standardize_target
 
     def partial_fit(self, X, y, sample_weight=None):
@@ -167,11 +183,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             A NumPy array whatever the type of X.
         """
         X_valid = self._validated_X(X)
-        Y = self._forward(X_valid).astype(np.float64) * self._target_scale + self._target_mean
+        Y = self._forward(X_valid, output=True).astype(np.float64) * self._target_scale + self._target_mean
         if not np.isfinite(Y).all():
             raise ValueError("the predictions overflow float64 in the units of y; refit with "
                              "y in other units (e.g. divided by a power of 10)")
         return Y[:, 0] if self._target_ndim == 1 else Y
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions (D^2, the share of Poisson deviance explained, with
+        ``loss="poisson"``), weighted by ``sample_weight``."""
+        if self.loss != "poisson":
+            return super().score(X, y, sample_weight=sample_weight)
+        return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1))
 
     # --- hooks of _BaseMLP -------------------------------------------------------------------
     def _y_kwargs(self):
@@ -183,6 +206,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _encode_targets(self, y, dtype, reset, classes=None, weights=None):
         """y standardized by its (sample-weighted, with ``weights``) mean and sd per output."""
         Y = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
+        if self.loss == "poisson":
+            return self._encode_counts(np.ndim(y), Y, dtype, reset, weights)
         if reset:
             self._target_ndim = np.ndim(y)
             top = np.abs(Y).max(axis=0)
@@ -211,15 +236,43 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              "standardize_target=True, or fit with dtype='float64'")
         return Y.astype(dtype)
 
+    def _encode_counts(self, ndim, Y, dtype, reset, weights):
+        """y >= 0 divided by its (weighted) training mean per output, for the Poisson loss."""
+        negative = np.flatnonzero((Y < 0).any(axis=1))
+        if negative.size:
+            raise ValueError(f"loss='poisson' needs counts or rates y >= 0; row(s) "
+                             f"{negative[:5].tolist()} hold negative values (e.g. "
+                             f"{Y[negative[0]].min():g}); check the target column")
+        if reset:
+            self._target_ndim = ndim
+            mean = np.average(Y, axis=0, weights=weights)
+            if not np.all(mean > 0):
+                raise ValueError("loss='poisson' needs some y > 0 (every count is 0, so the "
+                                 "fitted mean would be 0, with log mean -infinity)")
+            scale = mean if self.standardize_target else np.ones(Y.shape[1])
+            self._target_mean, self._target_scale = np.zeros(Y.shape[1]), scale
+        if Y.shape[1] != self._target_mean.shape[0]:
+            raise ValueError(f"y has {Y.shape[1]} outputs but the model was fitted with "
+                             f"{self._target_mean.shape[0]}")
+        return (Y / self._target_scale).astype(dtype)
+
     def _make_loss(self, n_out):
-        return SquaredError
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
+        return LOSSES[self.loss]
 
     def _stratify(self, y):
         return None
 
     def _score_outputs(self, Z, Y, w=None):
-        """R^2 (weighted by ``w``) of the outputs Z against the standardized targets Y."""
-        return float(r2_score(Y, Z, sample_weight=w)) if len(Y) > 1 else float("nan")
+        """R^2 (weighted by ``w``) of the outputs Z against the standardized targets Y (D^2 of
+        the means exp(Z) with ``loss="poisson"``)."""
+        if len(Y) < 2:
+            return float("nan")
+        if self.loss == "poisson":
+            return float(np.mean([d2_tweedie_score(Y[:, j], np.exp(Z[:, j]), sample_weight=w,
+                                                   power=1) for j in range(Y.shape[1])]))
+        return float(r2_score(Y, Z, sample_weight=w))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

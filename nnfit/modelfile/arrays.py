@@ -2,11 +2,13 @@
 
 For layer widths n_0, ..., n_L: theta has sum_l (n_{l-1} + 1) n_l values of the fitted dtype,
 x_scale and x_mean n_0 floats, the optimizer's running averages theta's length and dtype (all of
-them or none), classes max(n_L, 2) labels, target_mean and target_scale n_L floats.
+them or none), classes max(n_L, 2) labels, target_mean and target_scale n_L floats, and a
+survival model's unique_times and cum_baseline_hazard n_unique_times float64 values each.
 ``dtype_checker`` refuses any other dtype or shape from the .npy header line, before the data is
 read; ``check_values`` then refuses NaN or infinite numbers, scales that are not > 0, negative
 running averages of squared gradients and class labels that are not sorted and distinct (the
-order ``np.unique`` gives them, which ``predict`` relies on).
+order ``np.unique`` gives them, which ``predict`` relies on), and times that are not sorted
+and distinct or a cumulative hazard that decreases.
 """
 import numpy as np
 
@@ -31,6 +33,9 @@ def expected_arrays(facts, header):
     else:
         spec["target_mean"] = (float_any, n_out, True)
         spec["target_scale"] = (float_any, n_out, True)
+    if facts["n_unique_times"] is not None:  # a survival model's Breslow baseline hazard
+        for name in ("unique_times", "cum_baseline_hazard"):
+            spec[name] = (("f", (8,)), facts["n_unique_times"], True)
     return spec
 
 
@@ -77,6 +82,11 @@ def check_values(header, arrays):
         if state is not None and (state < 0).any():
             fail(f"its array 'optimizer_{name}' (a running average of squared gradients) has "
                  "negative value(s)")
+    times, hazard = arrays.get("unique_times"), arrays.get("cum_baseline_hazard")
+    if times is not None and not np.all(times[1:] > times[:-1]):
+        fail("its array 'unique_times' is not sorted and distinct")
+    if hazard is not None and not (hazard[0] >= 0 and np.all(hazard[1:] >= hazard[:-1])):
+        fail("its array 'cum_baseline_hazard' is not a cumulative hazard (>= 0, non-decreasing)")
     classes = arrays.get("classes")
     if classes is not None and not np.all(classes[1:] > classes[:-1]):
         fail("its class labels are not distinct and sorted")

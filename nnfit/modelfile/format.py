@@ -139,6 +139,7 @@ def digest(header, arrays):
 
 
 def _allowed_array(name):
-    return name in ("theta", "x_scale", "x_mean", "classes", "target_mean", "target_scale") or (
+    return name in ("theta", "x_scale", "x_mean", "classes", "target_mean", "target_scale",
+                    "unique_times", "cum_baseline_hazard") or (
         name.startswith("optimizer_") and any(name[10:] in names
                                               for names in schema.STATE_NAMES.values()))

@@ -19,7 +19,8 @@ from .zipread import MAX_LABEL_CHARS, InvalidModelFile
 FORMAT_VERSION = 1
 MAX_PARAMS = 2**28
 MAX_WIDTH = 2**24
-ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+ESTIMATORS = ("MLPClassifier", "MLPRegressor", "MLPSurvival")
+MAX_TIMES = 2**26  # distinct times of a survival model's baseline hazard
 DTYPES = ("float32", "float64")
 # the running state each optimizer keeps with its defaults (a file stores all of it, or none)
 STATE_NAMES = {name: tuple(kind().state_names) for name, kind in OPTIMIZERS.items()}
@@ -71,7 +72,8 @@ def check_header(header, param_names):
     known = {"format_version", "nnfit_version", "estimator", "params", "params_not_saved",
              "architecture", "n_features_in", "feature_names_in", "history", "best_epoch",
              "interrupted", "n_iter", "rng_state", "split_seed", "fitted_as", "optimizer_steps",
-             "classes", "target_ndim", "tabular", "sha256", "hmac_sha256", "class_weight_pairs"}
+             "classes", "target_ndim", "tabular", "sha256", "hmac_sha256", "class_weight_pairs",
+             "n_unique_times"}
     unknown = sorted(set(header) - known)
     if unknown:
         fail(f"its header has unknown key(s) {unknown[:5]} (written by a newer nnfit? "
@@ -138,10 +140,16 @@ def check_header(header, param_names):
         _need(h.get("target_ndim") in (1, 2) and (h["target_ndim"] == 2 or n_out == 1)
               and type(h.get("target_ndim")) is int, "target_ndim",
               f"1 (one output) or 2 ({n_out} output(s))", h.get("target_ndim"))
+    survival = h["estimator"] == "MLPSurvival"
+    if survival or "n_unique_times" in h:
+        _need(survival and n_out == 1 and _is_int(h.get("n_unique_times"), 1, MAX_TIMES),
+              "n_unique_times", f"a survival model's count of distinct times, 1 to {MAX_TIMES}",
+              h.get("n_unique_times"))
     if "tabular" in h:
         _check_tabular(h["tabular"], n_in)
     return {"layers": layers, "n_params": n_params, "dtype": dtype, "optimizer": optimizer,
-            "classifier": classifier, "n_classes": n_classes}
+            "classifier": classifier, "n_classes": n_classes,
+            "n_unique_times": h.get("n_unique_times")}
 
 
 def _check_params(params, names):
