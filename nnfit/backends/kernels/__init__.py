@@ -4,7 +4,8 @@ The NumPy lines of ``nnfit.engine.optimizers`` make one pass over the flat param
 RMSprop's update is nine passes over theta's 235,000 numbers for the MNIST network, each
 reading and writing memory that no longer fits in the cache, and costs as much time per
 step as the largest matrix product.  The loops of ``updates`` (optimizers, ridge), ``layers``
-(a hidden layer's passes, the softmax loss) and ``images`` (augmentation) do the same arithmetic, element by
+(a hidden layer's passes, the softmax loss), ``survival`` (the Cox and Poisson losses) and
+``images`` (augmentation) do the same arithmetic, element by
 element, in the same order (so float32 results are the same bit for bit), in one pass.
 
 They are compiled by numba when it is installed (``pip install numba``); without it, or with
@@ -33,6 +34,6 @@ except ImportError:
     numba = None
 
 if numba is not None:
-    from . import images, layers, updates
-    for _module in (updates, layers, images):
+    from . import images, layers, survival, updates
+    for _module in (updates, layers, images, survival):
         KERNELS.update(_module.KERNELS)
