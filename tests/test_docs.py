@@ -200,7 +200,7 @@ def test_site_pages(site):
             assert f'id="{target}' in api, f"the API page lacks {target}"
 
 
-@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor])
+@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor, nnfit.MLPSurvival])
 def test_help_lists_every_parameter(estimator):
     doc = inspect.getdoc(estimator)
     for name in inspect.signature(estimator).parameters:
@@ -215,7 +215,7 @@ def _documented_defaults(cls):
     return {name: value.strip() for name, value in found}
 
 
-@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor,
+@pytest.mark.parametrize("estimator", [nnfit.MLPClassifier, nnfit.MLPRegressor, nnfit.MLPSurvival,
                                        nnfit.TabularClassifier, nnfit.TabularRegressor])
 def test_documented_defaults_are_the_real_ones(estimator):
     documented = _documented_defaults(estimator)

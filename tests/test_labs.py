@@ -21,9 +21,9 @@ from nnfit.labs import LAB_DIR, LABS, lab_path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_six_labs_in_course_order():
+def test_seven_labs_in_course_order():
     assert list(LABS) == ["hidden_layer", "gradient_descent", "regularization", "mnist",
-                          "default", "own_data"]
+                          "default", "own_data", "survival"]
     assert sorted(p.stem for p in LAB_DIR.glob("*.md")) == sorted(LABS)
 
 
@@ -76,7 +76,7 @@ def test_labs_are_package_data():
 
 def test_lab_path_by_name_or_number():
     assert lab_path("mnist") == lab_path(4) == lab_path("4") == LAB_DIR / "mnist.md"
-    for bad in ["lab7", 0, 7, ""]:
+    for bad in ["lab8", 0, 8, ""]:
         with pytest.raises(ValueError, match="nnfit lab --list"):
             lab_path(bad)
 

@@ -46,6 +46,23 @@ class CoxPartialLikelihood(_Loss):
     (the default, as R's coxph and lifelines) or "breslow".
     """
 
+    _EXAMPLE = """
+    Parameters
+    ----------
+    backend : NumpyBackend
+        The array backend.
+    ties : {{"efron", "breslow"}}, default="efron"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from nnfit import NumpyBackend, {name}
+    >>> Y = np.array([[3.0, 1.0], [1.0, 1.0], [2.0, 0.0], [1.0, 1.0]])  # time, event
+    >>> loss, dZ = {name}(NumpyBackend())(np.zeros((4, 1)), Y)
+    >>> round(loss, 4), dZ.shape
+    (0.6212, (4, 1))
+"""
+
     def __init__(self, backend, ties="efron"):
         super().__init__(backend)
         if ties not in TIES:

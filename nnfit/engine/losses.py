@@ -47,7 +47,8 @@ class _Loss:
     def __init_subclass__(cls):
         """Each loss's docstring: its equations, then the text they all share."""
         if cls.__doc__:
-            cls.__doc__ = cls.__doc__.rstrip() + "\n" + _COMMON_DOC.format(name=cls.__name__)
+            example = getattr(cls, "_EXAMPLE", _COMMON_DOC)
+            cls.__doc__ = cls.__doc__.rstrip() + "\n" + example.format(name=cls.__name__)
 
     def __init__(self, backend):
         self.backend = backend

@@ -16,11 +16,12 @@ LABS = {
     "mnist": "The MNIST network",
     "default": "Credit-card default (ISLR2 exercise 10.7)",
     "own_data": "Your own data",
+    "survival": "Survival and counts (ISLR2 chapter 11, section 4.6)",
 }
 
 
 def lab_path(name):
-    """Path of the source of lab ``name`` (a name of :data:`LABS` or its number, 1 to 6).
+    """Path of the source of lab ``name`` (a name of :data:`LABS` or its number, 1 to 7).
 
     Parameters
     ----------
