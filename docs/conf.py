@@ -1,6 +1,6 @@
 """Sphinx configuration of the nnfit documentation site.
 
-Build it (executing the six labs) with
+Build it (executing the seven labs) with
 
     python -m sphinx -W -b html docs docs/_build/html
 

@@ -26,6 +26,7 @@ from .tabular.crossval import cross_validate_table
 from .tabular.evaluation import evaluate_table
 from .tabular.models import TabularClassifier, TabularRegressor
 from .tabular.preprocess import UnseenCategoryWarning
+from .tabular.survival import TabularSurvival
 from ._load import load
 from ._version import __version__
 
@@ -33,6 +34,6 @@ __all__ = [
     "Adam", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
     "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "TabularClassifier", "TabularRegressor", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
+    "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
     "evaluate_table", "gradcheck", "load", "mlp", "score_predictions", "__version__",
 ]

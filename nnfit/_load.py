@@ -14,11 +14,12 @@ from .estimators.survival import MLPSurvival
 from .modelfile.format import read, resolve_key
 from .modelfile.zipread import InvalidModelFile
 from .tabular.models import TabularClassifier, TabularRegressor
+from .tabular.survival import TabularSurvival
 
 # the header's "estimator": (the estimator, the tabular model around it when "tabular" is there)
 KINDS = {"MLPClassifier": (MLPClassifier, TabularClassifier),
          "MLPRegressor": (MLPRegressor, TabularRegressor),
-         "MLPSurvival": (MLPSurvival, None)}
+         "MLPSurvival": (MLPSurvival, TabularSurvival)}
 _TABULAR_PREFIX = "the model file is not a valid nnfit model: "
 
 
@@ -42,7 +43,7 @@ def load(path, key=None):
 
     Returns
     -------
-    MLPClassifier, MLPRegressor or tabular model
+    MLPClassifier, MLPRegressor, MLPSurvival or tabular model
         The fitted estimator, with the same parameters, preprocessing, history, optimizer state
         and held-out rows as when it was saved: it predicts the same numbers and a warm start
         continues the fit exactly.

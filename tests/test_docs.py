@@ -1,6 +1,6 @@
 """The documentation site: built with warnings as errors, every lab executed, links checked.
 
-One Sphinx build (in a temporary folder) executes the six labs once through myst-nb; a failing
+One Sphinx build (in a temporary folder) executes the seven labs once through myst-nb; a failing
 assertion inside a lab fails the build.  The tests then read the built HTML as a browser would:
 every lab page is there with its figures and its notebook download, every <img> and every local
 link points to a file that exists.  Docstrings are checked too: every estimator parameter is
@@ -99,7 +99,7 @@ def test_build_has_no_warnings(site):
     # Sphinx's own messages look like "file:line: WARNING: ..." (-W makes them fail the build;
     # this also catches any that -W would let through); kernels print other notices
     assert not re.search(r": (WARNING|ERROR|CRITICAL):", log), log[-4000:]
-    print(f"site built with six labs executed in {seconds:.0f} s")
+    print(f"site built with seven labs executed in {seconds:.0f} s")
 
 
 @pytest.mark.parametrize("name", list(LABS))

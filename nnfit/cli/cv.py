@@ -1,14 +1,18 @@
 """``nnfit cv``: K-fold cross-validation of the network ``nnfit fit`` describes, beside a
-logistic / linear regression in the same preprocessing on the same folds and the prevalence /
-mean baseline; a thin shell over ``nnfit.tabular.crossval.cross_validate_table``."""
+logistic / linear / Poisson regression in the same preprocessing on the same folds and the
+prevalence / mean baseline, or for survival beside the linear Cox model; a thin shell over
+``nnfit.tabular.crossval.cross_validate_table`` and
+``nnfit.tabular.survival_cv.cross_validate_survival``."""
 import argparse
 
 from .._files import check_output_path
 from ..tabular.crossval import cross_validate_table
+from ..tabular.survival_cv import cross_validate_survival
+from .outcome_report import format_report, survival_lines
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
-from .table_fit import option_names
-from .table_report import format_report, score_lines
-from .table_scores import add_score_options, write_json
+from .table_fit import describe, option_names
+from .table_report import score_lines
+from .table_scores import add_score_options, bootstrap_options, write_json
 
 DEFAULT_FOLDS = 5  # the library's
 
@@ -16,7 +20,8 @@ DEFAULT_FOLDS = 5  # the library's
 def register(subparsers):
     parser = subparsers.add_parser(
         "cv", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-        help="cross-validate a network on a table beside logistic / linear regression",
+        help="cross-validate a network on a table beside logistic / linear / Poisson / Cox "
+             "regression",
         description="K-fold cross-validation (stratified by class for a classification, "
                     "shuffled with --seed) of the network 'nnfit fit' would fit with the same "
                     "options, beside scikit-learn's unpenalized LogisticRegression (with the "
@@ -28,7 +33,18 @@ def register(subparsers):
                     "included, and the library's defaults. Every row is predicted once, by the fold that held it out; these "
                     "predictions are scored as by 'nnfit evaluate', with bootstrap intervals "
                     "of the rows (paired: network - logistic uses the same resamples), which "
-                    "leave out the variation from refitting.")
+                    "leave out the variation from refitting. A Poisson network (--loss "
+                    "poisson) is set beside scikit-learn's unpenalized PoissonRegressor (a "
+                    "small ridge in a fold where it does not converge, said in a note), with "
+                    "the --exposure as weights. A survival network (--time, --event; folds "
+                    "stratified by event) is set beside the linear Cox model (nnfit's "
+                    "MLPSurvival with no hidden layer and no penalty, by L-BFGS: maximum "
+                    "partial likelihood; a small ridge in a fold where that fails, said in a "
+                    "note): each fold's Harrell's C, then the pooled rows' Harrell's and Uno's "
+                    "C, time-dependent AUC and Brier score at the --at horizons, integrated "
+                    "Brier score and calibration, ranked across folds by the predicted "
+                    "cumulative hazard at the middle horizon (a Cox risk score has a different "
+                    "origin in each fold).")
     parser.add_argument("data", help="a .csv file, or .parquet (needs pyarrow)")
     add_table_options(parser)
     parser.add_argument("--folds", type=folds, default=DEFAULT_FOLDS, metavar="K",
@@ -55,22 +71,36 @@ def run_cv(args):
     if args.json:  # refused before the fits, not after
         out = check_output_path(args.json, [args.data], "JSON report", (".json",), args.force,
                                 option="--json")
-    task, X, y, exclude = read_task_table(args)
-    model = tabular_model(args, task, exclude)
-    kind = "stratified " if task == "classification" else ""
-    print(f"task: {task} of {args.target!r} ({len(X)} rows), {args.folds} {kind}folds "
-          f"(seed {args.seed}); set --task to override")
+    table = read_task_table(args)
+    task, X, y = table.task, table.X, table.y
+    if args.at is not None and task != "survival":
+        raise ValueError("--at sets the horizons of a survival model's scores (--time, "
+                         "--event); this is a " + task)
+    model = tabular_model(args, task, table.exclude)
+    kind = "stratified " if task == "classification" else "event-stratified " \
+        if task == "survival" else ""
+    head, _, tail = describe(args, task, y, len(X)).partition(" rows")
+    print(f"{head} rows, {args.folds} {kind}folds (seed {args.seed}){tail}")
 
     def progress(record):
         if not args.quiet:
             stopped = ("" if record["best_epoch"] is None else
                        f", network's best epoch {record['best_epoch']}")
+            c = record.get("harrell_c")
+            scored = "" if c is None else ", Harrell's C " + ", ".join(
+                f"{name} {value:.4f}" for name, value in c.items())
             print(f"fold {record['fold']}/{record['folds']}: {record['n_train']} training rows, "
-                  f"{record['n_test']} held out{stopped} ({record['seconds']:.1f} s)",
+                  f"{record['n_test']} held out{stopped}{scored} ({record['seconds']:.1f} s)",
                   flush=True)
     try:
-        report = cross_validate_table(model, X, y, folds=args.folds, n_bootstrap=args.bootstrap,
-                                      random_state=args.seed, on_fold=progress)
+        if task == "survival":
+            report = cross_validate_survival(model, X, y, folds=args.folds, horizons=args.at,
+                                             on_fold=progress,
+                                             **bootstrap_options(args, "survival"))
+        else:
+            report = cross_validate_table(model, X, y, sample_weight=table.sample_weight,
+                                          folds=args.folds, on_fold=progress,
+                                          **bootstrap_options(args, task))
     except ValueError as error:
         raise option_names(ValueError(str(error).replace("folds=", "--folds "))) from None
     print("\n".join(format_cv(report)))
@@ -84,12 +114,20 @@ def format_cv(report):
     """The report as lines: the network's pooled out-of-fold point metrics, then the table of
     scores of the network, the reference model and their paired difference."""
     reference = report["reference"]
+    columns = [("network", "network"), (reference, reference),
+               (f"network - {reference}", f"network - {reference}")]
+    if report["task"] == "survival":
+        means = report["mean_fold_harrell_c"]
+        return [f"Harrell's C per fold, mean over the {report['folds']} folds: "
+                + ", ".join(f"{name} {value:.4f}" for name, value in means.items()),
+                f"out of fold, pooled over the {report['folds']} folds (rows ranked by "
+                f"{report['pooled_risk']}):"] + survival_lines(report, columns)
     title = f"{reference} regression"
+    columns[1] = (title, reference)
     lines = [f"out of fold, pooled over the {report['folds']} folds (network):"]
     point = format_report({**report, "scores": None})
-    columns = [("network", "network"), (title, reference),
-               (f"network - {reference}", f"network - {reference}")]
-    return lines + point + score_lines(report, columns)
+    notes = [f"note: {note}" for note in report.get("notes", [])]
+    return lines + point + score_lines(report, columns) + notes
 
 
 def _options(args):

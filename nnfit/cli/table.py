@@ -1,25 +1,29 @@
-"""``nnfit fit | predict | evaluate``: a thin command line over ``TabularClassifier`` and
-``TabularRegressor`` on the user's own CSV (or Parquet) tables.
+"""``nnfit fit | predict | evaluate``: a thin command line over ``TabularClassifier``,
+``TabularRegressor`` and ``TabularSurvival`` on the user's own CSV (or Parquet) tables.
 
 ``fit`` (``table_fit``) fits the tabular model with the library's workflow and defaults (rows
 held out for early stopping, a refit on all rows for the best epoch count), writes the model
 file and only then reports on the held-out rows (``table_report``).  ``predict`` and
-``evaluate`` replay the saved preprocessing on new rows.  Every output is written atomically
+``evaluate`` replay the saved preprocessing on new rows (``table_predict``; ``evaluate`` scores
+a survival model by ``nnfit.tabular.survival_scores``, a Poisson model of rates over the
+exposure column it was fitted with).  Every output is written atomically
 (``nnfit._files``); an ``--out`` that is an input, or an existing file of another kind, is
 refused unless ``--force``.
 """
 import argparse
-import sys
 
-import pandas as pd
-
-from .._files import atomic_write, check_output_path
+from .._files import check_output_path
 from .._load import load
 from ..tabular.models import TabularClassifier, TabularRegressor, closest
-from . import table_fit
+from ..tabular.evaluation import is_poisson
+from ..tabular.outcomes import check_counts, per_exposure, survival_target
+from ..tabular.survival import TabularSurvival
+from ..tabular.survival_scores import evaluate_survival
+from . import table_fit, table_predict
 from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
-from .table_report import format_report
-from .table_scores import add_score_options, write_json
+from .table_predict import add_predict_options
+from .outcome_report import format_report
+from .table_scores import add_score_options, bootstrap_options, write_json
 
 
 def register(subparsers):
@@ -28,17 +32,17 @@ def register(subparsers):
     predict = subparsers.add_parser(
         "predict", formatter_class=fmt, help="predict with a saved model",
         description="Predict the target for each row of a table with a model from 'nnfit fit'."
-                    " Output: the identifier column (or the row number) and the prediction. "
+                    " Output: the identifier column (or the row number) and the prediction: the "
+                    "class, the number, for a Poisson model fitted with --exposure the count = "
+                    "rate x exposure where the data has the exposure column (and the rate), for "
+                    "a survival model the risk score (log relative hazard; higher = earlier "
+                    "event) and with --at the survival probabilities at those times. "
                     "Each number is written at its own precision, in the fewest digits that "
                     "read back as exactly that number: up to 17 significant digits for a "
                     "predicted number (float64), up to 9 for a probability of a float32 model. "
                     + ROWS_NOTE)
     _model_and_data(predict)
-    predict.add_argument("--id", metavar="COLUMN", help="copy this column into the output "
-                         "(default: the --id given to 'nnfit fit', else the row number)")
-    predict.add_argument("--proba", action="store_true",
-                         help="also write each class's probability (classification)")
-    _output(predict, "FILE", "write the predictions to this CSV file (default: standard output)")
+    add_predict_options(predict)
     predict.set_defaults(func=run_predict)
 
     evaluate_parser = subparsers.add_parser(
@@ -49,8 +53,16 @@ def register(subparsers):
                     " (more than two classes: ROC AUC the mean one-vs-rest, calibration per "
                     "class against the rest) with bootstrap 95% intervals, beside the "
                     "prevalence baseline that predicts every row the class shares of these "
-                    "rows; or MAE, RMSE and R^2 with intervals beside the mean baseline. "
-                    "The data must hold the target column. " + ROWS_NOTE)
+                    "rows; or MAE, RMSE and R^2 with intervals beside the mean baseline; for a "
+                    "Poisson model the mean Poisson deviance, D^2 and MAE (of the rates, "
+                    "weighted by the exposure, for a model fitted with --exposure) beside the "
+                    "mean; for a survival model Harrell's and Uno's C, the time-dependent AUC "
+                    "and Brier score at the --at horizons, the integrated Brier score and the "
+                    "calibration at the middle horizon beside the Kaplan-Meier curve of these "
+                    "rows (whose censoring distribution weights the scores: a model file keeps "
+                    "no training rows). "
+                    "The data must hold the target column (time and event columns, and the "
+                    "exposure column). " + ROWS_NOTE)
     _model_and_data(evaluate_parser)
     add_score_options(evaluate_parser)
     evaluate_parser.set_defaults(func=run_evaluate)
@@ -63,53 +75,9 @@ def _model_and_data(parser):
                         help="drop rows with missing values instead of stopping with an error")
 
 
-def _output(parser, metavar, text, required=False):
-    parser.add_argument("--out", metavar=metavar, required=required, help=text,
-                        **({"default": argparse.SUPPRESS} if required else {}))
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out even if it is of another kind")
-
-
 # --- commands --------------------------------------------------------------------------------
 def run_predict(args):
-    out = None
-    if args.out:
-        out = check_output_path(args.out, [args.model, args.data], "CSV file", (".csv",),
-                                args.force)
-    model = load_tabular(args.model, "predict")
-    frame = read_table(args.data)
-    used = model.numeric_columns_ + model.categorical_columns_
-    if args.drop_missing:
-        check_names(frame, "the model uses column", used)
-        frame = drop_missing(frame, used)
-    identifier = args.id or getattr(model, "id_column_", None)
-    if identifier and not args.id and identifier not in frame.columns:
-        print(f"note: the data has no column {identifier!r} (the model's --id); the output "
-              "numbers the rows instead", file=sys.stderr)
-        identifier = None
-    if identifier:
-        check_names(frame, "--id", [identifier])
-        output = pd.DataFrame({identifier: frame[identifier].to_numpy()})
-    else:
-        output = pd.DataFrame({"row": frame.index.to_numpy()})
-    target = model.target_name_ or "target"
-    if args.proba:
-        if not hasattr(model, "classes_"):
-            raise ValueError(f"--proba needs a classification model; this model predicts the "
-                             f"number {target!r}")
-        P = model.predict_proba(frame)
-        output[f"predicted_{target}"] = model.classes_[P.argmax(axis=1)]
-        for j, label in enumerate(model.classes_):
-            output[f"proba_{label}"] = P[:, j]
-    else:
-        output[f"predicted_{target}"] = model.predict(frame)
-    if out is None:
-        output.to_csv(sys.stdout, index=False)
-        return
-    with atomic_write(out, "w", encoding="utf-8", newline="") as file:
-        output.to_csv(file, index=False)
-    args.written.append(str(out))
-    print(f"{len(output)} prediction(s) written to {out}")
+    return table_predict.run_predict(args, load_tabular)
 
 
 def run_evaluate(args):
@@ -119,18 +87,37 @@ def run_evaluate(args):
                                 args.force, option="--json")
     model = load_tabular(args.model, "evaluate")
     frame = read_table(args.data)
-    target = model.target_name_
-    if target is None:
+    survival = isinstance(model, TabularSurvival)
+    if args.at is not None and not survival:
+        raise ValueError("--at sets the horizons of a survival model's scores; this model is "
+                         "not a survival model")
+    outcome = [model.time_name_, model.event_name_] if survival else [model.target_name_]
+    if outcome[0] is None:
         raise ValueError(f"{args.model} does not record the name of its target column; fit it "
                          "with 'nnfit fit', or from Python with y as a named pandas Series")
-    if target not in frame.columns:
-        raise ValueError(f"evaluating needs the target column {target!r}, which is not in the "
-                         f"data{closest(target, frame.columns)}")
+    exposure = getattr(model, "exposure_column_", None)
+    for name, what in zip(outcome + [exposure], ["time column", "event column"] if survival
+                          else ["target column", "exposure column (the model's --exposure)"]):
+        if name is not None and name not in frame.columns:
+            raise ValueError(f"evaluating needs the {what} {name!r}, which is not in the "
+                             f"data{closest(name, frame.columns)}")
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
-        frame = drop_missing(frame, used + [target])
-    report = table_fit.scored(model, frame, frame[target], args.bootstrap, args.seed)
+        frame = drop_missing(frame, used + outcome + ([exposure] if exposure else []))
+    if survival:
+        y = survival_target(frame, *outcome)
+        report = evaluate_survival(model, frame, y, horizons=args.at,
+                                   **bootstrap_options(args, "survival"))
+    else:
+        truth, weight = frame[outcome[0]], None
+        if exposure:
+            truth, weight = per_exposure(truth, frame[exposure])
+        elif is_poisson(model):
+            check_counts(truth)
+        report = table_fit.scored(model, frame, truth,
+                                  bootstrap_options(args, "table")["n_bootstrap"], args.seed,
+                                  weight)
     print("\n".join(format_report(report)))
     if out is not None:
         write_json(out, {"model": str(args.model), "data": str(args.data), **report})
@@ -140,8 +127,8 @@ def run_evaluate(args):
 
 def load_tabular(path, command):
     model = load(path)
-    if not isinstance(model, (TabularClassifier, TabularRegressor)):
+    if not isinstance(model, (TabularClassifier, TabularRegressor, TabularSurvival)):
         raise ValueError(f"{path} holds an estimator saved from Python, without the table "
                          f"preprocessing that 'nnfit {command}' needs; fit it with 'nnfit fit' "
-                         "(or save a nnfit.TabularClassifier/TabularRegressor)")
+                         "(or save a nnfit.TabularClassifier/TabularRegressor/TabularSurvival)")
     return model

@@ -1,35 +1,47 @@
 """The options ``nnfit fit`` and ``nnfit cv`` share, defined once: which columns of the table
-to use (``add_table_options``; ``read_task_table`` reads the table they describe), the
-network's settings (``add_network_options``), and the ``TabularClassifier`` /
-``TabularRegressor`` they describe (``tabular_model``).
+to use (``add_table_options``; ``read_task_table`` reads the table they describe, the outcome
+of a survival or count model through ``table_outcome``), the network's settings
+(``add_network_options``), and the ``TabularClassifier`` / ``TabularRegressor`` /
+``TabularSurvival`` they describe (``tabular_model``).
 
-Every network option's default is the library's: the defaults of ``MLPClassifier`` and
-``MLPRegressor`` are read from the classes, not copied, and where the two differ (``--ridge``,
-``--batch-size``, ``--early-stopping``) an option not given is not passed, so that each task
-gets its own estimator's default.  The exceptions say why in their help: ``--seed`` is 0, not
-None, so that a run repeats, and ``--validation 0`` also turns early stopping off unless
-``--early-stopping`` is given (no held-out rows: exactly ``--epochs`` epochs on all rows).
+Every network option's default is the library's: the defaults of ``MLPClassifier``,
+``MLPRegressor`` and ``MLPSurvival`` are read from the classes, not copied, and an option not
+given is not passed, so that each task gets its own estimator's default (where the classifier's
+and the regressor's differ, e.g. ``--ridge``, the help gives both; ``--time``'s help gives
+``MLPSurvival``'s where it differs from what the options show).  An option of one estimator
+only (``--class-weight``, ``--loss``, ``--ties``) is refused for the others.  The exceptions say
+why in their help: ``--seed`` is 0, not None, so that a run repeats, and ``--validation 0`` also
+turns early stopping off unless ``--early-stopping`` is given (no held-out rows: exactly
+``--epochs`` epochs on all rows).
 """
 import argparse
+from types import SimpleNamespace
 
 from ..engine.optimizers import OPTIMIZERS
 from ..estimators.classifier import MLPClassifier
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..estimators.regressor import MLPRegressor
+from ..estimators.survival import MLPSurvival
 from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.preprocess import column_kinds, prepare
+from ..tabular.survival import TabularSurvival
 from .options import positive_int
 from .table_data import (MAX_CLASSES_AUTO, check_names, drop_missing, infer_task, read_table,
                          target_values)
 from .table_options import fraction, hidden_sizes, nonnegative, positive, seed, switch
+from .table_outcome import (add_outcome_options, check_outcome_names, check_outcome_options,
+                            outcome_columns, read_outcome)
 
-CLASSIFIER, REGRESSOR = MLPClassifier().get_params(), MLPRegressor().get_params()
+MODELS = {"classification": (TabularClassifier, MLPClassifier),
+          "regression": (TabularRegressor, MLPRegressor),
+          "survival": (TabularSurvival, MLPSurvival)}
+DEFAULTS = {task: network().get_params() for task, (_, network) in MODELS.items()}
 REFIT = TabularClassifier().get_params()["refit"]
 # option, parameter, argparse keywords, help (the default is added from the library)
 NETWORK_OPTIONS = [
     ("--hidden", "hidden_layer_sizes", {"type": hidden_sizes},
      "hidden layer widths, comma-separated; 'none' for no hidden layer (multinomial logistic / "
-     "linear regression)"),
+     "linear / Poisson / Cox regression)"),
     ("--activation", "activation", {"choices": ["relu", "sigmoid", "tanh"]},
      "activation g of the hidden units"),
     ("--dropout", "dropout", {"type": fraction}, "dropout rate of each hidden layer"),
@@ -38,6 +50,11 @@ NETWORK_OPTIONS = [
     ("--class-weight", "class_weight", {"choices": ["balanced"]},
      "weight each class by n / (k n_class) in the fit and in the validation loss "
      "(classification)"),
+    ("--loss", "loss", {"choices": ["squared_error", "poisson"]},
+     "regression loss: squared error, or poisson: the Poisson deviance with a log link, for "
+     "counts >= 0 (with --exposure, counts over an exposure)"),
+    ("--ties", "ties", {"choices": ["efron", "breslow"]},
+     "survival: how tied event times enter Cox's partial likelihood"),
     ("--optimizer", "optimizer", {"choices": list(OPTIMIZERS)}, "optimizer"),
     ("--learning-rate", "learning_rate", {"type": positive}, "learning rate"),
     ("--batch-size", "batch_size", {"type": positive_int}, "minibatch size"),
@@ -55,6 +72,8 @@ NETWORK_OPTIONS = [
 ]
 PARAM_OPTIONS = {param: option for option, param, _, _ in NETWORK_OPTIONS}
 PARAM_OPTIONS["random_state"] = "--seed"
+OWNERS = {"classification": "classification", "regression": "regression",
+          "survival": "survival (--time/--event)"}
 
 
 def _shown(value):
@@ -65,14 +84,16 @@ def _shown(value):
 
 
 def add_table_options(parser):
-    """--target, --task, --exclude, --id, --impute, --drop-missing."""
-    parser.add_argument("--target", required=True, metavar="COLUMN", default=argparse.SUPPRESS,
-                        help="the column to predict (required)")
+    """--target (or --time and --event, or --loss poisson's --exposure), --task, --exclude,
+    --id, --impute, --drop-missing."""
+    parser.add_argument("--target", metavar="COLUMN",
+                        help="the column to predict (or --time and --event for survival)")
     parser.add_argument("--task", choices=["auto", "classification", "regression"],
                         default="auto",
                         help="auto: classification for text/true-false targets and for whole "
                              f"numbers with at most {MAX_CLASSES_AUTO} distinct values, else "
-                             "regression")
+                             "regression (--loss poisson: always regression)")
+    add_outcome_options(parser, _survival_defaults())
     parser.add_argument("--exclude", nargs="+", default=[], metavar="COLUMN",
                         help="columns left out of the predictors")
     parser.add_argument("--id", metavar="COLUMN", help="an identifier column: never a "
@@ -86,21 +107,38 @@ def add_table_options(parser):
                         help="drop rows with missing values instead of stopping with an error")
 
 
+def _shown_default(param):
+    """The default the help of ``param``'s option shows, and whether it is one value."""
+    values = [DEFAULTS[task][param] for task in ("classification", "regression")
+              if param in DEFAULTS[task]] or [DEFAULTS["survival"][param]]
+    if len(values) == 2 and values[0] != values[1]:
+        return (f"the library's, {_shown(values[1])} for regression and "
+                f"{_shown(values[0])} for classification"), False
+    return _shown(values[0]), True
+
+
+def _survival_defaults():
+    """'--hidden 32, --batch-size 64 ...': MLPSurvival's defaults where the help shows others."""
+    different = []
+    for option, param, _, _ in NETWORK_OPTIONS:
+        if param not in DEFAULTS["survival"]:
+            continue
+        shown, single = _shown_default(param)
+        value = _shown(DEFAULTS["survival"][param])
+        if not single or str(shown) != str(value):
+            different.append(f"{option} {value}")
+    return (": " + ", ".join(different)) if different else ""
+
+
 def add_network_options(parser):
     """The options of NETWORK_OPTIONS, each with the library's default (module docstring), then
     --no-refit and --seed."""
     for option, param, keywords, text in NETWORK_OPTIONS:
         if "choices" not in keywords:
             keywords = {"metavar": option[2:].upper().replace("-", "_"), **keywords}
-        classifier, regressor = CLASSIFIER.get(param), REGRESSOR.get(param, CLASSIFIER[param])
-        if classifier == regressor:
-            parser.add_argument(option, dest=param, default=_shown(classifier), help=text,
-                                **keywords)
-        else:
-            text += (f" (default: the library's, {_shown(regressor)} for regression and "
-                     f"{_shown(classifier)} for classification)")
-            parser.add_argument(option, dest=param, default=argparse.SUPPRESS, help=text,
-                                **keywords)
+        shown, _ = _shown_default(param)
+        parser.add_argument(option, dest=param, default=argparse.SUPPRESS,
+                            help=f"{text} (default: {shown})", **keywords)
     parser.add_argument("--no-refit", dest="refit", action="store_false", default=REFIT,
                         help="keep the early-stopped fit instead of refitting on all rows "
                              "(refit=False)%(default).0s")  # .0s: no "(default: True)" added
@@ -111,47 +149,61 @@ def add_network_options(parser):
 
 
 def tabular_model(args, task, exclude, progress=None, **params):
-    """The unfitted TabularClassifier/TabularRegressor that the options describe (``params``
-    set or override the network's; ``progress``, a callback of each epoch, prints them)."""
+    """The unfitted TabularClassifier/TabularRegressor/TabularSurvival that the options
+    describe (``params`` set or override the network's; ``progress``, a callback of each
+    epoch, prints them)."""
     exclude = tuple(exclude)
     given = vars(args)
     params = {**{param: given[param] for _, param, _, _ in NETWORK_OPTIONS if param in given},
               **params}
-    if task == "regression":
-        if params.pop("class_weight", None) is not None:
-            raise ValueError("--class-weight is for classification; this is a regression")
+    for param in params:
+        if param not in DEFAULTS[task]:
+            owner = next(t for t in ("classification", "regression", "survival")
+                         if param in DEFAULTS[t])
+            raise ValueError(f"{PARAM_OPTIONS[param]} is for {OWNERS[owner]}; this is "
+                             f"{'a ' * (task != 'survival')}{OWNERS[task]}")
     if params.get("validation_fraction") == 0 and "early_stopping" not in params:
         params["early_stopping"] = False  # the --validation help says why
     params["random_state"] = args.seed
     if progress is not None:
         params["callbacks"] = [progress]
-    if task == "classification":
-        return TabularClassifier(MLPClassifier(**params), exclude=exclude, impute=args.impute,
-                                 refit=given.get("refit", REFIT))
-    return TabularRegressor(MLPRegressor(**params), exclude=exclude, impute=args.impute,
-                            refit=given.get("refit", REFIT))
+    tabular, network = MODELS[task]
+    return tabular(network(**params), exclude=exclude, impute=args.impute,
+                   refit=given.get("refit", REFIT))
 
 
 def read_task_table(args):
-    """(task, X, y, exclude) from the options of add_table_options: the table read, the names
-    the user typed checked, rows with missing values dropped on request, every row's problems
-    found now rather than after a fit."""
+    """The table the options of add_table_options describe, as ``task``, ``X``, ``y``,
+    ``exclude`` and ``sample_weight`` (the exposures of counts, else None): the table read,
+    the names the user typed checked, rows with missing values dropped on request, every row's
+    problems found now rather than after a fit."""
+    survival = check_outcome_options(args)
     frame = read_table(args.data)
-    check_names(frame, "--target", [args.target])
+    check_outcome_names(args, frame)
     check_names(frame, "--exclude", args.exclude)
-    exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else [])))
     if args.id:
         check_names(frame, "--id", [args.id])
-    if args.target in exclude:
-        raise ValueError(f"--target {args.target} is also excluded (--exclude/--id)")
+    exposure = [args.exposure] if args.exposure else []
+    exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else []) + exposure))
+    outcome = outcome_columns(args)
+    for name in outcome:
+        if name in exclude:
+            option = "--target" if name == args.target else \
+                "--time" if name == args.time else "--event"
+            raise ValueError(f"{option} {name} is also excluded (--exclude/--id/--exposure)")
     if args.drop_missing:
-        frame = drop_missing(frame, [c for c in frame.columns if c not in exclude])
-    task = args.task if args.task != "auto" else infer_task(frame[args.target])
-    y = target_values(frame[args.target], task)
-    X = frame.drop(columns=args.target)
+        frame = drop_missing(frame, [c for c in frame.columns if c not in exclude] + exposure)
+    if survival:
+        task, values = "survival", None
+    else:
+        task = ("regression" if getattr(args, "loss", None) == "poisson" else
+                args.task if args.task != "auto" else infer_task(frame[args.target]))
+        values = target_values(frame[args.target], task)
+    y, weight = read_outcome(args, frame, values)
+    X = frame.drop(columns=outcome)
     numeric, categorical = column_kinds(X, [c for c in X.columns if c not in exclude])
     prepare(X, numeric, categorical, args.impute)
-    return task, X, y, exclude
+    return SimpleNamespace(task=task, X=X, y=y, exclude=exclude, sample_weight=weight)
 
 
 def option_names(error):

@@ -1,11 +1,13 @@
-"""``nnfit fit``: a thin shell over ``TabularClassifier`` and ``TabularRegressor``.
+"""``nnfit fit``: a thin shell over ``TabularClassifier``, ``TabularRegressor`` and
+``TabularSurvival``.
 
-The command reads the table, decides the task, builds the tabular model from its options and
-calls its ``fit``: the hold-out, the early stopping and the refit on all rows for the best
-epoch count are the library's (``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give
-the same model for the same seed.  Every option's default is the library's (``table_args``).
-The model is written before the report on the held-out rows (of the early-stopped fit, which
-never trained on them).
+The command reads the table, decides the task (``--time``/``--event``: survival; ``--loss
+poisson``: a regression of counts, with ``--exposure`` of rates count / exposure weighted by the
+exposure), builds the tabular model from its options and calls its ``fit``: the hold-out, the
+early stopping and the refit on all rows for the best epoch count are the library's
+(``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give the same model for the same seed.
+Every option's default is the library's (``table_args``). The model is written before the report
+on the held-out rows (of the early-stopped fit, which never trained on them).
 """
 import argparse
 import warnings
@@ -16,10 +18,11 @@ from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.preprocess import names
 from .._files import check_output_path
 from .options import positive_int
-from .table_args import (add_network_options, add_table_options, option_names,  # noqa: F401
-                         read_task_table, tabular_model)
+from .table_args import (DEFAULTS, add_network_options, add_table_options,  # noqa: F401
+                         option_names, read_task_table, tabular_model)
 from .table_data import ROWS_NOTE
-from .table_report import evaluate, format_report
+from .outcome_report import format_report
+from .table_report import evaluate
 
 
 def register(subparsers):
@@ -28,7 +31,11 @@ def register(subparsers):
         help="fit a network to a CSV/Parquet table and save it",
         description="Fit a network predicting one column of a table from the others: the "
                     "model of nnfit.TabularClassifier/TabularRegressor with the same settings, "
-                    "the same model for the same --seed. Numeric columns are standardized, text "
+                    "the same model for the same --seed; with --time and --event a Cox network "
+                    "for survival, nnfit.TabularSurvival; with --loss poisson a network for "
+                    "counts (and --exposure: rates per unit of exposure, the exposure as the "
+                    "row weight, as scikit-learn's PoissonRegressor; predictions of counts are "
+                    "rate x exposure). Numeric columns are standardized, text "
                     "and true/false columns one-hot encoded. When early stopping holds rows out, "
                     "the fit stops on them (best epoch restored) and is then refit on all rows "
                     "for that many epochs. Every default is the library's unless its option "
@@ -53,13 +60,16 @@ def run_fit(args):
     if out.exists() and not args.force:
         raise ValueError(f"--out {out} exists; choose another name, or add --force to replace "
                          "it")
-    task, X, y, exclude = read_task_table(args)
-    model = tabular_model(args, task, exclude,
-                          None if args.quiet else progress(vars(args).get("epochs"), task))
-    print(f"task: {task} of {args.target!r} ({len(X)} rows); set --task to override")
+    table = read_task_table(args)
+    task, X, y, weight = table.task, table.X, table.y, table.sample_weight
+    epochs = vars(args).get("epochs", DEFAULTS[task]["epochs"])
+    poisson = vars(args).get("loss") == "poisson"
+    model = tabular_model(args, task, table.exclude,
+                          None if args.quiet else progress(epochs, task, poisson))
+    print(describe(args, task, y, len(X)))
     try:
         with threadpool_limits(limits=args.threads, user_api="blas"):
-            model.fit(X, y)
+            model.fit(X, y, sample_weight=weight)
     except ValueError as error:
         raise option_names(error) from None
     if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
@@ -67,12 +77,17 @@ def run_fit(args):
     held_out = model.validation_index_
     print(outcome(model, len(X)))
     if len(held_out):
+        rows = X.index.get_indexer(held_out)
+        truth = y[rows] if task == "survival" else y.iloc[rows]
         try:  # the report of the early-stopped fit, on rows it never saw
-            report = scored(model.early_stopped_model(), X.loc[held_out], y.loc[held_out])
+            report = scored(model.early_stopped_model(), X.iloc[rows], truth, 0, 0,
+                            None if weight is None else weight[rows])
         except ValueError as error:
             report = error
     if args.id:
         model.id_column_ = args.id
+    if args.exposure:
+        model.exposure_column_ = args.exposure
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")
@@ -85,10 +100,22 @@ def run_fit(args):
         print("\n".join(format_report(report)))
 
 
-def progress(epochs, task):
+def describe(args, task, y, n_rows):
+    """The first line of the fit: the task, its outcome and the rows."""
+    if task == "survival":
+        return (f"task: survival of time {args.time!r} and event {args.event!r} ({n_rows} rows, "
+                f"{int(y[args.event].sum())} events)")
+    loss = vars(args).get("loss")
+    kind = ("" if loss != "poisson" else f" per unit of {args.exposure!r} (Poisson rates, "
+            "weighted by the exposure)" if args.exposure else " (Poisson counts)")
+    return f"task: {task} of {args.target!r}{kind} ({n_rows} rows); set --task to override"
+
+
+def progress(epochs, task, poisson=False):
     """A callback of the fit that prints one line per epoch (a function, not an object:
     ``clone`` copies a function as itself, and the refit's copy prints too)."""
-    score = "accuracy" if task == "classification" else "R^2"
+    score = {"classification": "accuracy", "survival": "C-index"}.get(
+        task, "D^2" if poisson else "R^2")
     seen = {"validated": False}
 
     def show(record):
@@ -129,7 +156,8 @@ def outcome(model, n_rows):
 
 
 def scored(model, frame, truth, *options):
-    """``evaluate``, with scikit-learn's warnings about classes absent from the rows scored
+    """``evaluate`` (``options``: resamples, seed, sample weights), with scikit-learn's
+    warnings about classes absent from the rows scored
     (a few held-out rows may hold one class only) said once, in nnfit's words."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -1,5 +1,6 @@
-"""The reports of ``nnfit evaluate``, ``nnfit cv`` and of ``nnfit fit``'s validation rows, as
-text: the library computes them (``nnfit.tabular.evaluation``, ``nnfit.estimators.metrics``).
+"""The reports of ``nnfit evaluate``, ``nnfit cv`` and of ``nnfit fit``'s validation rows for a
+classification or regression, as text (``outcome_report`` adds survival and counts): the
+library computes them (``nnfit.tabular.evaluation``, ``nnfit.estimators.metrics``).
 
 Classification: accuracy, balanced accuracy, per-class precision, recall, F1 and support, the
 confusion matrix, ROC AUC (two classes); then a table of Brier score, log-loss, ROC AUC,
@@ -10,22 +11,30 @@ baseline.
 import math
 
 from ..tabular.evaluation import evaluate_table
+from ..tabular.survival import TabularSurvival
+from ..tabular.survival_scores import evaluate_survival
 
 LABELS = {"brier": "Brier score", "log_loss": "log-loss", "roc_auc": "ROC AUC",
           "accuracy": "accuracy", "calibration_intercept": "calibration intercept",
-          "calibration_slope": "calibration slope", "mae": "MAE", "rmse": "RMSE", "r2": "R^2"}
+          "calibration_slope": "calibration slope", "mae": "MAE", "rmse": "RMSE", "r2": "R^2",
+          "poisson_deviance": "Poisson deviance", "d2": "D^2"}
 BASELINES = {"prevalence": "prevalence baseline", "mean": "mean baseline"}
 CALIBRATION_NOTE = ["calibration intercept a: logit P(y) = a + logit p (0: right on average, "
                     "> 0: p too low)",
                     "calibration slope b: logit P(y) = a' + b logit p (1: right, < 1: p too "
                     "extreme, > 1: too timid)"]
-SUMMARY = {"prevalence": ("brier", "log_loss", "accuracy"), "mean": ("mae", "rmse", "r2")}
+SUMMARY = {"prevalence": ("brier", "log_loss", "accuracy"), "mean": ("mae", "rmse", "r2"),
+           "counts": ("poisson_deviance", "d2", "mae")}
 
 
-def evaluate(model, frame, truth, n_bootstrap=0, seed=0):
+def evaluate(model, frame, truth, n_bootstrap=0, seed=0, sample_weight=None):
     """The report dict of ``model`` on the rows of ``frame`` with true targets ``truth``
-    (``nnfit.tabular.evaluation.evaluate_table``; no intervals unless ``n_bootstrap``)."""
-    return evaluate_table(model, frame, truth, n_bootstrap=n_bootstrap, random_state=seed)
+    (``nnfit.tabular.evaluation.evaluate_table``, or ``survival_scores.evaluate_survival``;
+    no intervals unless ``n_bootstrap``; ``sample_weight``: a Poisson model's exposures)."""
+    if isinstance(model, TabularSurvival):
+        return evaluate_survival(model, frame, truth, n_bootstrap=n_bootstrap, random_state=seed)
+    return evaluate_table(model, frame, truth, sample_weight=sample_weight,
+                          n_bootstrap=n_bootstrap, random_state=seed)
 
 
 def format_report(report):
@@ -86,7 +95,8 @@ def score_lines(report, columns=None):
         lines.append(f"{BASELINES[kind]}: {_baseline_line(report)}")
     else:  # the baseline's scores on one line
         lines.append(f"{BASELINES[kind]}: " + "; ".join(
-            f"{LABELS[key]} {_cell(scored['scores'][kind][key], key)}" for key in SUMMARY[kind]))
+            f"{LABELS[key]} {_cell(scored['scores'][kind][key], key)}"
+            for key in SUMMARY.get(report["task"], SUMMARY[kind])))
         lines.append(f"  ({_baseline_line(report)})")
     if classes:
         lines.extend(CALIBRATION_NOTE)
@@ -111,9 +121,10 @@ def _baseline_line(report):
             shares = ", ".join(f"{c} {s:.4f}" for c, s in baseline["shares"].items())
             return f"every row gets the class shares of these rows, {shares}"
         return "every row gets the class shares of its training folds"
+    what = ("mean rate (weighted by the exposure)" if report.get("exposure") else "mean")
     if "mean" in baseline:
-        return f"every row gets the mean of these rows, {baseline['mean']:.6g}"
-    return "every row gets the mean of its training folds"
+        return f"every row gets the {what} of these rows, {baseline['mean']:.6g}"
+    return f"every row gets the {what} of its training folds"
 
 
 def _cell(score, key):

@@ -1,28 +1,47 @@
-"""The options of ``nnfit evaluate`` and ``nnfit cv`` for the scores' intervals and the JSON
-report, and the writing of that report (atomically, standard JSON: NaN as null)."""
+"""The options of ``nnfit evaluate`` and ``nnfit cv`` for the scores' intervals, a survival
+model's horizons and the JSON report, and the writing of that report (atomically, standard
+JSON: NaN as null)."""
 import argparse
 import json
 
 from .._files import atomic_write
 from .table_options import seed as seed_type
+from ..tabular.survival_scores import DEFAULT_BOOTSTRAP as SURVIVAL_BOOTSTRAP
+from .table_predict import times_list
 from .table_report import json_ready
 
-DEFAULT_BOOTSTRAP = 1000  # the library's n_bootstrap
+DEFAULT_BOOTSTRAP = 1000  # the library's n_bootstrap (survival: SURVIVAL_BOOTSTRAP)
 
 
 def add_score_options(parser, seed=True):
-    """--bootstrap, --seed (unless the command has its own), --json (alias --out), --force."""
-    parser.add_argument("--bootstrap", type=resamples, default=DEFAULT_BOOTSTRAP, metavar="N",
+    """--bootstrap, --seed (unless the command has its own), --at, --json (alias --out),
+    --force."""
+    parser.add_argument("--bootstrap", type=resamples, default=None, metavar="N",
                         help="bootstrap resamples of the rows for the 95%% intervals; 0: "
-                             "point estimates only")
+                             f"point estimates only (default: the library's, {DEFAULT_BOOTSTRAP};"
+                             f" {SURVIVAL_BOOTSTRAP} for survival, whose scores scikit-survival "
+                             "recomputes in each resample)%(default).0s")
     if seed:
         parser.add_argument("--seed", type=seed_type, default=0,
                             help="random seed of the bootstrap resamples: the same seed gives "
                                  "the same intervals")
+    parser.add_argument("--at", type=times_list, metavar="TIMES",
+                        help="survival: the horizons of the time-dependent AUC and Brier scores, "
+                             "comma-separated (the middle one is the calibration horizon); "
+                             "default: the 25th, 50th and 75th percentiles of the event "
+                             "times%(default).0s")
     parser.add_argument("--json", "--out", dest="json", metavar="FILE",
                         help="also write the report as JSON to this file")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing --json file even if it is of another kind")
+
+
+def bootstrap_options(args, task):
+    """{n_bootstrap, random_state} of the options: --bootstrap or the library's default for the
+    task."""
+    default = SURVIVAL_BOOTSTRAP if task == "survival" else DEFAULT_BOOTSTRAP
+    return {"n_bootstrap": default if args.bootstrap is None else args.bootstrap,
+            "random_state": args.seed}
 
 
 def resamples(text):

@@ -18,16 +18,20 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from .evaluation import as_labels, classification_report, regression_report
+from .evaluation import (as_labels, classification_report, counts_report, is_poisson,
+                         regression_report)
 from .models import TabularClassifier, TabularRegressor, check_frame
 from .preprocess import names
 
+POISSON_FALLBACK_ALPHA = 1e-4
 
-def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=1000,
-                         confidence=0.95, random_state=0, on_fold=None):
+
+def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=None,
+                         n_bootstrap=1000, confidence=0.95, random_state=0, on_fold=None):
     """Out-of-fold scores of a table model and of a logistic / linear reference model.
 
     Parameters
@@ -38,12 +42,16 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
         The predictors.
     y : array-like of shape (n,)
         The target: class labels for a ``TabularClassifier``, numbers for a regressor.
+    sample_weight : array-like of shape (n,) or None, default=None
+        Row weights for every fit and the scores: the exposures when y holds rates count /
+        exposure for a Poisson network.
     folds : int, default=5
         The number K of folds, 2 <= K <= n.
     reference : estimator or None, default=None
         Fitted in the same preprocessing on the same folds; None:
         ``LogisticRegression(C=numpy.inf, max_iter=1000)`` (with the network's
-        ``class_weight``) or ``LinearRegression()``.
+        ``class_weight``), ``LinearRegression()``, or for a Poisson network
+        ``PoissonRegressor(alpha=0, max_iter=1000)``.
     n_bootstrap : int, default=1000
         Bootstrap resamples of the pooled out-of-fold rows; 0: point estimates only.
     confidence : float, default=0.95
@@ -58,10 +66,10 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
     -------
     dict
         As ``nnfit.tabular.evaluation.evaluate_table``'s report of the pooled out-of-fold
-        predictions (point metrics of the network; ``scores`` of "network", "logistic" or
-        "linear", and "prevalence" or "mean"), with ``folds``, ``random_state`` and
-        ``per_fold`` (rows, seconds, best epoch).  A warning raised in several folds is
-        issued once, naming the folds.
+        predictions (point metrics of the network; ``scores`` of "network", "logistic",
+        "linear" or "Poisson", and "prevalence" or "mean"), with ``folds``, ``random_state``,
+        ``per_fold`` (rows, seconds, best epoch) and ``notes``.  A warning raised in several
+        folds is issued once, naming the folds.
 
     Raises
     ------
@@ -90,22 +98,32 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
     if y.isna().any():
         raise ValueError("the target has missing values; drop those rows first")
     _check_folds(folds, y, classify)
+    poisson = not classify and is_poisson(model.estimator if model.estimator is not None
+                                          else model._default_estimator())
+    weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if weight is not None and weight.shape != (len(y),):
+        raise ValueError(f"sample_weight must hold one weight per row ({len(y)})")
     splitter = (StratifiedKFold if classify else KFold)(folds, shuffle=True,
                                                         random_state=random_state)
-    reference = _reference(model, classify) if reference is None else reference
+    default_reference = reference is None
+    reference = _reference(model, classify, poisson) if reference is None else reference
     reference = type(model)(reference, exclude=model.exclude, impute=model.impute)
     classes = np.unique(y.to_numpy()) if classify else None
     shape = (len(y), len(classes)) if classify else (len(y),)
     network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    per_fold, caught = [], {}
+    per_fold, caught, notes = [], {}, []
     for fold, (train, test) in enumerate(splitter.split(X, y if classify else None), 1):
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as raised:
             warnings.simplefilter("always")
-            fitted = clone(model).fit(X.iloc[train], y.iloc[train])
+            weights = {} if weight is None else {"sample_weight": weight[train]}
+            fitted = clone(model).fit(X.iloc[train], y.iloc[train], **weights)
             if getattr(fitted.estimator_, "interrupted_", False):
                 raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
-            compared = clone(reference).fit(X.iloc[train], y.iloc[train])
+            compared, note = _fit_reference(reference, X.iloc[train], y.iloc[train], weights,
+                                            poisson and default_reference)
+            if note:
+                notes.append(f"fold {fold}: {note}")
             network[test] = _predict(fitted, X.iloc[test], classes)
             linear[test] = _predict(compared, X.iloc[test], classes)
         for warning in raised:
@@ -113,7 +131,8 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
         if classify:
             base[test] = [np.mean(y.iloc[train].to_numpy() == c) for c in classes]
         else:
-            base[test] = float(np.mean(y.iloc[train].to_numpy(np.float64)))
+            base[test] = float(np.average(y.iloc[train].to_numpy(np.float64),
+                                          weights=None if weight is None else weight[train]))
         record = {"fold": fold, "folds": folds, "n_train": len(train), "n_test": len(test),
                   "seconds": round(time.perf_counter() - started, 3),
                   "best_epoch": getattr(getattr(fitted, "estimator_", None), "best_epoch_",
@@ -125,15 +144,19 @@ def cross_validate_table(model, X, y, *, folds=5, reference=None, n_bootstrap=10
         some = "every fold" if len(where) == folds else f"fold(s) {', '.join(map(str, where))}"
         warnings.warn(f"{message} (in {some} of {folds})", category, stacklevel=2)
     options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
-    name = "logistic" if classify else "linear"
-    if classify:
+    name = "logistic" if classify else "Poisson" if poisson else "linear"
+    if poisson:
+        report = counts_report(y.to_numpy(np.float64), {"network": network, name: linear},
+                               weight, base, **options)
+    elif classify:
         report = classification_report(as_labels(y.to_numpy(), classes),
                                        {"network": network, name: linear}, classes, base,
                                        **options)
     else:
         report = regression_report(y.to_numpy(np.float64), {"network": network, name: linear},
                                    base, **options)
-    report.update(folds=folds, random_state=random_state, reference=name, per_fold=per_fold)
+    report.update(folds=folds, random_state=random_state, reference=name, per_fold=per_fold,
+                  notes=notes)
     return {"target": y_name, **report}
 
 
@@ -168,11 +191,30 @@ def _check_folds(folds, y, classify):
                       UserWarning, stacklevel=3)
 
 
-def _reference(model, classify):
+def _reference(model, classify, poisson):
+    if poisson:
+        return PoissonRegressor(alpha=0.0, max_iter=1000)
     if not classify:
         return LinearRegression()
     weight = None if model.estimator is None else model.estimator.get_params().get("class_weight")
     return LogisticRegression(C=np.inf, max_iter=1000, class_weight=weight)
+
+
+def _fit_reference(reference, X, y, weights, fallback):
+    """(fitted reference, note or None); with ``fallback`` (the default Poisson GLM), a fit
+    that does not converge is refitted with ``POISSON_FALLBACK_ALPHA``, saying so."""
+    if not fallback:
+        return clone(reference).fit(X, y, **weights), None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            return clone(reference).fit(X, y, **weights), None
+        except ConvergenceWarning:
+            pass
+    refit = clone(reference).set_params(estimator__alpha=POISSON_FALLBACK_ALPHA)
+    return refit.fit(X, y, **weights), (
+        "the unpenalized Poisson GLM did not converge (a category or value range without any "
+        f"count?); it was refitted with the ridge penalty alpha={POISSON_FALLBACK_ALPHA:g}")
 
 
 def _predict(fitted, X, classes):

@@ -6,9 +6,12 @@ confusion matrix, ROC AUC (two classes); then the scores of the probabilities wi
 intervals (``nnfit.estimators.metrics``: Brier score, log-loss, ROC AUC, accuracy, calibration
 intercept and slope) beside the no-information baseline that predicts every row the class
 shares ("prevalence").  Numbers: MAE, RMSE and R^2 with intervals, beside the baseline that
-predicts the mean.  ``evaluate_table`` takes the baseline's shares or mean from the evaluated
-rows themselves unless given (a model file does not record its training rows' prevalence);
-``nnfit.tabular.crossval`` gives the training folds' instead.
+predicts the mean; for a Poisson model (``loss="poisson"``) of counts or rates, the mean
+Poisson deviance, D^2 and MAE (``nnfit.estimators.count_metrics``; with ``sample_weight`` the
+exposures of rates y = count / exposure) beside the mean rate.  ``evaluate_table`` takes the
+baseline's shares or mean from the evaluated rows themselves unless given (a model file does
+not record its training rows' prevalence); ``nnfit.tabular.crossval`` gives the training folds'
+instead.
 """
 import numpy as np
 import pandas as pd
@@ -16,14 +19,15 @@ from sklearn.metrics import (balanced_accuracy_score, confusion_matrix, mean_abs
                              precision_recall_fscore_support, r2_score, roc_auc_score,
                              root_mean_squared_error)
 
+from ..estimators.count_metrics import score_counts
 from ..estimators.metrics import score_predictions
 from .preprocess import names
 
 BASELINE = {"classification": "prevalence", "regression": "mean"}
 
 
-def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0.95,
-                   random_state=0):
+def evaluate_table(model, X, y, *, sample_weight=None, baseline=None, n_bootstrap=1000,
+                   confidence=0.95, random_state=0):
     """Score a fitted ``TabularClassifier`` or ``TabularRegressor`` on labelled rows.
 
     Parameters
@@ -35,6 +39,9 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
         The rows to score.
     y : array-like of shape (n,)
         Their true classes or numbers.
+    sample_weight : array-like of shape (n,) or None, default=None
+        A Poisson model's row weights: the exposures when y holds rates count / exposure
+        (scikit-learn's convention); the scores are then weighted by them.
     baseline : array-like of shape (k,), float or None, default=None
         What the no-information baseline predicts for every row: the class shares (in the
         order of ``model.classes_``) or the number; None: the shares or the mean of ``y``.
@@ -50,7 +57,8 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
     dict
         ``target`` (the name of a named Series y, else None), ``task``, ``n``; for classes ``accuracy``, ``balanced_accuracy``, ``classes``,
         ``per_class``, ``confusion_matrix``, ``roc_auc`` (two classes); for numbers ``mae``,
-        ``rmse``, ``r2``; then ``baseline`` (what it predicts) and ``scores``, the result of
+        ``rmse``, ``r2``; for a Poisson model ``poisson_deviance``, ``d2``, ``mae`` (task
+        "counts"); then ``baseline`` (what it predicts) and ``scores``, the result of
         ``nnfit.estimators.metrics.score_predictions`` for the predictions "model" and
         "prevalence" (or "mean").
 
@@ -80,7 +88,11 @@ def evaluate_table(model, X, y, *, baseline=None, n_bootstrap=1000, confidence=0
             raise ValueError("the target column has missing, non-numeric or infinite values; "
                              "drop those rows")
         predicted = np.asarray(model.predict(X), dtype=np.float64)
-        report = regression_report(truth, {"model": predicted}, baseline, **options)
+        if is_poisson(model):
+            report = counts_report(truth, {"model": predicted}, sample_weight, baseline,
+                                   **options)
+        else:
+            report = regression_report(truth, {"model": predicted}, baseline, **options)
     return {"target": target, **report}
 
 
@@ -135,6 +147,33 @@ def regression_report(truth, predictions, baseline=None, **options):
         report["baseline"] = {"kind": "mean", "source": "the training folds"}
     predictions = {**predictions, "mean": np.asarray(baseline, dtype=np.float64)}
     report["scores"] = score_predictions(truth, predictions, **options)
+    return report
+
+
+def is_poisson(model):
+    """Whether ``model`` (a tabular model or an estimator) predicts Poisson means."""
+    estimator = getattr(model, "estimator_", model)
+    return getattr(estimator, "loss", None) == "poisson" or \
+        type(estimator).__name__ == "PoissonRegressor"
+
+
+def counts_report(truth, predictions, sample_weight=None, baseline=None, **options):
+    """As ``regression_report`` for Poisson means: mean Poisson deviance, D^2 and MAE (weighted
+    by ``sample_weight``, the exposures of rates) beside the mean (rate) baseline
+    (``baseline``: a number or one per row; None: the weighted mean of ``truth``)."""
+    first = next(iter(score_counts(truth, predictions, sample_weight,
+                                   n_bootstrap=0)["scores"].values()))
+    report = {"task": "counts", "n": len(truth), "exposure": sample_weight is not None,
+              **{key: first[key]["estimate"] for key in ("poisson_deviance", "d2", "mae")}}
+    if baseline is None:
+        baseline = float(np.average(truth, weights=sample_weight))
+    if np.ndim(baseline) == 0:
+        report["baseline"] = {"kind": "mean", "source": "these rows", "mean": float(baseline)}
+        baseline = np.full(len(truth), float(baseline))
+    else:
+        report["baseline"] = {"kind": "mean", "source": "the training folds"}
+    predictions = {**predictions, "mean": np.asarray(baseline, dtype=np.float64)}
+    report["scores"] = score_counts(truth, predictions, sample_weight, **options)
     return report
 
 

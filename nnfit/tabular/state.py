@@ -1,7 +1,7 @@
 """The tabular model in a model file: the fitted encoders' attributes as JSON, never a pickle.
 
-A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassifier`` and
-``TabularRegressor``): its file is its inner estimator's header and arrays
+A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassifier``,
+``TabularRegressor`` and ``TabularSurvival``): its file is its inner estimator's header and arrays
 (``estimator_._to_file_parts``) with the JSON of the preprocessing added to the header as
 ``tabular``; ``nnfit.load`` rebuilds the estimator first, then the tabular model around it
 (``_from_file_parts``).
@@ -9,7 +9,8 @@ A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassif
 ``to_dict`` stores what the fitted transformers of ``preprocess`` use at transform time: each
 numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
 column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statistics_``, with the
-columns seen in fit, the excluded ones, the target's name and the task.  ``from_dict`` treats the
+columns seen in fit, the excluded ones, the target's name and the task (and a survival model's
+event and time columns, a count model's exposure column).  ``from_dict`` treats the
 header as untrusted: every type, length, name and number is checked (finite numbers, scales > 0,
 sorted unique categories, as many features as the network's inputs) before the transformers are
 rebuilt: the same ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its
@@ -31,6 +32,8 @@ FORMAT = 2
 # kept as it is (so 0.1 files load and the model file schema of ``modelfile`` applies to both);
 # format 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
 _ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
+# optional keys of format 2: a survival model's outcome columns, a count model's exposure column
+_OPTIONAL = {"survival", "exposure"}
 _NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
 
@@ -65,11 +68,25 @@ def to_dict(tab):
                     "fill": None if categorical_imputer is None else
                     str(categorical_imputer.statistics_[j])}
                    for j, name in enumerate(tab.categorical_columns_)]
-    return {"target": tab.target_name_ or "",  # "": y had no name
-            "preprocessing": {"numeric": numeric, "categorical": categorical},
-            "format": FORMAT, "task": "classification" if hasattr(tab, "classes_") else
-            "regression", "columns": list(tab.feature_names_in_), "exclude": list(tab.excluded_),
-            "impute": tab.impute_, "id_column": getattr(tab, "id_column_", None)}
+    state = {"target": tab.target_name_ or "",  # "": y had no name
+             "preprocessing": {"numeric": numeric, "categorical": categorical},
+             "format": FORMAT, "task": _task(tab.estimator_),
+             "columns": list(tab.feature_names_in_),
+             "exclude": list(tab.excluded_), "impute": tab.impute_,
+             "id_column": getattr(tab, "id_column_", None)}
+    if state["task"] == "survival":
+        state["survival"] = {"event": tab.event_name_, "time": tab.time_name_}
+    if getattr(tab, "exposure_column_", None) is not None:
+        state["exposure"] = tab.exposure_column_
+    return state
+
+
+def _task(estimator):
+    """What the fitted estimator does: classification, survival (a baseline hazard) or
+    regression."""
+    if hasattr(estimator, "classes_"):
+        return "classification"
+    return "survival" if hasattr(estimator, "unique_times_") else "regression"
 
 
 def _fail(why):
@@ -115,10 +132,13 @@ def _entries(state):
 
 def from_dict(cls, state, estimator):
     """Check ``state`` completely (see the module docstring), then rebuild the fitted model: a
-    ``cls`` (``TabularClassifier`` or ``TabularRegressor``) around the fitted ``estimator``."""
+    ``cls`` (``TabularClassifier``, ``TabularRegressor`` or ``TabularSurvival``) around the
+    fitted ``estimator``."""
     _check(isinstance(state, dict), "is not a JSON object")
     keys = {"target", "preprocessing"} | (_ADDED if "format" in state else set())
-    _check(set(state) == keys, f"has the keys {sorted(state)}, not {sorted(keys)}")
+    optional = _OPTIONAL if "format" in state else set()
+    _check(keys <= set(state) <= keys | optional, f"has the keys {sorted(state)}, not "
+           f"{sorted(keys)}" + (f" and optionally {sorted(optional)}" if optional else ""))
     numeric_entries, categorical_entries = _entries(state)
     used = [e["column"] for e in numeric_entries + categorical_entries]
     if "format" not in state:  # nnfit 0.1: every column but the target was used
@@ -126,8 +146,19 @@ def from_dict(cls, state, estimator):
                      id_column=None)
     _check(state["format"] == FORMAT, f"has format {state['format']!r}, not {FORMAT}")
     is_classifier = hasattr(estimator, "classes_")
-    task = "classification" if is_classifier else "regression"
+    task = _task(estimator)
     _check(state["task"] in (task, None), f"says {state['task']!r} but its network does {task}")
+    outcome = state.get("survival")
+    _check((task == "survival") == (outcome is not None), "has survival columns if and only if "
+           "its network is a survival model")
+    if outcome is not None:
+        _check(isinstance(outcome, dict) and set(outcome) == {"event", "time"}
+               and all(isinstance(v, str) for v in outcome.values())
+               and outcome["event"] != outcome["time"],
+               "has a survival entry without two distinct column names, event and time")
+    exposure = state.get("exposure")
+    _check(exposure is None or isinstance(exposure, str) and task == "regression",
+           "has an exposure column that is not a regression's column name")
     _check(isinstance(state["target"], str), "has a target name that is not a string")
     _check(state["id_column"] is None or isinstance(state["id_column"], str),
            "has an id column name that is not a string")
@@ -165,6 +196,10 @@ def from_dict(cls, state, estimator):
     tab.n_features_in_, tab.target_name_ = len(columns), state["target"] or None
     if state["id_column"] is not None:
         tab.id_column_ = state["id_column"]
+    if outcome is not None:
+        tab.event_name_, tab.time_name_ = outcome["event"], outcome["time"]
+    if exposure is not None:
+        tab.exposure_column_ = exposure
     if is_classifier:
         tab.classes_ = estimator.classes_
     return tab
