@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "scaling.py"
 
 
@@ -69,3 +71,27 @@ def test_defaults_quick_prints_a_score_per_model_and_table():
         assert all(-10 < s <= 1 for s in scores), row  # R^2 or accuracy of each model
         assert rows[name][3] == ("R^2" if name == "hitters" else "accuracy")
     assert 0 < float(rows["wine"][8]) < 2  # nnfit / sk-MLP
+
+
+def test_survival_quick_compares_the_network_with_linear_cox():
+    pytest.importorskip("sksurv")
+    script = SCRIPT.parent / "survival.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--models", "km,cox,nnfit"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "nnfit - cox" in run.stdout and "worst table" in run.stdout
+    means = [line.split() for line in run.stdout.splitlines() if line.startswith("mean ")]
+    c_km, c_cox, c_nnfit = (float(x) for x in means[0][1:4])
+    assert c_km == 0.5 and 0.5 < c_cox < 0.9 and 0.4 < c_nnfit < 0.9  # 20 epochs: a smoke test
+
+
+def test_cox_epoch_prints_each_loss_against_squared_error():
+    pytest.importorskip("sksurv")
+    script = SCRIPT.parent / "cox_epoch.py"
+    run = subprocess.run([sys.executable, str(script), "--rows", "500", "--epochs", "3"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    rows = {line[:16].strip(): line[16:].split() for line in run.stdout.splitlines()[2:]}
+    assert set(rows) == {"squared error", "Cox (Efron)", "Poisson"}
+    assert rows["squared error"][1] == rows["squared error"][3] == "1.00"
+    assert all(float(v) > 0 for row in rows.values() for v in row)
