@@ -19,6 +19,8 @@ from .engine.optimizers import SGD, Adam, GradientDescent, RMSprop
 from .engine.penalties import Penalty
 from .engine.training import DivergenceError
 from .estimators.classifier import MLPClassifier
+from .estimators.conformal import ConformalRegressor
+from .estimators.decision import best_threshold, net_benefit
 from .estimators.metrics import score_predictions
 from .estimators.regressor import MLPRegressor
 from .estimators.survival import MLPSurvival
@@ -31,9 +33,9 @@ from ._load import load
 from ._version import __version__
 
 __all__ = [
-    "Adam", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
+    "Adam", "ConformalRegressor", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
     "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
-    "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "cross_validate_table",
-    "evaluate_table", "gradcheck", "load", "mlp", "score_predictions", "__version__",
+    "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "best_threshold", "cross_validate_table",
+    "evaluate_table", "gradcheck", "load", "mlp", "net_benefit", "score_predictions", "__version__",
 ]
