@@ -34,6 +34,7 @@ with warnings.catch_warnings():
     from tqdm.auto import tqdm
 
 from ..backends.numpy_backend import default_backend
+from ..backends.threads import fit_threads
 
 
 GROWTH = 1e3
@@ -172,6 +173,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
     start = limit = first_gd = None
     bar = tqdm(total=epochs, desc="epochs", unit="epoch", disable=not progress, leave=True)
     epoch = first_epoch - 1
+    pace = fit_threads()  # BLAS threads: the usable cores, fewer on a busy machine
     try:
         for epoch in range(first_epoch, first_epoch + epochs):
             optimizer.learning_rate = rho * learning_rate_decay ** (epoch - first_epoch)
@@ -179,6 +181,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
             batches = () if train_epoch is not None else minibatches(
                 X, Y, batch_size, rng, augment, network.backend)
             for Xb, Yb in batches:
+                pace()
                 value = objective.value_and_grad(Xb, Yb, True, rng)
                 if not math.isfinite(value):
                     raise _diverged(f"the objective became {value}", epoch, optimizer.learning_rate)
@@ -233,6 +236,7 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
                       RuntimeWarning)
         interrupted = True
     finally:
+        pace.close()
         bar.close()
         optimizer.learning_rate = rho
     if (early_stopping or interrupted) and stopper.best < math.inf:

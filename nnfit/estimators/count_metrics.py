@@ -20,7 +20,7 @@ for D^2 the null term is 2 sum_i v_i (y_i log y_i - y_i log ybar_v) / sum_i v_i.
 import numpy as np
 from sklearn.metrics import d2_tweedie_score, mean_absolute_error, mean_poisson_deviance
 
-from .metrics import _intervals, _replicates, _subtract
+from .metrics import _intervals, _replicates, paired_differences
 
 
 def score_counts(y_true, predictions, sample_weight=None, *, n_bootstrap=1000, confidence=0.95,
@@ -80,14 +80,8 @@ def score_counts(y_true, predictions, sample_weight=None, *, n_bootstrap=1000, c
     replicates = _replicates(scorers, n, n_bootstrap, random_state)
     report["scores"] = {name: _intervals(estimates[name], replicates.get(name), confidence,
                                          report["notes"], name) for name in scorers}
-    first = next(iter(scorers))
-    report["differences"] = {}
-    for name in list(scorers)[1:]:
-        difference = {key: _subtract(estimates[first][key], estimates[name][key])
-                      for key in estimates[first]}
-        paired = None if not replicates else {
-            key: replicates[first][key] - replicates[name][key] for key in replicates[first]}
-        report["differences"][f"{first} - {name}"] = _intervals(difference, paired, confidence)
+    report["differences"] = {label: _intervals(difference, paired, confidence) for
+                             label, difference, paired in paired_differences(estimates, replicates)}
     return report
 
 

@@ -100,13 +100,8 @@ def score_predictions(y_true, predictions, classes=None, *, n_bootstrap=1000, co
     replicates = _replicates(scorers, n, n_bootstrap, random_state)
     report["scores"] = {name: _intervals(estimates[name], replicates.get(name), confidence,
                                          report["notes"], name) for name in scorers}
-    report["differences"] = {}
-    for name in list(scorers)[1:]:
-        difference = {key: _subtract(estimates[first][key], estimates[name][key])
-                      for key in estimates[first]}
-        paired = None if not replicates else {
-            key: replicates[first][key] - replicates[name][key] for key in replicates[first]}
-        report["differences"][f"{first} - {name}"] = _intervals(difference, paired, confidence)
+    report["differences"] = {label: _intervals(difference, paired, confidence) for
+                             label, difference, paired in paired_differences(estimates, replicates)}
     if classes is not None and len(classes) > 2:
         for name in scorers:
             _nest_calibration(report["scores"][name], classes)
@@ -166,6 +161,19 @@ def _number(value):
 def _subtract(a, b):
     return a - b if np.isfinite(a) and np.isfinite(b) else np.nan
 
+
+
+def paired_differences(estimates, replicates):
+    """(label "first - other", estimate differences, replicate differences or None) for each
+    model after the first, on the same bootstrap resamples (the paired comparison)."""
+    names = list(estimates)
+    first = names[0]
+    for name in names[1:]:
+        difference = {key: _subtract(estimates[first][key], estimates[name][key])
+                      for key in estimates[first]}
+        paired = None if not replicates else {
+            key: replicates[first][key] - replicates[name][key] for key in replicates[first]}
+        yield f"{first} - {name}", difference, paired
 
 def _nest_calibration(scores, classes):
     """Per-class keys ``calibration_intercept:j`` -> ``scores["calibration"]`` list."""

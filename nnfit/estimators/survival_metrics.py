@@ -38,7 +38,7 @@ beyond their follow-up) is left out of the interval and counted in the score's `
 """
 import numpy as np
 
-from .metrics import _intervals, _replicates, _subtract
+from .metrics import _intervals, _replicates, paired_differences
 from .survival_calibration import survival_at
 from .survival_data import check_survival_y
 from .survival_scoring import SurvivalScores, sksurv_modules
@@ -149,15 +149,9 @@ def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons
                                                        confidence, report["notes"], name),
                                             replicates.get(name))
                         for name in scorers}
-    first = next(iter(scorers))
-    report["differences"] = {}
-    for name in list(scorers)[1:]:
-        difference = {key: _subtract(estimates[first][key], estimates[name][key])
-                      for key in estimates[first]}
-        paired = None if not replicates else {
-            key: replicates[first][key] - replicates[name][key] for key in replicates[first]}
-        report["differences"][f"{first} - {name}"] = _with_skipped(
-            _intervals(difference, paired, confidence), paired)
+    report["differences"] = {
+        label: _with_skipped(_intervals(difference, paired, confidence), paired)
+        for label, difference, paired in paired_differences(estimates, replicates)}
     report["calibration"] = {name: s.table for name, s in scorers.items() if s.S is not None}
     return report
 
