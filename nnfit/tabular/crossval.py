@@ -140,9 +140,7 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
         per_fold.append(record)
         if on_fold is not None:
             on_fold(record)
-    for (message, category), where in caught.items():
-        some = "every fold" if len(where) == folds else f"fold(s) {', '.join(map(str, where))}"
-        warnings.warn(f"{message} (in {some} of {folds})", category, stacklevel=2)
+    warn_by_fold(caught, folds)
     options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
     name = "logistic" if classify else "Poisson" if poisson else "linear"
     if poisson:
@@ -225,3 +223,11 @@ def _predict(fitted, X, classes):
     out = np.zeros((len(X), len(classes)))
     out[:, np.searchsorted(classes, fitted.classes_)] = P
     return out
+
+
+def warn_by_fold(caught, folds):
+    """Each warning the folds' fits gave, once, naming its folds (each fold once)."""
+    for (message, category), where in caught.items():
+        where = sorted(set(where))
+        some = "every fold" if len(where) == folds else f"fold(s) {', '.join(map(str, where))}"
+        warnings.warn(f"{message} (in {some} of {folds})", category, stacklevel=3)

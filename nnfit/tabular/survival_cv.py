@@ -30,6 +30,7 @@ from sklearn.model_selection import StratifiedKFold
 from ..estimators.survival import concordance
 from ..estimators.survival_metrics import score_survival
 from .checks import check_frame
+from .crossval import warn_by_fold
 from .survival import TabularSurvival, checked_times, labelled_outcome
 from .survival_scores import (DEFAULT_BOOTSTRAP, calibration_groups, fit_linear_cox, frame_rows,
                               linear_cox, surv, survival_on_grid)
@@ -135,9 +136,7 @@ def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=No
         per_fold.append(record)
         if on_fold is not None:
             on_fold(record)
-    for (message, category), where in caught.items():
-        some = "every fold" if len(where) == folds else f"fold(s) {', '.join(map(str, where))}"
-        warnings.warn(f"{message} (in {some} of {folds})", category, stacklevel=2)
+    warn_by_fold(caught, folds)
     scores = score_survival(y, y, risk, survival, {name: grid for name in risk},
                             horizons=horizons, n_bootstrap=n_bootstrap, confidence=confidence,
                             groups=calibration_groups(n), random_state=random_state)
