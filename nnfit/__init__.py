@@ -21,6 +21,7 @@ from .engine.training import DivergenceError
 from .estimators.classifier import MLPClassifier
 from .estimators.conformal import ConformalRegressor
 from .estimators.decision import best_threshold, net_benefit
+from .estimators.ensemble import MLPEnsemble
 from .estimators.metrics import score_predictions
 from .estimators.regressor import MLPRegressor
 from .estimators.survival import MLPSurvival
@@ -34,7 +35,7 @@ from ._version import __version__
 
 __all__ = [
     "Adam", "ConformalRegressor", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
-    "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
+    "MLPEnsemble", "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "best_threshold", "cross_validate_table",
     "evaluate_table", "gradcheck", "load", "mlp", "net_benefit", "score_predictions", "__version__",

@@ -9,8 +9,10 @@ the file is one ValueError "<path> is not a valid nnfit model file: <why>".
 from pathlib import Path
 
 from .estimators.classifier import MLPClassifier
+from .estimators.ensemble import MLPEnsemble
 from .estimators.regressor import MLPRegressor
 from .estimators.survival import MLPSurvival
+from .modelfile.ensemble import is_ensemble, split_array_name
 from .modelfile.format import read, resolve_key
 from .modelfile.zipread import InvalidModelFile
 from .tabular.models import TabularClassifier, TabularRegressor
@@ -43,7 +45,7 @@ def load(path, key=None):
 
     Returns
     -------
-    MLPClassifier, MLPRegressor, MLPSurvival or tabular model
+    MLPClassifier, MLPRegressor, MLPSurvival, tabular model or MLPEnsemble
         The fitted estimator, with the same parameters, preprocessing, history, optimizer state
         and held-out rows as when it was saved: it predicts the same numbers and a warm start
         continues the fit exactly.
@@ -86,7 +88,18 @@ def _param_names():
 
 
 def _rebuilt(header, arrays):
-    """The model of a checked file: the estimator, wrapped in its tabular model if there is one."""
+    """The model of a checked file: the estimator, wrapped in its tabular model if there is one;
+    an ensemble's members each so, then the ensemble around them."""
+    if is_ensemble(header):
+        parts = [{} for _ in header["members"]]
+        for name, array in arrays.items():
+            k, own = split_array_name(name)
+            parts[k][own] = array
+        members = [_rebuilt(h, part) for h, part in zip(header["members"], parts)]
+        try:
+            return MLPEnsemble._from_file_parts(header, members)
+        except (ValueError, TypeError, KeyError) as error:
+            raise InvalidModelFile(f"its members do not make an ensemble ({error})") from error
     estimator_class, tabular_class = KINDS[header["estimator"]]
     try:
         estimator = estimator_class._from_file_parts(header, arrays)

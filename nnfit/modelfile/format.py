@@ -4,10 +4,11 @@ A ``.nnfit`` file is a zip written by ``numpy.savez``: the arrays its owner give
 and a UTF-8 JSON header stored as the uint8 array ``header``.  This module knows no model
 class: each owner turns itself into a header and arrays and back (``_BaseMLP._to_file_parts``
 in ``nnfit.estimators.serialize``, the tabular models in ``nnfit.tabular.state``), and
-``nnfit.load`` (``nnfit._load``) picks the owner from the header.  ``write`` adds the format
-version, the nnfit version and the digest to the header, and writes to a temporary file beside
-``path`` that is renamed into place (``_files.atomic_write``): an interrupted save leaves the
-old file as it was and no temporary file behind.
+``nnfit.load`` (``nnfit._load``) picks the owner from the header; an ensemble's file holds its
+members' headers and arrays side by side, each checked as in a file of its own (``ensemble``).
+``write`` adds the format version, the nnfit version and the digest to the header, and writes
+to a temporary file beside ``path`` that is renamed into place (``_files.atomic_write``): an
+interrupted save leaves the old file as it was and no temporary file behind.
 
 Reading treats the file as untrusted input: the zip directory, the sizes, the header (against a
 schema) and every array (names, dtypes, exact shapes from the declared architecture, finite
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from . import arrays as expect
-from . import schema, zipread
+from . import ensemble, schema, zipread
 from .._files import atomic_write
 from .._version import __version__
 from .schema import FORMAT_VERSION
@@ -69,15 +70,21 @@ def read(path, param_names, key=None):
     archive, members = zipread.open_archive(path, _allowed_array)
     with archive:
         header = zipread.read_header(archive, members.pop(HEADER))
-        facts = schema.check_header(header, param_names)
-        spec = expect.expected_arrays(facts, header)
-        missing = [name for name, (_, _, required) in spec.items()
-                   if required and name not in members]
+        if ensemble.is_ensemble(header):  # K members' headers, their arrays under prefixes
+            parts = ensemble.check_ensemble_header(header, param_names)
+        else:
+            parts = [("", header, schema.check_header(header, param_names))]
+        spec, missing = {}, []
+        for prefix, part, facts in parts:
+            own = expect.expected_arrays(facts, part)
+            spec.update({prefix + name: entry for name, entry in own.items()})
+            missing += [prefix + name for name, (_, _, required) in own.items()
+                        if required and prefix + name not in members]
+            states = [prefix + name for name in own if name.startswith("optimizer_")]
+            present = [name for name in states if name in members]
+            if present and present != states:  # all of the optimizer's running averages, or none
+                missing += sorted(set(states) - set(present))
         unexpected = sorted(set(members) - set(spec))
-        states = [name for name in spec if name.startswith("optimizer_")]
-        present = [name for name in states if name in members]
-        if present and present != states:  # all of the optimizer's running averages, or none
-            missing += sorted(set(states) - set(present))
         if missing or unexpected:
             raise InvalidModelFile(f"its arrays do not match its header: missing {missing}, "
                                    f"unexpected {unexpected}")
@@ -98,7 +105,9 @@ def read(path, param_names, key=None):
         if not hmac.compare_digest(header["hmac_sha256"], signature(key, header["sha256"])):
             raise InvalidModelFile("its HMAC-SHA256 signature does not match the key: it was "
                                    "signed with another key or modified after it was signed")
-    expect.check_values(header, arrays)
+    for prefix, part, _ in parts:
+        expect.check_values(part, {name[len(prefix):]: array for name, array in arrays.items()
+                                   if name.startswith(prefix)})
     return header, arrays
 
 
@@ -139,6 +148,11 @@ def digest(header, arrays):
 
 
 def _allowed_array(name):
+    member = ensemble.split_array_name(name)  # member k's array in an ensemble's file
+    return _allowed_plain(name) if member is None else _allowed_plain(member[1])
+
+
+def _allowed_plain(name):
     return name in ("theta", "x_scale", "x_mean", "classes", "target_mean", "target_scale",
                     "unique_times", "cum_baseline_hazard") or (
         name.startswith("optimizer_") and any(name[10:] in names

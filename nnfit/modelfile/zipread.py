@@ -29,9 +29,9 @@ import numpy.lib.format as npy
 MAX_HEADER_BYTES = 16 * 2**20  # the JSON header; a long history or many categories fit easily
 MAX_TOTAL_BYTES = 8 * 2**30    # all members together, whatever the architecture says
 NPY_HEADER_MAX = 4096          # a .npy header line; numpy writes 128 bytes for a 1-d array
-MAX_DEPTH = 16                 # JSON nesting; save writes at most 5 levels
+MAX_DEPTH = 16                 # JSON nesting; save writes at most 5 levels (an ensemble 7)
 MAX_LABEL_CHARS = 1024         # a class label stored in a fixed-width string array
-MAX_MEMBERS = 16               # save writes at most 9
+MAX_MEMBERS = 1 + 9 * 64       # a model's save writes at most 9; an ensemble's 1 + 9 K, K <= 64
 MAX_DIRECTORY_BYTES = 2**16    # the zip's central directory (save's is under 1 KB)
 HEADER = "header"
 
