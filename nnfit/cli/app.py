@@ -14,7 +14,7 @@ import warnings
 
 from .._version import __version__
 
-COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab"]
+COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab", "report"]
 
 
 def build_parser():

@@ -1,0 +1,178 @@
+"""The parts of ``nnfit report`` that describe rather than score: the data (rows, outcome,
+columns used and how their missing values were handled), the model (what its model file
+records: architecture, parameters, settings, how it was fitted) and the reference model fitted
+on training rows.
+
+The reference (``fit_reference``) is the model every reader knows, fitted by maximum
+likelihood in the same preprocessing as the network (numeric columns standardized with the
+training rows' statistics, categories one-hot encoded, the model's imputation): scikit-learn's
+unpenalized ``LogisticRegression`` for a classifier (without class weights, whatever the
+network's: its probabilities are meant to be calibrated), ``LinearRegression`` for numbers,
+``PoissonRegressor(alpha=0)`` for a Poisson model.  An unpenalized logistic regression whose
+training rows are separated (or nearly so) has no finite maximum: when its fit does not
+converge, classifies every training row right, or has a coefficient beyond ``SEPARATED`` on the
+standardized scale (an odds ratio beyond e^10 = 22,026 per standard deviation or between two
+categories), it is refitted with
+scikit-learn's default ridge penalty (C = 1) and a note says so; a Poisson fit that does not
+converge is refitted with alpha = 1e-4.
+"""
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor
+
+from ..engine.network import summary_table
+from ..tabular.preprocess import check_columns
+from ..tabular.state import to_dict
+
+SEPARATED = 10.0
+POISSON_ALPHA = 1e-4
+SETTINGS = ("hidden_layer_sizes", "activation", "dropout", "ridge", "lasso", "loss", "ties",
+            "optimizer", "learning_rate", "learning_rate_decay", "batch_size", "epochs",
+            "early_stopping", "validation_fraction", "patience", "monitor", "class_weight",
+            "dtype", "random_state")
+
+
+def describe_data(model, X, dropped):
+    """The rows and columns of the test table ``X`` as read (before the rows ``dropped`` went):
+    one entry per column the model uses (its kind, training statistics from the model file,
+    missing values here and how they were handled)."""
+    state = to_dict(model)
+    entries = {e["column"]: ("numeric", e) for e in state["preprocessing"]["numeric"]}
+    entries.update({e["column"]: ("categorical", e)
+                    for e in state["preprocessing"]["categorical"]})
+    columns = []
+    for name in model.numeric_columns_ + model.categorical_columns_:
+        kind, entry = entries[name]
+        values = X[name]
+        missing = int(values.isna().sum())
+        if kind == "numeric":
+            numbers = values.to_numpy(np.float64, na_value=np.nan)
+            here = (f"mean {_g(np.nanmean(numbers))}, sd {_g(np.nanstd(numbers, ddof=1))}"
+                    if np.isfinite(numbers).sum() > 1 else "n/a")
+            stored = f"mean {_g(entry['mean'])}, sd {_g(entry['sd'])}; standardized"
+        else:
+            seen = set(entry["categories"])
+            unseen = int((values.notna() & ~values.astype(str).isin(seen)).sum())
+            here = (f"{values.nunique()} distinct"
+                    + (f", {unseen} row(s) of categories not seen in training" if unseen else ""))
+            stored = f"{len(entry['categories'])} categories; one-hot encoded"
+        if missing and entry["fill"] is not None:
+            how = state["impute"] if kind == "numeric" else "most frequent"
+            handled = f"imputed with the training {how} value {_fill(entry['fill'])}"
+        else:
+            handled = "none missing" if not missing else "rows dropped"
+        columns.append({"column": name, "kind": kind, "training": stored, "these_rows": here,
+                        "missing": missing, "handled": handled})
+    outcome = {model.target_name_, getattr(model, "exposure_column_", None),
+               getattr(model, "time_name_", None), getattr(model, "event_name_", None)}
+    unused = [c for c in X.columns if c not in set(model.numeric_columns_)
+              | set(model.categorical_columns_) and c not in outcome]
+    return {"rows_read": len(X), "rows_dropped": len(dropped), "dropped": list(dropped[:20]),
+            "n": len(X) - len(dropped), "columns": columns, "unused": unused,
+            "excluded": list(model.excluded_), "impute": model.impute_,
+            "id_column": getattr(model, "id_column_", None)}
+
+
+def describe_model(model):
+    """What the model file records about the model: its kinds, layers and parameter count,
+    its settings and how its fit ran."""
+    estimator = model.estimator_
+    params = estimator.get_params()
+    network = estimator.network_
+    layers, total = summary_table(network)
+    widths = [network.dense[0].n_in] + [d.n_out for d in network.dense]
+    history = getattr(estimator, "history_", {}) or {}
+    objective = history.get("train_objective") or [None]
+    held_out = "val_loss" in history
+    fit = {"epochs_run": int(estimator.n_iter_),
+           "best_epoch": int(estimator.best_epoch_ or 0) if held_out else None,
+           "held_out": held_out,
+           "final_objective": None if objective[-1] is None else float(objective[-1]),
+           "interrupted": bool(getattr(estimator, "interrupted_", False))}
+    encoded = len(model.get_feature_names_out())
+    return {"kind": type(model).__name__, "estimator": type(estimator).__name__,
+            "target": model.target_name_, "classes": [str(c) for c in
+                                                      getattr(model, "classes_", [])],
+            "layers": [{"layer": name, "output": width, "parameters": n}
+                       for name, width, n in layers],
+            "widths": widths, "n_params": int(total), "n_inputs": encoded,
+            "preprocessing": f"{len(model.numeric_columns_)} numeric column(s) standardized, "
+                             f"{len(model.categorical_columns_)} categorical column(s) one-hot "
+                             f"encoded: {encoded} network inputs; missing values "
+                             + (f"imputed ({model.impute_})" if model.impute_ else
+                                "not imputed (refused, or rows dropped)"),
+            "settings": {k: _plain(params[k]) for k in SETTINGS if k in params},
+            "class_weight": _plain(params.get("class_weight")), "fit": fit}
+
+
+def fit_reference(model, task, X, y, sample_weight=None):
+    """(fitted reference in the model's preprocessing, its name, a description, notes)."""
+    used = list(model.numeric_columns_) + list(model.categorical_columns_)
+    check_columns(X, used, "the reference is fitted on the model's columns")
+    X = X[used]
+    weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)}
+    notes = []
+    if task == "classification":
+        name, how = "logistic", ("unpenalized logistic regression (scikit-learn "
+                                 "LogisticRegression(C=inf), no class weights)")
+        fitted, converged = _fit(model, LogisticRegression(C=np.inf, max_iter=1000), X, y,
+                                 weights)
+        largest = float(np.max(np.abs(fitted.estimator_.coef_)))
+        accuracy = float(np.mean(fitted.predict(X) == np.asarray(y)))
+        if not converged or largest > SEPARATED or accuracy == 1:
+            why = ("its fit did not converge" if not converged else
+                   "it classifies every training row right" if accuracy == 1 else
+                   f"its largest coefficient is {largest:.3g} on the standardized scale")
+            notes.append(f"the unpenalized logistic regression separates the training rows "
+                         f"({why}: no finite maximum-likelihood fit); the reference is the "
+                         f"ridge-penalized one instead (LogisticRegression(C=1))")
+            how = "ridge-penalized logistic regression (LogisticRegression(C=1)): the " \
+                  "unpenalized fit separated the training rows"
+            fitted, _ = _fit(model, LogisticRegression(C=1.0, max_iter=1000), X, y, weights)
+    elif task == "counts":
+        name, how = "Poisson", "unpenalized Poisson regression (PoissonRegressor(alpha=0))"
+        fitted, converged = _fit(model, PoissonRegressor(alpha=0.0, max_iter=1000), X, y,
+                                 weights)
+        if not converged:
+            notes.append("the unpenalized Poisson regression did not converge; the reference "
+                         f"is PoissonRegressor(alpha={POISSON_ALPHA:g}) instead")
+            how = f"Poisson regression with a small ridge (alpha={POISSON_ALPHA:g})"
+            fitted, _ = _fit(model, PoissonRegressor(alpha=POISSON_ALPHA, max_iter=1000), X, y,
+                             weights)
+    else:
+        name, how = "linear", "least squares (scikit-learn LinearRegression)"
+        fitted, _ = _fit(model, LinearRegression(), X, y, weights)
+    return fitted, name, f"{how}, in the model's preprocessing, on {len(X)} training rows", notes
+
+
+def _fit(model, estimator, X, y, weights):
+    """(the tabular reference fitted, whether it converged)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        fitted = type(model)(estimator, impute=model.impute_).fit(X, y, **weights)
+    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
+    for warning in caught:
+        if not issubclass(warning.category, ConvergenceWarning):
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return fitted, converged
+
+
+def _plain(value):
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _g(value):
+    return f"{value:.4g}"
+
+
+def _fill(value):
+    return _g(value) if isinstance(value, float) else repr(value)

@@ -1,0 +1,255 @@
+"""The content of the ``nnfit report`` page as a list of blocks, rendered by ``report_page`` both
+as HTML and as Markdown (so that the two say the same): ("heading", text), ("text", text),
+("list", items), ("table", header, rows), ("figure", figure), ("warnings", items).
+
+The order is that of a validation paper: warnings first, then a summary, the data (the flow of
+rows, the outcome, each predictor and its missing values), the model, its performance with
+intervals beside the baseline and the reference, the figures with their tables (calibration
+groups, net benefit at a few thresholds), the methods, and the TRIPOD+AI items covered.
+"""
+BASELINES = {"prevalence": "class shares", "mean": "mean",
+             "Kaplan-Meier": "Kaplan-Meier curve (so C = AUC = 0.5)"}
+LABELS = {"brier": "Brier score", "log_loss": "log-loss", "roc_auc": "ROC AUC",
+          "accuracy": "accuracy (most probable class)",
+          "calibration_intercept": "calibration intercept (0 is ideal)",
+          "calibration_slope": "calibration slope (1 is ideal)", "mae": "MAE", "rmse": "RMSE",
+          "r2": "R²", "poisson_deviance": "mean Poisson deviance", "d2": "D²",
+          "harrell_c": "Harrell's C", "uno_c": "Uno's C", "mean_auc": "mean AUC",
+          "ibs": "integrated Brier score"}
+TRIPOD = [  # TRIPOD+AI (Collins et al. 2024, BMJ 385:e078378), by topic
+    "Participants and flow of rows: rows read, dropped for missing values and analysed; the "
+    "outcome's events and prevalence (or its distribution)",
+    "Predictors, and differences between development and evaluation data: each predictor "
+    "of these rows beside the training statistics stored in the model file",
+    "Missing data: missing values per predictor and how they were handled (imputed with the "
+    "stored training value, or the rows dropped)",
+    "Model specification: the preprocessing, the network's layers and parameter count, its "
+    "settings and how it was fitted",
+    "Performance measures with confidence intervals: Brier score, log-loss, ROC AUC "
+    "(discrimination), calibration intercept and slope; for numbers MAE, RMSE, R²",
+    "Calibration: calibration plot by risk group with intervals, calibration in the large "
+    "and slope",
+    "Comparison with a benchmark: the no-information baseline and, given training rows, a "
+    "logistic / linear regression in the same preprocessing, with paired differences",
+    "Clinical utility: the decision curve, net benefit against treat-all and treat-none",
+    "Class imbalance: a model fitted with class weights is flagged, with its effect on "
+    "calibration",
+    "Interpretation and limitations: the warnings, computed from the numbers above",
+]
+
+
+def sections(report):
+    """The blocks of the page."""
+    options, names = report["options"], report["names"]
+    blocks = [("title", report["title"]),
+              ("text", f"Written by nnfit {report['version']} on {report['created']}: model "
+                       f"file {names['model'] or 'n/a'}, test table {names['data'] or 'n/a'}"
+                       f"; {options['n_bootstrap']} bootstrap resamples of the rows (seed "
+                       f"{options['random_state']}) for the {options['confidence']:.0%} "
+                       "intervals.")]
+    if report["warnings"]:
+        blocks.append(("warnings", report["warnings"]))
+    else:
+        blocks.append(("text", "No warnings: the model beats the baseline, and (for a "
+                               "classifier) its calibration and the number of events pass "
+                               "the checks listed under Methods."))
+    blocks += _data(report) + _model(report) + _performance(report) + _figures(report)
+    blocks += [("heading", "Methods"), ("list", _methods(report)),
+               ("heading", "TRIPOD+AI items covered"), ("list", TRIPOD)]
+    return blocks
+
+
+def _data(report):
+    data, model = report["data"], report["model"]
+    flow = (f"{data['rows_read']} rows read, {data['rows_dropped']} dropped for missing values"
+            + (f" (rows {', '.join(map(str, data['dropped']))}"
+               f"{', ...' if data['rows_dropped'] > len(data['dropped']) else ''})"
+               if data["rows_dropped"] else "") + f", {data['n']} analysed.")
+    target = model["target"] or "y"
+    if report["task"] == "survival":
+        outcome = (f"Outcome: time {data['time_name']!r}, event {data['event_name']!r}: "
+                   f"{data['events']} events among {data['n_scored']} rows; observed times "
+                   f"median {data['median_time']:.4g}, longest {data['max_time']:.4g}; "
+                   f"horizons {', '.join(f'{h:g}' for h in data['horizons'])}.")
+    elif report["task"] == "classification":
+        outcome = (f"Outcome {target!r}: {data['events']} rows with {target} = "
+                   f"{data['positive_class']!r} (prevalence {data['prevalence']:.4f}); the "
+                   f"model's mean predicted risk {data['mean_risk']:.4f}.")
+    else:
+        outcome = (f"Outcome {target!r}: mean {data['mean']:.4g}, sd {data['sd']:.4g}, range "
+                   f"{data['min']:.4g} to {data['max']:.4g}.")
+    rows = [[c["column"], c["kind"], c["training"], c["these_rows"], str(c["missing"]),
+             c["handled"]] for c in data["columns"]]
+    blocks = [("heading", "Data"), ("text", flow + " " + outcome),
+              ("table", ["column", "kind", "training rows (model file)", "these rows",
+                         "missing", "handled"], rows)]
+    other = []
+    if data["excluded"]:
+        other.append(f"left out when fitting (exclude): {', '.join(data['excluded'])}")
+    if data["unused"]:
+        other.append(f"in the table but not used by the model: {', '.join(data['unused'])}")
+    other += [f"while predicting: {note}" for note in data["notes"]]
+    return blocks + ([("list", other)] if other else [])
+
+
+def _model(report):
+    model = report["model"]
+    fit = model["fit"]
+    widths = " → ".join(str(w) for w in model["widths"])
+    how = (f"{fit['epochs_run']} epochs run"
+           + (f", best epoch {fit['best_epoch']} on held-out rows" if fit["held_out"] else
+              " on all its training rows (no rows held out in this final fit)")
+           + (f"; final training objective {fit['final_objective']:.6g}"
+              if fit["final_objective"] is not None else "")
+           + ("; the fit was interrupted (Ctrl-C)" if fit["interrupted"] else "") + ".")
+    pairs = [[key, _value(value)] for key, value in model["settings"].items()]
+    pairs += [["", ""]] * (-len(pairs) % 3)
+    settings = [sum(pairs[i:i + 3], []) for i in range(0, len(pairs), 3)]
+    return [("heading", "Model"),
+            ("text", f"{model['kind']} around {model['estimator']}: layer widths {widths}, "
+                     f"{model['n_params']:,} parameters. {model['preprocessing']}. {how}"),
+            ("table", ["layer", "output width", "parameters"],
+             [[row["layer"], str(row["output"]), f"{row['parameters']:,}"]
+              for row in model["layers"]]),
+            ("table", ["setting", "value"] * 3, settings)]
+
+
+def _performance(report):
+    evaluation, reference = report["evaluation"], report["reference"]
+    scored = evaluation["scores"]
+    names = list(scored["scores"])
+    baseline = evaluation["baseline"]["kind"]
+    columns = names + [f"model - {name}" for name in names[1:]]
+    tables = {**scored["scores"], **scored["differences"]}
+    first = scored["scores"]["model"]
+    rows = [[_label(key, scored)] + [cell(tables[name].get(key)) for name in columns]
+            for key in first if not isinstance(first[key], list)]
+    blocks = [("heading", "Performance"),
+              ("text", f"Scores on the {evaluation['n']} test rows with "
+                       f"{scored['confidence']:.0%} bootstrap intervals; the differences "
+                       "are paired (the same resamples). The " + baseline + " baseline "
+                       "predicts every row the same: the " + BASELINES[baseline]
+                       + " of these rows."),
+              ("table", ["score"] + columns, rows, "scores")]
+    if reference is None:
+        blocks.append(("text", "No reference model: a reference (logistic, linear, Poisson or "
+                               "linear Cox regression) has to be fitted on training rows, and "
+                               "only the test table was given; add --train TABLE (from Python:"
+                               " train=(X_train, y_train)) to fit one in the model's "
+                               "preprocessing and score it here."))
+    else:
+        source = report["names"]["train"]
+        blocks.append(("text", f"Reference {reference['name']!r}: {reference['description']}"
+                               + (f" ({source})." if source else ".")))
+    if report["task"] == "classification":
+        classes = evaluation["classes"]
+        blocks += [("text", f"Labels by the most probable class (a threshold of 0.5): accuracy"
+                            f" {evaluation['accuracy']:.4f}, balanced accuracy "
+                            f"{evaluation['balanced_accuracy']:.4f}; confusion matrix (rows: "
+                            "true class, columns: predicted):"),
+                   ("table", ["true \\ predicted"] + classes,
+                    [[c] + [str(n) for n in row]
+                     for c, row in zip(classes, evaluation["confusion_matrix"])])]
+    blocks += [("text", f"note: {note}") for note in scored["notes"]]
+    return blocks
+
+
+def _figures(report):
+    blocks = [("heading", "Figures")]
+    for figure in report["figures"]:
+        blocks.append(("figure", figure))
+        if figure["name"] == "calibration" and report["task"] == "survival":
+            h = report["evaluation"]["scores"]["calibration_horizon"]
+            rows = [[str(r["group"]), str(r["n"]), str(r["events"]), f"{r['predicted']:.4f}",
+                     "n/a (follow-up ends before it)" if r["observed"] is None else
+                     f"{r['observed']:.4f} [{r['observed_low']:.4f}, {r['observed_high']:.4f}]"]
+                    for r in report["calibration"]["model"]]
+            blocks.append(("table", ["risk group", "rows", f"events by {h:g}",
+                                     f"mean predicted S({h:g})",
+                                     f"Kaplan-Meier S({h:g}) [95 %]"], rows))
+        elif figure["name"] == "calibration":
+            rows = [[str(r["group"]), str(r["n"]), f"{r['predicted']:.4f}", str(r["events"]),
+                     f"{r['observed']:.4f} [{r['low']:.4f}, {r['high']:.4f}]"]
+                    for r in report["calibration"]["model"]]
+            blocks.append(("table", ["risk group", "rows", "mean predicted risk", "events",
+                                     "observed share [Wilson 95 %]"], rows))
+        if figure["name"] == "decision_curve":
+            names = [key for key in report["decision"][0] if key != "threshold"]
+            rows = [[f"{r['threshold']:.2f}"] + [f"{r[k]:.4f}" for k in names]
+                    for r in report["decision"]]
+            blocks.append(("table", ["threshold"] + [f"net benefit: {k}" for k in names],
+                           rows))
+    return blocks
+
+
+def _methods(report):
+    items = ["Intervals: percentile intervals of bootstrap resamples of the test rows; every "
+             "prediction is scored on the same resamples, so a difference has a paired "
+             "interval. They leave out the uncertainty of the fit itself (the model is fixed)."]
+    if report["task"] == "survival":
+        items += [
+            "Harrell's C: the share of comparable pairs of rows whose risk scores are ordered "
+            "as their event times; Uno's C weights the pairs by the censoring distribution "
+            "(the Kaplan-Meier estimate of censoring on these rows: a model file keeps no "
+            "training rows); AUC at t: cumulative cases by t against rows still event-free; "
+            "Brier score at t with inverse probability of censoring weights; the integrated "
+            "Brier score averages it over time (scikit-survival's definitions).",
+            "Calibration at the horizon h: rows ranked by predicted risk 1 - S(h | x) and cut "
+            "into groups; each group's mean S(h | x) against its Kaplan-Meier S(h) (log-log "
+            "interval); calibration in the large = Kaplan-Meier S(h) of all rows - mean "
+            "predicted S(h | x). Warned about: Harrell's C whose interval includes 0.5, "
+            "calibration in the large whose interval excludes 0, fewer than 100 events."]
+    elif report["task"] == "classification":
+        items += [
+            "Brier score: mean (p - y)²; log-loss: mean -log p(true class); ROC AUC: the "
+            "chance that a random row with the event gets a higher risk than one without.",
+            "Calibration slope b: logit P(y = 1) = a' + b logit p (b < 1: risks too extreme); "
+            "calibration intercept a: logit P(y = 1) = a + logit p (a > 0: risks too low on "
+            "average). Warned about: a slope outside [0.8, 1.2] with an interval excluding 1; "
+            "an intercept whose interval excludes 0; fewer than 100 events or non-events.",
+            "Calibration groups: rows ranked by predicted risk, cut into groups of equal size; "
+            "Wilson score intervals of each group's observed share.",
+            "Net benefit at threshold p_t: TP/n - FP/n × p_t / (1 - p_t) for treating rows "
+            "with risk ≥ p_t; treat all: π - (1 - π) p_t / (1 - p_t) with π the prevalence "
+            "(as the dcurves package computes it)."]
+    else:
+        items.append("MAE: mean |y - prediction|; RMSE: root mean squared error; R²: 1 - "
+                     "SSE / SST of these rows; for counts the mean Poisson deviance and D² = 1 - "
+                     "deviance / the mean model's deviance.")
+    items.append("Warned about: a model whose loss is not below the baseline's, or whose "
+                 "interval of the difference includes no gain; a model worse than the "
+                 "reference.")
+    return items
+
+
+def _label(key, scored):
+    """The name of a score in the table (survival scores at a time say which)."""
+    horizon = scored.get("calibration_horizon")
+    if key.startswith("auc@"):
+        return f"AUC at {key[4:]}"
+    if key.startswith("brier@"):
+        return f"Brier score at {key[6:]}"
+    if key in ("calibration_error", "calibration_in_the_large") and horizon is not None:
+        return f"{key.replace('_', ' ')} at {horizon:g}"
+    return LABELS.get(key, key)
+
+
+def cell(score):
+    """'0.0213 [0.0194, 0.0233]', without brackets when there is no interval, 'n/a'."""
+    if score is None or score.get("estimate") is None:
+        return "n/a"
+    text = _number(score["estimate"])
+    if score.get("low") is None:
+        return text
+    return f"{text} [{_number(score['low'])}, {_number(score['high'])}]"
+
+
+def _number(value):
+    text = f"{value:.4f}" if abs(value) < 1000 else f"{value:.5g}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def _value(value):
+    if isinstance(value, list):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return "None" if value is None else str(value)
