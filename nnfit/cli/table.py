@@ -6,7 +6,9 @@ held out for early stopping, a refit on all rows for the best epoch count), writ
 file and only then reports on the held-out rows (``table_report``).  ``predict`` and
 ``evaluate`` replay the saved preprocessing on new rows (``table_predict``; ``evaluate`` scores
 a survival model by ``nnfit.tabular.survival_scores``, a Poisson model of rates over the
-exposure column it was fitted with).  Every output is written atomically
+exposure column it was fitted with; a regression fitted with ``--interval`` by how many rows its
+prediction intervals cover, ``table_interval``; ``--threshold``: the net benefit of labelling by
+a risk threshold, ``table_threshold``).  Every output is written atomically
 (``nnfit._files``); an ``--out`` that is an input, or an existing file of another kind, is
 refused unless ``--force``.
 """
@@ -24,6 +26,8 @@ from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
 from .table_predict import add_predict_options
 from .outcome_report import format_report
 from .table_scores import add_score_options, bootstrap_options, write_json
+from .table_interval import coverage, coverage_line
+from .table_threshold import check_binary, help_text, threshold, threshold_lines, threshold_report
 
 
 def register(subparsers):
@@ -65,6 +69,8 @@ def register(subparsers):
                     "exposure column). " + ROWS_NOTE)
     _model_and_data(evaluate_parser)
     add_score_options(evaluate_parser)
+    evaluate_parser.add_argument("--threshold", type=threshold, metavar="P",
+                                 help=help_text("evaluate"))
     evaluate_parser.set_defaults(func=run_evaluate)
 
 
@@ -91,6 +97,8 @@ def run_evaluate(args):
     if args.at is not None and not survival:
         raise ValueError("--at sets the horizons of a survival model's scores; this model is "
                          "not a survival model")
+    if args.threshold is not None:
+        check_binary(model, args.threshold, "evaluate")
     outcome = [model.time_name_, model.event_name_] if survival else [model.target_name_]
     if outcome[0] is None:
         raise ValueError(f"{args.model} does not record the name of its target column; fit it "
@@ -118,7 +126,15 @@ def run_evaluate(args):
         report = table_fit.scored(model, frame, truth,
                                   bootstrap_options(args, "table")["n_bootstrap"], args.seed,
                                   weight)
-    print("\n".join(format_report(report)))
+    lines = format_report(report)
+    covered = None if survival or exposure else coverage(model, frame, truth)
+    if covered is not None:
+        report["interval"] = covered
+        lines.append(coverage_line(covered))
+    if args.threshold is not None:
+        report["threshold"] = threshold_report(model, frame, truth, args.threshold)
+        lines += threshold_lines(report["threshold"], model.target_name_)
+    print("\n".join(lines))
     if out is not None:
         write_json(out, {"model": str(args.model), "data": str(args.data), **report})
         args.written.append(str(out))

@@ -41,7 +41,8 @@ REFIT = TabularClassifier().get_params()["refit"]
 NETWORK_OPTIONS = [
     ("--hidden", "hidden_layer_sizes", {"type": hidden_sizes},
      "hidden layer widths, comma-separated; 'none' for no hidden layer (multinomial logistic / "
-     "linear / Poisson / Cox regression)"),
+     "linear / Poisson / Cox regression; with --ridge 0 'nnfit fit' prints its coefficient "
+     "table with standard errors)"),
     ("--activation", "activation", {"choices": ["relu", "sigmoid", "tanh"]},
      "activation g of the hidden units"),
     ("--dropout", "dropout", {"type": fraction}, "dropout rate of each hidden layer"),
@@ -69,6 +70,10 @@ NETWORK_OPTIONS = [
      "on the training objective): exactly --epochs epochs on all rows"),
     ("--patience", "patience", {"type": positive_int},
      "epochs without a better validation loss before stopping"),
+    ("--dtype", "dtype", {"choices": ["float32", "float64"]},
+     "floating-point precision of the network and its fit; float64 (with --optimizer lbfgs "
+     "--validation 0) for the exact maximum-likelihood fit behind the coefficient table of "
+     "--hidden none --ridge 0"),
 ]
 PARAM_OPTIONS = {param: option for option, param, _, _ in NETWORK_OPTIONS}
 PARAM_OPTIONS["random_state"] = "--seed"

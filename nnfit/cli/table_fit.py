@@ -7,7 +7,10 @@ exposure), builds the tabular model from its options and calls its ``fit``: the 
 early stopping and the refit on all rows for the best epoch count are the library's
 (``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give the same model for the same seed.
 Every option's default is the library's (``table_args``). The model is written before the report
-on the held-out rows (of the early-stopped fit, which never trained on them).
+on the held-out rows (of the early-stopped fit, which never trained on them).  ``--interval``
+fits it inside ``nnfit.ConformalRegressor`` (``table_interval``); a model without a hidden layer
+fitted without a penalty gets its coefficient table (``table_coefficients``); ``--json`` writes
+what was printed.
 """
 import argparse
 import warnings
@@ -20,9 +23,13 @@ from .._files import check_output_path
 from .options import positive_int
 from .table_args import (DEFAULTS, add_network_options, add_table_options,  # noqa: F401
                          option_names, read_task_table, tabular_model)
+from .table_coefficients import coefficient_report, table_json
 from .table_data import ROWS_NOTE
+from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
+                             conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
 from .table_report import evaluate
+from .table_scores import write_json
 
 
 def register(subparsers):
@@ -43,6 +50,7 @@ def register(subparsers):
     fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
     add_table_options(fit)
     add_network_options(fit)
+    add_interval_options(fit)
     fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
                      help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
                           "faster when other programs keep the cores busy, since OpenBLAS's "
@@ -50,8 +58,12 @@ def register(subparsers):
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
     fit.add_argument("--out", metavar="MODEL", required=True, default=argparse.SUPPRESS,
                      help="model file to write (required)")
+    fit.add_argument("--json", metavar="FILE",
+                     help="also write what the fit reports as JSON to this file: the task, the "
+                          "rows, the intervals, the coefficient table, the validation report")
     fit.add_argument("--force", action="store_true",
-                     help="replace an existing --out (without it an existing file is refused)")
+                     help="replace an existing --out (without it an existing file is refused), "
+                          "or a --json file of another kind")
     fit.set_defaults(func=run_fit, wording=lambda text: str(option_names(ValueError(text))))
 
 
@@ -60,22 +72,37 @@ def run_fit(args):
     if out.exists() and not args.force:
         raise ValueError(f"--out {out} exists; choose another name, or add --force to replace "
                          "it")
+    json_out = None
+    if args.json:
+        json_out = check_output_path(args.json, [args.data, args.out], "JSON report", (".json",),
+                                     args.force, option="--json")
+    check_interval_options(args)
     table = read_task_table(args)
     task, X, y, weight = table.task, table.X, table.y, table.sample_weight
+    check_interval_task(args, task)
     epochs = vars(args).get("epochs", DEFAULTS[task]["epochs"])
     poisson = vars(args).get("loss") == "poisson"
     model = tabular_model(args, task, table.exclude,
                           None if args.quiet else progress(epochs, task, poisson))
+    fitted = model if args.interval is None else conformal(args, model)
     print(describe(args, task, y, len(X)))
     try:
         with threadpool_limits(limits=args.threads, user_api="blas"):
-            model.fit(X, y, sample_weight=weight)
+            if args.interval is None:
+                fitted.fit(X, y, sample_weight=weight)
+            else:  # the network fitted on the rows that do not calibrate the intervals
+                model = fitted.fit(X, y).estimator_
     except ValueError as error:
-        raise option_names(error) from None
+        raise option_names(option_words(error)) from None
     if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
         raise KeyboardInterrupt
     held_out = model.validation_index_
-    print(outcome(model, len(X)))
+    n_fit = len(X) - (0 if args.interval is None else fitted.n_calibration_)
+    print(outcome(model, n_fit))
+    results = {"data": str(args.data), "model": str(out), "task": task, "rows": len(X)}
+    if args.interval is not None:
+        model.interval_ = results["interval"] = interval_state(fitted, X)
+        print(fit_line(model.interval_, len(X)))
     if len(held_out):
         rows = X.index.get_indexer(held_out)
         truth = y[rows] if task == "survival" else y.iloc[rows]
@@ -91,13 +118,24 @@ def run_fit(args):
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")
+    coefficients, lines = coefficient_report(model, X, y, weight, args.interval is not None)
+    if lines:
+        print("\n".join(lines))
+        results["coefficients"] = None if coefficients is None else table_json(coefficients)
+        results["coefficients_note"] = lines[0]
     if len(held_out):
         refit = model.estimator_ is not model.early_stopped_estimator_
         print(f"validation report ({len(held_out)} held-out rows, the fit stopped at epoch "
               f"{model.early_stopped_estimator_.best_epoch_}{', before the refit' * refit}):")
-        if isinstance(report, Exception):
-            raise ValueError(f"the validation report failed (the model was written): {report}")
-        print("\n".join(format_report(report)))
+        if not isinstance(report, Exception):
+            print("\n".join(format_report(report)))
+            results["validation"] = report
+    if json_out is not None:
+        write_json(json_out, results)
+        args.written.append(str(json_out))
+        print(f"report written to {json_out}")
+    if len(held_out) and isinstance(report, Exception):
+        raise ValueError(f"the validation report failed (the model was written): {report}")
 
 
 def describe(args, task, y, n_rows):

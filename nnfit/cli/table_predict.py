@@ -6,8 +6,11 @@ number; a Poisson model with an exposure column (``nnfit fit --exposure``) the p
 = rate x exposure where the data has that column, beside the rate per unit of exposure; a
 survival model the risk score eta(x), the log relative hazard (higher = earlier event), and
 with ``--at 12,24,60`` the survival probabilities S(t | x) at those times
-(``survival_at_12``, ...; ``TabularSurvival.survival_at``).  The output is written atomically;
-an existing ``--out`` is refused unless ``--force``.
+(``survival_at_12``, ...; ``TabularSurvival.survival_at``).  A regression fitted with ``nnfit fit
+--interval`` adds ``lower`` and ``upper``, its split-conformal prediction interval
+(``table_interval``); ``--threshold`` labels the rows of a model of two classes by a risk
+threshold (``table_threshold``).  The output is written atomically; an existing ``--out`` is
+refused unless ``--force``.
 """
 import argparse
 import sys
@@ -18,6 +21,8 @@ from .._files import atomic_write, check_output_path
 from ..tabular.outcomes import check_exposure
 from ..tabular.survival import TabularSurvival
 from .table_data import check_names, drop_missing, read_table
+from .table_interval import bounds, percent
+from .table_threshold import check_binary, help_text, labels, threshold
 
 
 def times_list(text):
@@ -42,6 +47,8 @@ def add_predict_options(predict):
                          "(default: the --id given to 'nnfit fit', else the row number)")
     predict.add_argument("--proba", action="store_true",
                          help="also write each class's probability (classification)")
+    predict.add_argument("--threshold", type=threshold, metavar="P",
+                         help=help_text("predict"))
     predict.add_argument("--at", type=times_list, metavar="TIMES",
                          help="survival models: also write S(t | x), the probability of no "
                               "event by time t, for each of these comma-separated times (in "
@@ -68,6 +75,8 @@ def run_predict(args, load_tabular):
         raise ValueError("--at gives survival probabilities, for a survival model (nnfit fit "
                          "--time --event); this model predicts "
                          + ("classes" if hasattr(model, "classes_") else "numbers"))
+    if args.threshold is not None:
+        check_binary(model, args.threshold, "predict")
     frame = read_table(args.data)
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
@@ -75,13 +84,15 @@ def run_predict(args, load_tabular):
         frame = drop_missing(frame, used)
     output = _first_column(args, model, frame)
     target = model.target_name_ or "target"
-    if args.proba:
-        if not hasattr(model, "classes_"):
-            raise ValueError("--proba needs a classification model; this model predicts "
-                             + ("survival" if survival else f"the number {target!r}"))
+    if args.proba and not hasattr(model, "classes_"):
+        raise ValueError("--proba needs a classification model; this model predicts "
+                         + ("survival" if survival else f"the number {target!r}"))
+    if args.proba or args.threshold is not None:
         P = model.predict_proba(frame)
-        output[f"predicted_{target}"] = model.classes_[P.argmax(axis=1)]
-        for j, label in enumerate(model.classes_):
+        output[f"predicted_{target}"] = (model.classes_[P.argmax(axis=1)] if args.threshold is None
+                                         else labels(model.classes_, P[:, 1],
+                                                     args.threshold.value))
+        for j, label in enumerate(model.classes_ if args.proba else ()):
             output[f"proba_{label}"] = P[:, j]
     elif survival:
         output["risk_score"] = model.predict(frame)
@@ -97,7 +108,11 @@ def run_predict(args, load_tabular):
     with atomic_write(out, "w", encoding="utf-8", newline="") as file:
         output.to_csv(file, index=False)
     args.written.append(str(out))
-    print(f"{len(output)} prediction(s) written to {out}")
+    interval = getattr(model, "interval_", None)
+    print(f"{len(output)} prediction(s) written to {out}" + (
+        "" if interval is None else f", with their {percent(interval['level'])} prediction "
+        f"intervals lower and upper (prediction -/+ {interval['half_width']:.6g}, split "
+        "conformal)"))
 
 
 def _first_column(args, model, frame):
@@ -119,6 +134,9 @@ def _numbers(model, frame, output, target):
     exposure = getattr(model, "exposure_column_", None)
     if exposure is None:
         output[f"predicted_{target}"] = predicted
+        interval = bounds(model, predicted)
+        if interval is not None:
+            output["lower"], output["upper"] = interval
         return
     if exposure in frame.columns:
         output[f"predicted_{target}"] = predicted * check_exposure(frame[exposure])

@@ -10,7 +10,10 @@ A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassif
 numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
 column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statistics_``, with the
 columns seen in fit, the excluded ones, the target's name and the task (and a survival model's
-event and time columns, a count model's exposure column).  ``from_dict`` treats the
+event and time columns, a count model's exposure column, and the split-conformal prediction
+interval ``nnfit fit --interval`` calibrated: ``interval_``, its level, its half-width q and the
+number of calibration rows, so that ``nnfit predict`` writes prediction +/- q).  ``from_dict``
+treats the
 header as untrusted: every type, length, name and number is checked (finite numbers, scales > 0,
 sorted unique categories, as many features as the network's inputs) before the transformers are
 rebuilt: the same ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its
@@ -32,8 +35,10 @@ FORMAT = 2
 # kept as it is (so 0.1 files load and the model file schema of ``modelfile`` applies to both);
 # format 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
 _ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
-# optional keys of format 2: a survival model's outcome columns, a count model's exposure column
-_OPTIONAL = {"survival", "exposure"}
+# optional keys of format 2: a survival model's outcome columns, a count model's exposure column,
+# a regression's split-conformal interval
+_OPTIONAL = {"survival", "exposure", "interval"}
+_INTERVAL = {"level", "method", "half_width", "n_calibration"}
 _NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
 
@@ -78,6 +83,8 @@ def to_dict(tab):
         state["survival"] = {"event": tab.event_name_, "time": tab.time_name_}
     if getattr(tab, "exposure_column_", None) is not None:
         state["exposure"] = tab.exposure_column_
+    if getattr(tab, "interval_", None) is not None:
+        state["interval"] = dict(tab.interval_)
     return state
 
 
@@ -159,6 +166,9 @@ def from_dict(cls, state, estimator):
     exposure = state.get("exposure")
     _check(exposure is None or isinstance(exposure, str) and task == "regression",
            "has an exposure column that is not a regression's column name")
+    interval = state.get("interval")
+    if interval is not None:
+        _check_interval(interval, task)
     _check(isinstance(state["target"], str), "has a target name that is not a string")
     _check(state["id_column"] is None or isinstance(state["id_column"], str),
            "has an id column name that is not a string")
@@ -200,9 +210,26 @@ def from_dict(cls, state, estimator):
         tab.event_name_, tab.time_name_ = outcome["event"], outcome["time"]
     if exposure is not None:
         tab.exposure_column_ = exposure
+    if interval is not None:
+        tab.interval_ = dict(interval)
     if is_classifier:
         tab.classes_ = estimator.classes_
     return tab
+
+
+def _check_interval(interval, task):
+    """A split-conformal interval: a regression's level in (0, 1), half-width >= 0 and count of
+    calibration rows >= 1."""
+    _check(isinstance(interval, dict) and set(interval) == _INTERVAL and task == "regression",
+           f"has an interval entry that is not a regression's {sorted(_INTERVAL)}")
+    _check(interval["method"] == "split", "has an interval method other than 'split'")
+    level = _number(interval["level"], "interval level")
+    _check(0 < level < 1, f"has interval level {level!r}, not in (0, 1)")
+    _check(_number(interval["half_width"], "interval half-width") >= 0,
+           "has a negative interval half-width")
+    count = interval["n_calibration"]
+    _check(isinstance(count, int) and not isinstance(count, bool) and count >= 1,
+           f"has {count!r} calibration rows, not a whole number >= 1")
 
 
 def _rebuild(tab, numeric, categorical, impute):
