@@ -10,6 +10,7 @@ from ..tabular.crossval import cross_validate_table
 from ..tabular.survival_cv import cross_validate_survival
 from .outcome_report import format_report, survival_lines
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
+from .table_data import FORMATS
 from .table_fit import describe, option_names
 from .table_report import score_lines
 from .table_scores import add_score_options, bootstrap_options, write_json
@@ -45,7 +46,7 @@ def register(subparsers):
                     "Brier score and calibration, ranked across folds by the predicted "
                     "cumulative hazard at the middle horizon (a Cox risk score has a different "
                     "origin in each fold).")
-    parser.add_argument("data", help="a .csv file, or .parquet (needs pyarrow)")
+    parser.add_argument("data", help=FORMATS)
     add_table_options(parser)
     parser.add_argument("--folds", type=folds, default=DEFAULT_FOLDS, metavar="K",
                         help="number of folds, at least 2")

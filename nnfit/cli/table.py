@@ -22,7 +22,8 @@ from ..tabular.outcomes import check_counts, per_exposure, survival_target
 from ..tabular.survival import TabularSurvival
 from ..tabular.survival_scores import evaluate_survival
 from . import table_fit, table_predict
-from .table_data import ROWS_NOTE, check_names, drop_missing, read_table
+from .table_data import (FORMATS, ROWS_NOTE, add_reading_options, add_weight_option, check_names,
+                         drop_missing, read_data, row_weights)
 from .table_predict import add_predict_options
 from .outcome_report import format_report
 from .table_scores import add_score_options, bootstrap_options, write_json
@@ -68,6 +69,7 @@ def register(subparsers):
                     "The data must hold the target column (time and event columns, and the "
                     "exposure column). " + ROWS_NOTE)
     _model_and_data(evaluate_parser)
+    add_weight_option(evaluate_parser)
     add_score_options(evaluate_parser)
     evaluate_parser.add_argument("--threshold", type=threshold, metavar="P",
                                  help=help_text("evaluate"))
@@ -76,9 +78,10 @@ def register(subparsers):
 
 def _model_and_data(parser):
     parser.add_argument("model", help="model file written by 'nnfit fit'")
-    parser.add_argument("data", help="a .csv file, or .parquet (needs pyarrow)")
+    parser.add_argument("data", help=FORMATS)
     parser.add_argument("--drop-missing", action="store_true",
                         help="drop rows with missing values instead of stopping with an error")
+    add_reading_options(parser)
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -92,8 +95,13 @@ def run_evaluate(args):
         out = check_output_path(args.json, [args.model, args.data], "JSON report", (".json",),
                                 args.force, option="--json")
     model = load_tabular(args.model, "evaluate")
-    frame = read_table(args.data)
+    frame = read_data(args)
     survival = isinstance(model, TabularSurvival)
+    if args.weight:
+        if survival:
+            raise ValueError("--weight: the survival scores are not weighted yet; evaluate "
+                             "without --weight")
+        check_names(frame, "--weight", [args.weight])
     if args.at is not None and not survival:
         raise ValueError("--at sets the horizons of a survival model's scores; this model is "
                          "not a survival model")
@@ -112,7 +120,8 @@ def run_evaluate(args):
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
         check_names(frame, "the model uses column", used)
-        frame = drop_missing(frame, used + outcome + ([exposure] if exposure else []))
+        frame = drop_missing(frame, used + outcome + ([exposure] if exposure else [])
+                             + ([args.weight] if args.weight else []))
     if survival:
         y = survival_target(frame, *outcome)
         report = evaluate_survival(model, frame, y, horizons=args.at,
@@ -123,6 +132,8 @@ def run_evaluate(args):
             truth, weight = per_exposure(truth, frame[exposure])
         elif is_poisson(model):
             check_counts(truth)
+        if args.weight:
+            weight = row_weights(frame, args.weight, weight)
         report = table_fit.scored(model, frame, truth,
                                   bootstrap_options(args, "table")["n_bootstrap"], args.seed,
                                   weight)

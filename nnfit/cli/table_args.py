@@ -26,8 +26,8 @@ from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.preprocess import column_kinds, prepare
 from ..tabular.survival import TabularSurvival
 from .options import positive_int
-from .table_data import (MAX_CLASSES_AUTO, check_names, drop_missing, infer_task, read_table,
-                         target_values)
+from .table_data import (MAX_CLASSES_AUTO, add_reading_options, add_weight_option, check_names,
+                         drop_missing, infer_task, read_data, row_weights, target_values)
 from .table_options import fraction, hidden_sizes, nonnegative, positive, seed, switch
 from .table_outcome import (add_outcome_options, check_outcome_names, check_outcome_options,
                             outcome_columns, read_outcome)
@@ -90,7 +90,8 @@ def _shown(value):
 
 def add_table_options(parser):
     """--target (or --time and --event, or --loss poisson's --exposure), --task, --exclude,
-    --id, --impute, --drop-missing."""
+    --id, --weight, --impute, --drop-missing, and how to read the file (--sep, --decimal,
+    --sheet, --encoding)."""
     parser.add_argument("--target", metavar="COLUMN",
                         help="the column to predict (or --time and --event for survival)")
     parser.add_argument("--task", choices=["auto", "classification", "regression"],
@@ -103,6 +104,7 @@ def add_table_options(parser):
                         help="columns left out of the predictors")
     parser.add_argument("--id", metavar="COLUMN", help="an identifier column: never a "
                         "predictor, copied into the output of 'nnfit predict'")
+    add_weight_option(parser)
     parser.add_argument("--impute", choices=["mean", "median", "most_frequent"],
                         help="fill in missing predictor values (numeric columns by this "
                              "statistic, categorical ones by the most frequent category); "
@@ -110,6 +112,7 @@ def add_table_options(parser):
                              "rows%(default).0s")
     parser.add_argument("--drop-missing", action="store_true",
                         help="drop rows with missing values instead of stopping with an error")
+    add_reading_options(parser)
 
 
 def _shown_default(param):
@@ -179,23 +182,27 @@ def tabular_model(args, task, exclude, progress=None, **params):
 
 def read_task_table(args):
     """The table the options of add_table_options describe, as ``task``, ``X``, ``y``,
-    ``exclude`` and ``sample_weight`` (the exposures of counts, else None): the table read,
+    ``exclude`` and ``sample_weight`` (the --weight column, times the exposures of counts;
+    None without either): the table read,
     the names the user typed checked, rows with missing values dropped on request, every row's
     problems found now rather than after a fit."""
     survival = check_outcome_options(args)
-    frame = read_table(args.data)
+    frame = read_data(args)
     check_outcome_names(args, frame)
     check_names(frame, "--exclude", args.exclude)
     if args.id:
         check_names(frame, "--id", [args.id])
-    exposure = [args.exposure] if args.exposure else []
+    if args.weight:
+        check_names(frame, "--weight", [args.weight])
+    exposure = ([args.exposure] if args.exposure else []) + ([args.weight] if args.weight else [])
     exclude = list(dict.fromkeys(args.exclude + ([args.id] if args.id else []) + exposure))
     outcome = outcome_columns(args)
     for name in outcome:
         if name in exclude:
             option = "--target" if name == args.target else \
                 "--time" if name == args.time else "--event"
-            raise ValueError(f"{option} {name} is also excluded (--exclude/--id/--exposure)")
+            raise ValueError(f"{option} {name} is also excluded (--exclude/--id/--exposure/"
+                             "--weight)")
     if args.drop_missing:
         frame = drop_missing(frame, [c for c in frame.columns if c not in exclude] + exposure)
     if survival:
@@ -205,6 +212,8 @@ def read_task_table(args):
                 args.task if args.task != "auto" else infer_task(frame[args.target]))
         values = target_values(frame[args.target], task)
     y, weight = read_outcome(args, frame, values)
+    if args.weight:
+        weight = row_weights(frame, args.weight, weight)
     X = frame.drop(columns=outcome)
     numeric, categorical = column_kinds(X, [c for c in X.columns if c not in exclude])
     prepare(X, numeric, categorical, args.impute)

@@ -1,69 +1,100 @@
 """Reading the user's table, checking the names typed on the command line and reading its
-target column, for ``nnfit fit``, ``predict`` and ``evaluate``: rows are labelled 1, 2, ... in
-file order (header not counted), so that every message names rows as the user sees them in the
-file."""
+target column, for ``nnfit fit``, ``predict``, ``evaluate`` and ``cv``: the file is read by its
+extension (``nnfit.tabular.readers``: CSV and other text with the separator and decimal mark
+sniffed or given by ``--sep`` / ``--decimal``, Excel ``--sheet``, Parquet, Stata, SPSS, SAS),
+its rows labelled 1, 2, ... in file order (header not counted), so that every message names
+rows as the user sees them in the file."""
+import re
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..tabular.models import closest
 from ..tabular.preprocess import is_numeric_column, names, rows
+from ..tabular.readers import EXACT_FLOATS, WIDE, read_file, separator_hint  # noqa: F401
 
 MAX_CLASSES_AUTO = 10
 ROWS_NOTE = "Rows in messages are numbered from 1, the header line not counted."
-# pandas 3 parses CSV numbers exactly by default; pandas 2's default parser may miss by an ulp
-WIDE = 1000
-EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+FORMATS = ("a .csv/.tsv/.txt text table, .xlsx, .parquet (needs pyarrow), or a Stata .dta, SPSS "
+           ".sav, SAS .sas7bdat/.xpt file (needs pyreadstat)")
+READING = ("sep", "decimal", "sheet", "encoding")
 
 
-def read_table(path):
-    """The table at ``path``, its rows labelled 1, 2, ... in file order (header not counted)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no data file at {path}")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            frame = pd.read_parquet(path)
-        except ImportError:
-            raise ValueError("reading Parquet needs pyarrow: pip install pyarrow, or give a "
-                             "CSV file") from None
-        except (ValueError, OSError) as error:
-            raise ValueError(f"{path} is not a readable Parquet file ({error}); check the file, "
-                             "or give a CSV file") from None
-    else:
-        frame = _read_csv(path)
-    if frame.empty:
-        raise ValueError(f"{path} has no data rows")
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.shape[1] >= WIDE:  # read_csv keeps one array per column: one 2-D block per dtype
-        frame = frame.copy()    # makes each later selection of rows or columns one operation
-    return frame.set_axis(pd.RangeIndex(1, len(frame) + 1))
-
-
-def _read_csv(path):
-    advice = ("check that it is a comma-separated text table with a header line, saved as UTF-8 "
-              "(not a spreadsheet, a compressed or another binary file)")
+def read_table(path, sep=None, decimal=None, sheet=None, encoding=None):
+    """The table at ``path``, its rows labelled 1, 2, ... in file order (header not counted);
+    the options as ``nnfit.tabular.readers.read_file``'s, named as on the command line in its
+    messages."""
     try:
-        return pd.read_csv(path, low_memory=_low_memory(path), **EXACT_FLOATS)
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not a readable CSV file: it is not UTF-8 text (a binary "
-                         f"file, or another encoding?); {advice}") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path} is empty: give a CSV file with a header line and data "
-                         "rows") from None
-    except pd.errors.ParserError as error:
-        raise ValueError(f"{path} is not a readable CSV file ({str(error).strip()}); "
-                         f"{advice}") from None
+        return read_file(path, sep=sep, decimal=decimal, sheet=sheet, encoding=encoding)
+    except ValueError as error:
+        text = str(error)
+        text = re.sub(r" \(on the command line --[a-z]+\)|; on the command line --[a-z]+", "",
+                      text)
+        for name in READING:
+            text = text.replace(f"{name}=", f"--{name} ")
+        raise ValueError(text) from None
 
 
-def _low_memory(path):
-    """low_memory for read_csv: False (one pass, 2.4 times faster: 3.9 s instead of 9.4 s for 30
-    rows x 100,000 columns) when the header names WIDE columns or more, else pandas' default."""
-    with open(path, "rb") as file:
-        header = file.readline(10_000_000)
-    return header.count(b",") + 1 < WIDE
+def read_data(args):
+    """``read_table`` of ``args.data`` with the reading options of ``add_reading_options``."""
+    return read_table(args.data, **{name: getattr(args, name, None) for name in READING})
+
+
+def add_reading_options(parser):
+    """--sep, --decimal, --sheet, --encoding: how to read the data file; each not given is
+    sniffed, or the reader's default."""
+    parser.add_argument("--sep", metavar="CHAR",
+                        help="the separator of a text table: ',' ';' '|' or tab (default: "
+                             "sniffed from its first lines)%(default).0s")
+    parser.add_argument("--decimal", choices=[".", ","],
+                        help="the decimal mark of a text table (default: ',' in a table not "
+                             "separated by commas whose numbers are written like 1,5; else "
+                             "'.')%(default).0s")
+    parser.add_argument("--sheet", metavar="NAME",
+                        help="the sheet of an Excel workbook (default: the first)%(default).0s")
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="the encoding of a text table (default: UTF-8; cp1252 or latin-1 "
+                             "for many Windows files), or of a Stata, SPSS or SAS file "
+                             "(default: what the file says)%(default).0s")
+
+
+def add_weight_option(parser):
+    """--weight COLUMN: the rows' weights, never a predictor."""
+    parser.add_argument("--weight", metavar="COLUMN",
+                        help="a column of row weights, numbers >= 0 (survey, frequency or "
+                             "inverse-probability weights): a weight of 2 counts the row twice, "
+                             "0 leaves it out, in the preprocessing, the fit and the scores; "
+                             "never a predictor (times the --exposure of counts)%(default).0s")
+
+
+def row_weights(frame, column, exposure=None):
+    """The ``--weight`` column as float64 weights (times ``exposure``, the weights of counts
+    per exposure, if any), each problem named with its rows."""
+    values = frame[column]
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(np.float64)
+    problems = [("is missing", values.isna().to_numpy()),
+                ("is not a number", np.isnan(numbers) & values.notna().to_numpy())]
+    with np.errstate(invalid="ignore"):
+        problems += [("is infinite", np.isinf(numbers)), ("is negative", numbers < 0)]
+    for what, bad in problems:
+        if bad.any():
+            first = values[bad].iloc[0]
+            shown = "" if what == "is missing" else f" ({first!r})" if isinstance(first, str) \
+                else f" ({float(first):g})"
+            raise ValueError(f"--weight {column}: the weight {what} in {rows(values.index[bad])}"
+                             f"{shown}; weights are numbers >= 0: fix or drop those rows"
+                             + (" (--drop-missing)" if what == "is missing" else ""))
+    with np.errstate(over="ignore"):
+        total = numbers.sum()
+    if not total > 0:
+        raise ValueError(f"--weight {column}: every weight is 0; at least one row needs a "
+                         "positive weight")
+    if not np.isfinite(total):
+        raise ValueError(f"--weight {column}: the weights add up to more than float64 holds "
+                         f"(the largest is {numbers.max():g}); only their ratios matter: divide "
+                         "them by a power of 10")
+    return numbers if exposure is None else numbers * np.asarray(exposure, dtype=np.float64)
 
 
 def check_names(frame, option, wanted):
@@ -71,7 +102,18 @@ def check_names(frame, option, wanted):
     for name in wanted:
         if name not in frame.columns:
             raise ValueError(f"{option} {name}: no such column{closest(name, frame.columns)}; "
-                             f"the columns are {names(frame.columns)}")
+                             f"the columns are {names(frame.columns)}{_one_column(frame)}")
+
+
+def _one_column(frame):
+    """The advice for a table read as one column whose name holds a separator."""
+    sep = separator_hint(frame.columns)
+    if sep is None:
+        return ""
+    shown = {"\t": "tab", ";": "semicolon", "|": "'|'", ",": "comma"}[sep]
+    typed = {"\t": "tab", ";": "';'", "|": "'|'", ",": "','"}[sep]
+    return (f"; this looks like a {shown}-separated file read as one column: pass --sep {typed}"
+            + (" (and --decimal ',' if its numbers are written like 1,5)" if sep != "," else ""))
 
 
 def drop_missing(frame, columns):

@@ -24,7 +24,7 @@ from .options import positive_int
 from .table_args import (DEFAULTS, add_network_options, add_table_options,  # noqa: F401
                          option_names, read_task_table, tabular_model)
 from .table_coefficients import coefficient_report, table_json
-from .table_data import ROWS_NOTE
+from .table_data import FORMATS, ROWS_NOTE
 from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
                              conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
@@ -47,7 +47,7 @@ def register(subparsers):
                     "the fit stops on them (best epoch restored) and is then refit on all rows "
                     "for that many epochs. Every default is the library's unless its option "
                     "says why not. " + ROWS_NOTE)
-    fit.add_argument("data", help="training data: a .csv file, or .parquet (needs pyarrow)")
+    fit.add_argument("data", help=f"training data: {FORMATS}")
     add_table_options(fit)
     add_network_options(fit)
     add_interval_options(fit)

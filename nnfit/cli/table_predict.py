@@ -20,7 +20,7 @@ import pandas as pd
 from .._files import atomic_write, check_output_path
 from ..tabular.outcomes import check_exposure
 from ..tabular.survival import TabularSurvival
-from .table_data import check_names, drop_missing, read_table
+from .table_data import check_names, drop_missing, read_data
 from .table_interval import bounds, percent
 from .table_threshold import check_binary, help_text, labels, threshold
 
@@ -77,7 +77,7 @@ def run_predict(args, load_tabular):
                          + ("classes" if hasattr(model, "classes_") else "numbers"))
     if args.threshold is not None:
         check_binary(model, args.threshold, "predict")
-    frame = read_table(args.data)
+    frame = read_data(args)
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
         check_names(frame, "the model uses column", used)

@@ -26,6 +26,7 @@ from .state import _TabularFile
 from .workflow import fit_with_holdout
 from ..estimators.classifier import MLPClassifier
 from ..estimators.regressor import MLPRegressor
+from ..estimators.weights import check_sample_weight
 
 
 class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
@@ -54,13 +55,16 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             The target, by position (a named Series gives ``target_name_``).
         sample_weight : array-like of shape (n_samples,), optional
-            Weights of the rows, passed to the inner estimator's fits.
+            Weights of the rows (numbers >= 0): a weight of 2 counts the row twice, 0 leaves
+            it out, in the preprocessing's means, sds and imputed values
+            (``nnfit.tabular.weighted``) as in the inner estimator's fits.
 
         Returns
         -------
         self
         """
         frame = check_frame(X)
+        sample_weight = check_sample_weight(sample_weight, len(frame))
         if self.impute not in IMPUTE:
             raise ValueError(f"impute={self.impute!r} is invalid: choose None, 'mean', 'median' "
                              "or 'most_frequent' (categorical columns: always the most frequent)")
@@ -75,7 +79,8 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         self._check_classes(y)
         numeric, categorical = column_kinds(frame, used)
         prepared = prepare(frame, numeric, categorical, self.impute)
-        self.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, self.impute)
+        self.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, self.impute,
+                                              sample_weight)
         self.numeric_columns_, self.categorical_columns_ = numeric, categorical
         self.excluded_, self.impute_ = excluded, self.impute
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)

@@ -6,7 +6,9 @@ and sd (an sd of 0 counts as 1), and categorical columns (object, string, catego
 true/false dtypes, compared as text) through an optional ``SimpleImputer`` (most frequent
 category) and a ``OneHotEncoder``: one 0/1 column per category seen in training, a category
 not seen in training gives 0 in all of them and an ``UnseenCategoryWarning`` naming the column,
-the values and the rows.
+the values and the rows.  With sample weights every statistic (mean, sd, imputed value) is
+weighted, so that a row of weight 2 counts as the row repeated and a row of weight 0 as the row
+left out, its categories not encoded (``weighted``); equal weights give the unweighted fit.
 
 ``prepare`` checks a frame before scikit-learn sees it and names the column and the rows of
 every problem: a missing column, text in a numeric column, a missing or infinite value (the
@@ -33,6 +35,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from .checks import (check_scaling, names, rows,  # noqa: F401 (names, rows: re-exported)
                      warn_identifiers, warn_swamped)
+from .weighted import weigh
 
 IMPUTE = (None, "mean", "median", "most_frequent")
 
@@ -174,15 +177,31 @@ def make_preprocessor(numeric, categorical, impute, categories="auto"):
         transform="default")
 
 
-def fit_preprocessor(prepared, numeric, categorical, impute):
+def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None):
     """Fit ``make_preprocessor`` on a prepared frame; refuse columns it cannot standardize, warn
-    of identifiers and swamped columns (``checks``)."""
+    of identifiers and swamped columns (``checks``).  ``sample_weight`` (checked float64 weights,
+    or None) weights every statistic as ``weighted`` says."""
+    if sample_weight is not None:
+        with np.errstate(over="ignore"):
+            if not np.isfinite(sample_weight.sum()):
+                raise ValueError(f"sample_weight adds up to more than float64 holds (the largest "
+                                 f"is {sample_weight.max():g}); only the ratios of the weights "
+                                 "matter: divide them by a power of 10")
+        if np.all(sample_weight == sample_weight[0]):
+            sample_weight = None  # equal weights: the unweighted statistics, bit for bit
+    if sample_weight is not None:
+        kept = sample_weight > 0
+        prepared, sample_weight = prepared[kept], sample_weight[kept]
     empty = prepared.columns[prepared.isna().all().to_numpy()]
     if len(empty):
-        raise ValueError(f"column(s) {names(empty)} have no values at all; leave them out "
-                         "(exclude=[...], --exclude on the command line)")
+        raise ValueError(f"column(s) {names(empty)} have no values at all"
+                         + (" in the rows of positive weight" if sample_weight is not None
+                            else "") + "; leave them out (exclude=[...], --exclude on the "
+                         "command line)")
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
         preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
+        if sample_weight is not None:
+            weigh(parts(preprocessor), prepared, len(numeric), sample_weight)
     x = prepared.iloc[:, :len(numeric)].to_numpy()
     if numeric:
         check_scaling(parts(preprocessor)[0], x, numeric, prepared.index)
