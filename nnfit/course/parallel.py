@@ -251,6 +251,9 @@ def cluster(scheduler=None, worker_timeout=None):
         raise ValueError(f"no Dask scheduler answered at {scheduler} within {CONNECT_TIMEOUT} s "
                          f"({error}); start one with `dask scheduler` and workers with "
                          "`dask worker ADDRESS`, or check the address") from None
+    logger = logging.getLogger("distributed.batched")
+    if _drop_closed_comm not in logger.filters:  # the run's own error says it, in one line
+        logger.addFilter(_drop_closed_comm)
     token = _CLUSTER.set(_Cluster(client, scheduler, worker_timeout))
     failed = True
     try:
@@ -275,6 +278,11 @@ def _close(client, quiet):
         if _drop_cancelled_reconnect not in logger.filters:
             logger.addFilter(_drop_cancelled_reconnect)
     client.close()
+
+
+def _drop_closed_comm(record):
+    """Dask's record (with a traceback) of its connection to a scheduler that went away."""
+    return not record.getMessage().startswith("Batched Comm Closed")
 
 
 def _drop_cancelled_reconnect(record):
