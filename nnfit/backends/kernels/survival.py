@@ -5,7 +5,8 @@ The Cox loss is the NumPy lines' arithmetic (``engine.cox``'s docstring derives 
 passes over the rows sorted by time, latest first: the first adds each tie group's rows to
 the running risk-set sum S_R, then its events' Efron (or Breslow) terms to the loss and to the
 group's A_g and B_g; the second, earliest first, accumulates A over the risk sets that hold
-each row and writes its gradient.  Sums run in float64 whatever the dtype; the sort is NumPy's.
+each row and writes its gradient.  Sums run in float64 whatever the dtype; the sort is a counting sort of the estimator's
+integer ranks (O(n)), NumPy's stable argsort for other times.
 The Poisson pass is L = mean_i w_i [y log y - y - y z + e^z] and dZ = w (e^z - y) / n in one
 loop, with NumPy's exp.
 """
@@ -61,12 +62,40 @@ def _cox(eta, time, event, weight, order, efron):
     return -loss / n, grad
 
 
+@jit
+def _counting_order(time):
+    """The rows latest time first, ties in row order, by a counting sort when the times are
+    whole numbers in [0, 4n + 64) (the estimator's ranks: O(n)); else an empty array."""
+    n = time.shape[0]
+    top = 4 * n + 64
+    for i in range(n):
+        t = time[i]
+        if not (t >= 0 and t < top and t == np.floor(t)):
+            return np.empty(0, np.int64)
+    counts = np.zeros(top + 1, np.int64)
+    for i in range(n):
+        counts[int(time[i])] += 1
+    start = np.empty(top + 1, np.int64)
+    total = 0
+    for v in range(top, -1, -1):
+        start[v] = total
+        total += counts[v]
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        v = int(time[i])
+        order[start[v]] = i
+        start[v] += 1
+    return order
+
+
 def cox_partial_likelihood(eta, time, event, weight, efron):
     """(L, dL/deta) of ``engine.cox.CoxPartialLikelihood`` for 1-d arrays (``weight`` may be
     None)."""
     if weight is None:
         weight = np.ones(eta.shape[0])
-    order = np.argsort(-time, kind="stable")
+    order = _counting_order(time)
+    if order.shape[0] != time.shape[0]:
+        order = np.argsort(-time, kind="stable")
     return _cox(np.ascontiguousarray(eta), time, event, weight, order, efron)
 
 
