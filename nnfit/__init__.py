@@ -6,6 +6,7 @@ objective R(theta), optimizers, the training loop, ``gradcheck``); the scikit-le
 the tabular models on DataFrames with their evaluation; ``load`` reads any model file.
 """
 from .backends.numpy_backend import NumpyBackend
+from .backends.threads import set_threads
 from .engine.activations import Identity, ReLU, Sigmoid, Tanh
 from .engine.dense import Dense
 from .engine.dropout import Dropout
@@ -38,5 +39,5 @@ __all__ = [
     "MLPEnsemble", "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "best_threshold", "cross_validate_table",
-    "evaluate_table", "gradcheck", "load", "mlp", "net_benefit", "score_predictions", "__version__",
+    "evaluate_table", "gradcheck", "load", "mlp", "net_benefit", "score_predictions", "set_threads", "__version__",
 ]
