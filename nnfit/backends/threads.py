@@ -1,36 +1,23 @@
 """How many BLAS threads a fit uses: the cores this process may run on ("auto", the default),
 or, with "adaptive", fewer while other programs keep those cores busy.
 
-NumPy's OpenBLAS (pthreads) splits a large matrix product over its threads and then waits for
-all of them by spinning: on x86-64 its wait is a loop of ``nop`` instructions that never gives
-the core away, and no environment variable changes that (``OPENBLAS_THREAD_TIMEOUT`` only sends
-*idle* threads to sleep sooner).  When another process holds one of the cores, every product
-waits for a scheduler time slice: an MNIST epoch with two BLAS threads beside two busy processes
-on two cores took 3 to 5 times its quiet time, with one thread under 2 (``bench/loaded.py``).
+NumPy's OpenBLAS (pthreads) waits for its threads at the end of a product by spinning, and no
+environment variable changes that; when another process holds a core, every product waits for
+a time slice (an MNIST epoch with two threads beside two busy processes on two cores took 3 to
+5 times its quiet time, with one thread under 2: ``bench/loaded.py``, bench/README.md).
 
-- "auto": ``usable_cores()`` (``cores``) = min(CPUs in the affinity mask, the cgroup's CPU
-  quota rounded down), ``os.sched_getaffinity`` and ``cpu.max`` (cgroup v2) or
-  ``cpu.cfs_quota_us / cpu.cfs_period_us`` (v1) of the process's cgroup and those above it;
-  no more than an enclosing ``threadpoolctl.threadpool_limits`` allows.  OpenBLAS counts the
-  CPUs but not the quota: in a container given 2 CPUs of a 64-core host it starts 64 threads.
-- "adaptive": the same ceiling, and every ``INTERVAL`` seconds of a fit a look at how busy
-  those CPUs were (``/proc/stat``) apart from this process's own CPU time: as many threads as
-  cores were left free, rounded, at least 1; at the start the other processes' running threads
-  (``/proc/loadavg``), or the fewer of the two when the latest look is recent.  Lower at once,
-  higher only after two looks that agree.
+- "auto": ``cores.usable_cores()``, min(the CPUs of the affinity mask, the cgroup CPU quota
+  rounded down: ``cpu.max`` (v2) or ``cfs_quota_us / cfs_period_us`` (v1) up the hierarchy),
+  never more than an enclosing ``threadpoolctl.threadpool_limits``.
+- "adaptive": the same ceiling, and every ``INTERVAL`` seconds as many threads as cores other
+  processes left free (``/proc/stat`` less this process's own CPU time; at the start the running
+  threads of ``/proc/loadavg``), at least 1; lower at once, higher after two looks that agree.
+  Not the default: a product whose inner dimension exceeds about 400 gets other bits with
+  another thread count, so a fit would depend on the load ("auto" and a count repeat bit for bit).
 - A whole number: that many threads, always.
 
 ``set_threads`` (Python), ``NNFIT_THREADS`` (the environment) and ``--threads`` (the command
-line) choose; the default is ``DEFAULT``.  Why "adaptive" is not the default: the bits of a
-float32 or float64 product whose inner dimension exceeds about 400 (the first layer of an MNIST
-network) depend on the number of OpenBLAS threads (OpenBLAS blocks the sum over that dimension
-differently with more threads), and a fit carries such a difference on as another seed would.
-"auto" and a number give the same bits on every run on one machine; "adaptive" gives bits that
-depend on the load (the regularization lab, which checks that a refit repeats a fit, failed
-with it on a busy machine).
-
-numba's kernels (``kernels``) are serial (no ``parallel=True``): numba never starts its own
-thread pool, so nothing competes with BLAS's threads.
+line) choose; the default is ``DEFAULT``.  numba's kernels are serial, so no second pool competes.
 """
 import contextlib
 import math
