@@ -189,3 +189,12 @@ def test_the_bench_script_runs_quick():
     rows = [line.split() for line in run.stdout.splitlines() if line.startswith("hitters")]
     assert [row[1:3] for row in rows] == [["nnfit", "split"], ["sk-MLP", "split"]]
     assert all(0 <= float(row[3]) <= 1 and float(row[6]) > 0 for row in rows)
+
+
+def test_the_split_half_width_is_the_interval_of_every_row():
+    X, y = load_diabetes(return_X_y=True)
+    model = ConformalRegressor(MLPRegressor((8,), epochs=20, random_state=0),
+                               random_state=0).fit(X[:300], y[:300])
+    prediction, lower, upper = model.predict_interval(X[300:])
+    np.testing.assert_array_equal(upper, prediction + model.half_width_)
+    np.testing.assert_array_equal(lower, prediction - model.half_width_)

@@ -101,7 +101,7 @@ def run_fit(args):
     print(outcome(model, n_fit))
     results = {"data": str(args.data), "model": str(out), "task": task, "rows": len(X)}
     if args.interval is not None:
-        model.interval_ = results["interval"] = interval_state(fitted, X)
+        model.interval_ = results["interval"] = interval_state(fitted)
         print(fit_line(model.interval_, len(X)))
     if len(held_out):
         rows = X.index.get_indexer(held_out)

@@ -108,16 +108,10 @@ def option_words(error):
     return ValueError(text)
 
 
-def interval_state(fitted, X):
-    """``interval_`` of the fitted split-conformal model: its level, method, half-width q and
-    number of calibration rows.  q is the calibration rows' conformity score that MAPIE adds to
-    and subtracts from every prediction (read back exactly from one row's interval)."""
-    prediction, lower, upper = fitted.predict_interval(X.iloc[:1])
-    scores = np.asarray(fitted.mapie_.conformity_scores, dtype=np.float64)
-    q = float(scores[np.argmin(np.abs(scores - (upper[0] - prediction[0])))])
-    if not (prediction[0] + q == upper[0] and prediction[0] - q == lower[0]):
-        q = float(upper[0] - prediction[0])  # not an absolute residual: keep MAPIE's width
-    return {"level": float(fitted.level), "method": "split", "half_width": q,
+def interval_state(fitted):
+    """``interval_`` of the fitted split-conformal model: its level, method, half-width q
+    (``ConformalRegressor.half_width_``) and number of calibration rows."""
+    return {"level": float(fitted.level), "method": "split", "half_width": fitted.half_width_,
             "n_calibration": int(fitted.n_calibration_)}
 
 

@@ -80,6 +80,9 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         The conformalized MAPIE object.
     n_calibration_ : int
         The number of rows whose residuals calibrate the intervals.
+    half_width_ : float
+        ``method="split"`` and ``"prefit"``: q, the half-width of every interval (prediction
+        -/+ q), what ``nnfit fit --interval`` stores in the model file.
 
     Examples
     --------
@@ -157,7 +160,18 @@ class ConformalRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         self.mapie_ = regression.SplitConformalRegressor(
             _Fitted(fitted), confidence_level=level, prefit=True).conformalize(X_cal, y_cal)
         self.estimator_, self.n_calibration_ = fitted, len(y_cal)
+        self.half_width_ = self._half_width(X_cal.iloc[:1] if hasattr(X_cal, "iloc") else X_cal[:1])
         return self
+
+    def _half_width(self, row):
+        """q, the calibration rows' conformity score MAPIE adds to and subtracts from every
+        prediction of the split interval (read back exactly from one row's interval)."""
+        prediction, lower, upper = self.predict_interval(row)
+        scores = np.asarray(self.mapie_.conformity_scores, dtype=np.float64)
+        q = float(scores[np.argmin(np.abs(scores - (upper[0] - prediction[0])))])
+        if not (prediction[0] + q == upper[0] and prediction[0] - q == lower[0]):
+            q = float(upper[0] - prediction[0])  # not an absolute residual: MAPIE's width
+        return q
 
     def predict(self, X):
         """The point predictions, as ``predict_interval``'s first array."""
