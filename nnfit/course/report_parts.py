@@ -4,30 +4,19 @@ records: architecture, parameters, settings, how it was fitted) and the referenc
 on training rows.
 
 The reference (``fit_reference``) is the model every reader knows, fitted by maximum
-likelihood in the same preprocessing as the network (numeric columns standardized with the
-training rows' statistics, categories one-hot encoded, the model's imputation): scikit-learn's
-unpenalized ``LogisticRegression`` for a classifier (without class weights, whatever the
-network's: its probabilities are meant to be calibrated), ``LinearRegression`` for numbers,
-``PoissonRegressor(alpha=0)`` for a Poisson model.  An unpenalized logistic regression whose
-training rows are separated (or nearly so) has no finite maximum: when its fit does not
-converge, classifies every training row right, or has a coefficient beyond ``SEPARATED`` on the
-standardized scale (an odds ratio beyond e^10 = 22,026 per standard deviation or between two
-categories), it is refitted with
-scikit-learn's default ridge penalty (C = 1) and a note says so; a Poisson fit that does not
-converge is refitted with alpha = 1e-4.
+likelihood in the same preprocessing as the network on the training rows, and replaced by a
+penalized fit where it has none (separated classes, a Poisson fit that does not converge), with
+a note: the rule of ``nnfit.tabular.reference``, which ``nnfit cv`` follows too.  Unlike cv's,
+the report's logistic regression takes no class weights, whatever the network's: its
+probabilities are meant to be calibrated.
 """
-import warnings
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor
 
 from ..engine.network import summary_table
 from ..tabular.preprocess import check_columns
+from ..tabular.reference import fit_reference as fit_default_reference, refit_note
 from ..tabular.state import to_dict
 
-SEPARATED = 10.0
-POISSON_ALPHA = 1e-4
 SETTINGS = ("hidden_layer_sizes", "activation", "dropout", "ridge", "lasso", "loss", "ties",
             "optimizer", "learning_rate", "learning_rate_decay", "batch_size", "epochs",
             "early_stopping", "validation_fraction", "patience", "monitor", "class_weight",
@@ -111,53 +100,11 @@ def fit_reference(model, task, X, y, sample_weight=None):
     """(fitted reference in the model's preprocessing, its name, a description, notes)."""
     used = list(model.numeric_columns_) + list(model.categorical_columns_)
     check_columns(X, used, "the reference is fitted on the model's columns")
-    X = X[used]
-    weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)}
-    notes = []
-    if task == "classification":
-        name, how = "logistic", ("unpenalized logistic regression (scikit-learn "
-                                 "LogisticRegression(C=inf), no class weights)")
-        fitted, converged = _fit(model, LogisticRegression(C=np.inf, max_iter=1000), X, y,
-                                 weights)
-        largest = float(np.max(np.abs(fitted.estimator_.coef_)))
-        accuracy = float(np.mean(fitted.predict(X) == np.asarray(y)))
-        if not converged or largest > SEPARATED or accuracy == 1:
-            why = ("its fit did not converge" if not converged else
-                   "it classifies every training row right" if accuracy == 1 else
-                   f"its largest coefficient is {largest:.3g} on the standardized scale")
-            notes.append(f"the unpenalized logistic regression separates the training rows "
-                         f"({why}: no finite maximum-likelihood fit); the reference is the "
-                         f"ridge-penalized one instead (LogisticRegression(C=1))")
-            how = "ridge-penalized logistic regression (LogisticRegression(C=1)): the " \
-                  "unpenalized fit separated the training rows"
-            fitted, _ = _fit(model, LogisticRegression(C=1.0, max_iter=1000), X, y, weights)
-    elif task == "counts":
-        name, how = "Poisson", "unpenalized Poisson regression (PoissonRegressor(alpha=0))"
-        fitted, converged = _fit(model, PoissonRegressor(alpha=0.0, max_iter=1000), X, y,
-                                 weights)
-        if not converged:
-            notes.append("the unpenalized Poisson regression did not converge; the reference "
-                         f"is PoissonRegressor(alpha={POISSON_ALPHA:g}) instead")
-            how = f"Poisson regression with a small ridge (alpha={POISSON_ALPHA:g})"
-            fitted, _ = _fit(model, PoissonRegressor(alpha=POISSON_ALPHA, max_iter=1000), X, y,
-                             weights)
-    else:
-        name, how = "linear", "least squares (scikit-learn LinearRegression)"
-        fitted, _ = _fit(model, LinearRegression(), X, y, weights)
-    return fitted, name, f"{how}, in the model's preprocessing, on {len(X)} training rows", notes
-
-
-def _fit(model, estimator, X, y, weights):
-    """(the tabular reference fitted, whether it converged)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConvergenceWarning)
-        fitted = type(model)(estimator, impute=model.impute_).fit(X, y, **weights)
-    converged = not any(issubclass(w.category, ConvergenceWarning) for w in caught)
-    for warning in caught:
-        if not issubclass(warning.category, ConvergenceWarning):
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
-    return fitted, converged
+    fitted, how, why = fit_default_reference(type(model), task, X[used], y, sample_weight,
+                                             impute=model.impute_)
+    name = {"classification": "logistic", "counts": "Poisson"}.get(task, "linear")
+    return (fitted, name, f"{how}, in the model's preprocessing, on {len(X)} training "
+            "rows", [refit_note(task, why)] if why else [])
 
 
 def _plain(value):

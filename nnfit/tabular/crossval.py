@@ -3,10 +3,13 @@
 The rows are split into K folds (stratified by class for a classifier: each fold keeps the
 class shares; shuffled with ``random_state``).  For each fold, a clone of the model is fitted on
 the other K - 1 folds and predicts the held-out one, and so does the reference model: by
-default scikit-learn's unpenalized ``LogisticRegression`` or ``LinearRegression`` in the same
-preprocessing (``TabularClassifier(LogisticRegression(C=inf))``: numeric columns standardized,
-categories one-hot encoded, the same ``exclude`` and ``impute``; the network's ``class_weight``
-too).  The no-information baseline predicts the training folds' class shares (or mean).  Every
+default scikit-learn's unpenalized ``LogisticRegression``, ``LinearRegression`` or
+``PoissonRegressor`` in the same preprocessing (``TabularClassifier(LogisticRegression(C=inf))``:
+numeric columns standardized, categories one-hot encoded, the same ``exclude`` and ``impute``;
+the network's ``class_weight`` too), replaced in a fold where it has no maximum-likelihood fit
+(separated classes: ``LogisticRegression(C=1)``; a Poisson fit that does not converge: a small
+ridge) by the rule of ``nnfit.tabular.reference``, with a note naming those folds once.  The
+no-information baseline predicts the training folds' class shares (or mean).  Every
 row thus gets one out-of-fold prediction of each; they are scored together as in
 ``nnfit.tabular.evaluation``, with bootstrap intervals that resample the rows of these pooled
 predictions (paired: the same resamples for every model), which do not include the variation
@@ -18,16 +21,13 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegressor
 from sklearn.model_selection import KFold, StratifiedKFold
 
 from .evaluation import (as_labels, classification_report, counts_report, is_poisson,
                          regression_report)
 from .models import TabularClassifier, TabularRegressor, check_frame
 from .preprocess import names
-
-POISSON_FALLBACK_ALPHA = 1e-4
+from .reference import fit_reference, refit_note
 
 
 def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=None,
@@ -51,7 +51,9 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
         Fitted in the same preprocessing on the same folds; None:
         ``LogisticRegression(C=numpy.inf, max_iter=1000)`` (with the network's
         ``class_weight``), ``LinearRegression()``, or for a Poisson network
-        ``PoissonRegressor(alpha=0, max_iter=1000)``.
+        ``PoissonRegressor(alpha=0, max_iter=1000)``, each replaced by a penalized fit in a fold
+        where it has no maximum-likelihood fit (``nnfit.tabular.reference``; said in
+        ``notes``).
     n_bootstrap : int, default=1000
         Bootstrap resamples of the pooled out-of-fold rows; 0: point estimates only.
     confidence : float, default=0.95
@@ -105,13 +107,13 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
         raise ValueError(f"sample_weight must hold one weight per row ({len(y)})")
     splitter = (StratifiedKFold if classify else KFold)(folds, shuffle=True,
                                                         random_state=random_state)
-    default_reference = reference is None
-    reference = _reference(model, classify, poisson) if reference is None else reference
-    reference = type(model)(reference, exclude=model.exclude, impute=model.impute)
+    task = "classification" if classify else "counts" if poisson else "regression"
+    if reference is not None:
+        reference = type(model)(reference, exclude=model.exclude, impute=model.impute)
     classes = np.unique(y.to_numpy()) if classify else None
     shape = (len(y), len(classes)) if classify else (len(y),)
     network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    per_fold, caught, notes = [], {}, []
+    per_fold, caught, refitted = [], {}, {}
     for fold, (train, test) in enumerate(splitter.split(X, y if classify else None), 1):
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as raised:
@@ -120,10 +122,14 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
             fitted = clone(model).fit(X.iloc[train], y.iloc[train], **weights)
             if getattr(fitted.estimator_, "interrupted_", False):
                 raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
-            compared, note = _fit_reference(reference, X.iloc[train], y.iloc[train], weights,
-                                            poisson and default_reference)
-            if note:
-                notes.append(f"fold {fold}: {note}")
+            if reference is None:
+                compared, _, why = fit_reference(
+                    type(model), task, X.iloc[train], y.iloc[train], weights.get("sample_weight"),
+                    class_weight=_class_weight(model), exclude=model.exclude, impute=model.impute)
+                if why:
+                    refitted[fold] = why
+            else:
+                compared = clone(reference).fit(X.iloc[train], y.iloc[train], **weights)
             network[test] = _predict(fitted, X.iloc[test], classes)
             linear[test] = _predict(compared, X.iloc[test], classes)
         for warning in raised:
@@ -141,6 +147,7 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
         if on_fold is not None:
             on_fold(record)
     warn_by_fold(caught, folds)
+    notes = [refit_note(task, refitted, folds)] if refitted else []
     options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
     name = "logistic" if classify else "Poisson" if poisson else "linear"
     if poisson:
@@ -189,30 +196,11 @@ def _check_folds(folds, y, classify):
                       UserWarning, stacklevel=3)
 
 
-def _reference(model, classify, poisson):
-    if poisson:
-        return PoissonRegressor(alpha=0.0, max_iter=1000)
-    if not classify:
-        return LinearRegression()
-    weight = None if model.estimator is None else model.estimator.get_params().get("class_weight")
-    return LogisticRegression(C=np.inf, max_iter=1000, class_weight=weight)
-
-
-def _fit_reference(reference, X, y, weights, fallback):
-    """(fitted reference, note or None); with ``fallback`` (the default Poisson GLM), a fit
-    that does not converge is refitted with ``POISSON_FALLBACK_ALPHA``, saying so."""
-    if not fallback:
-        return clone(reference).fit(X, y, **weights), None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        try:
-            return clone(reference).fit(X, y, **weights), None
-        except ConvergenceWarning:
-            pass
-    refit = clone(reference).set_params(estimator__alpha=POISSON_FALLBACK_ALPHA)
-    return refit.fit(X, y, **weights), (
-        "the unpenalized Poisson GLM did not converge (a category or value range without any "
-        f"count?); it was refitted with the ridge penalty alpha={POISSON_FALLBACK_ALPHA:g}")
+def _class_weight(model):
+    """The network's class_weight, which the default logistic reference takes too."""
+    if not isinstance(model, TabularClassifier) or model.estimator is None:
+        return None
+    return model.estimator.get_params().get("class_weight")
 
 
 def _predict(fitted, X, classes):
