@@ -4,11 +4,15 @@ MLP on held-out rows of small tables (issue 25).
     python bench/ensemble.py                  # 8 splits of Default (twice), breast_cancer, diabetes
     python bench/ensemble.py --splits 3 --tables default
     python bench/ensemble.py --quick          # 1 split, 2 small members: checks that it runs
+    python bench/ensemble.py --paired --splits 20 --tables default500,default1000,hitters
+                                             # ensemble - other, paired by split (below)
 
 Classes.  ``default`` is ISLR2's Default (10,000 rows, 3.3 % defaults; student, balance,
 income): each split draws 2,000 training rows (stratified, seed = the split's number) and tests on
 the other 8,000; ``default500`` draws 500 (about 16 defaults) and tests on the other 9,500.
-``cancer`` is scikit-learn's breast_cancer (569 rows, 37 % malignant, 30 numeric columns), 25 %
+``default1000`` 1,000 (about 33).  ``hitters`` is ISLR2's Hitters (263 players with a salary):
+is the salary above 425 (thousand dollars, the median of the 263), from the 19 other columns (3
+categorical), 25 % test rows.  ``cancer`` is scikit-learn's breast_cancer (569 rows, 37 % malignant, 30 numeric columns), 25 %
 test rows.  The systems, each fitted on the same training rows:
 
 - ``members``: the 5 members of ``ens`` scored one by one: the mean of their scores is a single
@@ -29,6 +33,13 @@ deviation over the splits.  ``spread`` is the width of the ensemble's 90 % membe
 that probability (``predict_proba_interval``): its median over the test rows, then over the
 splits.
 
+``--paired`` fits, on each split, ``ens``, its members, ``ens-boot`` (the same ensemble with
+``bootstrap=True``: each member on a stratified bootstrap sample) and the two logistic regressions
+only, then prints for each of ``members``, ``best``, ``ens-boot``, ``LR`` and ``LR-bal`` the paired
+difference ens - system in AUC and Brier score: its mean over the splits, its sd and the 95 %
+t-interval of the mean (mean -/+ t_{S-1} sd / sqrt S); AUC > 0 and Brier < 0 favour ``ens``.
+Nothing is chosen on the test rows: every system is at its defaults.
+
 Values.  ``diabetes`` (scikit-learn's, 442 rows, 25 % test rows): R^2 of the members (mean),
 of ``nnfit.MLPEnsemble(MLPRegressor())`` and the share of test y inside its 90 % member interval
 (``predict_interval``), which is not a prediction interval (``ConformalRegressor`` is), and the
@@ -41,6 +52,7 @@ import time
 import warnings
 
 import numpy as np
+from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,13 +67,14 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 from sklearn.utils.class_weight import compute_sample_weight  # noqa: E402
 
-from nnfit.datasets import load_default  # noqa: E402
+from nnfit.datasets import load_default, load_hitters  # noqa: E402
 from nnfit.estimators.classifier import MLPClassifier  # noqa: E402
 from nnfit.estimators.ensemble import MLPEnsemble  # noqa: E402
 from nnfit.estimators.regressor import MLPRegressor  # noqa: E402
 from nnfit.tabular.models import TabularClassifier  # noqa: E402
 
-TABLES = ("default", "default500", "cancer", "diabetes")
+TABLES = ("default", "default500", "default1000", "hitters", "cancer", "diabetes")
+DEFAULT_TABLES = ("default", "default500", "cancer", "diabetes")
 
 
 def load(name):
@@ -69,6 +82,9 @@ def load(name):
     if name.startswith("default"):
         frame = load_default().frame
         return frame.drop(columns="default"), (frame["default"] == "Yes").to_numpy(int), True
+    if name == "hitters":
+        frame = load_hitters().frame
+        return frame.drop(columns="Salary"), (frame["Salary"] > 425).to_numpy(int), True
     if name == "cancer":
         X, y = load_breast_cancer(return_X_y=True)
         return X, 1 - y, False  # 1 = malignant
@@ -80,7 +96,7 @@ def split(name, X, y, seed):
     if name.startswith("default"):  # 2,000 (or 500) training rows, the others to test
         return train_test_split(X, y, train_size=int(name[7:] or 2000), stratify=y,
                                 random_state=seed)
-    return train_test_split(X, y, test_size=0.25, stratify=y if name == "cancer" else None,
+    return train_test_split(X, y, test_size=0.25, stratify=y if name != "diabetes" else None,
                             random_state=seed)
 
 
@@ -92,9 +108,10 @@ def network(frame, quick, **params):
 def sklearn_model(X, frame, model):
     if not frame:
         return make_pipeline(StandardScaler(), model)
-    numeric = [c for c in X.columns if c != "student"]
+    categorical = [c for c in X.columns if X[c].dtype == object]
+    numeric = [c for c in X.columns if c not in categorical]
     columns = ColumnTransformer([("numeric", StandardScaler(), numeric),
-                                 ("categorical", OneHotEncoder(drop="first"), ["student"])])
+                                 ("categorical", OneHotEncoder(drop="first"), categorical)])
     return make_pipeline(columns, model)
 
 
@@ -103,14 +120,17 @@ def scores(y, risk):
             balanced_accuracy_score(y, (risk > 0.5).astype(int)))
 
 
-def classes_split(name, X, y, frame, seed, quick, n_estimators, jobs):
+def classes_split(name, X, y, frame, seed, quick, n_estimators, jobs, paired=False):
     """{system: (AUC, Brier, balanced accuracy[, spread])} on one split."""
     X_train, X_test, y_train, y_test = split(name, X, y, seed)
     out = {}
-    weights = [("", {})] + ([("-bal", {"class_weight": "balanced"})] if frame else [])
-    for suffix, params in weights:
+    weights = [("", {}, False)] + ([("-bal", {"class_weight": "balanced"}, False)]
+                                   if frame and not paired else []) \
+        + ([("-boot", {}, True)] if paired else [])
+    for suffix, params, bootstrap in weights:
         model = MLPEnsemble(network(frame, quick, **params), n_estimators=n_estimators,
-                            n_jobs=jobs, random_state=seed).fit(X_train, y_train)
+                            bootstrap=bootstrap, n_jobs=jobs, random_state=seed
+                            ).fit(X_train, y_train)
         risk, lower, upper = model.predict_proba_interval(X_test, level=0.9)
         out["ens" + suffix] = (*scores(y_test, risk[:, 1]), np.median(upper[:, 1] - lower[:, 1]))
         members = np.array([scores(y_test, m.predict_proba(X_test)[:, 1])
@@ -120,6 +140,8 @@ def classes_split(name, X, y, frame, seed, quick, n_estimators, jobs):
     for suffix, weight in (("", None), ("-bal", "balanced")):
         lr = sklearn_model(X, frame, LogisticRegression(class_weight=weight, max_iter=1000))
         out["LR" + suffix] = scores(y_test, lr.fit(X_train, y_train).predict_proba(X_test)[:, 1])
+        if paired:
+            continue
         mlp = sklearn_model(X, frame, SkMLPClassifier(
             hidden_layer_sizes=(8,) if quick else (100,), max_iter=20 if quick else 200,
             random_state=seed))
@@ -141,8 +163,25 @@ def values_split(X, y, seed, quick, n_estimators, jobs):
                                            np.median(upper - lower))}
 
 
-ORDER = ("members", "best", "ens", "members-bal", "best-bal", "ens-bal", "LR", "LR-bal",
-         "sk-MLP", "sk-MLP-bal")
+ORDER = ("members", "best", "ens", "members-boot", "best-boot", "ens-boot", "members-bal",
+         "best-bal", "ens-bal", "LR", "LR-bal", "sk-MLP", "sk-MLP-bal")
+PAIRED = ("members", "best", "ens-boot", "LR", "LR-bal")
+
+
+def paired_lines(table, rows):
+    """ens - system, AUC and Brier: mean, sd and 95 % t-interval over the splits."""
+    lines = [f"{'':{len(table) + 2}s}ens - {'system':9s} {'AUC: mean (sd) [95% CI]':>33s} "
+             f"{'Brier: mean (sd) [95% CI]':>35s}"]
+    S = len(rows)
+    t = stats.t.ppf(0.975, S - 1) if S > 1 else float("nan")
+    for system in PAIRED:
+        d = np.array([np.subtract(row["ens"][:2], row[system][:2]) for row in rows])
+        mean, sd = d.mean(axis=0), d.std(axis=0, ddof=1) if S > 1 else np.zeros(2)
+        half = t * sd / np.sqrt(S)
+        cells = [f"{m:+.4f} ({s:.4f}) [{m - h:+.4f}, {m + h:+.4f}]"
+                 for m, s, h in zip(mean, sd, half)]
+        lines.append(f"{'':{len(table) + 2}s}ens - {system:9s} {cells[0]:>33s} {cells[1]:>35s}")
+    return lines
 
 
 def main(argv=None):
@@ -150,13 +189,17 @@ def main(argv=None):
     parser.add_argument("--splits", type=int, default=8)
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=1, help="n_jobs of the ensembles")
-    parser.add_argument("--tables", default=",".join(TABLES))
+    parser.add_argument("--tables", default=",".join(DEFAULT_TABLES),
+                        help=f"some of {','.join(TABLES)}")
     parser.add_argument("--quick", action="store_true", help="1 split, 2 small members")
+    parser.add_argument("--paired", action="store_true",
+                        help="ens, ens-boot and the logistic regressions only, with the paired "
+                             "differences ens - system (module docstring)")
     args = parser.parse_args(argv)
     tables = args.tables.split(",")
     if set(tables) - set(TABLES):
         parser.error(f"unknown table(s) {sorted(set(tables) - set(TABLES))}; choose from {TABLES}")
-    splits, members = (1, 2) if args.quick else (args.splits, args.members)
+    splits, members = (1 + args.paired, 2) if args.quick else (args.splits, args.members)
     print(f"{members}-member ensembles, {splits} held-out split(s); mean (sd) over the splits")
     for table in tables:
         X, y, frame = load(table)
@@ -167,7 +210,7 @@ def main(argv=None):
                 rows.append(values_split(X, y, seed, args.quick, members, args.jobs)
                             if table == "diabetes" else
                             classes_split(table, X, y, frame, seed, args.quick, members,
-                                          args.jobs))
+                                          args.jobs, args.paired))
         seconds = time.perf_counter() - start
         if table == "diabetes":
             print(f"\n{table}: {'system':11s} {'R^2':>15s} {'90% cover':>15s} {'width':>8s}")
@@ -180,6 +223,8 @@ def main(argv=None):
             if values.shape[1] == 4 or table == "diabetes" and system == "ens":
                 cells[-1] = f"{np.median(values[:, -1]):8.4f}"
             print(f"{'':{len(table) + 2}s}{system:11s} " + " ".join(f"{c:>15s}" for c in cells))
+        if args.paired and table != "diabetes":
+            print("\n".join(paired_lines(table, rows)))
         print(f"{'':{len(table) + 2}s}{seconds:.0f} s", flush=True)
 
 

@@ -21,7 +21,7 @@ from ..tabular.evaluation import is_poisson
 from ..tabular.outcomes import check_counts, per_exposure, survival_target
 from ..tabular.survival import TabularSurvival
 from ..tabular.survival_scores import evaluate_survival
-from . import table_fit, table_predict
+from . import table_ensemble, table_fit, table_predict
 from .table_data import (FORMATS, ROWS_NOTE, add_reading_options, add_weight_option, check_names,
                          drop_missing, read_data, row_weights)
 from .table_predict import add_predict_options
@@ -154,6 +154,8 @@ def run_evaluate(args):
 
 def load_tabular(path, command):
     model = load(path)
+    if table_ensemble.is_ensemble(model):  # nnfit fit --ensemble
+        return table_ensemble.checked(model, path, command)
     if not isinstance(model, (TabularClassifier, TabularRegressor, TabularSurvival)):
         raise ValueError(f"{path} holds an estimator saved from Python, without the table "
                          f"preprocessing that 'nnfit {command}' needs; fit it with 'nnfit fit' "

@@ -25,6 +25,7 @@ from .table_args import (DEFAULTS, add_network_options, add_table_options,  # no
                          option_names, read_task_table, tabular_model)
 from .table_coefficients import coefficient_report, table_json
 from .table_data import FORMATS, ROWS_NOTE
+from . import table_ensemble as ens
 from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
                              conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
@@ -51,6 +52,7 @@ def register(subparsers):
     add_table_options(fit)
     add_network_options(fit)
     add_interval_options(fit)
+    ens.add_ensemble_options(fit)
     fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
                      help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
                           "faster when other programs keep the cores busy, since OpenBLAS's "
@@ -77,23 +79,29 @@ def run_fit(args):
         json_out = check_output_path(args.json, [args.data, args.out], "JSON report", (".json",),
                                      args.force, option="--json")
     check_interval_options(args)
+    ens.check_ensemble_options(args)
     table = read_task_table(args)
     task, X, y, weight = table.task, table.X, table.y, table.sample_weight
     check_interval_task(args, task)
     epochs = vars(args).get("epochs", DEFAULTS[task]["epochs"])
     poisson = vars(args).get("loss") == "poisson"
+    quiet = args.quiet or args.ensemble  # the members' epochs would interleave
     model = tabular_model(args, task, table.exclude,
-                          None if args.quiet else progress(epochs, task, poisson))
-    fitted = model if args.interval is None else conformal(args, model)
+                          None if quiet else progress(epochs, task, poisson))
+    fitted = (model if args.interval is None and args.ensemble is None else
+              conformal(args, model) if args.ensemble is None else ens.ensemble(args, model))
     print(describe(args, task, y, len(X)))
     try:
         with threadpool_limits(limits=args.threads, user_api="blas"):
             if args.interval is None:
                 fitted.fit(X, y, sample_weight=weight)
+                model = fitted
             else:  # the network fitted on the rows that do not calibrate the intervals
                 model = fitted.fit(X, y).estimator_
     except ValueError as error:
         raise option_names(option_words(error)) from None
+    if args.ensemble:
+        return _ensemble_fit(args, model, table, out, json_out)
     if model.estimator_.interrupted_ or model.early_stopped_estimator_.interrupted_:
         raise KeyboardInterrupt
     held_out = model.validation_index_
@@ -136,6 +144,45 @@ def run_fit(args):
         print(f"report written to {json_out}")
     if len(held_out) and isinstance(report, Exception):
         raise ValueError(f"the validation report failed (the model was written): {report}")
+
+
+def _ensemble_fit(args, fitted, table, out, json_out):
+    """The rest of ``run_fit`` for ``--ensemble``: each member's fit and held-out scores (each
+    held out its own rows), the file, the members' spread on the training rows."""
+    X, y, weight = table.X, table.y, table.sample_weight
+    print(ens.describe(fitted, len(X)))
+    results = {"data": str(args.data), "model": str(out), "task": table.task, "rows": len(X),
+               "ensemble": {"members": [], "seeds": [int(s) for s in fitted.seeds_],
+                            "bootstrap": bool(fitted.bootstrap)}}
+    for k, (member, seed) in enumerate(zip(fitted.estimators_, fitted.seeds_)):
+        if member.estimator_.interrupted_ or member.early_stopped_estimator_.interrupted_:
+            raise KeyboardInterrupt
+        entry = {"seed": int(seed), "epochs": int(member.estimator_.n_iter_)}
+        line = f"member {k + 1} (seed {seed}): " + outcome(member, len(X)).replace("\n", "; ")
+        held_out = member.validation_index_
+        if len(held_out):
+            rows = X.index.get_indexer(held_out)
+            try:  # the early-stopped member on the rows it never saw
+                report = scored(member.early_stopped_model(), X.iloc[rows], y.iloc[rows], 0, 0,
+                                None if weight is None else weight[rows])
+                line += f"; held out: {ens.member_scores(report)}"
+                entry["validation"] = report
+            except ValueError as error:
+                line += f"; held-out scores failed: {error}"
+        results["ensemble"]["members"].append(entry)
+        print(line)
+    ens.mark(fitted, id_column_=args.id)
+    fitted.save(out)
+    args.written.append(str(out))
+    print(f"model written to {out}")
+    results["ensemble"]["spread"] = spread = ens.spread(fitted, X)
+    print(ens.spread_line(spread, len(X)))
+    if vars(args).get("hidden_layer_sizes") == () and vars(args).get("ridge") == 0:
+        print("no coefficient table: the members' is one network's; fit without --ensemble")
+    if json_out is not None:
+        write_json(json_out, results)
+        args.written.append(str(json_out))
+        print(f"report written to {json_out}")
 
 
 def describe(args, task, y, n_rows):

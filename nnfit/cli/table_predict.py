@@ -8,7 +8,9 @@ survival model the risk score eta(x), the log relative hazard (higher = earlier 
 with ``--at 12,24,60`` the survival probabilities S(t | x) at those times
 (``survival_at_12``, ...; ``TabularSurvival.survival_at``).  A regression fitted with ``nnfit fit
 --interval`` adds ``lower`` and ``upper``, its split-conformal prediction interval
-(``table_interval``); ``--threshold`` labels the rows of a model of two classes by a risk
+(``table_interval``); an ensemble (``nnfit fit --ensemble``) writes its members' spread beside
+each probability or value, ``<column>_lower`` and ``<column>_upper`` at ``--spread-level``
+(``table_ensemble``); ``--threshold`` labels the rows of a model of two classes by a risk
 threshold (``table_threshold``).  The output is written atomically; an existing ``--out`` is
 refused unless ``--force``.
 """
@@ -20,6 +22,7 @@ import pandas as pd
 from .._files import atomic_write, check_output_path
 from ..tabular.outcomes import check_exposure
 from ..tabular.survival import TabularSurvival
+from . import table_ensemble as ens
 from .table_data import check_names, drop_missing, read_data
 from .table_interval import bounds, percent
 from .table_threshold import check_binary, help_text, labels, threshold
@@ -53,6 +56,12 @@ def add_predict_options(predict):
                          help="survival models: also write S(t | x), the probability of no "
                               "event by time t, for each of these comma-separated times (in "
                               "the units of the time column), as columns survival_at_T")
+    predict.add_argument("--spread-level", type=ens.spread_level, metavar="LEVEL",
+                         help="ensembles (nnfit fit --ensemble): the share of the members' "
+                              "spread between <column>_lower and <column>_upper, the "
+                              "(1 - LEVEL)/2 and (1 + LEVEL)/2 quantiles of the members' "
+                              "probabilities (with --proba) or values; not a prediction "
+                              f"interval (default: {ens.LEVEL})")
     predict.add_argument("--out", metavar="FILE",
                          help="write the predictions to this CSV file (default: standard "
                               "output)")
@@ -71,6 +80,11 @@ def run_predict(args, load_tabular):
                              "replace it")
     model = load_tabular(args.model, "predict")
     survival = isinstance(model, TabularSurvival)
+    ensemble = ens.is_ensemble(model)
+    if args.spread_level is not None and not ensemble:
+        raise ValueError("--spread-level sets the members' spread of an ensemble (nnfit fit "
+                         "--ensemble); this model is one network")
+    level = ens.LEVEL if args.spread_level is None else args.spread_level
     if args.at is not None and not survival:
         raise ValueError("--at gives survival probabilities, for a survival model (nnfit fit "
                          "--time --event); this model predicts "
@@ -87,7 +101,13 @@ def run_predict(args, load_tabular):
     if args.proba and not hasattr(model, "classes_"):
         raise ValueError("--proba needs a classification model; this model predicts "
                          + ("survival" if survival else f"the number {target!r}"))
-    if args.proba or args.threshold is not None:
+    if ensemble:
+        P = ens.interval_columns(model, frame, output, target, args.proba, level)
+        if P is not None:
+            output.insert(1, f"predicted_{target}", model.classes_[P.argmax(axis=1)]
+                          if args.threshold is None else
+                          labels(model.classes_, P[:, 1], args.threshold.value))
+    elif args.proba or args.threshold is not None:
         P = model.predict_proba(frame)
         output[f"predicted_{target}"] = (model.classes_[P.argmax(axis=1)] if args.threshold is None
                                          else labels(model.classes_, P[:, 1],
@@ -109,6 +129,13 @@ def run_predict(args, load_tabular):
         output.to_csv(file, index=False)
     args.written.append(str(out))
     interval = getattr(model, "interval_", None)
+    if ensemble:
+        print(f"{len(output)} prediction(s) written to {out}: the means of "
+              f"{len(model.estimators_)} networks, with the members' {percent(level)} spread "
+              "(their quantiles; not a prediction interval) as _lower/_upper columns"
+              + ("" if args.proba or not hasattr(model, "classes_") else
+                 " (add --proba for the probabilities and their spread)"))
+        return
     print(f"{len(output)} prediction(s) written to {out}" + (
         "" if interval is None else f", with their {percent(interval['level'])} prediction "
         f"intervals lower and upper (prediction -/+ {interval['half_width']:.6g}, split "

@@ -50,6 +50,12 @@ from .ensemble_members import fit_members
 from .validation import make_rng
 
 
+# a tabular model's columns, as the command line reads them off the ensemble (the members'
+# are the same: the columns come from X, not from a seed)
+TABULAR = ("numeric_columns_", "categorical_columns_", "excluded_", "impute_", "target_name_",
+           "id_column_", "exposure_column_", "time_name_", "event_name_")
+
+
 def _classifier(self):
     return is_classifier(self.estimator)
 
@@ -94,7 +100,8 @@ class MLPEnsemble(_EnsembleFile, MetaEstimatorMixin, BaseEstimator):
     classes_ : ndarray
         A classifier's labels (the members', sorted).
     n_features_in_ : int
-        Columns of X seen in fit (``feature_names_in_`` too where the members have it).
+        Columns of X seen in fit (``feature_names_in_`` too where the members have it; tabular
+        members' columns and target name too: ``numeric_columns_``, ``target_name_``, ...).
 
     See Also
     --------
@@ -161,7 +168,7 @@ class MLPEnsemble(_EnsembleFile, MetaEstimatorMixin, BaseEstimator):
                     raise ValueError(f"the members have different classes ({first.classes_} and "
                                      f"{member.classes_}); every member must see every class")
             self.classes_ = first.classes_
-        for name in ("n_features_in_", "feature_names_in_"):
+        for name in ("n_features_in_", "feature_names_in_") + TABULAR:
             if hasattr(first, name):
                 setattr(self, name, getattr(first, name))
         self.estimators_ = list(members)

@@ -1,0 +1,226 @@
+"""``nnfit fit --ensemble K`` and the ensemble's file in ``predict``, ``evaluate`` and ``report``:
+the command line gives Python's ``MLPEnsemble`` of tabular models, bit for bit."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import nnfit
+from nnfit.cli import main
+from nnfit.cli.table_data import EXACT_FLOATS
+
+FAST = ["--epochs", "15", "--hidden", "8", "--learning-rate", "0.01", "--quiet"]
+NETWORK = dict(hidden_layer_sizes=(8,), epochs=15, learning_rate=0.01)
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    rng = np.random.default_rng(1)
+    n = 120
+    x1, color = rng.normal(size=n), rng.choice(["red", "green", "blue"], n)
+    frame = pd.DataFrame({"pid": np.arange(1000, 1000 + n), "x1": x1,
+                          "x2": rng.integers(0, 10, n), "color": color,
+                          "price": 3 * x1 + (color == "red") + rng.normal(0, 0.5, n),
+                          "kind": np.where(x1 + (color == "red") + rng.normal(0, 0.5, n) > 0.5,
+                                           "big", "small")})
+    folder = tmp_path_factory.mktemp("ensemble")
+    paths = {}
+    for target, other in (("kind", "price"), ("price", "kind")):
+        paths[target] = folder / f"{target}.csv"
+        frame.drop(columns=other).to_csv(paths[target], index=False)
+    return paths, frame
+
+
+@pytest.fixture(scope="module")
+def fitted(table, tmp_path_factory):
+    """(model path, stdout, json) of a 3-member classification ensemble with held-out rows."""
+    paths, _ = table
+    out = tmp_path_factory.mktemp("fit") / "kind.nnfit"
+    report = out.with_suffix(".json")
+    code = main(["fit", str(paths["kind"]), "--target", "kind", "--id", "pid", "--ensemble", "3",
+                 "--early-stopping", "true", "--seed", "7", "--out", str(out),
+                 "--json", str(report), *FAST])
+    assert code == 0
+    return out, json.loads(report.read_text())
+
+
+def python_ensemble(frame, target, task, **params):
+    tabular, network = {"classification": (nnfit.TabularClassifier, nnfit.MLPClassifier),
+                        "regression": (nnfit.TabularRegressor, nnfit.MLPRegressor)}[task]
+    inner = network(**{**NETWORK, **params.pop("network", {})})
+    X = frame.drop(columns=["price", "kind"])
+    model = nnfit.MLPEnsemble(tabular(inner, exclude=("pid",)), **params)
+    return model.fit(X, frame[target]), X
+
+
+def test_fit_gives_pythons_ensemble_and_prints_each_member(table, fitted, capsys):
+    paths, frame = table
+    path, report = fitted
+    model = nnfit.load(path)
+    same, X = python_ensemble(frame, "kind", "classification", n_estimators=3, random_state=7,
+                              network={"early_stopping": True})
+    assert isinstance(model, nnfit.MLPEnsemble) and len(model.estimators_) == 3
+    assert list(model.seeds_) == list(same.seeds_) == report["ensemble"]["seeds"]
+    assert np.array_equal(model.predict_proba(X), same.predict_proba(X))
+    assert model.id_column_ == "pid" and model.target_name_ == "kind"
+    for member, entry in zip(same.estimators_, report["ensemble"]["members"]):
+        # each member held out its own rows; its scores there are the early-stopped member's
+        held_out = member.validation_index_
+        risk = member.early_stopped_model().predict_proba(X.loc[held_out])[:, 1]
+        truth = frame["kind"].loc[held_out] == "small"
+        assert entry["validation"]["roc_auc"] == pytest.approx(roc_auc_score(truth, risk),
+                                                               abs=1e-12)
+    _, lower, upper = same.predict_proba_interval(X, level=0.9)
+    width = upper[:, 1] - lower[:, 1]
+    spread = report["ensemble"]["spread"]
+    assert spread["median_width"] == pytest.approx(np.median(width), abs=1e-12)
+    assert spread["max_width"] == pytest.approx(width.max(), abs=1e-12) and width.max() > 0
+
+
+def test_fit_prints_members_and_spread(table, tmp_path, capsys):
+    paths, _ = table
+    out = tmp_path / "m.nnfit"
+    assert main(["fit", str(paths["kind"]), "--target", "kind", "--ensemble", "2",
+                 "--out", str(out), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert "ensemble of 2 networks (nnfit.MLPEnsemble), seeds " in text
+    assert "member 1 (seed " in text and "member 2 (seed " in text
+    assert "15 epoch(s) on all 120 rows" in text
+    assert "members' spread on the 120 training rows: the 90% interval of the risk of 'small'" \
+        in text and f"model written to {out}" in text
+
+
+def test_predict_writes_the_mean_and_the_members_quantiles(table, fitted, tmp_path, capsys):
+    paths, frame = table
+    path, _ = fitted
+    model = nnfit.load(path)
+    X = frame.drop(columns=["price", "kind"])
+    members = np.stack([m.predict_proba(X) for m in model.estimators_]).astype(np.float64)
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), str(paths["kind"]), "--proba", "--spread-level", "0.5",
+                 "--out", str(out)]) == 0
+    assert "the means of 3 networks, with the members' 50% spread" in capsys.readouterr().out
+    result = pd.read_csv(out, **EXACT_FLOATS)
+    assert list(result.columns) == ["pid", "predicted_kind", "proba_big", "proba_big_lower",
+                                    "proba_big_upper", "proba_small", "proba_small_lower",
+                                    "proba_small_upper"]
+    assert np.array_equal(result["pid"], frame["pid"])
+    for j, label in enumerate(["big", "small"]):
+        assert np.array_equal(result[f"proba_{label}"], members[:, :, j].mean(axis=0))
+        assert np.array_equal(result[f"proba_{label}_lower"],
+                              np.quantile(members[:, :, j], 0.25, axis=0))
+        assert np.array_equal(result[f"proba_{label}_upper"],
+                              np.quantile(members[:, :, j], 0.75, axis=0))
+    labels = np.where(members[:, :, 1].mean(axis=0) > members[:, :, 0].mean(axis=0),
+                      "small", "big")
+    assert np.array_equal(result["predicted_kind"], labels)
+    assert main(["predict", str(path), str(paths["kind"]), "--threshold", "0.3",
+                 "--out", str(tmp_path / "t.csv")]) == 0
+    labelled = pd.read_csv(tmp_path / "t.csv")
+    assert list(labelled.columns) == ["pid", "predicted_kind"]
+    assert np.array_equal(labelled["predicted_kind"],
+                          np.where(members[:, :, 1].mean(axis=0) >= 0.3, "small", "big"))
+
+
+def test_regression_ensemble_predict_and_evaluate(table, tmp_path, capsys):
+    paths, frame = table
+    path = tmp_path / "price.nnfit"
+    assert main(["fit", str(paths["price"]), "--target", "price", "--exclude", "pid",
+                 "--ensemble", "4", "--ensemble-bootstrap", "--out", str(path), *FAST]) == 0
+    same, X = python_ensemble(frame, "price", "regression", n_estimators=4, bootstrap=True,
+                              random_state=0)
+    model = nnfit.load(path)
+    assert model.bootstrap and np.array_equal(model.predict(X), same.predict(X))
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(path), str(paths["price"]), "--out", str(out)]) == 0
+    result = pd.read_csv(out, **EXACT_FLOATS)
+    members = np.stack([m.predict(X) for m in same.estimators_]).astype(np.float64)
+    assert list(result.columns) == ["row", "predicted_price", "predicted_price_lower",
+                                    "predicted_price_upper"]
+    assert np.array_equal(result["predicted_price"], members.mean(axis=0))
+    # the (1 - level)/2 and (1 + level)/2 quantiles, as the library computes them (0.05 - 1e-17)
+    lower, upper = np.quantile(members, [(1 - 0.9) / 2, (1 + 0.9) / 2], axis=0)
+    assert np.array_equal(result["predicted_price_lower"], lower)
+    assert np.array_equal(result["predicted_price_upper"], upper)
+    assert np.all(lower <= result["predicted_price"]) and np.all(result["predicted_price"] <= upper)
+    capsys.readouterr()
+    assert main(["evaluate", str(path), str(paths["price"])]) == 0
+    text = capsys.readouterr().out
+    y = frame["price"].to_numpy()
+    r2 = 1 - np.sum((y - members.mean(axis=0)) ** 2) / np.sum((y - y.mean()) ** 2)
+    assert f"R^2 {r2:.4f} on 120 rows" in text
+
+
+def test_evaluate_scores_the_mean_risk_and_report_refuses_clearly(table, fitted, tmp_path,
+                                                                  capsys):
+    paths, frame = table
+    path, _ = fitted
+    model = nnfit.load(path)
+    X = frame.drop(columns=["price", "kind"])
+    risk = np.mean([m.predict_proba(X)[:, 1] for m in model.estimators_], axis=0)
+    capsys.readouterr()
+    assert main(["evaluate", str(path), str(paths["kind"]), "--bootstrap", "50"]) == 0
+    auc = roc_auc_score(frame["kind"] == "small", risk)
+    assert f"ROC AUC {auc:.4f} on 120 rows" in capsys.readouterr().out
+    assert main(["report", str(path), str(paths["kind"]), "--out",
+                 str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert "holds an ensemble of 3 networks" in err and "nnfit evaluate MODEL TABLE" in err
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("value, says", [
+    ("1", "an ensemble averages 2 networks or more, e.g. --ensemble 5 (for one network leave "
+          "--ensemble out)"),
+    ("0", "0 is invalid: an ensemble averages 2 networks or more"),
+    ("-3", "-3 is invalid"), ("2.5", "'2.5' is not a whole number"),
+    ("five", "'five' is not a whole number")])
+def test_a_bad_number_of_members_is_refused(table, tmp_path, capsys, value, says):
+    paths, _ = table
+    with pytest.raises(SystemExit) as exit:
+        main(["fit", str(paths["kind"]), "--target", "kind", "--ensemble", value,
+              "--out", str(tmp_path / "m.nnfit"), *FAST])
+    assert exit.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --ensemble" in err and says in err
+    assert not (tmp_path / "m.nnfit").exists()
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--jobs", "2"], "--jobs sets up an ensemble: add --ensemble K"),
+    (["--ensemble-bootstrap"], "--ensemble-bootstrap sets up an ensemble: add --ensemble K"),
+    (["--ensemble", "3", "--interval", "0.9"], "--ensemble with --interval"),
+    (["--ensemble", "3", "--loss", "poisson"], "--ensemble with --loss poisson/--exposure"),
+    (["--ensemble", "3", "--time", "x2", "--event", "x1"], "--ensemble with --time/--event")])
+def test_options_an_ensemble_cannot_take_are_refused(table, tmp_path, capsys, extra, says):
+    paths, _ = table
+    target = [] if "--time" in extra else ["--target", "price"]
+    assert main(["fit", str(paths["price"]), *target, *extra,
+                 "--out", str(tmp_path / "m.nnfit"), *FAST]) == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "m.nnfit").exists()
+
+
+def test_spread_level_needs_an_ensemble(table, tmp_path, capsys):
+    paths, _ = table
+    single = tmp_path / "one.nnfit"
+    assert main(["fit", str(paths["price"]), "--target", "price", "--out", str(single),
+                 *FAST]) == 0
+    assert main(["predict", str(single), str(paths["price"]), "--spread-level", "0.8"]) == 2
+    assert "--spread-level sets the members' spread of an ensemble" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["predict", str(single), str(paths["price"]), "--spread-level", "1"])
+    assert "1 is invalid: give the share of the members' spread" in capsys.readouterr().err
+
+
+def test_the_members_do_not_depend_on_jobs(table, fitted, tmp_path):
+    paths, frame = table
+    path, _ = fitted
+    out = tmp_path / "jobs.nnfit"
+    assert main(["fit", str(paths["kind"]), "--target", "kind", "--id", "pid", "--ensemble", "3",
+                 "--early-stopping", "true", "--seed", "7", "--jobs", "2", "--out", str(out),
+                 *FAST]) == 0
+    X = frame.drop(columns=["price", "kind"])
+    assert np.array_equal(nnfit.load(out).predict_proba(X), nnfit.load(path).predict_proba(X))
