@@ -13,7 +13,6 @@ import nnfit
 from nnfit.cli import main
 from nnfit.cli.table_data import EXACT_FLOATS
 from nnfit.modelfile.format import write
-from nnfit.tabular.preprocess import prepare, transform
 
 pytest.importorskip("mapie.regression")
 FAST = ["--hidden", "8", "--epochs", "40", "--learning-rate", "0.01", "--quiet"]
@@ -141,11 +140,6 @@ def test_bad_interval_values_are_refused_by_argparse(tables, capsys, option, val
     assert f"argument {option}: {message}" in capsys.readouterr().err
 
 
-def design(model, X):
-    return transform(model.preprocessor_, prepare(X, model.numeric_columns_,
-                                                  model.categorical_columns_, None), 2)
-
-
 def test_hidden_none_ridge_0_prints_the_librarys_coefficient_table(tables, tmp_path, capsys):
     _, train, _, paths = tables
     out, report = tmp_path / "linear.nnfit", tmp_path / "fit.json"
@@ -157,21 +151,20 @@ def test_hidden_none_ridge_0_prints_the_librarys_coefficient_table(tables, tmp_p
     python = nnfit.TabularRegressor(nnfit.MLPRegressor(
         hidden_layer_sizes=(), ridge=0.0, optimizer="lbfgs", dtype="float64",
         random_state=0)).fit(X, y)
-    expected = python.estimator_.coefficients(design(python, X), y)
+    expected = python.coefficients(X, y)
     table = pd.DataFrame(json.loads(report.read_text())["coefficients"]).set_index("term")
-    assert list(table.index) == ["const", "x1", "x2"]
+    assert list(table.index) == ["Intercept", "x1", "x2"]
     assert list(table.columns) == list(expected.columns) == [
         "coef", "std err", "t", "P>|t|", "[0.025", "0.975]"]
     np.testing.assert_array_equal(table.to_numpy(), expected.to_numpy())
-    assert ("coefficients (least squares) on the 600 training rows: numeric columns "
-            "standardized, so their coefficients are per training sd; 95% Wald intervals") \
-        in printed
+    assert ("coefficients (least squares) on the 600 training rows: numeric columns per "
+            "unit; 95% Wald intervals") in printed
     header, const = printed.split("Wald intervals\n")[1].splitlines()[:2]
     assert header.split() == ["coef", "std", "err", "t", "P>|t|", "[0.025", "0.975]"]
-    assert const.split()[:2] == ["const", f"{expected.loc['const', 'coef']:.6g}"]
-    # per sd of x1: the least-squares slope per unit times the training sd
+    assert const.split()[:2] == ["Intercept", f"{expected.loc['Intercept', 'coef']:.6g}"]
+    # per unit of x1: the least-squares slope
     slope = np.linalg.lstsq(np.column_stack([np.ones(600), X]), y, rcond=None)[0][1]
-    assert table.loc["x1", "coef"] == pytest.approx(slope * X["x1"].std(ddof=0), rel=1e-6)
+    assert table.loc["x1", "coef"] == pytest.approx(slope, rel=1e-6)
 
 
 def test_without_a_table_the_reason_is_printed(tables, tmp_path, capsys):
@@ -184,10 +177,9 @@ def test_without_a_table_the_reason_is_printed(tables, tmp_path, capsys):
     assert main(["fit", str(paths["reg"]), "--target", "y", "--hidden", "none", "--ridge", "0",
                  "--optimizer", "lbfgs", "--dtype", "float64", "--out", out, "--force",
                  "--quiet"]) == 0
-    printed = capsys.readouterr().out
-    assert "no coefficient table: the information matrix is singular" in printed
-    assert "along 'const', 'group_b', 'group_a'" in printed
-    assert "the categorical column(s) 'group' enter as one 0/1 column per category" in printed
+    printed = capsys.readouterr().out  # a categorical column: against its first category
+    assert "categories against the first of their column" in printed
+    assert next(line for line in printed.splitlines() if line.startswith("group[T.b]"))
     assert main(["fit", str(paths["num"]), "--target", "y", "--hidden", "none", "--ridge", "0",
                  "--out", out, "--force", "--quiet"]) == 0  # float32 Adam: said, with the fix
     captured = capsys.readouterr()

@@ -1,27 +1,21 @@
-"""The coefficient table ``nnfit fit --hidden none --ridge 0`` prints: the fitted network's
-``coefficients()`` (``nnfit.estimators.coefficients``: statsmodels' columns coef, std err, z or
-t, P>|z|, and the 95 % Wald interval, from the exact observed information) on the training rows.
+"""The coefficient table ``nnfit fit --hidden none --ridge 0`` prints: the tabular model's
+``coefficients()`` (``nnfit.tabular.coefficients``: statsmodels' columns coef, std err, z or t,
+P>|z|, and the 95 % Wald interval, from the exact observed information) on the training rows.
 
-The network of a tabular model takes the design matrix of the preprocessing: each numeric
-column standardized by its training mean and sd, each category a 0/1 column.  The table is the
-network's, on that matrix, so a numeric column's coefficient is per training sd of the column
-(divide coef, std err and interval by the sd for its value per unit; z and P are the same), and
-``const`` is the linear predictor at the numeric columns' means with every 0/1 column 0.  A
-categorical column's 0/1 columns sum to 1, as the intercept's column does, so with one the
-coefficients are not identified and the library names the collinear terms (Cox regression has
-no intercept and takes one categorical column).
+It is the table statsmodels' formula interface prints for the same model (``smf.logit``,
+``smf.ols``, ``smf.glm`` with a Poisson family; lifelines' for Cox): a numeric column's
+coefficient per unit of the column, each category but the first of a categorical column
+(``column[T.category]``) against that first one, the reference, and ``Intercept`` the linear
+predictor with every numeric column 0 and every category at its reference.
 
 Only a maximum-likelihood fit has a table: with a penalty (the library's default ``--ridge``
 is not 0), ``--class-weight``, a hidden layer or ``--interval`` (the network is fitted on part
 of the rows) the reason is printed instead, and nothing else changes: the option defaults stay
 the library's.
 """
-import re
 import warnings
 
 import numpy as np
-
-from ..tabular.preprocess import prepare, transform
 
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
 
@@ -46,38 +40,15 @@ def coefficient_report(model, X, y, sample_weight, conformal):
                       "--optimizer lbfgs --dtype float64 --validation 0 for the exact "
                       "maximum-likelihood estimate on all rows) for coefficients with standard "
                       "errors"]
-    numeric, categorical = model.numeric_columns_, model.categorical_columns_
-    Z = transform(model.preprocessor_, prepare(X, numeric, categorical, model.impute_,
-                                               fitting=False), len(numeric))
-    features = list(model.get_feature_names_out())
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = network.coefficients(Z, np.asarray(y), sample_weight)
+            table = model.coefficients(X, y, sample_weight)
     except ValueError as error:
-        why = _terms(error, features)
-        if categorical and "collinear" in why:
-            why += (f" (the categorical column(s) {', '.join(map(repr, categorical))} enter as "
-                    "one 0/1 column per category, which sum to the intercept's column: "
-                    "--exclude them for a table)")
-        return None, [f"no coefficient table: {why}"]
+        return None, [f"no coefficient table: {error}"]
     for warning in caught:
-        warnings.warn(_terms(warning.message, features), warning.category)
-    table = _named(table, features)
-    return table, [_heading(model, table, len(Z))] + _lines(table)
-
-
-def _terms(text, features):
-    """A library message with the terms it calls 'x0', 'x1', ... by their names."""
-    return re.sub(r"'x(\d+)'", lambda match: repr(features[int(match[1])]), str(text))
-
-
-def _named(table, features):
-    """The table with the network's input names for x0, x1, ..."""
-    names = {f"x{j}": name for j, name in enumerate(features)}
-    if table.index.nlevels > 1:
-        return table.rename(index=names, level="term")
-    return table.rename(index=names)
+        warnings.warn(warning.message, warning.category)
+    return table, [_heading(model, table, len(X))] + _lines(table)
 
 
 def _heading(model, table, n_rows):
@@ -93,8 +64,8 @@ def _heading(model, table, n_rows):
     else:
         kind = KINDS[task]
     level = table.columns[-1].rstrip("]")
-    units = (" numeric columns standardized, so their coefficients are per training sd;"
-             if model.numeric_columns_ else "")
+    units = (" numeric columns per unit;" if model.numeric_columns_ else "") + (
+        " categories against the first of their column;" if model.categorical_columns_ else "")
     return (f"coefficients ({kind}) on the {n_rows} training rows:{units} "
             f"{float(level) - float(table.columns[-2].lstrip('[')):.0%} Wald intervals")
 

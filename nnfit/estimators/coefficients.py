@@ -67,40 +67,54 @@ def coefficient_table(model, X, y, sample_weight=None, alpha=0.05):
     See ``_BaseMLP.coefficients`` for the parameters and the columns of the DataFrame.
     """
     check_is_fitted(model, "network_")
-    kind = _check_model(model)
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"alpha={alpha!r} is invalid: expected a number in (0, 1), e.g. 0.05 "
-                         "for 95% intervals")
+    kind = check_model(model, alpha)
     Xs, p = _standardized(model, X)
-    y = model._check_y(host_array(y))
-    if len(y) != Xs.shape[0]:
-        raise ValueError(f"X has {Xs.shape[0]} rows but y has {len(y)}: give the rows the "
-                         "model was fitted on")
-    w = check_sample_weight(sample_weight, Xs.shape[0])
-    w = np.ones(Xs.shape[0]) if w is None else w
-    Y = model._encode_targets(y, np.float64, False)  # checks the labels, counts, outputs
-    if kind in ("poisson", "least_squares"):
-        Y = np.asarray(y, np.float64).reshape(-1, 1)  # in y's units
+    Y, w = targets(model, kind, y, sample_weight, Xs.shape[0])
+    mean = np.zeros(p) if model._x_mean is None else model._x_mean
+    return linear_table(model, kind, Xs, Y, w, (model.coefs_[0], model.intercepts_[0]),
+                        _names(model, p), (mean, model._x_scale), alpha)
+
+
+def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const="const"):
+    """Steps 0 to 4 of the module docstring for the linear predictor b + Xs W of ``model``'s
+    loss, ``parameters`` = (W, b) in the network's units (its target scaling is ``model``'s),
+    on the standardized columns Xs = (x - m) / s of ``scaling`` = (m, s), named ``terms``; the
+    intercept's row is ``const`` (none for Cox).  ``nnfit.tabular.coefficients`` calls it with
+    a table's columns in reference coding."""
+    W, b = (np.asarray(v, np.float64) for v in parameters)
     D = np.column_stack([np.ones(Xs.shape[0]), Xs])
-    names = _names(model, p, with_const=kind != "cox")
+    names = list(terms) if kind == "cox" else [const, *terms]
     blocks = len(model.classes_) - 1 if kind == "multinomial" else 1
     if kind == "multinomial":
         names = [(c, t) for c in model.classes_[1:].tolist() for t in names]
-    _check_bounded(kind, Xs if kind == "cox" else D, Y, w, names)
-    gamma, U, I, df_resid = _information(kind, model, Xs, D, Y, w)
+    _check_bounded(kind, Xs if kind == "cox" else D, Y, w, names, const)
+    gamma, U, I, df_resid = _information(kind, model, Xs, D, Y, w, W, b)
     cov = _inverse(I, names)
     _check_optimum(model, cov @ U, np.sqrt(np.diag(cov)), names)
-    A = np.kron(np.eye(blocks), _back_map(model, kind == "cox"))
+    A = np.kron(np.eye(blocks), _back_map(*scaling, kind == "cox"))
     beta, cov = A @ gamma, A @ cov @ A.T
     index = pd.Index(names) if blocks == 1 else pd.MultiIndex.from_tuples(
         names, names=["class", "term"])
     return _table(beta, np.sqrt(np.diag(cov)), alpha, df_resid, index)
 
 
-def _information(kind, model, Xs, D, Y, w):
+def targets(model, kind, y, sample_weight, n):
+    """(Y, w): the targets as the information of ``kind`` takes them (counts and numbers in
+    y's units), checked against the n rows of X, and the frequency weights (ones if None)."""
+    y = model._check_y(host_array(y))
+    if len(y) != n:
+        raise ValueError(f"X has {n} rows but y has {len(y)}: give the rows the model was "
+                         "fitted on")
+    w = check_sample_weight(sample_weight, n)
+    w = np.ones(n) if w is None else w
+    Y = model._encode_targets(y, np.float64, False)  # checks the labels, counts, outputs
+    if kind in ("poisson", "least_squares"):
+        Y = np.asarray(y, np.float64).reshape(-1, 1)  # in y's units
+    return Y, w
+
+
+def _information(kind, model, Xs, D, Y, w, W, b):
     """(gamma, U, I, residual df or None) of ``information`` for the model's loss."""
-    W = np.asarray(model.coefs_[0], np.float64)
-    b = np.asarray(model.intercepts_[0], np.float64)
     if kind == "cox":
         return (*information.cox(Xs, Y, w, W, model.ties), None)
     if kind == "least_squares":
@@ -110,8 +124,12 @@ def _information(kind, model, Xs, D, Y, w):
     return (*getattr(information, kind)(D, Y, w, W, b), None)
 
 
-def _check_model(model):
-    """The kind of model (``KINDS``) whose coefficients have standard errors; refusals otherwise."""
+def check_model(model, alpha):
+    """The kind of model (``KINDS``) whose coefficients have standard errors; refusals otherwise
+    (and of an ``alpha`` outside (0, 1))."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+        raise ValueError(f"alpha={alpha!r} is invalid: expected a number in (0, 1), e.g. 0.05 "
+                         "for 95% intervals")
     if len(model.network_.dense) > 1:
         raise ValueError("coefficients() gives the standard errors of a statistical model; the "
                          "standard errors of a network's weights are not interpretable (permuting "
@@ -145,27 +163,31 @@ def _standardized(model, X):
         X = validate_data(model, host_array(X), reset=False, **model._x_kwargs(np.float64))
     names = getattr(model, "feature_names_in_", None)
     check_finite(X, names)
-    q = (X.shape[1] + 1) * max(1, model.network_.dense[-1].n_out)
-    if 4 * 8 * q ** 2 + 8 * X.shape[0] * q > memory_bytes():
-        raise ValueError(f"a table of {q:,} coefficients needs more memory for its "
-                         "information matrix than this machine has; select columns first")
+    check_memory(model, *X.shape)
     Xs = apply_scaling(X, model._x_mean, model._x_scale, np.float64, names)
     return (Xs.toarray() if scipy.sparse.issparse(Xs) else np.asarray(Xs)), X.shape[1]
 
 
-def _names(model, p, with_const):
+def check_memory(model, n, p):
+    """Refuse a table whose information matrix (and design) would not fit in memory."""
+    q = (p + 1) * max(1, model.network_.dense[-1].n_out)
+    if 4 * 8 * q ** 2 + 8 * n * q > memory_bytes():
+        raise ValueError(f"a table of {q:,} coefficients needs more memory for its "
+                         "information matrix than this machine has; select columns first")
+
+
+def _names(model, p):
     names = getattr(model, "feature_names_in_", None)
-    names = [str(c) for c in names] if names is not None else [f"x{j}" for j in range(p)]
-    return ["const", *names] if with_const else names
+    return [str(c) for c in names] if names is not None else [f"x{j}" for j in range(p)]
 
 
-def _check_bounded(kind, D, Y, w, labels):
+def _check_bounded(kind, D, Y, w, labels, const):
     """Refuse data on which the likelihood has no maximum (separation, zero counts)."""
     v = None if kind == "least_squares" else information.unbounded(kind, D, Y, w)
     if v is None:
         return
     terms = [labels[j] for j in np.argsort(-np.abs(v)) if abs(v[j]) > 0.1 * np.abs(v).max()]
-    terms = [t for t in terms if "const" not in (t if isinstance(t, tuple) else (t,))] or terms
+    terms = [t for t in terms if const not in (t if isinstance(t, tuple) else (t,))] or terms
     why = {"logistic": "the classes are separated, completely or quasi-completely (a region "
            "of these columns holds rows of one class only)",
            "multinomial": "classes are separated, completely or quasi-completely (a region of "
@@ -224,10 +246,9 @@ def _check_optimum(model, step, se, labels):
                       "more epochs)", UserWarning, stacklevel=4)
 
 
-def _back_map(model, cox):
-    """A with beta = A gamma: working coefficients of x~ to coefficients of x."""
-    mean = np.zeros(len(model._x_scale)) if model._x_mean is None else model._x_mean
-    scale = np.asarray(model._x_scale, np.float64)
+def _back_map(mean, scale, cox):
+    """A with beta = A gamma: working coefficients of x~ = (x - mean) / scale to those of x."""
+    mean, scale = np.asarray(mean, np.float64), np.asarray(scale, np.float64)
     if cox:
         return np.diag(1 / scale)
     A = np.eye(len(scale) + 1)

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.utils.validation import check_is_fitted
 
 from .checks import check_frame, check_range, closest  # noqa: F401 (closest: for the CLI)
+from .coefficients import coefficients_in_units
 from .docstrings import documented as _documented
 from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, prepare, rows,
                          transform, warn_unseen)
@@ -158,6 +159,8 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         Z = transform(self.preprocessor_, prepared, len(numeric))
         dtype = getattr(self.estimator_, "dtype", "float64")
         return check_range(Z, prepared, numeric, dtype)
+
+    coefficients = coefficients_in_units  # the statsmodels table, no hidden layer
 
     def get_feature_names_out(self, input_features=None):
         """The names of the network's inputs, in the order of the rows of ``coefs_[0]``.
