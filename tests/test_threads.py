@@ -1,6 +1,7 @@
 """nnfit.backends.threads: the cores a fit may use (affinity, cgroup quota), NNFIT_THREADS and
 set_threads, the automatic choice on a busy machine (on made-up load figures), and fits that
-come out the same whatever the thread count.  Nothing here times anything."""
+come out the same whatever the thread count (a fit's threads are ``blocked``'s workers, with
+BLAS on one thread).  Nothing here times anything."""
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import nnfit
 from nnfit import MLPRegressor
-from nnfit.backends import cores, threads
+from nnfit.backends import blocked, cores, threads
 
 
 def blas_threads():
@@ -155,10 +156,14 @@ def test_set_threads_is_public():
 
 # --- what a fit uses ---------------------------------------------------------------------------
 def fit_seeing_threads(X, y, **params):
-    """A fit, and the BLAS threads its callback saw after each epoch."""
+    """A fit, and the threads its callback saw after each epoch (BLAS stays on one)."""
     seen = []
-    model = MLPRegressor((16,), epochs=3, batch_size=32, random_state=0,
-                         callbacks=[lambda record: seen.append(blas_threads())], **params)
+
+    def look(record):
+        assert blas_threads() == 1
+        seen.append(blocked.workers())
+    model = MLPRegressor((16,), epochs=3, batch_size=32, random_state=0, callbacks=[look],
+                         **params)
     return model.fit(X, y), seen
 
 
@@ -195,14 +200,15 @@ def test_auto_uses_the_usable_cores_whatever_the_load(monkeypatch, two_blas_thre
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 5)
     for setting in (None, "auto"):
         with threads.fit_threads(setting) as pace:
-            assert pace.setting == "auto" and pace.threads == 2 and blas_threads() == 2
+            assert pace.setting == "auto" and pace.threads == 2 == blocked.workers()
+            assert blas_threads() == 1
             pace()
             assert pace.history == [(0.0, 2)]
     monkeypatch.setattr(cores, "cgroup_cpu_limit", lambda *a: 1.0)  # read again once stale
     monkeypatch.setattr(threads, "_quota", None)
     with threads.fit_threads() as pace:
-        assert pace.threads == 1 and blas_threads() == 1
-    assert blas_threads() == 2
+        assert pace.threads == 1 == blocked.workers()
+    assert blas_threads() == 2 and blocked.workers() == 0
 
 
 def test_adaptive_starts_with_fewer_threads_beside_busy_processes(monkeypatch, two_blas_threads):
@@ -212,11 +218,11 @@ def test_adaptive_starts_with_fewer_threads_beside_busy_processes(monkeypatch, t
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 0)
     monkeypatch.setenv(threads.ENV, "adaptive")
     with threads.fit_threads() as pace:
-        assert pace.threads == 2 and blas_threads() == 2
+        assert pace.threads == 2 == blocked.workers()
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 2)
     with threads.fit_threads() as pace:
-        assert pace.threads == 1 and blas_threads() == 1 and pace.history == [(0.0, 1)]
-    assert blas_threads() == 2
+        assert pace.threads == 1 == blocked.workers() and pace.history == [(0.0, 1)]
+    assert blas_threads() == 2 and blocked.workers() == 0
 
 
 @pytest.mark.parametrize("free, ceiling, expected", [
@@ -250,13 +256,13 @@ def test_looks_at_the_load_lower_at_once_and_raise_after_two(monkeypatch, two_bl
         assert pace.threads == 2
         interval(busy_cores=2.0, own_cores=1.0)  # others hold a whole core
         pace()
-        assert pace.threads == 1 and blas_threads() == 1
+        assert pace.threads == 1 == blocked.workers()
         interval(busy_cores=1.0, own_cores=1.0)  # they are gone: up only after two looks
         pace()
         assert pace.threads == 1
         interval(busy_cores=1.0, own_cores=1.0)
         pace()
-        assert pace.threads == 2 and blas_threads() == 2
+        assert pace.threads == 2 == blocked.workers()
         clock["now"] += 0.01  # no look before INTERVAL has passed
         looked = len(looks)
         pace()
@@ -270,18 +276,54 @@ def test_looks_at_the_load_lower_at_once_and_raise_after_two(monkeypatch, two_bl
 
 
 def test_fits_are_the_same_whatever_the_thread_count():
-    """float64: the same bits when the products' inner dimension is small (the first layer's
-    5 inputs, 16 units); within rounding when it is past about 400 (600 inputs here), where
-    OpenBLAS blocks the sum differently with more threads."""
-    for columns, exact in ((5, True), (600, False)):
+    """float64, bit for bit: with 5 inputs and with 600 (past the 400 or so where OpenBLAS's own
+    threads sum a product in another order: the blocks are single-threaded calls)."""
+    for columns in (5, 600):
         X, y = data(columns)
         fits = []
-        for count in (1, 2):
+        for count in (1, 2, 3, "adaptive"):
             with threads.set_threads(count):
                 model, seen = fit_seeing_threads(X, y, dtype="float64")
-            assert seen == [count] * 3
+            assert count == "adaptive" or seen == [count] * 3
             fits.append(model.predict(X))
-        if exact:
-            np.testing.assert_array_equal(fits[0], fits[1])
-        else:
-            np.testing.assert_allclose(fits[0], fits[1], rtol=1e-11, atol=1e-11)
+        for fit in fits[1:]:
+            np.testing.assert_array_equal(fit, fits[0])
+
+
+# --- --threads on the table commands -----------------------------------------------------------
+def test_fit_cv_and_evaluate_take_threads(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    from nnfit.cli import main
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 4)), columns=["a", "b", "c", "d"])
+    frame["y"] = frame.sum(axis=1) + rng.normal(size=120)
+    path = str(tmp_path / "table.csv")
+    frame.to_csv(path, index=False)
+    seen = []
+    start = threads.FitThreads.__init__
+
+    def recording(self, threads_=None):
+        start(self, threads_)
+        seen.append((self.setting, blocked.workers(), blas_threads()))
+    monkeypatch.setattr(threads.FitThreads, "__init__", recording)
+    fast = ["--target", "y", "--epochs", "3", "--hidden", "8", "--quiet"]
+    predictions = []
+    for setting in ("1", "3", "Adaptive"):
+        out = str(tmp_path / f"model{len(predictions)}.nnfit")
+        assert main(["fit", path, *fast, "--threads", setting, "--out", out]) == 0
+        assert seen[-1][0] == setting.lower() if setting.isalpha() else int(setting)
+        predictions.append(nnfit.load(out).predict(frame))
+        assert threads._chosen is None  # the command's setting ends with it
+    assert seen[0][1:] == (1, 1) and seen[1][1:] == (3, 1)
+    for prediction in predictions[1:]:
+        np.testing.assert_array_equal(prediction, predictions[0])
+    seen.clear()
+    assert main(["cv", path, *fast, "--folds", "2", "--bootstrap", "20", "--threads", "2"]) == 0
+    assert seen and {s[:2] for s in seen} == {(2, 2)}
+    assert main(["evaluate", str(tmp_path / "model0.nnfit"), path, "--bootstrap", "20",
+                 "--threads", "1"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["fit", path, *fast, "--threads", "0", "--out", str(tmp_path / "m.nnfit")])
+    assert "--threads=0 is invalid: give a whole number >= 1, 'auto'" in capsys.readouterr().err

@@ -1,10 +1,12 @@
-"""How many BLAS threads a fit uses: the cores this process may run on ("auto", the default),
-or, with "adaptive", fewer while other programs keep those cores busy.
+"""How many threads a fit computes its matrix products on: the cores this process may run on
+("auto", the default), or, with "adaptive", fewer while other programs keep those cores busy.
 
-NumPy's OpenBLAS (pthreads) waits for its threads at the end of a product by spinning, and no
-environment variable changes that; when another process holds a core, every product waits for
-a time slice (an MNIST epoch with two threads beside two busy processes on two cores took 3 to
-5 times its quiet time, with one thread under 2: ``bench/loaded.py``, bench/README.md).
+A fit holds NumPy's BLAS at one thread and cuts each large product into blocks fixed by its
+shape alone, which the fit's threads share (``blocked``): the bits are those of the same
+single-threaded calls whatever the count, so "auto", "adaptive" and any count give the same fit
+for a ``random_state``.  Its threads sleep while they wait (OpenBLAS's own threads spin, and
+beside busy processes an MNIST epoch on two of them took 3 to 5 times its quiet time:
+``bench/loaded.py``, bench/README.md).  Outside a fit (prediction) BLAS keeps its threads.
 
 - "auto": ``cores.usable_cores()``, min(the CPUs of the affinity mask, the cgroup CPU quota
   rounded down: ``cpu.max`` (v2) or ``cfs_quota_us / cfs_period_us`` (v1) up the hierarchy),
@@ -12,8 +14,6 @@ a time slice (an MNIST epoch with two threads beside two busy processes on two c
 - "adaptive": the same ceiling, and every ``INTERVAL`` seconds as many threads as cores other
   processes left free (``/proc/stat`` less this process's own CPU time; at the start the running
   threads of ``/proc/loadavg``), at least 1; lower at once, higher after two looks that agree.
-  Not the default: a product whose inner dimension exceeds about 400 gets other bits with
-  another thread count, so a fit would depend on the load ("auto" and a count repeat bit for bit).
 - A whole number: that many threads, always.
 
 ``set_threads`` (Python), ``NNFIT_THREADS`` (the environment) and ``--threads`` (the command
@@ -26,7 +26,7 @@ import time
 
 from threadpoolctl import ThreadpoolController
 
-from . import cores
+from . import blocked, cores
 
 ENV = "NNFIT_THREADS"
 MODES = ("auto", "adaptive")
@@ -145,18 +145,17 @@ class _Setting:
 
 
 def set_threads(threads):
-    """Set the BLAS threads of nnfit's fits, and NumPy's BLAS to that count now.
+    """Set the threads of nnfit's fits, and NumPy's BLAS to that count now (for prediction).
 
     Parameters
     ----------
     threads : int, "auto", "adaptive" or None
-        A whole number >= 1: that many threads, always (a fit repeats bit for bit).  "auto",
-        the default: the cores this process may use (affinity mask, cgroup CPU quota), no more
-        than an enclosing ``threadpoolctl.threadpool_limits``; the same count on every run on
-        one machine.  "adaptive": as "auto", and fewer while other programs keep those cores
-        busy, looked at every 0.25 s of a fit: faster on a busy machine, but the last bits of
-        a product with more than about 400 inputs then depend on the load, and a fit carries
-        them on as another seed would.  None: back to ``NNFIT_THREADS`` or the default.
+        A whole number >= 1: that many threads, always.  "auto", the default: the cores this
+        process may use (affinity mask, cgroup CPU quota), no more than an enclosing
+        ``threadpoolctl.threadpool_limits``.  "adaptive": as "auto", and fewer while other
+        programs keep those cores busy, looked at every 0.25 s of a fit.  A fit comes out bit
+        for bit the same with any of them: its products are cut into blocks fixed by their
+        shapes (``backends.blocked``).  None: back to ``NNFIT_THREADS`` or the default.
         Overrides the environment variable ``NNFIT_THREADS`` (which takes the same values).
 
     Returns
@@ -182,9 +181,10 @@ def choose(free, ceiling):
 
 
 class FitThreads:
-    """The BLAS threads of one fit.  ``fit_threads()`` makes one; call it at every step (with
-    the setting "adaptive" it looks at the load every ``INTERVAL`` seconds, otherwise it does
-    nothing) and ``close()`` it at the end, which gives the BLAS libraries back their counts.
+    """The threads of one fit.  ``fit_threads()`` makes one; call it at every step (with the
+    setting "adaptive" it looks at the load every ``INTERVAL`` seconds, otherwise it does
+    nothing) and ``close()`` it at the end, which gives BLAS back its thread count.  Meanwhile
+    BLAS runs on one thread and the products' blocks on ``threads`` (``blocked.use``).
 
     ``history`` lists (seconds into the fit, threads) at the start and at each change."""
 
@@ -192,21 +192,19 @@ class FitThreads:
         self.setting = parse_threads(threads) or setting()
         controller = _blas()
         counts = [info["num_threads"] for info in controller.info()]
-        self._controller, self._started, self._next, self._rise = controller, _now(), math.inf, None
+        self._started, self._next, self._rise = _now(), math.inf, None
         self._cpus, self.history, self._limiter = None, [], None
         if isinstance(self.setting, int):
             self.ceiling = self.threads = self.setting
-        elif not counts:  # no BLAS loaded: nothing to set
-            self.ceiling = self.threads = None
         else:  # at most what an enclosing threadpool_limits allows
             self._cpus = cores.affinity_cpus()
-            self.ceiling = self.threads = min(_usable(len(self._cpus)), min(counts))
+            self.ceiling = self.threads = min([_usable(len(self._cpus)), *counts])
             if self.setting == "adaptive" and self.ceiling > 1:
                 self.threads = self._first()
                 self._next = self._started + INTERVAL
-        if not counts:
-            return
-        self._limiter = controller.limit(limits=self.threads, user_api="blas")
+        if counts:
+            self._limiter = controller.limit(limits=1, user_api="blas")
+        self._blocks = blocked.use(self.threads)
         self.history.append((0.0, self.threads))
 
     def _first(self):
@@ -251,10 +249,13 @@ class FitThreads:
             return
         self._rise = None
         self.threads = wanted
-        self._controller.limit(limits=wanted, user_api="blas")  # self._limiter restores
+        blocked.set_workers(wanted)  # the bits stay: the blocks are the shape's
         self.history.append((round(now - self._started, 3), wanted))
 
     def close(self):
+        if self._blocks is not None:
+            self._blocks.close()
+            self._blocks = None
         if self._limiter is not None:
             self._limiter.restore_original_limits()
             self._limiter = None
@@ -281,7 +282,7 @@ def _mark(now, cpus, threads, sample=None):
 
 
 def fit_threads(threads=None):
-    """The BLAS threads of a fit, as a ``FitThreads``: ``threads`` if given, else ``setting()``
+    """The threads of a fit, as a ``FitThreads``: ``threads`` if given, else ``setting()``
     (``set_threads``'s, ``NNFIT_THREADS`` or "auto").  Use as ``with fit_threads() as pace:``
     and call ``pace()`` at every step."""
     return FitThreads(threads)

@@ -1,6 +1,9 @@
-"""argparse types and option groups shared by several ``nnfit`` subcommands."""
+"""argparse types and option groups shared by several ``nnfit`` subcommands; ``--threads``
+of the table commands (``add_threads_option``, ``with_threads``: ``backends.threads``)."""
 import argparse
+import functools
 
+from ..backends.threads import parse_threads, threads_for
 from ..course.parallel import WORKER_TIMEOUT
 
 
@@ -15,10 +18,38 @@ def positive_int(text):
     return value
 
 
-THREADS_HELP = ("BLAS threads of each fit; jobs x threads may not exceed the cores (None: the "
-                "BLAS library's own choice when the fits run one at a time, cores // jobs with "
-                "--jobs, 1 on a --scheduler cluster); 1 is faster when other programs keep the "
-                "cores busy, since OpenBLAS's threads then wait on each other")
+THREADS_HELP = ("threads of each fit's matrix products; jobs x threads may not exceed the "
+                "cores (None: the cores this process may use when the fits run one at a time, "
+                "cores // jobs with --jobs, 1 on a --scheduler cluster); a fit comes out bit for "
+                "bit the same with any count")
+TABLE_THREADS_HELP = ("threads of the matrix products of fits and predictions: a number, "
+                      "'auto' (the cores this process may use: affinity, cgroup quota) or "
+                      "'adaptive' (fewer while other programs keep those cores busy); a fit "
+                      "comes out bit for bit the same with any (None: the environment variable "
+                      "NNFIT_THREADS, else auto)")
+
+
+def thread_setting(text):
+    """argparse type of a table command's --threads: a whole number >= 1, auto or adaptive."""
+    try:
+        return parse_threads(text, "--threads")
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_threads_option(parser):
+    """--threads of a table command (``with_threads`` applies it around the command)."""
+    parser.add_argument("--threads", type=thread_setting, default=None, metavar="T",
+                        help=TABLE_THREADS_HELP)
+
+
+def with_threads(run):
+    """``run(args)`` under ``set_threads(args.threads)`` (nothing changed when it is None)."""
+    @functools.wraps(run)
+    def run_with_threads(args):
+        with threads_for(getattr(args, "threads", None)):
+            return run(args)
+    return run_with_threads
 
 
 def add_options(parser, threads=True):

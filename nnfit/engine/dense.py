@@ -8,8 +8,14 @@ unit k and sample i at once.  By the chain rule, given dR/dZ:
 A SciPy sparse X (CSR/CSC matrix or array, e.g. a bag of words; only ever the first layer's
 input) is never densified: X W and X^T dZ are sparse-times-dense products, costing time in
 proportion to the non-zeros of X, and no dR/dX is formed.
+
+On NumPy the three products go through ``backends.blocked.matmul``: in a fit, blocks fixed by
+the shapes on the fit's threads, so the bits do not depend on how many there are.
 """
+import numpy as np
 import scipy.sparse
+
+from ..backends import blocked
 
 
 class Dense:
@@ -82,13 +88,14 @@ class Dense:
         if scipy.sparse.issparse(X):
             return self._forward_sparse(X)
         xp = self.backend.xp
-        Z = xp.matmul(X, self.W)
+        matmul = blocked.matmul if xp is np else xp.matmul
+        Z = matmul(X, self.W)
         Z += self.b
 
         def backprop(dZ):
-            xp.matmul(X.T, dZ, out=self.dW)
+            matmul(X.T, dZ, out=self.dW)
             xp.sum(dZ, axis=0, out=self.db)
-            return xp.matmul(dZ, self.W.T) if self.input_grad else None
+            return matmul(dZ, self.W.T) if self.input_grad else None
 
         return Z, backprop
 

@@ -17,7 +17,8 @@ fitted with numba is not, bit for bit, the one fitted without (each is reproduci
 followed by ReLU and the backend has the kernels (NumPy with numba installed), ``DenseStage`` for
 another Dense layer (the output layer: its bias gradient in one compiled pass), each layer's own
 ``forward`` elsewhere.  A stage given inputs other than a NumPy array of the weights' dtype (a
-sparse matrix, say) runs its layers one by one.
+sparse matrix, say) runs its layers one by one.  The products are ``backends.blocked``'s:
+in a fit, blocks fixed by the shapes, shared by the fit's threads (the same bits on any count).
 """
 import functools
 import math
@@ -25,6 +26,7 @@ import weakref
 
 import numpy as np
 
+from ..backends.blocked import matmul
 from .activations import ReLU
 from .dense import Dense
 from .dropout import Dropout
@@ -45,7 +47,7 @@ class HiddenStage:
         W = dense.W
         if not _compiled_input(X, W):
             return self._layer_by_layer(X, train, rng)
-        Z = np.matmul(X, W)
+        Z = matmul(X, W)
         rate = self.dropout.rate if self.dropout is not None else 0.0  # read now: it may change
         if train and rate > 0:
             threshold, scale = _dropout_constants(rate, W.dtype.char)
@@ -62,8 +64,8 @@ class HiddenStage:
             self.relu_backward(dA, Z, scale, dense.db)
             if dA.shape[1] == 1:  # one unit: NumPy sums the column pairwise, as a vector
                 np.add.reduce(dA, axis=0, out=dense.db)
-            np.matmul(X.T, dA, out=dense.dW)
-            return np.matmul(dA, W.T) if dense.input_grad else None
+            matmul(X.T, dA, out=dense.dW)
+            return matmul(dA, W.T) if dense.input_grad else None
 
         return Z, backprop
 
@@ -80,16 +82,16 @@ class DenseStage:
         W = dense.W
         if not _compiled_input(X, W):
             return dense.forward(X, train, rng)
-        Z = np.matmul(X, W)
+        Z = matmul(X, W)
         Z += dense.b
 
         def backprop(dZ):
-            np.matmul(X.T, dZ, out=dense.dW)
+            matmul(X.T, dZ, out=dense.dW)
             if dZ.shape[1] > 1:
                 self.column_sums(dZ, dense.db)
             else:  # one column: NumPy sums it pairwise, as a vector
                 np.add.reduce(dZ, axis=0, out=dense.db)
-            return np.matmul(dZ, W.T) if dense.input_grad else None
+            return matmul(dZ, W.T) if dense.input_grad else None
 
         return Z, backprop
 
