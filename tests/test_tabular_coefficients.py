@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import nnfit
 from nnfit import (MLPClassifier, MLPRegressor, MLPSurvival, TabularClassifier,
                    TabularRegressor, TabularSurvival)
 from nnfit.cli import main
@@ -112,6 +113,28 @@ def test_weights_and_exposures_as_statsmodels_takes_them():
     reference = smf.glm("bikers ~ weathersit + temp", frame, family=sm.families.Poisson(),
                         exposure=exposure).fit(tol=1e-12)
     check(table, reference)
+
+
+def test_multinomial_with_a_category_equals_mnlogit_and_a_saved_model_gives_the_same(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 1500
+    X = pd.DataFrame({"age": rng.normal(50, 12, n), "site": rng.choice(["b", "a", "c"], n)})
+    eta = np.column_stack([np.zeros(n), 0.04 * (X["age"] - 50) + (X["site"] == "b"),
+                           -0.03 * (X["age"] - 50) - (X["site"] == "c")])
+    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    y = pd.Series(np.array(["mild", "none", "severe"])[(rng.random(n)[:, None] >
+                                                          p.cumsum(axis=1)).sum(axis=1)])
+    model = TabularClassifier(MLPClassifier(**EXACT)).fit(X, y)
+    table = model.coefficients(X, y)
+    reference = smf.mnlogit("k ~ site + age", X.assign(k=pd.Categorical(y).codes)).fit(
+        disp=0, method="newton", tol=1e-12)
+    assert list(table.index) == [(c, t) for c in ("none", "severe")
+                                 for t in ["Intercept", "site[T.b]", "site[T.c]", "age"]]
+    np.testing.assert_allclose(table["coef"], reference.params.T.stack(), rtol=TOL)
+    np.testing.assert_allclose(table["std err"], reference.bse.T.stack(), rtol=TOL)
+    model.save(tmp_path / "m.nnfit")
+    saved = nnfit.load(tmp_path / "m.nnfit").coefficients(X, y)
+    np.testing.assert_array_equal(saved.to_numpy(), table.to_numpy())
 
 
 def test_linear_cox_with_categories_equals_lifelines():

@@ -54,6 +54,8 @@ class _Inspection:
         Poisson or linear Cox regression.  The standard errors come from the observed
         information (the exact Hessian of the negative log-likelihood) at the fitted parameters
         on (X, y), so give the rows and weights of the fit (see ``estimators.coefficients``).
+        The table models' own ``coefficients`` gives the table of their columns, per unit and
+        with categories in reference coding (``nnfit.tabular.coefficients``).
 
         Parameters
         ----------
