@@ -38,7 +38,8 @@ splits.
 only, then prints for each of ``members``, ``best``, ``ens-boot``, ``LR`` and ``LR-bal`` the paired
 difference ens - system in AUC and Brier score: its mean over the splits, its sd and the 95 %
 t-interval of the mean (mean -/+ t_{S-1} sd / sqrt S); AUC > 0 and Brier < 0 favour ``ens``.
-Nothing is chosen on the test rows: every system is at its defaults.
+Nothing is chosen on the test rows: every system is at its defaults, unless ``--member
+early_stopping=True`` (or another setting) changes the members of ``ens`` and ``ens-boot``.
 
 Values.  ``diabetes`` (scikit-learn's, 442 rows, 25 % test rows): R^2 of the members (mean),
 of ``nnfit.MLPEnsemble(MLPRegressor())`` and the share of test y inside its 90 % member interval
@@ -46,6 +47,7 @@ of ``nnfit.MLPEnsemble(MLPRegressor())`` and the share of test y inside its 90 %
 interval's width (median over test rows, then over the splits).
 """
 import argparse
+import ast
 import os
 import sys
 import time
@@ -101,6 +103,7 @@ def split(name, X, y, seed):
 
 
 def network(frame, quick, **params):
+    params = {**MEMBER, **params}
     inner = MLPClassifier((8,), epochs=20, **params) if quick else MLPClassifier(**params)
     return TabularClassifier(inner) if frame else inner
 
@@ -163,6 +166,7 @@ def values_split(X, y, seed, quick, n_estimators, jobs):
                                            np.median(upper - lower))}
 
 
+MEMBER = {}  # --member settings of the nnfit networks
 ORDER = ("members", "best", "ens", "members-boot", "best-boot", "ens-boot", "members-bal",
          "best-bal", "ens-bal", "LR", "LR-bal", "sk-MLP", "sk-MLP-bal")
 PAIRED = ("members", "best", "ens-boot", "LR", "LR-bal")
@@ -195,12 +199,20 @@ def main(argv=None):
     parser.add_argument("--paired", action="store_true",
                         help="ens, ens-boot and the logistic regressions only, with the paired "
                              "differences ens - system (module docstring)")
+    parser.add_argument("--member", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting of the nnfit networks, e.g. early_stopping=True, "
+                             "ridge=0.01 (a Python literal)")
     args = parser.parse_args(argv)
+    MEMBER.clear()
+    for setting in args.member:
+        name, _, value = setting.partition("=")
+        MEMBER[name] = ast.literal_eval(value)
     tables = args.tables.split(",")
     if set(tables) - set(TABLES):
         parser.error(f"unknown table(s) {sorted(set(tables) - set(TABLES))}; choose from {TABLES}")
     splits, members = (1 + args.paired, 2) if args.quick else (args.splits, args.members)
-    print(f"{members}-member ensembles, {splits} held-out split(s); mean (sd) over the splits")
+    print(f"{members}-member ensembles, {splits} held-out split(s); mean (sd) over the splits"
+          + (f"; members with {MEMBER}" if MEMBER else ""))
     for table in tables:
         X, y, frame = load(table)
         start, rows = time.perf_counter(), []

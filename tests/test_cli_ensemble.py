@@ -1,5 +1,7 @@
 """``nnfit fit --ensemble K`` and the ensemble's file in ``predict``, ``evaluate`` and ``report``:
 the command line gives Python's ``MLPEnsemble`` of tabular models, bit for bit."""
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -35,15 +37,16 @@ def table(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def fitted(table, tmp_path_factory):
-    """(model path, stdout, json) of a 3-member classification ensemble with held-out rows."""
+    """(model path, json, stdout) of a 3-member classification ensemble with held-out rows."""
     paths, _ = table
     out = tmp_path_factory.mktemp("fit") / "kind.nnfit"
     report = out.with_suffix(".json")
-    code = main(["fit", str(paths["kind"]), "--target", "kind", "--id", "pid", "--ensemble", "3",
-                 "--early-stopping", "true", "--seed", "7", "--out", str(out),
-                 "--json", str(report), *FAST])
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        code = main(["fit", str(paths["kind"]), "--target", "kind", "--id", "pid",
+                     "--ensemble", "3", "--early-stopping", "true", "--seed", "7", "--out", str(out),
+                     "--json", str(report), *FAST])
     assert code == 0
-    return out, json.loads(report.read_text())
+    return out, json.loads(report.read_text()), printed.getvalue()
 
 
 def python_ensemble(frame, target, task, **params):
@@ -57,11 +60,12 @@ def python_ensemble(frame, target, task, **params):
 
 def test_fit_gives_pythons_ensemble_and_prints_each_member(table, fitted, capsys):
     paths, frame = table
-    path, report = fitted
+    path, report, text = fitted
     model = nnfit.load(path)
     same, X = python_ensemble(frame, "kind", "classification", n_estimators=3, random_state=7,
                               network={"early_stopping": True})
     assert isinstance(model, nnfit.MLPEnsemble) and len(model.estimators_) == 3
+    assert "no validation report of the ensemble: each member held out rows of its own" in text
     assert list(model.seeds_) == list(same.seeds_) == report["ensemble"]["seeds"]
     assert np.array_equal(model.predict_proba(X), same.predict_proba(X))
     assert model.id_column_ == "pid" and model.target_name_ == "kind"
@@ -94,7 +98,7 @@ def test_fit_prints_members_and_spread(table, tmp_path, capsys):
 
 def test_predict_writes_the_mean_and_the_members_quantiles(table, fitted, tmp_path, capsys):
     paths, frame = table
-    path, _ = fitted
+    path, _, _ = fitted
     model = nnfit.load(path)
     X = frame.drop(columns=["price", "kind"])
     members = np.stack([m.predict_proba(X) for m in model.estimators_]).astype(np.float64)
@@ -156,7 +160,7 @@ def test_regression_ensemble_predict_and_evaluate(table, tmp_path, capsys):
 def test_evaluate_scores_the_mean_risk_and_report_refuses_clearly(table, fitted, tmp_path,
                                                                   capsys):
     paths, frame = table
-    path, _ = fitted
+    path, _, _ = fitted
     model = nnfit.load(path)
     X = frame.drop(columns=["price", "kind"])
     risk = np.mean([m.predict_proba(X)[:, 1] for m in model.estimators_], axis=0)
@@ -217,7 +221,7 @@ def test_spread_level_needs_an_ensemble(table, tmp_path, capsys):
 
 def test_the_members_do_not_depend_on_jobs(table, fitted, tmp_path):
     paths, frame = table
-    path, _ = fitted
+    path, _, _ = fitted
     out = tmp_path / "jobs.nnfit"
     assert main(["fit", str(paths["kind"]), "--target", "kind", "--id", "pid", "--ensemble", "3",
                  "--early-stopping", "true", "--seed", "7", "--jobs", "2", "--out", str(out),

@@ -171,6 +171,9 @@ def _ensemble_fit(args, fitted, table, out, json_out):
                 line += f"; held-out scores failed: {error}"
         results["ensemble"]["members"].append(entry)
         print(line)
+    if any(len(member.validation_index_) for member in fitted.estimators_):
+        print("no validation report of the ensemble: each member held out rows of its own (its "
+              "scores on them above); score the ensemble on a test table with nnfit evaluate")
     ens.mark(fitted, id_column_=args.id)
     fitted.save(out)
     args.written.append(str(out))
