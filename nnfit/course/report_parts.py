@@ -100,8 +100,9 @@ def fit_reference(model, task, X, y, sample_weight=None):
     """(fitted reference in the model's preprocessing, its name, a description, notes)."""
     used = list(model.numeric_columns_) + list(model.categorical_columns_)
     check_columns(X, used, "the reference is fitted on the model's columns")
-    fitted, how, why = fit_default_reference(type(model), task, X[used], y, sample_weight,
-                                             impute=model.impute_)
+    fitted, how, why = fit_default_reference(
+        lambda estimator: type(model)(estimator, impute=model.impute_), task, X[used], y,
+        sample_weight)
     name = {"classification": "logistic", "counts": "Poisson"}.get(task, "linear")
     return (fitted, name, f"{how}, in the model's preprocessing, on {len(X)} training "
             "rows", [refit_note(task, why)] if why else [])

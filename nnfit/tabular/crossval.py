@@ -109,7 +109,7 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                                                         random_state=random_state)
     task = "classification" if classify else "counts" if poisson else "regression"
     if reference is not None:
-        reference = type(model)(reference, exclude=model.exclude, impute=model.impute)
+        reference = clone(model).set_params(estimator=reference)  # the model's preprocessing
     classes = np.unique(y.to_numpy()) if classify else None
     shape = (len(y), len(classes)) if classify else (len(y),)
     network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -124,8 +124,9 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                 raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
             if reference is None:
                 compared, _, why = fit_reference(
-                    type(model), task, X.iloc[train], y.iloc[train], weights.get("sample_weight"),
-                    class_weight=_class_weight(model), exclude=model.exclude, impute=model.impute)
+                    lambda estimator: clone(model).set_params(estimator=estimator), task,
+                    X.iloc[train], y.iloc[train], weights.get("sample_weight"),
+                    class_weight=_class_weight(model))
                 if why:
                     refitted[fold] = why
             else:

@@ -33,21 +33,19 @@ POISSON_ALPHA = 1e-4
 PENALIZED_C = 1.0
 
 
-def fit_reference(tabular, task, X, y, sample_weight=None, *, class_weight=None, exclude=(),
-                  impute=None):
+def fit_reference(wrap, task, X, y, sample_weight=None, *, class_weight=None):
     """The default reference, fitted by the rule of the module docstring.
 
     Parameters
     ----------
-    tabular : type
-        ``TabularClassifier`` or ``TabularRegressor``: the preprocessing around the estimator.
+    wrap : callable
+        ``wrap(estimator)``: the unfitted table model (``TabularClassifier`` or
+        ``TabularRegressor``) with the network's preprocessing around ``estimator``.
     task : {"classification", "regression", "counts"}
     X, y, sample_weight
         The training rows (``sample_weight``: an array or None).
     class_weight : dict, "balanced" or None
         The logistic regression's (``nnfit cv`` passes the network's; the report None).
-    exclude, impute
-        The network's columns left out and imputation.
 
     Returns
     -------
@@ -58,7 +56,7 @@ def fit_reference(tabular, task, X, y, sample_weight=None, *, class_weight=None,
     weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)}
 
     def fit(estimator):
-        return _fit(tabular(estimator, exclude=exclude, impute=impute), X, y, weights)
+        return _fit(wrap(estimator), X, y, weights)
 
     if task == "classification":
         weighted = ("no class weights" if class_weight is None else
