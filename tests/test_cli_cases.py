@@ -41,18 +41,20 @@ def patients(tmp_path_factory):
 def test_patient_id_is_kept_out_and_carried_through(tmp_path, patients, capsys):
     path, frame = patients
     model = str(tmp_path / "m.nnfit")
-    # as in the issue, without --id: patient_id is a feature (one column per id); the fit
-    # warns once, and the model is written
+    # without --id: patient_id is left out as an identifier (issue 26: it was one feature per
+    # id), with one warning saying how to keep it, and the model is written
     assert main(["fit", path, "--target", "case", "--early-stopping", "true", "--out", model,
                  *FAST]) == 0
     captured = capsys.readouterr()
     warned = [line for line in captured.err.splitlines() if "'patient_id'" in line]
     assert warned == ["nnfit fit: warning: column 'patient_id' has a different value in each "
-                      "of its 400 rows, so each becomes a feature that no new row shares; if it "
-                      "identifies rows, leave it out (exclude=[...]; on the command line --id or "
-                      "--exclude)"]  # once: the preprocessing is fitted once
+                      "of its 400 rows, as an identifier does, so it is left out of the "
+                      "predictors (each value would be a feature that no new row shares); to "
+                      "use it, keep=['patient_id'] (on the command line --keep patient_id); "
+                      "--id patient_id on the command line copies it into predictions"]
     assert "validation report (40 held-out rows" in captured.out and os.path.exists(model)
-    assert nnfit.load(model).estimator_.n_features_in_ == 2 + 2 + 400
+    assert nnfit.load(model).estimator_.n_features_in_ == 2 + 2
+    assert nnfit.load(model).identifiers_ == ["patient_id"]
     assert main(["fit", path, "--target", "case", "--id", "patient_id", "--out", model,
                  "--force", *FAST]) == 0
     assert "patient_id" not in capsys.readouterr().err

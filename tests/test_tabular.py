@@ -298,9 +298,11 @@ def test_bad_input_types(fitted):
         TabularRegressor().fit(pd.DataFrame(np.eye(3)), [1, 2, 3])
     with pytest.raises(TypeError, match="exclude=.* give a list of column names"):
         TabularRegressor(exclude=[1]).fit(frame, price)
-    with pytest.raises(ValueError, match=r"column\(s\) 'when' hold dates or durations"):
-        TabularRegressor(exclude="patient_id").fit(frame.assign(
-            when=pd.date_range("2020-01-01", periods=len(frame))), price)
+    with pytest.warns(UserWarning, match=r"column\(s\) 'when' \(2020-01-01 to 2020-06-08\) "
+                      "hold dates or times: each enters the model as the days since"):
+        dated = TabularRegressor(MLPRegressor(**SMALL), exclude="patient_id").fit(frame.assign(
+            when=pd.date_range("2020-01-01", periods=len(frame))), price)  # days, not one-hot
+    assert "when" in dated.numeric_columns_ and len(dated.get_feature_names_out()) == 13
     with pytest.warns(UserWarning, match="column 'patient_id' has a different value in each "
                       "of its 160 rows"):
         TabularRegressor(MLPRegressor(**SMALL)).fit(frame, price)

@@ -309,9 +309,11 @@ def test_numeric_identifier_is_warned_once_and_id_removes_it(tmp_path, table, ca
     assert main(["fit", str(data), "--target", "price", "--out", str(model_path), *FAST]) == 0
     warned = [line for line in capsys.readouterr().err.splitlines() if "whole number" in line]
     assert warned == ["nnfit fit: warning: column(s) 'Unnamed: 0', 'ID' hold a different whole "
-                      "number in each of the 160 rows, as a row identifier does, and are used "
-                      "as predictors; if they identify rows, leave them out (exclude=[...]; on "
-                      "the command line --id or --exclude)"]
+                      "number in each of the 160 rows, as a row identifier does (named so, "
+                      "counting the rows or a fixed-width record number), so they are left out "
+                      "of the predictors; to use one, keep=[...] (on the command line --keep "
+                      "COLUMN)"]
+    assert nnfit.load(model_path).identifiers_ == ["Unnamed: 0", "ID"]
     assert main(["fit", str(data), "--target", "price", "--id", "ID", "--exclude", "Unnamed: 0",
                  "--out", str(model_path), "--force", *FAST]) == 0
     assert "whole number" not in capsys.readouterr().err

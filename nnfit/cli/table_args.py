@@ -23,11 +23,13 @@ from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..estimators.regressor import MLPRegressor
 from ..estimators.survival import MLPSurvival
 from ..tabular.models import TabularClassifier, TabularRegressor
-from ..tabular.preprocess import column_kinds, prepare
+from ..tabular.prefit import plan
+from ..tabular.preprocess import IMPUTE, column_kinds, prepare
 from ..tabular.survival import TabularSurvival
 from .options import positive_int
-from .table_data import (MAX_CLASSES_AUTO, add_reading_options, add_weight_option, check_names,
-                         drop_missing, infer_task, read_data, row_weights, target_values)
+from .table_data import (MAX_CLASSES_AUTO, add_check_options, add_reading_options,
+                         add_weight_option, check_names, drop_missing, infer_task, read_data,
+                         row_weights, target_values)
 from .table_options import fraction, hidden_sizes, nonnegative, positive, seed, switch
 from .table_outcome import (add_outcome_options, check_outcome_names, check_outcome_options,
                             outcome_columns, read_outcome)
@@ -105,14 +107,16 @@ def add_table_options(parser):
     parser.add_argument("--id", metavar="COLUMN", help="an identifier column: never a "
                         "predictor, copied into the output of 'nnfit predict'")
     add_weight_option(parser)
-    parser.add_argument("--impute", choices=["mean", "median", "most_frequent"],
+    parser.add_argument("--impute", choices=[s for s in IMPUTE if s],
                         help="fill in missing predictor values (numeric columns by this "
-                             "statistic, categorical ones by the most frequent category); "
+                             "statistic, categorical ones by the most frequent category; "
+                             "+indicator: and a 0/1 column for each, 1 where it was missing); "
                              "default: none, missing values are an error naming column and "
                              "rows%(default).0s")
     parser.add_argument("--drop-missing", action="store_true",
                         help="drop rows with missing values instead of stopping with an error")
     add_reading_options(parser)
+    add_check_options(parser)
 
 
 def _shown_default(param):
@@ -176,7 +180,10 @@ def tabular_model(args, task, exclude, progress=None, **params):
     if progress is not None:
         params["callbacks"] = [progress]
     tabular, network = MODELS[task]
-    return tabular(network(**params), exclude=exclude, impute=args.impute,
+    checks = {"keep": tuple(getattr(args, "keep", ())),
+              **({"allow_similar_classes": True} if task == "classification"
+                 and getattr(args, "allow_similar_classes", False) else {})}
+    return tabular(network(**params), exclude=exclude, impute=args.impute, **checks,
                    refit=given.get("refit", REFIT))
 
 
@@ -190,6 +197,7 @@ def read_task_table(args):
     frame = read_data(args)
     check_outcome_names(args, frame)
     check_names(frame, "--exclude", args.exclude)
+    check_names(frame, "--keep", args.keep)
     if args.id:
         check_names(frame, "--id", [args.id])
     if args.weight:
@@ -215,8 +223,8 @@ def read_task_table(args):
     if args.weight:
         weight = row_weights(frame, args.weight, weight)
     X = frame.drop(columns=outcome)
-    numeric, categorical = column_kinds(X, [c for c in X.columns if c not in exclude])
-    prepare(X, numeric, categorical, args.impute)
+    columns = plan(X, [c for c in X.columns if c not in exclude], args.keep, column_kinds)
+    prepare(X, columns.numeric, columns.categorical, args.impute, dates=columns.dates)
     return SimpleNamespace(task=task, X=X, y=y, exclude=exclude, sample_weight=weight)
 
 

@@ -18,21 +18,22 @@ MAX_CLASSES_AUTO = 10
 ROWS_NOTE = "Rows in messages are numbered from 1, the header line not counted."
 FORMATS = ("a .csv/.tsv/.txt text table, .xlsx, .parquet (needs pyarrow), or a Stata .dta, SPSS "
            ".sav, SAS .sas7bdat/.xpt file (needs pyreadstat)")
-READING = ("sep", "decimal", "sheet", "encoding")
+READING = ("sep", "decimal", "sheet", "encoding", "na_values")
 
 
-def read_table(path, sep=None, decimal=None, sheet=None, encoding=None):
+def read_table(path, sep=None, decimal=None, sheet=None, encoding=None, na_values=None):
     """The table at ``path``, its rows labelled 1, 2, ... in file order (header not counted);
     the options as ``nnfit.tabular.readers.read_file``'s, named as on the command line in its
     messages."""
     try:
-        return read_file(path, sep=sep, decimal=decimal, sheet=sheet, encoding=encoding)
+        return read_file(path, sep=sep, decimal=decimal, sheet=sheet, encoding=encoding,
+                         na_values=na_values)
     except ValueError as error:
         text = str(error)
         text = re.sub(r" \(on the command line --[a-z]+\)|; on the command line --[a-z]+", "",
                       text)
         for name in READING:
-            text = text.replace(f"{name}=", f"--{name} ")
+            text = text.replace(f"{name}=", f"--{name.replace('_', '-')} ")
         raise ValueError(text) from None
 
 
@@ -42,8 +43,8 @@ def read_data(args):
 
 
 def add_reading_options(parser):
-    """--sep, --decimal, --sheet, --encoding: how to read the data file; each not given is
-    sniffed, or the reader's default."""
+    """--sep, --decimal, --sheet, --encoding, --na-values: how to read the data file; each not
+    given is sniffed, or the reader's default."""
     parser.add_argument("--sep", metavar="CHAR",
                         help="the separator of a text table: ',' ';' '|' or tab (default: "
                              "sniffed from its first lines)%(default).0s")
@@ -57,6 +58,23 @@ def add_reading_options(parser):
                         help="the encoding of a text table (default: UTF-8; cp1252 or latin-1 "
                              "for many Windows files), or of a Stata, SPSS or SAS file "
                              "(default: what the file says)%(default).0s")
+    parser.add_argument("--na-values", nargs="+", metavar="CODE",
+                        help="codes that mean a missing value, e.g. --na-values - 999 (always "
+                             "missing: an empty cell, NA, NaN, null and, in text and Excel "
+                             "files, '.' as SAS and Stata write it)%(default).0s")
+
+
+def add_check_options(parser):
+    """--keep and --allow-similar-classes: the checks before fitting overruled
+    (``nnfit.tabular.prefit``)."""
+    parser.add_argument("--keep", nargs="+", default=[], metavar="COLUMN",
+                        help="use these columns as predictors even though they look like "
+                             "identifiers (unique text, a 1..n row number, a record number), "
+                             "which are otherwise left out with a warning")
+    parser.add_argument("--allow-similar-classes", action="store_true",
+                        help="accept target labels that differ only by case, spaces or one "
+                             "letter from a far more frequent one ('mm' beside 'M'), otherwise "
+                             "refused as probable typos")
 
 
 def add_weight_option(parser):

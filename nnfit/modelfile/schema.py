@@ -247,5 +247,6 @@ def _check_tabular(tabular, n_in):
         columns.append(entry["column"])
         width += len(entry["categories"])
     _need(len(set(columns)) == len(columns), "tabular", "distinct column names", columns[:10])
+    width += len(tabular.get("indicators") or [])  # missingness indicators: one input each
     _need(width == n_in, "tabular", f"columns giving the {n_in} input(s) of the network",
           f"{width} input(s)")

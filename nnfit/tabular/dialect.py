@@ -17,6 +17,10 @@
   rename the second ``a.1``); a file that is not text in its encoding (UTF-8 unless given, a
   byte-order mark allowed) or that ``read_csv`` cannot parse gets one ``ValueError`` saying
   what to do.
+- Missing values: pandas' own (an empty cell, ``NA``, ``NaN``, ``null``, ...), the codes given
+  as ``na_values``, and ``.`` alone in a cell, SAS's and Stata's missing value, with a warning
+  naming the columns and rows (``dots_as_missing``); a text column that is numbers but for its
+  ``.`` cells becomes numbers.
 """
 import codecs
 import csv
@@ -24,9 +28,11 @@ import io
 import itertools
 import re
 
+import warnings
+
 import pandas as pd
 
-from .checks import names
+from .checks import names, rows
 
 SEPARATORS = (",", ";", "\t", "|")
 SAMPLE, MAX_SAMPLE, SAMPLE_LINES, MAX_CELLS = 65536, 1 << 24, 50, 200_000
@@ -38,8 +44,9 @@ COMMA_NUMBER, POINT_NUMBER = re.compile(_NUMBER.format(",")), re.compile(_NUMBER
 GROUPED = re.compile(r"\s*[-+]?\d{1,3}(?:\.\d{3})+,\d*\s*")
 
 
-def read_text(path, sep, decimal, encoding, suffix):
-    """The text table at ``path`` (module docstring); ``sep``, ``decimal``: None to sniff."""
+def read_text(path, sep, decimal, encoding, suffix, na_values=()):
+    """The text table at ``path`` (module docstring); ``sep``, ``decimal``: None to sniff;
+    ``na_values``: cell texts that mean missing besides pandas' own ('', 'NA', ...)."""
     sep = checked_sep(sep, decimal)
     what = "CSV file" if suffix == ".csv" else "text table"
     sample, truncated = _sample(path, encoding, what)
@@ -64,22 +71,55 @@ def read_text(path, sep, decimal, encoding, suffix):
     if twice:
         raise ValueError(f"{path} names column(s) {names(dict.fromkeys(twice))} more than once "
                          "in its header line; rename them so that each column has its own name")
-    options = dict(low_memory=len(raw) < WIDE, **EXACT_FLOATS)
+    options = dict(low_memory=len(raw) < WIDE, **EXACT_FLOATS,
+                   **({"na_values": list(na_values)} if na_values else {}))
     frame = _parse(path, what, sep, decimal, thousands, encoding, **options)
     if isinstance(frame.index, pd.RangeIndex):
-        return frame
+        return dots_as_missing(frame, path, decimal, thousands)
     # the data rows have more fields than the header: read_csv took the first as row labels
     fields = _parse(path, what, sep, decimal, thousands, encoding, header=None, skiprows=1,
                     **options)
     extra = fields.shape[1] - len(raw)
     if fields.iloc[:, -extra:].isna().all(axis=None):  # a separator at the end of every line
-        return _parse(path, what, sep, decimal, thousands, encoding, index_col=False, **options)
+        return dots_as_missing(_parse(path, what, sep, decimal, thousands, encoding,
+                                      index_col=False, **options), path, decimal, thousands)
     hint = separator_hint(raw)
     raise ValueError(f"{path}: the data rows have {fields.shape[1]} fields but the header line "
                      f"names {len(raw)} column(s) " + (
                          f"(this looks like a {_shown(hint)}-separated file: pass sep={hint!r})"
                          if hint else "(a column of row names without a name, as R's "
                          "write.table writes?); name every column in the header line"))
+
+
+def dots_as_missing(frame, path, decimal=".", thousands=None):
+    """``.`` alone in a cell is missing, as in SAS and Stata: such cells become NaN, a text
+    column that is numbers otherwise becomes numbers (written with ``decimal`` and
+    ``thousands``), and a warning names the columns and the rows (counted from 1)."""
+    found = []
+    for name in frame.columns[(frame.dtypes == object).to_numpy()]:
+        column = frame[name]
+        text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
+        dots = (text == ".").to_numpy()
+        if not dots.any():
+            continue
+        column = column.mask(dots)
+        numbers = text.mask(dots)
+        if decimal == ",":
+            if thousands:
+                numbers = numbers.str.replace(thousands, "", regex=False)
+            numbers = numbers.str.replace(",", ".", regex=False)
+        numbers = pd.to_numeric(numbers, errors="coerce")
+        numeric = bool((numbers.notna() | column.isna()).all()) and column.notna().any()
+        frame[name] = numbers.astype("float64") if numeric else column
+        found.append(f"{name!r} ({rows(frame.index[dots] + 1)}"
+                     + (", otherwise numbers" if numeric else "") + ")")
+    if found:
+        warnings.warn(f"{path}: '.' read as a missing value, as SAS and Stata write one, in "
+                      f"column(s) {'; '.join(found[:10])}"
+                      + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+                      + "; name other codes for missing with na_values=[...] (on the command "
+                      "line --na-values)", UserWarning, stacklevel=5)
+    return frame
 
 
 def checked_sep(sep, decimal):

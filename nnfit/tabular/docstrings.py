@@ -19,10 +19,16 @@ _COMMON = {
         reachable as ``estimator__name`` in ``set_params`` and ``GridSearchCV``.
     exclude : sequence of str, default=()
         Columns left out of the predictors, e.g. an identifier.
-    impute : {{None, "mean", "median", "most_frequent"}}, default=None
+    keep : sequence of str, default=()
+        Columns used as predictors even though they look like identifiers (unique text, a
+        1..n row number, ...), which are otherwise left out with a warning
+        (``nnfit.tabular.prefit``); dates always enter as days since the earliest.
+    impute : {{None, "mean", "median", "most_frequent", "median+indicator", ...}}, default=None
         None: a missing value is an error naming its column and rows.  Otherwise missing values
         of numeric columns are replaced by the training column's mean, median or most frequent
-        value, and those of categorical columns by their most frequent category.
+        value, and those of categorical columns by their most frequent category, with a warning
+        saying how many in each column (``imputed_``); '+indicator' adds a 0/1 column
+        ``COLUMN_missing`` for each column with missing values in fit.
     refit : bool, default=True
         Fit the inner estimator twice when it holds rows out to stop early
         ({holdout}): first with early stopping on the held-out rows, then afresh on all
@@ -42,7 +48,15 @@ _COMMON = {
         The fitted preprocessing: numeric columns standardized, x~ = (x - mean) / sd;
         categorical and true/false columns one-hot encoded.
     numeric_columns_, categorical_columns_ : list of str
-        The columns of each kind, as detected in ``fit``.
+        The columns of each kind, as detected in ``fit`` (dates among the numeric ones).
+    dates_ : dict
+        {{column: (origin, format)}} of the date columns: each enters as the days since its
+        origin, the earliest date in fit (format: of dates written as text).
+    identifiers_ : list of str
+        The columns left out as identifiers (``keep`` keeps them).
+    imputed_ : dict
+        {{column: {{"cells", "strategy", "value", "indicator"}}}} of the columns with values
+        imputed in fit (``nnfit.tabular.imputed``).
     excluded_ : list of str
         The columns left out.
     feature_names_in_ : ndarray of str

@@ -21,8 +21,8 @@ from sklearn.utils.validation import check_is_fitted
 from .checks import check_frame, check_range, closest  # noqa: F401 (closest: for the CLI)
 from .coefficients import coefficients_in_units
 from .docstrings import documented as _documented
-from .preprocess import (IMPUTE, column_kinds, fit_preprocessor, names, parts, prepare, rows,
-                         transform, warn_unseen)
+from .prefit import check_labels, checked_target, fit_columns
+from .preprocess import IMPUTE, names, parts, prepare, rows, transform, warn_unseen
 from .state import _TabularFile
 from .workflow import fit_with_holdout
 from ..estimators.classifier import MLPClassifier
@@ -31,9 +31,10 @@ from ..estimators.weights import check_sample_weight
 
 
 class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
-    def __init__(self, estimator=None, *, exclude=(), impute=None, refit=True):
+    def __init__(self, estimator=None, *, exclude=(), keep=(), impute=None, refit=True):
         self.estimator = estimator
         self.exclude = exclude
+        self.keep = keep
         self.impute = impute
         self.refit = refit
 
@@ -68,21 +69,20 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         sample_weight = check_sample_weight(sample_weight, len(frame))
         if self.impute not in IMPUTE:
             raise ValueError(f"impute={self.impute!r} is invalid: choose None, 'mean', 'median' "
-                             "or 'most_frequent' (categorical columns: always the most frequent)")
+                             "or 'most_frequent' (categorical columns: always the most frequent),"
+                             " or one of them with '+indicator', e.g. 'median+indicator'")
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(f"refit={self.refit!r} is invalid: expected True or False")
-        excluded = self._checked_exclude(frame)
+        excluded = self._checked_columns(frame, "exclude")
+        keep = self._checked_columns(frame, "keep")
         left_out = set(excluded)
         used = [c for c in frame.columns if c not in left_out]
         if not used:
             raise ValueError("every column is excluded: nothing is left to predict from")
         y = self._checked_target(y, frame)
         self._check_classes(y)
-        numeric, categorical = column_kinds(frame, used)
-        prepared = prepare(frame, numeric, categorical, self.impute)
-        self.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, self.impute,
-                                              sample_weight)
-        self.numeric_columns_, self.categorical_columns_ = numeric, categorical
+        prepared = fit_columns(self, frame, used, keep, sample_weight)
+        numeric = self.numeric_columns_
         self.excluded_, self.impute_ = excluded, self.impute
         self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         self.n_features_in_ = len(frame.columns)
@@ -119,32 +119,21 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         model.estimator_ = self.early_stopped_estimator_
         return model
 
-    def _checked_exclude(self, frame):
-        exclude = [self.exclude] if isinstance(self.exclude, str) else self.exclude
-        if exclude is None or not all(isinstance(c, str) for c in np.ravel(list(exclude))):
-            raise TypeError(f"exclude={self.exclude!r} is invalid: give a list of column names")
-        exclude = list(exclude)
-        for name in exclude:
+    def _checked_columns(self, frame, param):
+        """The list of column names of ``exclude`` or ``keep``, each checked."""
+        given = getattr(self, param)
+        columns = [given] if isinstance(given, str) else given
+        if columns is None or not all(isinstance(c, str) for c in np.ravel(list(columns))):
+            raise TypeError(f"{param}={given!r} is invalid: give a list of column names")
+        for name in columns:
             if name not in frame.columns:
-                raise ValueError(f"exclude names column {name!r}, which is not in the "
+                raise ValueError(f"{param} names column {name!r}, which is not in the "
                                  f"data{closest(name, frame.columns)}; its columns are "
                                  f"{names(frame.columns)}")
-        return exclude
+        return list(columns)
 
     def _checked_target(self, y, frame):
-        if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
-            y = y.iloc[:, 0]
-        name = y.name if isinstance(y, pd.Series) else None
-        values = np.asarray(y)
-        if values.ndim != 1 or len(values) != len(frame):
-            raise ValueError(f"y must hold one value per row of X ({len(frame)}); got shape "
-                             f"{values.shape}")
-        y = pd.Series(values, index=frame.index, name=name)  # by position, as scikit-learn
-        missing = y.isna().to_numpy()
-        if missing.any():
-            raise ValueError(f"the target has missing values in {rows(frame.index[missing])}; "
-                             "drop those rows")
-        return y
+        return checked_target(y, frame)
 
     def _check_classes(self, y):
         """The classifier warns of classes seen once (the regressor: nothing to check)."""
@@ -154,7 +143,8 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self, "estimator_")
         frame = check_frame(X)
         numeric, categorical = self.numeric_columns_, self.categorical_columns_
-        prepared = prepare(frame, numeric, categorical, self.impute_, fitting=False)
+        prepared = prepare(frame, numeric, categorical, self.impute_, fitting=False,
+                           dates=getattr(self, "dates_", None))
         warn_unseen(prepared, categorical, parts(self.preprocessor_)[1])
         Z = transform(self.preprocessor_, prepared, len(numeric))
         dtype = getattr(self.estimator_, "dtype", "float64")
@@ -183,7 +173,8 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         encoder = parts(self.preprocessor_)[1]
         onehot = ([] if encoder is None else
                   list(encoder.get_feature_names_out(self.categorical_columns_)))
-        return np.asarray(list(self.numeric_columns_) + onehot, dtype=object)
+        indicators = [f"{name}_missing" for name in getattr(self.preprocessor_, "indicators_", [])]
+        return np.asarray(list(self.numeric_columns_) + onehot + indicators, dtype=object)
 
     def predict(self, X):
         """One prediction per row of X, as a NumPy array."""
@@ -207,6 +198,10 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     Parameters
     ----------
     {parameters}
+    allow_similar_classes : bool, default=False
+        False: a label of y that differs from another only by case or spaces, or by one letter
+        from a far more frequent one ('mm' in 3 rows beside 'M' in 400), is refused as a
+        probable typo, naming the rows (``nnfit.tabular.prefit``); True accepts such classes.
 
     Attributes
     ----------
@@ -234,11 +229,17 @@ class TabularClassifier(ClassifierMixin, _Tabular):
     (3, 2)
     """
 
+    def __init__(self, estimator=None, *, exclude=(), keep=(), impute=None, refit=True,
+                 allow_similar_classes=False):
+        super().__init__(estimator, exclude=exclude, keep=keep, impute=impute, refit=refit)
+        self.allow_similar_classes = allow_similar_classes
+
     @staticmethod
     def _default_estimator():
         return MLPClassifier()
 
     def _check_classes(self, y):
+        check_labels(y, self.allow_similar_classes)
         counts = y.value_counts(sort=False)
         single = counts.index[counts.to_numpy() == 1]
         if len(single) and len(counts) > 1:

@@ -33,11 +33,12 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .checks import (check_scaling, names, rows,  # noqa: F401 (names, rows: re-exported)
-                     warn_identifiers, warn_swamped)
+from .checks import check_scaling, names, rows, warn_swamped  # noqa: F401 (re-exported)
+from .dates import earliest, to_days
 from .weighted import weigh
 
-IMPUTE = (None, "mean", "median", "most_frequent")
+STRATEGIES = ("mean", "median", "most_frequent")
+IMPUTE = (None,) + STRATEGIES + tuple(f"{s}+indicator" for s in STRATEGIES)
 
 
 class UnseenCategoryWarning(UserWarning):
@@ -89,16 +90,16 @@ def _kinds(frame, columns):
     return kinds
 
 
+def strategy(impute):
+    """The imputer's statistic of an ``impute`` setting ('median' of 'median+indicator')."""
+    return None if impute is None else impute.split("+")[0]
+
+
 def column_kinds(frame, used):
-    """(numeric column names, categorical column names) among ``used``, in the frame's order.
-    Dates and durations are refused: as categories every distinct time would be a feature."""
+    """(numeric column names, categorical column names) among ``used``, in the frame's order;
+    dates and durations count as numeric (``dates``: days since the earliest)."""
     kinds = _kinds(frame, used)
-    timed = [name for name, kind in zip(used, kinds) if kind == "time"]
-    if timed:
-        raise ValueError(f"column(s) {names(timed)} hold dates or durations; turn them into "
-                         "numbers (e.g. days since a reference date) or leave them out "
-                         "(exclude=[...], --exclude on the command line)")
-    return ([name for name, kind in zip(used, kinds) if kind == "numeric"],
+    return ([name for name, kind in zip(used, kinds) if kind != "categorical"],
             [name for name, kind in zip(used, kinds) if kind == "categorical"])
 
 
@@ -109,13 +110,14 @@ def check_columns(frame, columns, what="the model uses"):
                          f"{names(columns)}")
 
 
-def prepare(frame, numeric, categorical, impute, fitting=True):
+def prepare(frame, numeric, categorical, impute, fitting=True, dates=None):
     """The columns the model uses, in its order: numbers as float64, categories as text
     (missing values as NaN), after the checks of the module docstring.  ``fitting``: the advice
-    on missing values is for ``fit`` (impute them), else for prediction (fit again)."""
+    on missing values is for ``fit`` (impute them), else for prediction (fit again).  ``dates``:
+    {column: (origin, format)} of the numeric columns that are dates (``dates.to_days``)."""
     numeric, categorical = list(numeric), list(categorical)
     check_columns(frame, numeric + categorical)
-    x, problems = _numbers(frame, numeric), []
+    x, problems = _numbers(frame, numeric, dates or {}), []
     bad = np.isinf(x) if impute else ~np.isfinite(x)
     for j in np.flatnonzero(bad.any(axis=0)):
         problems.append((numeric[j], frame.index[bad[:, j]]))
@@ -139,8 +141,9 @@ def prepare(frame, numeric, categorical, impute, fitting=True):
     return prepared
 
 
-def _numbers(frame, numeric):
-    """The numeric columns as one float64 array; text in one of them is refused, naming it."""
+def _numbers(frame, numeric, dates):
+    """The numeric columns as one float64 array (dates as days, ``dates.to_days``); text in one
+    of them is refused, naming it."""
     x = np.empty((len(frame), len(numeric)), dtype=np.float64)
     kinds = _kinds(frame, numeric)
     fast = [j for j, kind in enumerate(kinds) if kind == "numeric"]
@@ -149,6 +152,14 @@ def _numbers(frame, numeric):
         x[:, fast] = block.to_numpy(dtype=np.float64, na_value=np.nan)
     for j in (j for j, kind in enumerate(kinds) if kind != "numeric"):  # e.g. text at predict
         column = frame[numeric[j]]
+        if numeric[j] in dates or kinds[j] == "time":  # no origin given: its earliest date
+            origin, fmt = dates.get(numeric[j], (None, None))
+            duration = pd.api.types.is_timedelta64_dtype(column.dtype)
+            if numeric[j] not in dates and not duration:
+                origin = earliest(column)
+            known = origin is not None or numeric[j] in dates or duration
+            x[:, j] = to_days(numeric[j], column, origin, fmt) if known else np.nan
+            continue
         values = pd.to_numeric(column, errors="coerce")
         text = np.flatnonzero((values.isna() & column.notna()).to_numpy())
         if text.size:
@@ -165,7 +176,7 @@ def make_preprocessor(numeric, categorical, impute, categories="auto"):
     selects by position: fit it on a frame of the numeric columns, then the categorical ones."""
     parts, k = [], len(numeric)
     if numeric:  # by position: the numeric columns come first in a prepared frame
-        steps = [("impute", SimpleImputer(strategy=impute))] if impute else []
+        steps = [("impute", SimpleImputer(strategy=strategy(impute)))] if impute else []
         parts.append(("numeric", Pipeline(steps + [("scale", StandardScaler())]), slice(0, k)))
     if categorical:
         steps = [("impute", SimpleImputer(strategy="most_frequent"))] if impute else []
@@ -180,7 +191,9 @@ def make_preprocessor(numeric, categorical, impute, categories="auto"):
 def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None):
     """Fit ``make_preprocessor`` on a prepared frame; refuse columns it cannot standardize, warn
     of identifiers and swamped columns (``checks``).  ``sample_weight`` (checked float64 weights,
-    or None) weights every statistic as ``weighted`` says."""
+    or None) weights every statistic as ``weighted`` says.  With an ``impute`` of
+    'STATISTIC+indicator' the preprocessor's ``indicators_`` are the columns with a missing
+    value in those rows: each gets a 0/1 column, 1 where it is missing (``transform``)."""
     if sample_weight is not None:
         with np.errstate(over="ignore"):
             if not np.isfinite(sample_weight.sum()):
@@ -206,7 +219,9 @@ def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None)
     if numeric:
         check_scaling(parts(preprocessor)[0], x, numeric, prepared.index)
         warn_swamped(x, numeric, prepared.index)
-    warn_identifiers(prepared, numeric, categorical)
+    indicated = impute is not None and impute.endswith("+indicator")
+    preprocessor.indicators_ = (list(prepared.columns[prepared.isna().any().to_numpy()])
+                                if indicated else [])
     return preprocessor
 
 
@@ -228,6 +243,9 @@ def transform(preprocessor, prepared, n_numeric):
     if "categorical" in preprocessor.named_transformers_:
         categorical = preprocessor.named_transformers_["categorical"]
         blocks.append(categorical.transform(prepared.iloc[:, n_numeric:]))
+    indicators = getattr(preprocessor, "indicators_", [])
+    if len(indicators):  # 1 where the value was missing (and imputed)
+        blocks.append(prepared[list(indicators)].isna().to_numpy(dtype=np.float64))
     return np.hstack(blocks) if len(blocks) > 1 else np.asarray(blocks[0], dtype=np.float64)
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from .checks import closest, names, rows
-from .dialect import EXACT_FLOATS, WIDE, read_text, separator_hint  # noqa: F401 (re-exported)
+from .dialect import (EXACT_FLOATS, WIDE, dots_as_missing, read_text,  # noqa: F401 (re-exported)
+                      separator_hint)
 
 EXCEL, PARQUET = (".xlsx", ".xlsm"), (".parquet", ".pq")
 STATISTICAL = {".dta": ("read_dta", "Stata"), ".sav": ("read_sav", "SPSS"),
@@ -59,7 +60,7 @@ class MissingReaderError(ImportError, ValueError):
     the ``pip install`` line)."""
 
 
-def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None):
+def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_values=None):
     """The table in the file at ``path``, read by its extension as the module docstring says.
 
     Parameters
@@ -74,6 +75,10 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None):
         Excel files: the sheet's name, or its position from 0; the first if not given.
     encoding : str, optional
         Text files (default UTF-8) and Stata, SPSS and SAS files (default: what the file says).
+    na_values : sequence of str, optional
+        Codes that mean a missing value (``["-", "999"]``), besides the file type's own and,
+        in text and Excel files, pandas' (an empty cell, ``NA``, ...) and ``.`` (SAS's and
+        Stata's missing value, with a warning naming its columns and rows).
 
     Returns
     -------
@@ -96,6 +101,7 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None):
     if given:
         raise ValueError(f"{given[0][0]}={given[0][1]!r} does not apply to {path}, which is read "
                          f"as a{'n' * (kind[0] in 'AEIOS')} {kind} file (by its extension)")
+    na_values = _checked_codes(na_values)
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -108,14 +114,40 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None):
         head = file.read(64)
     if kind == "text":
         _refuse_signature(path, head, "a text table")
-        frame = read_text(path, sep, decimal, encoding or "utf-8", suffix)
+        frame = read_text(path, sep, decimal, encoding or "utf-8", suffix, na_values)
     elif kind == "Excel":
-        frame = _read_excel(path, sheet, head)
+        frame = dots_as_missing(_read_excel(path, sheet, head, na_values), path)
     elif kind == "Parquet":
-        frame = _read_parquet(path, head)
+        frame = _declared_missing(_read_parquet(path, head), na_values)
     else:
-        frame = _read_statistical(path, suffix, encoding, head)
+        frame = _declared_missing(_read_statistical(path, suffix, encoding, head), na_values)
     return _checked(frame, path)
+
+
+def _checked_codes(na_values):
+    """``na_values`` as a list of strings (one string: one code)."""
+    if na_values is None:
+        return []
+    codes = [na_values] if isinstance(na_values, str) else list(na_values)
+    if not all(isinstance(code, (str, int, float)) and not isinstance(code, bool)
+               for code in codes):
+        raise ValueError(f"na_values={na_values!r} is invalid: give the codes for a missing "
+                         "value as text, e.g. ['-', '999']")
+    return [str(code) for code in codes]
+
+
+def _declared_missing(frame, codes):
+    """The cells of ``frame`` equal to one of ``codes`` (as text, or as a number in a numeric
+    column) set missing."""
+    numbers = pd.to_numeric(pd.Series(codes, dtype=object), errors="coerce").dropna().tolist()
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_numeric_dtype(column.dtype) and numbers:
+            frame[name] = column.mask(column.isin(numbers))
+        elif column.dtype == object and codes:
+            text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
+            frame[name] = column.mask(text.isin(codes).to_numpy())
+    return frame
 
 
 def _optional(module, suffix, package):
@@ -171,7 +203,7 @@ def _checked(frame, path):
 
 
 # --- binary formats ----------------------------------------------------------------------------
-def _read_excel(path, sheet, head):
+def _read_excel(path, sheet, head, na_values=()):
     _optional("openpyxl", path.suffix.lower(), "openpyxl")
     from openpyxl.utils.exceptions import InvalidFileException
     try:
@@ -206,7 +238,7 @@ def _read_excel(path, sheet, head):
         if not raw:
             raise ValueError(f"{path}, sheet {sheet!r}, is empty: its first row should name "
                              "the columns")
-        return workbook.parse(sheet)
+        return workbook.parse(sheet, na_values=list(na_values))
 
 
 def _read_parquet(path, head):

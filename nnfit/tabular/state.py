@@ -12,12 +12,13 @@ column's categories (OneHotEncoder's ``categories_``) and the imputers' ``statis
 columns seen in fit, the excluded ones, the target's name and the task (and a survival model's
 event and time columns, a count model's exposure column, and the split-conformal prediction
 interval ``nnfit fit --interval`` calibrated: ``interval_``, its level, its half-width q and the
-number of calibration rows, so that ``nnfit predict`` writes prediction +/- q).  ``from_dict``
-treats the
-header as untrusted: every type, length, name and number is checked (finite numbers, scales > 0,
-sorted unique categories, as many features as the network's inputs) before the transformers are
-rebuilt: the same ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its
-own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
+number of calibration rows, so that ``nnfit predict`` writes prediction +/- q; and what the
+checks before fitting decided, ``prefit``: the date columns' origins and text formats, the
+identifier columns left out, each column's count of imputed cells, the columns with a
+missingness indicator).  ``from_dict`` treats the header as untrusted: every type, length,
+name and number is checked (finite numbers, scales > 0, sorted unique categories, as many
+features as the network's inputs) before the transformers are rebuilt: the same
+ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
 exactly, so a loaded model transforms, and predicts, bit for bit as the saved one.
 """
 import math
@@ -28,6 +29,8 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from ..modelfile.format import write
+from .dates import dates_from_state, dates_state
+from .imputed import as_state, counts_from_state, from_counts
 from .preprocess import IMPUTE, make_preprocessor, parts
 
 FORMAT = 2
@@ -36,8 +39,10 @@ FORMAT = 2
 # format 2 adds the keys below and a fill value (the imputer's statistic) to each column's entry
 _ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
 # optional keys of format 2: a survival model's outcome columns, a count model's exposure column,
-# a regression's split-conformal interval
-_OPTIONAL = {"survival", "exposure", "interval"}
+# a regression's split-conformal interval; the checks before fitting (``prefit``): date columns
+# with their origin and text format, identifier columns left out, the count of imputed cells of
+# each column, the columns with a missingness indicator
+_OPTIONAL = {"survival", "exposure", "interval", "dates", "identifiers", "imputed", "indicators"}
 _INTERVAL = {"level", "method", "half_width", "n_calibration"}
 _NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
@@ -85,6 +90,14 @@ def to_dict(tab):
         state["exposure"] = tab.exposure_column_
     if getattr(tab, "interval_", None) is not None:
         state["interval"] = dict(tab.interval_)
+    if getattr(tab, "dates_", None):
+        state["dates"] = dates_state(tab.dates_)
+    if getattr(tab, "identifiers_", None):
+        state["identifiers"] = list(tab.identifiers_)
+    if getattr(tab, "imputed_", None):
+        state["imputed"] = as_state(tab.imputed_)
+    if getattr(tab.preprocessor_, "indicators_", None):
+        state["indicators"] = list(tab.preprocessor_.indicators_)
     return state
 
 
@@ -176,6 +189,9 @@ def from_dict(cls, state, estimator):
     columns = _strings(state["columns"], "column list")
     exclude = _strings(state["exclude"], "list of excluded columns")
     _check(set(exclude) <= set(columns), "excludes columns it never saw")
+    left_out = _strings(state.get("identifiers", []), "list of identifier columns")
+    _check(not set(left_out) & set(exclude) and set(left_out) <= set(columns),
+           "leaves out identifier columns it never saw, or excluded ones")
     impute = state["impute"]
     numeric, categorical = [], []
     for entry in numeric_entries:
@@ -193,14 +209,24 @@ def from_dict(cls, state, estimator):
                f"has column {entry['column']!r}'s fill value {fill!r}, not one of its categories")
         categorical.append((entry["column"], categories, fill))
     _strings(used, "numeric and categorical columns")
-    _check(used and set(used) == set(columns) - set(exclude),
+    _check(used and set(used) == set(columns) - set(exclude) - set(left_out),
            "does not use exactly the columns it saw less the excluded ones")
-    n_features = len(numeric) + sum(len(entry[1]) for entry in categorical)
+    dates = dates_from_state(state.get("dates", []), [entry[0] for entry in numeric], _check)
+    indicators = _strings(state.get("indicators", []), "list of indicator columns")
+    _check(set(indicators) <= set(used) and (not indicators or impute.endswith("+indicator")),
+           "has missingness indicators of columns it does not use, or without imputation")
+    counts = counts_from_state(state.get("imputed", []), used, impute, _check)
+    n_features = (len(numeric) + sum(len(entry[1]) for entry in categorical)
+                  + len(indicators))
     _check(n_features == getattr(estimator, "n_features_in_", None),
            f"makes {n_features} features but the network takes "
            f"{getattr(estimator, 'n_features_in_', None)}")
     tab = cls(clone(estimator), exclude=list(exclude), impute=impute)
     _rebuild(tab, numeric, categorical, impute)
+    tab.preprocessor_.indicators_ = list(indicators)
+    tab.dates_, tab.identifiers_ = dates, list(left_out)
+    tab.imputed_ = {} if impute is None else from_counts(counts, tab.preprocessor_,
+                                                         tab.numeric_columns_, impute, parts)
     tab.estimator_, tab.excluded_, tab.impute_ = estimator, list(exclude), impute
     tab.feature_names_in_ = np.asarray(columns, dtype=object)
     tab.n_features_in_, tab.target_name_ = len(columns), state["target"] or None

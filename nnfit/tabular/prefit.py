@@ -1,0 +1,264 @@
+"""Checks of a table before a tabular model is fitted, each naming the column, the rows and what
+to do: which columns the model uses, and as what (``plan``), and whether the target's labels hold
+a typo (``check_labels``).  Rows are named by the frame's index labels (the command line's are
+the data rows numbered from 1, the header not counted).
+
+In the order ``plan`` applies them to the columns the model would use:
+
+1. **Numbers with codes for missing** (``check_codes``): a text column whose non-missing cells
+   are numbers except at most ``MAX_CODES`` distinct other values in at most ``CODE_SHARE`` of
+   the cells, the numbers taking at least ``MIN_NUMBERS`` distinct values (``.``, ``-``, ``?``
+   beside blood pressures).  As it stands the column would be text, each distinct number a
+   category; it is refused, naming the codes and their rows, with the advice to declare them
+   missing (``na_values`` when reading; nnfit's readers read ``.``, the missing value of SAS and
+   Stata, as missing already).  A coded categorical column (``1``, ``2``, ``3`` and
+   ``unknown``) has fewer distinct numbers and stays text.
+2. **Dates and times** (``dates.find_dates``): days since the earliest date of the training rows.
+3. **Identifiers** (``identifiers``): a column with at least ``MIN_IDENTIFIER_ROWS`` non-missing
+   values, at least ``NEARLY_UNIQUE`` of them distinct, that is
+   - text or categories (a patient code, a name): its one-hot columns would each describe one
+     or two rows and carry nothing to a new row; or
+   - whole numbers (an integer dtype, or floats that are all whole) that are named like an
+     identifier (``id``, ``no``, ``code``, ``record``, ``mrn``, ``patient``, ``Unnamed: 0``,
+     ...), or run through consecutive integers (the distinct values fill at least
+     ``NEARLY_UNIQUE`` of the range min..max: a 1..n row number in any order, a few rows
+     dropped or repeated), or are all written with the same number of digits, at
+     least ``MIN_CODE_DIGITS`` (a record number such as 4071123).
+   Such a column is left out of the predictors with a warning naming it; ``keep`` (``--keep``)
+   keeps it.  A measurement is never taken for an identifier for being unique: numbers with a
+   fractional part never are, and whole numbers only by the name or the patterns above (a
+   platelet count, an income in dollars stay).
+4. **Target labels** (``check_labels``, a classifier's): a label that differs from another only
+   by case or surrounding and repeated spaces (``'Yes'``, ``' yes'``), or from a label at least
+   ``SIMILAR_RATIO`` times as frequent by one letter inserted, deleted, replaced or two adjacent
+   letters swapped (``'mm'`` in 3 rows beside ``'M'`` in 400), is refused as a probable typo,
+   naming both labels and the rows.  A digit is never such a letter (``'T1'``/``'T2'``), and a
+   one-letter edit counts only in labels of at least 3 letters or where the letter doubles its
+   neighbour (``'A'``/``'AB'`` are blood groups, ``'m'``/``'mm'`` a slip of the finger);
+   ``allow_similar_classes=True`` (``--allow-similar-classes``) accepts such classes.
+"""
+import re
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from .checks import MIN_IDENTIFIER_ROWS, names, rows
+from .dates import find_dates, is_time
+from .imputed import summary, warn_imputed
+from .preprocess import column_kinds, fit_preprocessor, parts, prepare
+
+NEARLY_UNIQUE = 0.95
+MIN_CODE_DIGITS = 7
+MAX_CODES, CODE_SHARE, MIN_NUMBERS = 3, 0.1, 5
+SIMILAR_RATIO = 10
+_ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code",
+             "record", "rec", "recno", "mrn", "patient", "subject", "subj", "pid", "uid", "uuid",
+             "serial", "accession", "nr"}
+
+
+def is_text(series):
+    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype) \
+        or isinstance(series.dtype, pd.CategoricalDtype)
+
+
+def fit_columns(tab, frame, used, keep, sample_weight):
+    """Fit the preprocessing of the tabular model ``tab`` on the columns ``used`` of ``frame``
+    (``plan``, then ``preprocess``): sets ``preprocessor_``, ``numeric_columns_``,
+    ``categorical_columns_``, ``dates_``, ``identifiers_`` (left out) and ``imputed_``, and
+    returns the prepared frame."""
+    columns = plan(frame, used, keep, column_kinds)
+    numeric, categorical = columns.numeric, columns.categorical
+    if not numeric + categorical:
+        raise ValueError(f"every column is excluded or left out as an identifier "
+                         f"({names(columns.left_out)}): nothing is left to predict from; "
+                         "keep=[...] keeps a column")
+    prepared = prepare(frame, numeric, categorical, tab.impute, dates=columns.dates)
+    tab.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, tab.impute,
+                                         sample_weight)
+    tab.imputed_ = summary(prepared, tab.preprocessor_, numeric, tab.impute, parts)
+    warn_imputed(tab.imputed_, prepared)
+    tab.dates_, tab.identifiers_ = columns.dates, columns.left_out
+    tab.numeric_columns_, tab.categorical_columns_ = numeric, categorical
+    return prepared
+
+
+def plan(frame, used, keep, kinds):
+    """(numeric, categorical, dates, left out) for the columns ``used``: the checks 1-3 of the
+    module docstring; ``kinds`` is ``preprocess.column_kinds``."""
+    keep = set(keep)
+    check_codes(frame, [c for c in used if c not in keep])
+    dates = find_dates(frame, used)
+    left_out = identifiers(frame, [c for c in used if c not in keep and c not in dates])
+    gone = set(left_out)
+    used = [c for c in used if c not in gone]
+    numeric, categorical = kinds(frame, [c for c in used if c not in dates])
+    position = {name: k for k, name in enumerate(used)}
+    numeric = sorted(numeric + list(dates), key=position.get)
+    return SimpleNamespace(numeric=numeric, categorical=categorical, dates=dates,
+                           left_out=left_out)
+
+
+def _named_like_identifier(name):
+    if re.fullmatch(r"unnamed: ?\d+", name.strip(), re.IGNORECASE):
+        return True
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
+    return any(word in _ID_WORDS for word in re.split(r"[^a-z0-9]+", words.lower()))
+
+
+def identifiers(frame, candidates):
+    """The identifier columns among ``candidates`` (module docstring, 3), left out with one
+    warning for the text ones and one for the numeric ones."""
+    text, whole = [], []
+    for name in candidates:
+        column = frame[name]
+        present = column[column.notna()]
+        count = len(present)
+        if count < MIN_IDENTIFIER_ROWS or pd.api.types.is_bool_dtype(column.dtype) \
+                or is_time(column):
+            continue
+        if is_text(column):
+            distinct = present.astype(str).nunique()
+            if distinct >= NEARLY_UNIQUE * count:
+                text.append((name, distinct, count))
+        elif pd.api.types.is_numeric_dtype(column.dtype):
+            values = present.to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(values)) or np.any(values != np.floor(values)):
+                continue
+            distinct = np.unique(values)
+            if distinct.size < NEARLY_UNIQUE * count:
+                continue
+            digits = {len(str(int(v))) for v in np.abs(distinct[[0, -1]])}
+            span = distinct[-1] - distinct[0] + 1
+            if (_named_like_identifier(name) or distinct.size >= NEARLY_UNIQUE * span
+                    or (len(digits) == 1 and min(digits) >= MIN_CODE_DIGITS and np.all(
+                        np.abs(distinct) >= 10 ** (min(digits) - 1)) and np.all(distinct > 0))):
+                whole.append((name, distinct.size, count))
+    for name, distinct, count in text:
+        each = (f"a different value in each of its {count} rows" if distinct == count else
+                f"{distinct} different values in its {count} rows")
+        warnings.warn(f"column {name!r} has {each}, as an identifier does, so it is left out of "
+                      "the predictors (each value would be a feature that no new row shares); "
+                      f"to use it, keep=[{name!r}] (on the command line --keep {name}); "
+                      f"--id {name} on the command line copies it into predictions",
+                      UserWarning, stacklevel=4)
+    if whole:
+        each = ", ".join(f"{name!r} ({distinct} of {count})" for name, distinct, count in whole
+                         if distinct != count)
+        warnings.warn(f"column(s) {names([w[0] for w in whole])} hold a different whole number "
+                      f"in each of the {len(frame)} rows"
+                      + (f" (or nearly: {each} distinct)" if each else "")
+                      + ", as a row identifier does (named so, counting the rows or a "
+                      "fixed-width record number), so they are left out of the predictors; to "
+                      "use one, keep=[...] (on the command line --keep COLUMN)",
+                      UserWarning, stacklevel=4)
+    return [w[0] for w in text + whole]
+
+
+def check_codes(frame, candidates):
+    """Refuse text columns that are numbers but for a few codes (module docstring, 1)."""
+    for name in candidates:
+        column = frame[name]
+        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+            continue
+        present = column[column.notna()].astype(str).str.strip()
+        if len(present) < 2 * MIN_NUMBERS:
+            continue
+        numbers = pd.to_numeric(present, errors="coerce")
+        codes = numbers.isna().to_numpy()
+        share = codes.mean()
+        if not 0 < share <= CODE_SHARE or numbers.nunique() < MIN_NUMBERS:
+            continue
+        found = pd.unique(present[codes])
+        if len(found) > MAX_CODES:
+            continue
+        where = "; ".join(f"{code!r} in {rows(present.index[present.to_numpy() == code])}"
+                          for code in found)
+        listed = ", ".join(repr(str(c)) for c in found)
+        typed = " ".join(str(c) for c in found)
+        raise ValueError(f"column {name!r} holds numbers except {where}: codes for a missing "
+                         "value? As it stands the column would be text, each distinct number a "
+                         f"category. Declare them missing: na_values=[{listed}] when reading "
+                         f"(nnfit.read_file, pandas.read_csv; on the command line --na-values "
+                         f"{typed}), or fix those cells; to use the column as text anyway, "
+                         f"keep=[{name!r}] (--keep {name})")
+
+
+def _normal(label):
+    return " ".join(str(label).split()).casefold()
+
+
+def _one_letter(a, b):
+    """Whether a and b (normalized) differ by one letter edit that counts (module docstring)."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    short = min(len(a), len(b))
+    i = 0
+    while i < short and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        j = len(a) - 1
+        while a[j] == b[j]:
+            j -= 1
+        if j == i:  # one letter replaced
+            changed = a[i] + b[i]
+            return changed.isalpha() and short >= 3
+        swapped = j == i + 1 and a[i] == b[j] and a[j] == b[i]
+        return swapped and a[i].isalpha() and a[j].isalpha() and short >= 3
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if longer[:i] + longer[i + 1:] != shorter:
+        return False
+    letter = longer[i]
+    doubles = (i > 0 and longer[i - 1] == letter) or (i + 1 < len(longer)
+                                                      and longer[i + 1] == letter)
+    return letter.isalpha() and (short >= 3 or doubles)
+
+
+def check_labels(y, allow):
+    """Refuse target labels that look like typos of others (module docstring, 4)."""
+    if allow or not all(isinstance(v, str) for v in y.iloc[:1000]) or \
+            not all(isinstance(v, str) for v in pd.unique(y)):
+        return
+    counts = y.value_counts()
+    if len(counts) < 2 or len(counts) > 500:
+        return
+    labels, normal = list(counts.index), [_normal(v) for v in counts.index]
+    for k in range(len(labels) - 1, 0, -1):  # the rarest first
+        for m in range(k):  # the more frequent ones, most frequent first
+            same = normal[k] == normal[m]
+            near = (counts.iloc[m] >= SIMILAR_RATIO * counts.iloc[k]
+                    and _one_letter(normal[k], normal[m]))
+            if not (same or near):
+                continue
+            rare, common = labels[k], labels[m]
+            raw = [" ".join(label.split()) for label in (rare, common)]
+            how = ("case or spaces" if same else "one letter" if _one_letter(*raw)
+                   else "case and one letter")
+            target = f"the target {y.name!r}" if isinstance(y.name, str) else "the target"
+            raise ValueError(f"{target} has the label {rare!r} in {counts.iloc[k]} row(s) "
+                             f"({rows(y.index[(y == rare).to_numpy()])}) beside {common!r} in "
+                             f"{counts.iloc[m]}: they differ only by {how}, so {rare!r} is "
+                             f"probably {common!r} mistyped and would be a class of its own; "
+                             f"fix those rows in the file (in Python y.replace({{{rare!r}: "
+                             f"{common!r}}})), or, if {rare!r} is a class of its own, pass "
+                             "allow_similar_classes=True (on the command line "
+                             "--allow-similar-classes)")
+
+
+def checked_target(y, frame):
+    """y as a Series labelled by the rows of ``frame`` (by position, as scikit-learn), with
+    one value per row and none missing."""
+    if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
+        y = y.iloc[:, 0]
+    name = y.name if isinstance(y, pd.Series) else None
+    values = np.asarray(y)
+    if values.ndim != 1 or len(values) != len(frame):
+        raise ValueError(f"y must hold one value per row of X ({len(frame)}); got shape "
+                         f"{values.shape}")
+    y = pd.Series(values, index=frame.index, name=name)  # by position, as scikit-learn
+    missing = y.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"the target has missing values in {rows(frame.index[missing])}; "
+                         "drop those rows")
+    return y
