@@ -228,3 +228,22 @@ def test_the_members_do_not_depend_on_jobs(table, fitted, tmp_path):
                  *FAST]) == 0
     X = frame.drop(columns=["price", "kind"])
     assert np.array_equal(nnfit.load(out).predict_proba(X), nnfit.load(path).predict_proba(X))
+
+
+def test_ensembles_saved_from_python_that_the_command_line_cannot_use(table, tmp_path, capsys):
+    paths, frame = table
+    X, y = frame[["x1", "x2"]].to_numpy(), frame["price"].to_numpy()
+    bare = tmp_path / "bare.nnfit"
+    nnfit.MLPEnsemble(nnfit.MLPRegressor(**NETWORK), n_estimators=2,
+                      random_state=0).fit(X, y).save(bare)
+    assert main(["predict", str(bare), str(paths["price"])]) == 2
+    assert ("holds an ensemble of 2 MLPRegressors saved from Python, without the table "
+            "preprocessing that 'nnfit predict' needs") in capsys.readouterr().err
+    counts = tmp_path / "counts.nnfit"
+    data = frame[["x1", "x2"]].assign(n=np.round(np.exp(frame["x1"])))
+    nnfit.MLPEnsemble(nnfit.TabularRegressor(nnfit.MLPRegressor(loss="poisson", **NETWORK)),
+                      n_estimators=2, random_state=0).fit(data[["x1", "x2"]],
+                                                          data["n"]).save(counts)
+    assert main(["evaluate", str(counts), str(paths["price"])]) == 2
+    assert ("holds an ensemble of 2 count models, which 'nnfit evaluate' cannot use yet" in
+            capsys.readouterr().err)

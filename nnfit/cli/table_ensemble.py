@@ -28,7 +28,9 @@ import inspect
 import numpy as np
 
 from ..estimators.ensemble import MLPEnsemble
+from ..tabular.evaluation import is_poisson
 from ..tabular.models import TabularClassifier, TabularRegressor
+from ..tabular.survival import TabularSurvival
 from .options import jobs_count
 
 LIBRARY = MLPEnsemble(None).get_params()
@@ -115,8 +117,7 @@ def describe(fitted, n_rows):
 
 
 def is_ensemble(model):
-    return isinstance(model, MLPEnsemble) and all(
-        isinstance(m, (TabularClassifier, TabularRegressor)) for m in model.estimators_)
+    return isinstance(model, MLPEnsemble)
 
 
 def mark(fitted, **columns):
@@ -129,6 +130,18 @@ def mark(fitted, **columns):
 
 def checked(model, path, command):
     """The loaded ensemble ``model`` if ``nnfit <command>`` can use it, else a ValueError."""
+    K = len(model.estimators_)
+    first = model.estimators_[0]
+    if not isinstance(first, (TabularClassifier, TabularRegressor, TabularSurvival)):
+        raise ValueError(f"{path} holds an ensemble of {K} {type(first).__name__}s saved from "
+                         f"Python, without the table preprocessing that 'nnfit {command}' "
+                         "needs; fit it with 'nnfit fit --ensemble K' (or save an "
+                         "nnfit.MLPEnsemble of TabularClassifier/TabularRegressor models)")
+    if isinstance(first, TabularSurvival) or is_poisson(first):
+        raise ValueError(f"{path} holds an ensemble of {K} "
+                         + ("survival" if isinstance(first, TabularSurvival) else "count")
+                         + f" models, which 'nnfit {command}' cannot use yet; use its "
+                         "predict_survival_function / predict in Python, or fit one network")
     if command == "report":
         raise ValueError(f"{path} holds an ensemble of {len(model.estimators_)} networks (nnfit "
                          "fit --ensemble); 'nnfit report' describes one network (its layers, "

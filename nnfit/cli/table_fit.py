@@ -181,7 +181,8 @@ def _ensemble_fit(args, fitted, table, out, json_out):
     results["ensemble"]["spread"] = spread = ens.spread(fitted, X)
     print(ens.spread_line(spread, len(X)))
     if vars(args).get("hidden_layer_sizes") == () and vars(args).get("ridge") == 0:
-        print("no coefficient table: the members' is one network's; fit without --ensemble")
+        print("no coefficient table for an ensemble (its standard errors are one model's): "
+              "fit without --ensemble for it")
     if json_out is not None:
         write_json(json_out, results)
         args.written.append(str(json_out))
