@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .checks import MIN_IDENTIFIER_ROWS, names, rows
-from .dates import find_dates, is_time
+from .dates import find_dates
 from .imputed import summary, warn_imputed
 from .preprocess import column_kinds, fit_preprocessor, parts, prepare
 
@@ -56,11 +56,6 @@ SIMILAR_RATIO = 10
 _ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code",
              "record", "rec", "recno", "mrn", "patient", "subject", "subj", "pid", "uid", "uuid",
              "serial", "accession", "nr"}
-
-
-def is_text(series):
-    return series.dtype == object or pd.api.types.is_string_dtype(series.dtype) \
-        or isinstance(series.dtype, pd.CategoricalDtype)
 
 
 def fit_columns(tab, frame, used, keep, sample_weight):
@@ -86,11 +81,23 @@ def fit_columns(tab, frame, used, keep, sample_weight):
 
 def plan(frame, used, keep, kinds):
     """(numeric, categorical, dates, left out) for the columns ``used``: the checks 1-3 of the
-    module docstring; ``kinds`` is ``preprocess.column_kinds``."""
+    module docstring; ``kinds`` is ``preprocess.column_kinds``.  Each check looks only at the
+    columns of its dtypes (the numeric ones as one block), so that a wide numeric table costs
+    what its numbers cost."""
     keep = set(keep)
-    check_codes(frame, [c for c in used if c not in keep])
-    dates = find_dates(frame, used)
-    left_out = identifiers(frame, [c for c in used if c not in keep and c not in dates])
+    groups, cache = {"text": [], "time": [], "number": []}, {}
+    for name, dtype in zip(frame.columns, frame.dtypes):
+        if dtype not in cache:
+            cache[dtype] = _group(dtype)
+        if cache[dtype]:
+            groups[cache[dtype]].append(name)
+    wanted = set(used)
+    text, time, number = ([c for c in groups[kind] if c in wanted]
+                          for kind in ("text", "time", "number"))
+    check_codes(frame, [c for c in text if c not in keep])
+    dates = find_dates(frame, time + text)
+    left_out = identifiers(frame, [c for c in text if c not in keep and c not in dates],
+                           [c for c in number if c not in keep])
     gone = set(left_out)
     used = [c for c in used if c not in gone]
     numeric, categorical = kinds(frame, [c for c in used if c not in dates])
@@ -100,6 +107,15 @@ def plan(frame, used, keep, kinds):
                            left_out=left_out)
 
 
+def _group(dtype):
+    """'text', 'time', 'number' or None (true/false) for a column of this dtype."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return "time"
+    return "number" if pd.api.types.is_numeric_dtype(dtype) else "text"
+
+
 def _named_like_identifier(name):
     if re.fullmatch(r"unnamed: ?\d+", name.strip(), re.IGNORECASE):
         return True
@@ -107,34 +123,19 @@ def _named_like_identifier(name):
     return any(word in _ID_WORDS for word in re.split(r"[^a-z0-9]+", words.lower()))
 
 
-def identifiers(frame, candidates):
-    """The identifier columns among ``candidates`` (module docstring, 3), left out with one
-    warning for the text ones and one for the numeric ones."""
-    text, whole = [], []
-    for name in candidates:
-        column = frame[name]
-        present = column[column.notna()]
+def identifiers(frame, texts, numbers):
+    """The identifier columns among the text columns ``texts`` and the numeric ``numbers``
+    (module docstring, 3), left out with one warning for the text ones and one for the numeric
+    ones."""
+    text = []
+    for name in texts:
+        present = frame[name].dropna()
         count = len(present)
-        if count < MIN_IDENTIFIER_ROWS or pd.api.types.is_bool_dtype(column.dtype) \
-                or is_time(column):
-            continue
-        if is_text(column):
+        if count >= MIN_IDENTIFIER_ROWS:
             distinct = present.astype(str).nunique()
             if distinct >= NEARLY_UNIQUE * count:
                 text.append((name, distinct, count))
-        elif pd.api.types.is_numeric_dtype(column.dtype):
-            values = present.to_numpy(dtype=np.float64)
-            if not np.all(np.isfinite(values)) or np.any(values != np.floor(values)):
-                continue
-            distinct = np.unique(values)
-            if distinct.size < NEARLY_UNIQUE * count:
-                continue
-            digits = {len(str(int(v))) for v in np.abs(distinct[[0, -1]])}
-            span = distinct[-1] - distinct[0] + 1
-            if (_named_like_identifier(name) or distinct.size >= NEARLY_UNIQUE * span
-                    or (len(digits) == 1 and min(digits) >= MIN_CODE_DIGITS and np.all(
-                        np.abs(distinct) >= 10 ** (min(digits) - 1)) and np.all(distinct > 0))):
-                whole.append((name, distinct.size, count))
+    whole = _whole_identifiers(frame, numbers)
     for name, distinct, count in text:
         each = (f"a different value in each of its {count} rows" if distinct == count else
                 f"{distinct} different values in its {count} rows")
@@ -156,11 +157,38 @@ def identifiers(frame, candidates):
     return [w[0] for w in text + whole]
 
 
+def _whole_identifiers(frame, numbers):
+    """[(column, distinct values, values)] of the numeric identifier columns, computed on the
+    block of all of them at once."""
+    if not numbers:
+        return []
+    x = frame[numbers].to_numpy(dtype=np.float64, na_value=np.nan)
+    present = ~np.isnan(x)
+    count = present.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        whole = np.all(~present | (np.isfinite(x) & (x == np.floor(x))), axis=0)
+    columns = np.flatnonzero(whole & (count >= MIN_IDENTIFIER_ROWS))
+    if not columns.size:
+        return []
+    block = np.sort(x[:, columns], axis=0)  # missing values last
+    count = count[columns]
+    distinct = 1 + np.sum(np.diff(block, axis=0) > 0, axis=0)
+    low, high = block[0], block[count - 1, np.arange(columns.size)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        digits = np.floor(np.log10(np.where(low > 0, low, np.nan))) + 1
+        fixed = (digits >= MIN_CODE_DIGITS) & (digits == np.floor(np.log10(high)) + 1)
+    named = np.array([_named_like_identifier(numbers[j]) for j in columns])
+    found = (distinct >= NEARLY_UNIQUE * count) & (
+        named | (distinct >= NEARLY_UNIQUE * (high - low + 1)) | fixed)
+    return [(numbers[columns[k]], int(distinct[k]), int(count[k]))
+            for k in np.flatnonzero(found)]
+
+
 def check_codes(frame, candidates):
     """Refuse text columns that are numbers but for a few codes (module docstring, 1)."""
     for name in candidates:
         column = frame[name]
-        if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+        if isinstance(column.dtype, pd.CategoricalDtype):
             continue
         present = column[column.notna()].astype(str).str.strip()
         if len(present) < 2 * MIN_NUMBERS:
