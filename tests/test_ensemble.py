@@ -286,3 +286,13 @@ def test_the_bench_runs_quick():
     systems = [line.split()[0] for line in lines if line.startswith(" ") and "(" in line]
     assert systems.count("ens") == 4 and systems.count("ens-bal") == 2
     assert systems.count("LR-bal") == 3 and systems.count("members") == 4
+
+
+def test_the_paired_bench_prints_the_differences():
+    script = Path(__file__).resolve().parents[1] / "bench" / "ensemble.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--paired", "--tables",
+                          "hitters"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    differences = [line.split()[2] for line in run.stdout.splitlines()
+                   if line.strip().startswith("ens - ") and ("[+" in line or "[-" in line)]
+    assert differences == ["members", "best", "ens-boot", "LR", "LR-bal"]

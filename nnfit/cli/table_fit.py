@@ -8,7 +8,8 @@ early stopping and the refit on all rows for the best epoch count are the librar
 (``nnfit.tabular.workflow``), so ``nnfit fit`` and Python give the same model for the same seed.
 Every option's default is the library's (``table_args``). The model is written before the report
 on the held-out rows (of the early-stopped fit, which never trained on them).  ``--interval``
-fits it inside ``nnfit.ConformalRegressor`` (``table_interval``); a model without a hidden layer
+fits it inside ``nnfit.ConformalRegressor`` (``table_interval``), ``--ensemble K`` fits K of it
+from different seeds inside ``nnfit.MLPEnsemble`` (``table_ensemble``); a model without a hidden layer
 fitted without a penalty gets its coefficient table (``table_coefficients``); ``--json`` writes
 what was printed.
 """
