@@ -20,8 +20,9 @@ keeps them from fitting noise: ``ridge=1e-2`` and ``batch_size=32`` for the regr
 ``regressor`` and ``classifier``).  ``predict`` returns a NumPy array for any
 input; a DataFrame's column names are remembered (``feature_names_in_``) and must match, in
 the same order, at prediction.  A fit with early stopping that uses all its ``epochs`` while
-the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``
-(see ``holdout``).
+the monitored value was still improving warns with scikit-learn's ``ConvergenceWarning``, and
+so does ``optimizer="lbfgs"`` stopping at float32's precision (see ``holdout``); an unpenalized
+classifier that predicts its training rows with certainty warns of separation (``separation``).
 
 ``_BaseMLP`` is the scikit-learn surface (parameters, ``fit``, ``partial_fit``, ``loss_gradient``,
 ``save``, tags); its mixins each do one job: ``inputs`` (validation and standardization of X),
@@ -32,6 +33,7 @@ the monitored value was still improving warns with scikit-learn's ``ConvergenceW
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score
 
 from ..backends.numpy_backend import default_backend, get_backend, host_array
 from ..engine.epochs import whole_epoch
@@ -42,6 +44,7 @@ from .device import _Device
 from .holdout import _HoldOut
 from .inputs import _Inputs
 from .inspection import _Inspection
+from .separation import check_separation
 from .serialize import _ModelFile
 from .validation import check_params, make_rng
 from .weights import check_sample_weight, combine, repeats, with_weights
@@ -154,6 +157,7 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
                 verbose=self.verbose == 2, history=self.history_, first_epoch=first)
         self.n_iter_ = self._epochs_done()
         self._end_of_fit(first, early, patience, validation is not None)
+        check_separation(self, X_train, Y_train)
         return self
 
     def _check_lbfgs(self, dropout):
@@ -170,15 +174,18 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
     def _fit_lbfgs(self, X_train, Y_train, validation, stopping, first, fresh):
         """Full-batch L-BFGS (``engine.lbfgs``): ``epochs`` is the most iterations, the history
         has one entry per iteration, early stopping watches the validation loss per iteration."""
+        summary = {}
         with self._undone_on_divergence(fresh=fresh):
             self.best_epoch_, self.interrupted_, status = run_lbfgs(
                 self._objective, X_train, Y_train, self._rng, max_iter=self.epochs,
                 evaluate=validation, early_stopping=stopping, monitor=self.monitor,
                 patience=self.patience, tol=self.tol, callbacks=self.callbacks or (),
                 progress=self.verbose == 1, verbose=self.verbose == 2, history=self.history_,
-                first_epoch=first)
+                first_epoch=first, summary=summary)
         self.n_iter_ = self._epochs_done()
-        self._end_of_lbfgs(status, validation is not None and stopping)
+        separated = check_separation(self, X_train, Y_train, stacklevel=4)
+        self._end_of_lbfgs(status, validation is not None and stopping, separated,
+                           summary.get("gradient"))
 
     def _partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y), no validation.  The first call fixes the input standardization
@@ -240,6 +247,18 @@ class _BaseMLP(_Inputs, _Build, _Device, _Inspection, _HoldOut, _ModelFile, Base
         value = objective.value_and_grad(X, Y, train=False)
         dense, copy = self.network_.dense, lambda a: np.array(backend.to_numpy(a))
         return value, [copy(d.dW) for d in dense], [copy(d.db) for d in dense]
+
+    def _accuracy(self, X, y, sample_weight=None):
+        """Accuracy of ``predict`` on (X, y), weighted by ``sample_weight`` (checked as ``fit``
+        checks it: negative, infinite or overflowing weights are refused): the classifier's
+        ``score``."""
+        return self._scored(X, y, sample_weight, accuracy_score)
+
+    def _scored(self, X, y, sample_weight, metric, **options):
+        """``metric(y, predict(X), sample_weight=w)`` with w checked as ``fit`` checks it."""
+        predicted = self.predict(X)
+        weights = check_sample_weight(sample_weight, len(predicted))
+        return float(metric(y, predicted, sample_weight=weights, **options))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

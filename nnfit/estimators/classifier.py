@@ -192,6 +192,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         X_valid = self._validated_X(X)
         return self.classes_[self._class_index(self._forward(X_valid))]
 
+    score = _BaseMLP._accuracy  # its sample_weight checked as fit checks it
+
     # --- hooks of _BaseMLP -------------------------------------------------------------------
     def _y_kwargs(self):
         return {}

@@ -8,8 +8,12 @@ held out and every row is fitted for ``epochs`` epochs.  The validation loss and
 weighted means when the fit has sample or class weights.
 
 A fit with early stopping that uses all its epochs while the monitored value was still
-improving warns with scikit-learn's ``ConvergenceWarning``; with ``verbose`` the last line
-says why the fit ended and which epoch's weights it kept.
+improving warns with scikit-learn's ``ConvergenceWarning``; so does L-BFGS in float32 when it
+ends at float32's precision (``engine.lbfgs``: R's float32 values stop changing while the
+largest |dR/dtheta_j| is above GTOL, 1e-6) rather than by its gradient criterion, since the
+parameters can then be 1e-1 from the minimum: the fix, dtype='float64', is named.  Not when
+separation warned already (``separation``): there no minimum exists.  With ``verbose`` the
+last line says why the fit ended and which epoch's weights it kept.
 """
 import contextlib
 import copy
@@ -140,13 +144,16 @@ class _HoldOut:
         if self.verbose:
             print(f"{why}; {kept}", flush=True)
 
-    def _end_of_lbfgs(self, status, early):
-        """Warn if L-BFGS used all its iterations before converging; with verbose, say why it
-        ended and which iteration's parameters it kept."""
+    def _end_of_lbfgs(self, status, early, separated=False, gradient=None):
+        """Warn if L-BFGS used all its iterations before converging, or stopped at float32's
+        precision (unless ``separated`` warned already: then more precision only goes further
+        out); with verbose, say why it ended and which iteration's parameters it kept."""
         last, best = self.n_iter_, self.best_epoch_
+        dtype = np.dtype(self.network_.dtype).name
+        largest = "" if gradient is None else f", its largest |gradient| still {gradient:.1e}"
         why = {"converged": f"L-BFGS converged in iteration {last}",
-               "precision": f"L-BFGS stopped in iteration {last}: its line search could lower R "
-                            f"no further in {self.network_.dtype} (converged to that precision)",
+               "precision": f"L-BFGS stopped in iteration {last} at {dtype}'s precision: R "
+                            f"could be lowered no further{largest}",
                "max_iter": f"L-BFGS ran all {self.epochs} iterations (epochs={self.epochs}) "
                            "without converging",
                "stopped": f"L-BFGS stopped after iteration {last}" + (
@@ -162,5 +169,13 @@ class _HoldOut:
                 f"(epochs={self.epochs}) before converging; {kept}.  Allow more epochs" + (
                     ", or add a ridge penalty (unpenalized, separable classes have no finite "
                     "fit)" if hasattr(self, "classes_") and not np.any(self.ridge) else "")))
+        if status == "precision" and dtype == "float32" and not separated:
+            warnings.warn(ConvergenceWarning(
+                f"{type(self).__name__} with optimizer='lbfgs' stopped at float32's precision "
+                f"in iteration {last}: R no longer changes in float32{largest} (float64 goes "
+                "on to below 1e-9), so the parameters are R's minimum only to float32's "
+                "precision, which on correlated columns can leave them 1e-1 from it; fit with "
+                "dtype='float64' for the minimum (without hidden layers and penalties: the "
+                "maximum-likelihood estimate)"))
         if self.verbose:
             print(f"{why}; {kept}", flush=True)

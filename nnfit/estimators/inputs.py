@@ -1,7 +1,9 @@
 """Inputs as the fitted network sees them (a mixin of ``_BaseMLP``): X validated by scikit-learn's
 ``validate_data`` (finite floats, CSR/CSC accepted, a DataFrame's column names recorded and
 checked), standardized by the training rows' column means and standard deviations (see
-``standardize``), targets encoded and the weights' column appended for the objective.
+``standardize``; a value that swamps its column's scaling is warned about, naming column and
+row, as on the tabular path: ``swamp``), targets encoded and the weights' column appended for
+the objective.
 """
 import numpy as np
 import scipy.sparse
@@ -9,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..backends.numpy_backend import host_array
 from .standardize import apply_scaling, check_finite, fit_scaling
+from .swamp import warn_swamped
 from .validation import input_errors_said_clearly
 from .weights import check_sample_weight, combine, with_weights
 
@@ -31,6 +34,11 @@ class _Inputs:
         ``weights`` (one per row of X) if given, or none with standardize=False."""
         if self.standardize:
             self._x_mean, self._x_scale = fit_scaling(X, rows, weights)
+            if not scipy.sparse.issparse(X):  # the tabular rule and wording (``swamp``)
+                names = getattr(self, "feature_names_in_", None)
+                label = (lambda j: f"column {j}") if names is None else (
+                    lambda j: f"column {names[j]!r}")
+                warn_swamped(X, label, lambda i: i, rows, stacklevel=3)
         else:
             self._x_mean, self._x_scale = None, np.ones(X.shape[1])
 

@@ -191,10 +191,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions (D^2, the share of Poisson deviance explained, with
-        ``loss="poisson"``), weighted by ``sample_weight``."""
+        ``loss="poisson"``), weighted by ``sample_weight`` (checked as in ``fit``)."""
         if self.loss != "poisson":
-            return super().score(X, y, sample_weight=sample_weight)
-        return float(d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1))
+            return self._scored(X, y, sample_weight, r2_score)
+        return self._scored(X, y, sample_weight, d2_tweedie_score, power=1)
 
     # --- hooks of _BaseMLP -------------------------------------------------------------------
     def _y_kwargs(self):

@@ -11,7 +11,8 @@ by chunks of rows, then cast to the model's dtype.
 
 Every value of X is first checked to be finite (NaN and infinity get the same message, naming
 the column and the row), and every x~ to fit in the model's dtype (float32 ends near 3.4e38):
-a value that does not is refused with its column and row, never clipped or zeroed.
+a value that does not is refused with its column and row, never clipped or zeroed.  A value
+that swamps its column's scaling is warned about (``swamp``).
 """
 import numpy as np
 import scipy.sparse

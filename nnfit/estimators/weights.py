@@ -20,7 +20,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 
 def check_sample_weight(sample_weight, n):
-    """``sample_weight`` as a float64 array of n finite numbers >= 0 with a positive sum, or None.
+    """``sample_weight`` as a float64 array of n finite numbers >= 0 with a positive, finite sum,
+    or None: the one check of ``fit``, ``partial_fit``, ``score`` and the tabular models.
 
     Parameters
     ----------
@@ -46,7 +47,14 @@ def check_sample_weight(sample_weight, n):
     if bad.size:
         raise ValueError(f"sample_weight[{bad[0]}] = {w[bad[0]]} is invalid ({bad.size} such "
                          "value(s) in all): weights must be finite numbers >= 0")
-    if not w.sum() > 0:
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.isfinite(total):
+        i = int(np.argmax(w))
+        raise ValueError(f"sample_weight adds up to more than float64 holds (the largest is "
+                         f"sample_weight[{i}] = {w[i]:g}); only the ratios of the weights "
+                         "matter: divide them all by a power of 10 (or by their largest)")
+    if not total > 0:
         raise ValueError("sample_weight is zero for every row: at least one row needs a "
                          "positive weight")
     return w

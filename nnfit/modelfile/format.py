@@ -8,7 +8,8 @@ in ``nnfit.estimators.serialize``, the tabular models in ``nnfit.tabular.state``
 members' headers and arrays side by side, each checked as in a file of its own (``ensemble``).
 ``write`` adds the format version, the nnfit version and the digest to the header, and writes
 to a temporary file beside ``path`` that is renamed into place (``_files.atomic_write``): an
-interrupted save leaves the old file as it was and no temporary file behind.
+interrupted save leaves the old file as it was and no temporary file behind; a path that is a
+folder, or in a folder that does not exist, is refused in our words first (``check_target``).
 
 Reading treats the file as untrusted input: the zip directory, the sizes, the header (against a
 schema) and every array (names, dtypes, exact shapes from the declared architecture, finite
@@ -56,9 +57,24 @@ def write(path, header, arrays, key=None):
     if key is not None:
         header["hmac_sha256"] = signature(key, header["sha256"])
     members = {**arrays, HEADER: np.frombuffer(canonical(header), dtype=np.uint8)}
-    path = Path(path)
+    path = check_target(path)
     with atomic_write(path) as file:  # a file object: savez would append ".npz" to a name
         np.savez(file, **members)
+    return path
+
+
+def check_target(path):
+    """``path`` as a Path, refused in our words if a model file cannot be written there (a
+    folder, a folder that does not exist) before a temporary file is made beside it."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot save the model as {str(path)!r}: that is a folder; give "
+                                f"a file name, e.g. {str(path / 'model.nnfit')!r}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot save the model as {str(path)!r}: the folder "
+                                f"{str(folder)!r} does not exist; create it first, or give "
+                                "another path")
     return path
 
 

@@ -22,11 +22,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from ..estimators.swamp import SWAMP_RATIO  # noqa: F401 (the shared rule)
+from ..estimators.swamp import warn_swamped as shared_warn_swamped
+
 MAX_SHOWN = 10
 MIN_IDENTIFIER_ROWS = 20
-SWAMP_RATIO = 1e-2
 _ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code"}
-_CHUNK = 2_000_000  # values per block of columns in warn_swamped (a copy of the block is made)
 
 
 def names(values):
@@ -114,37 +115,9 @@ def warn_identifiers(prepared, numeric, categorical):
 
 
 def warn_swamped(x, numeric, index):
-    """One warning naming each column swamped by one value (module docstring), with its row."""
-    n, found = x.shape[0], []
-    if n < 3:
-        return
-    step = max(1, _CHUNK // n)
-    for start in range(0, x.shape[1], step):
-        block = x[:, start:start + step]
-        with warnings.catch_warnings(), np.errstate(invalid="ignore", over="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: refused before
-            middle = np.nanmedian(block, axis=0)
-            spread = np.abs(block - middle)
-            top = np.nanmax(spread, axis=0)
-            scaled = (block - middle) / np.where(top > 0, top, 1.0)  # |scaled| <= 1: no overflow
-            worst = np.nanargmax(np.where(np.isnan(spread), -1.0, spread), axis=0)
-            columns = np.arange(block.shape[1])
-            sd_all = np.nanstd(scaled, axis=0)
-            scaled[worst, columns] = np.nan
-            sd_rest = np.nanstd(scaled, axis=0)
-        swamped = np.flatnonzero((sd_rest > 0) & (sd_rest < SWAMP_RATIO * sd_all))
-        found += [(numeric[start + j], index[worst[j]], block[worst[j], j],
-                   sd_rest[j] / sd_all[j]) for j in swamped]
-    if found:
-        shown = "; ".join(f"column {name!r}, row {row}: {value:g} (the other rows' sd is "
-                          f"{ratio:.2g} of the column's)"
-                          for name, row, value, ratio in found[:MAX_SHOWN])
-        more = f"; and {len(found) - MAX_SHOWN} more column(s)" if len(found) > MAX_SHOWN else ""
-        warnings.warn(f"a value swamps its column's scaling: once standardized, the other rows "
-                      f"of the column differ by less than {SWAMP_RATIO:g} and the network sees "
-                      f"them as nearly equal ({shown}{more}); check that value (a typo, a code "
-                      "for missing?), drop its row, or transform the column (e.g. log)",
-                      UserWarning, stacklevel=4)
+    """One warning naming each column swamped by one value (module docstring), with its row:
+    the rule and wording of the array estimators (``nnfit.estimators.swamp``)."""
+    shared_warn_swamped(x, lambda j: f"column {numeric[j]!r}", lambda i: index[i], stacklevel=4)
 
 
 def check_scaling(scaler, x, numeric, index):
