@@ -142,8 +142,9 @@ def run_torch(epochs, predict):
     return result
 
 
-def roofline_epoch(n, rng, layers=LAYERS, batch=BATCH):
-    """A closure timing one epoch's matrix products: the shapes and transposes of nnfit."""
+def roofline_epoch(n, rng, layers=LAYERS, batch=BATCH, matmul=np.matmul):
+    """A closure timing one epoch's matrix products: the shapes and transposes of nnfit
+    (``matmul``: NumPy's, or ``nnfit.backends.blocked.matmul``, the blocks of a fit)."""
     W = [rng.standard_normal((a, b)).astype(np.float32) for a, b in zip(layers, layers[1:])]
     dW = [np.empty_like(w) for w in W]
     sizes = [batch] * (n // batch) + ([n % batch] if n % batch else [])
@@ -156,11 +157,11 @@ def roofline_epoch(n, rng, layers=LAYERS, batch=BATCH):
         for m in sizes:
             a, z, dx = A[m], Z[m], dX[m]
             for l in range(depth):                  # forward: Z_l = A_{l-1} W_l
-                np.matmul(a[l], W[l], out=z[l])
+                matmul(a[l], W[l], out=z[l])
             for l in reversed(range(depth)):        # backward: dW_l = A^T dZ, dX = dZ W^T
-                np.matmul(a[l].T, z[l], out=dW[l])
+                matmul(a[l].T, z[l], out=dW[l])
                 if l > 0:
-                    np.matmul(z[l], W[l].T, out=dx[l])
+                    matmul(z[l], W[l].T, out=dx[l])
     return epoch
 
 

@@ -15,15 +15,18 @@ the two in turn (quiet first, then loaded first, ...); in each phase one epoch o
 one after the other.  So every row meets the same load in the same phase, and a drift of the
 machine's own load (other users) hits quiet and loaded alike.
 
-Rows: ``nnfit`` (the library's default threads, "auto": the usable cores, on this machine
-OpenBLAS's own count, what nnfit used before), ``nnfit-adaptive`` (``set_threads("adaptive")``:
-fewer threads while other programs keep the cores busy), ``nnfit-1`` (``set_threads(1)``),
-``roofline`` (the epoch's matrix products alone, with OpenBLAS's own thread count),
-``roofline-1`` (on one thread), ``sklearn`` (MLPClassifier, adam, OpenBLAS's threads, one
+Rows: ``nnfit`` (the library's default threads, "auto": the products cut in blocks fixed by
+their shapes on as many threads as usable cores, BLAS on one: ``nnfit.backends.blocked``),
+``nnfit-adaptive`` (``set_threads("adaptive")``: fewer threads while other programs keep the
+cores busy), ``nnfit-1`` (``set_threads(1)``), ``nnfit-blas`` (nnfit before the blocks: every
+product one call on OpenBLAS's own threads), ``roofline`` (the epoch's matrix products alone,
+with OpenBLAS's own thread count), ``roofline-1`` (on one thread), ``roofline-blocks`` (the
+products in nnfit's blocks on the usable cores, as a fit does them), ``sklearn`` (MLPClassifier, adam, OpenBLAS's threads, one
 ``partial_fit`` an epoch), ``torch`` (eager, ``torch.set_num_threads(cores)``); on request
 ``sklearn-1`` and ``torch-1``, on one thread.  The table gives each row's seconds per epoch
 quiet and loaded (min / median over the rounds) and the slowdown loaded / quiet (of the mins /
-of the medians).  Below it, for each nnfit row: its slowdown over the roofline's (and over
+of the medians), and the other programs' load in each phase (cores' worth busy beyond this
+run's own processes, from ``/proc/stat``: "quiet" is the machine as it is).  Below it, for each nnfit row: its slowdown over the roofline's (and over
 that of the products done the faster way in each phase), scikit-learn's and PyTorch's loaded
 (and quiet) time over its own; and nnfit-adaptive's quiet time over nnfit's: the figures of
 issue 27.
@@ -40,9 +43,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # the repository's nnfit
 sys.path.insert(0, HERE)  # bench/epoch.py
 
-GROUPS = {"numpy": ("nnfit", "nnfit-adaptive", "nnfit-1", "roofline", "roofline-1"),
+GROUPS = {"numpy": ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas", "roofline",
+                   "roofline-1", "roofline-blocks"),
           "sklearn": ("sklearn", "sklearn-1"), "torch": ("torch", "torch-1")}
-DEFAULT = ("nnfit", "nnfit-adaptive", "nnfit-1", "roofline", "roofline-1", "sklearn", "torch")
+DEFAULT = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas", "roofline", "roofline-1",
+           "roofline-blocks", "sklearn", "torch")
+NNFIT_ROWS = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas")
 ROWS = sum(GROUPS.values(), ())
 SETTLE = 0.5  # seconds between starting (or ending) the busy processes and a phase
 BUSY = ("import time\nend = time.monotonic() + {seconds}\n"
@@ -68,7 +74,8 @@ def numpy_epochs(rows, X, y, cores):
 
     import epoch
     import nnfit
-    from nnfit.backends import threads
+    from nnfit.backends import blocked, cores, threads
+    from nnfit.engine import training
     from nnfit.engine.training import run_epochs
     histories = {}  # nnfit's thread choices, per row, per epoch
     close = threads.FitThreads.close
@@ -81,7 +88,8 @@ def numpy_epochs(rows, X, y, cores):
     closures = {}
     for row in rows:
         if row.startswith("nnfit"):
-            count = {"nnfit": None, "nnfit-adaptive": "adaptive", "nnfit-1": 1}[row]
+            count = {"nnfit": None, "nnfit-adaptive": "adaptive", "nnfit-1": 1,
+                     "nnfit-blas": None}[row]
             model = nnfit.MLPClassifier(epoch.HIDDEN, dropout=epoch.DROPOUT, optimizer="rmsprop",
                                         learning_rate=epoch.LEARNING_RATE, batch_size=epoch.BATCH,
                                         epochs=1, validation_fraction=0, early_stopping=False,
@@ -92,20 +100,44 @@ def numpy_epochs(rows, X, y, cores):
 
             def one(model=model, Y=Y, count=count, row=row):
                 current[0] = row
-                with threads.threads_for(count):
-                    run_epochs(model._objective, model._optimizer, X, Y, model._rng,
-                               batch_size=epoch.BATCH, epochs=1, early_stopping=False,
-                               history={})
+                before = training.fit_threads
+                if row == "nnfit-blas":  # no blocks, BLAS's own threads: nnfit before
+                    training.fit_threads = OpenBLASThreads
+                try:
+                    with threads.threads_for(count):
+                        run_epochs(model._objective, model._optimizer, X, Y, model._rng,
+                                   batch_size=epoch.BATCH, epochs=1, early_stopping=False,
+                                   history={})
+                finally:
+                    training.fit_threads = before
         else:
-            products = epoch.roofline_epoch(X.shape[0], np.random.default_rng(0))
-            limit = 1 if row == "roofline-1" else None
+            cut = row == "roofline-blocks"
+            products = epoch.roofline_epoch(X.shape[0], np.random.default_rng(0),
+                                            matmul=blocked.matmul if cut else np.matmul)
+            limit = 1 if row in ("roofline-1", "roofline-blocks") else None
 
-            def one(products=products, limit=limit):
-                with threadpool_limits(limits=limit, user_api="blas"):
+            def one(products=products, limit=limit, cut=cut):
+                with threadpool_limits(limits=limit, user_api="blas"), \
+                        blocked.use(cores.usable_cores() if cut else 1):
+                    if not cut:
+                        blocked.set_workers(0)  # NumPy's matmul
                     products()
             one()  # warm-up
         closures[row] = one
     return closures, histories
+
+
+class OpenBLASThreads:
+    """A fit's threads as nnfit had them before the blocks: OpenBLAS's own, left alone."""
+
+    def __init__(self, threads=None):
+        self.history = []
+
+    def __call__(self):
+        pass
+
+    def close(self):
+        pass
 
 
 def sklearn_epochs(rows, X, y, cores):
@@ -180,20 +212,42 @@ def child(group, rows, rounds, busy, busy_seconds, quick):
     closures, histories = make(rows, X, y, usable_cores())
     times = {row: {"quiet": [], "loaded": []} for row in rows}
     chosen = {row: {"quiet": [], "loaded": []} for row in rows}
+    others = {"quiet": [], "loaded": []}  # other programs' cores' worth in each phase
     for r in range(rounds):
         for state in (("quiet", "loaded") if r % 2 == 0 else ("loaded", "quiet")):
             spinning = start_busy(busy if state == "loaded" else 0, busy_seconds)
             try:
                 time.sleep(SETTLE)
+                look = background()
                 for row in rows:
                     seen = len(histories.get(row, []))
                     start = time.perf_counter()
                     closures[row]()
                     times[row][state].append(time.perf_counter() - start)
                     chosen[row][state] += [[t for _, t in h] for h in histories.get(row, [])[seen:]]
+                load = background(look)
+                if load is not None:
+                    others[state].append(load - len(spinning))
             finally:
                 stop_busy(spinning)
-    return {"times": times, "threads": chosen}
+    return {"times": times, "threads": chosen, "others": others}
+
+
+def background(before=None):
+    """A look at the CPUs (``/proc/stat``) and this process's CPU time; given an earlier look,
+    the cores' worth other processes kept busy since (the busy processes of a loaded phase
+    included); None where ``/proc/stat`` cannot be read."""
+    from nnfit.backends import cores
+    cpus = cores.affinity_cpus()
+    jiffies = cores.cpu_jiffies(cpus)
+    now = (time.monotonic(), time.process_time(), jiffies)
+    if before is None or jiffies is None or before[2] is None:
+        return now
+    busy, total = (after - earlier for after, earlier in zip(jiffies, before[2]))
+    if total <= 0:
+        return None
+    own = (now[1] - before[1]) / (now[0] - before[0])
+    return len(cpus) * busy / total - own
 
 
 # --- the parent ---------------------------------------------------------------------------------
@@ -216,14 +270,14 @@ def threads_note(lists):
     return ", ".join(dict.fromkeys(words))
 
 
-def report(results, rows):
+def report(results, rows, others):
     summary = {}
-    print(f"\n{'row':<15}{'quiet s/epoch':>16}{'loaded s/epoch':>18}{'slowdown':>16}   "
+    print(f"\n{'row':<16}{'quiet s/epoch':>16}{'loaded s/epoch':>18}{'slowdown':>16}   "
           "nnfit's threads quiet | loaded")
     for row in rows:
         r = results.get(row)
         if r is None or "skipped" in r:
-            print(f"{row:<15}skipped: {r['skipped'] if r else 'no result'}")
+            print(f"{row:<16}skipped: {r['skipped'] if r else 'no result'}")
             continue
         q, l = r["quiet"], r["loaded"]
         quiet, loaded = (min(q), statistics.median(q)), (min(l), statistics.median(l))
@@ -232,23 +286,29 @@ def report(results, rows):
         note = ""
         if r.get("threads", {}).get("loaded"):
             note = f"{threads_note(r['threads']['quiet'])} | {threads_note(r['threads']['loaded'])}"
-        print(f"{row:<15}{quiet[0]:>8.3f} /{quiet[1]:>6.3f}{loaded[0]:>9.3f} /{loaded[1]:>7.3f}"
+        print(f"{row:<16}{quiet[0]:>8.3f} /{quiet[1]:>6.3f}{loaded[0]:>9.3f} /{loaded[1]:>7.3f}"
               f"{slow[0]:>8.2f} /{slow[1]:>6.2f}   {note}")
-    print("(min / median over the rounds; slowdown: loaded / quiet of the mins / of the medians)\n")
+    print("(min / median over the rounds; slowdown: loaded / quiet of the mins / of the medians)")
+    for group, load in others.items():
+        if load["quiet"] or load["loaded"]:
+            print(f"other programs' load during the {group} rows (cores' worth, min-max of the "
+                  f"phases, the busy processes left out): quiet {span(load['quiet'])}, "
+                  f"loaded {span(load['loaded'])}")
     s = summary
     best = None
     if "roofline" in s and "roofline-1" in s:  # the products done the faster way in each phase
         best = {state: min(s["roofline"][state], s["roofline-1"][state])
                 for state in ("quiet", "loaded")}
-        print(f"the products done the faster way in each phase: quiet {best['quiet']:.3f}, "
+        print(f"\nthe products done the faster way in each phase: quiet {best['quiet']:.3f}, "
               f"loaded {best['loaded']:.3f}, slowdown {best['loaded'] / best['quiet']:.2f}")
-    for name in ("nnfit", "nnfit-adaptive", "nnfit-1"):
+    for name in NNFIT_ROWS:
         if name not in s:
             continue
         line = [f"{name}: slowdown {s[name]['slowdown']:.2f}"]
-        if "roofline" in s:
-            line.append(f"/ roofline's {s[name]['slowdown'] / s['roofline']['slowdown']:.2f} "
-                        "(issue 27: <= 1.2)")
+        for products in ("roofline", "roofline-blocks"):
+            if products in s:
+                line.append(f"/ {products}'s {s[name]['slowdown'] / s[products]['slowdown']:.2f}"
+                            " (issue 27: <= 1.2)")
         if best:
             slow = best["loaded"] / best["quiet"]
             line.append(f"/ the faster products' {s[name]['slowdown'] / slow:.2f}")
@@ -258,10 +318,14 @@ def report(results, rows):
                 line.append(f"{other} / {name} loaded {s[other]['loaded'] / s[name]['loaded']:.2f} "
                             f"(>= {target:g}), quiet {s[other]['quiet'] / s[name]['quiet']:.2f}")
         print(";\n    ".join(line))
-    if "nnfit" in s and "nnfit-adaptive" in s:
-        print(f"nnfit-adaptive / nnfit: quiet "
-              f"{s['nnfit-adaptive']['quiet'] / s['nnfit']['quiet']:.2f} (issue 27: not above 1), "
-              f"loaded {s['nnfit-adaptive']['loaded'] / s['nnfit']['loaded']:.2f}")
+    for name in NNFIT_ROWS[1:]:
+        if "nnfit" in s and name in s:
+            print(f"{name} / nnfit: quiet {s[name]['quiet'] / s['nnfit']['quiet']:.2f}, "
+                  f"loaded {s[name]['loaded'] / s['nnfit']['loaded']:.2f}")
+
+
+def span(values):
+    return f"{min(values):.2f}-{max(values):.2f}" if values else "not measured"
 
 
 def main(argv=None):
@@ -274,6 +338,7 @@ def main(argv=None):
     parser.add_argument("--busy-seconds", type=float, default=900,
                         help="longest life of a busy process")
     parser.add_argument("--quick", action="store_true", help="6,000 images, 1 round")
+    parser.add_argument("--json", metavar="FILE", help="also write every epoch's seconds here")
     parser.add_argument("--child", choices=tuple(GROUPS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     rows = [r for r in args.systems.split(",") if r]
@@ -293,7 +358,7 @@ def main(argv=None):
           f"{cgroup_cpu_limit() or 'none'}); loaded: beside {args.busy} busy processes; "
           f"{args.rounds} round(s) of a quiet and a loaded phase"
           + ("; --quick: 6,000 images" if args.quick else ""))
-    results, started = {}, time.monotonic()
+    results, others, started = {}, {}, time.monotonic()
     for group, members in GROUPS.items():
         chosen = [r for r in rows if r in members]
         if not chosen:
@@ -301,12 +366,16 @@ def main(argv=None):
         print(f"running {', '.join(chosen)} (load average {os.getloadavg()[0]:.2f}) ...",
               file=sys.stderr, flush=True)
         out = run_group(group, chosen, args)
+        others[group] = out.get("others", {"quiet": [], "loaded": []})
         for row in chosen:
             results[row] = out if "skipped" in out else {
                 **out["times"][row], "threads": out["threads"][row]}
     print(f"{time.monotonic() - started:.0f} s in all; load average now "
           "%.2f %.2f %.2f" % os.getloadavg())
-    report(results, rows)
+    report(results, rows, others)
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"results": results, "others": others}, file, indent=1)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def clean(monkeypatch):
 @pytest.mark.parametrize("shape, expected", [
     ((128, 784, 256), (1, 64)),   # MNIST's first layer: 4 column blocks (A read whole)
     ((784, 128, 256), (0, 208)),  # its dW = X^T dZ: 4 row blocks (dZ read whole)
-    ((128, 256, 128), (0, 64)),   # the second layer
+    ((128, 256, 128), None),      # the second layer: one call (under SPLIT_WORK)
+    ((256, 256, 256), (0, 64)),
     ((96, 784, 256), (1, 64)),    # the epoch's last, shorter batch
     ((128, 128, 10), None),       # the output layer: one call
     ((10_000, 784, 256), (0, 640)),  # a large product: MAX_BLOCKS blocks
@@ -69,6 +70,25 @@ def test_the_same_bits_on_any_number_of_workers(dtype, m, k, n, transposed):
         np.testing.assert_array_equal(result, expected)
     np.testing.assert_allclose(results[0], a.astype(float) @ b.astype(float),
                                rtol=1e-4 if dtype == "float32" else 1e-12, atol=1e-3)
+
+
+def test_independent_products_are_shared_at_once_with_the_same_bits():
+    """A layer's dW = X^T dZ and dX = dZ W^T handed over together: each block is the call it
+    would be alone; a product the blocks do not take is NumPy's."""
+    X, W = operands(128, 256, 128, "float32")
+    dZ = operands(128, 128, 1, "float32", seed=1)[0]
+    big, b = operands(128, 784, 256, "float32", seed=2)
+    with threadpool_limits(limits=1, user_api="blas"):
+        with blocked.use(1):
+            alone = [blocked.matmul(X.T, dZ), blocked.matmul(dZ, W.T), blocked.matmul(big, b)]
+        for workers in (1, 2, 3):
+            dW = np.empty((256, 128), "float32")
+            with blocked.use(workers):
+                out = blocked.products((X.T, dZ, dW), (dZ, W.T, None), (big, b, None),
+                                       (np.ones((2, 2), int), np.ones((2, 2), int), None))
+            assert out[0] is dW and out[3].dtype == int and out[3].sum() == 8
+            for result, expected in zip(out, alone):
+                np.testing.assert_array_equal(result, expected)
 
 
 def test_what_it_does_not_cut_is_numpys_matmul():
@@ -150,5 +170,5 @@ def test_the_fits_products_are_cut(monkeypatch):
     monkeypatch.setattr(blocked, "blocks", lambda *args: cut.append(args[3:]) or real(*args))
     with threads.set_threads(2):
         fitted(X, y)
-    # each step: X W1, dW1 = X^T dZ1, and the second layer's three products of 128 x 256 x 128
-    assert {(1, 64), (0, 208), (0, 64)} <= set(cut) and len(cut) >= 2 * 5 * 5
+    # each step: X W1 and dW1 = X^T dZ1 (the second layer's 128 x 256 x 128: one call each)
+    assert set(cut) == {(1, 64), (0, 208)} and len(cut) == 2 * 5 * 2  # 2 epochs of 5 steps

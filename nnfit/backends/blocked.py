@@ -7,7 +7,9 @@ C[:, j:j+s] = A B[:, j:j+s] (the operand that is read whole, and packed again fo
 is the smaller one).  Each block is one call of single-threaded BLAS, so C's bits are those of
 the same calls whatever the thread that makes them and however many threads share them: 1, 2
 or 16 workers, a count that follows the load ("adaptive"), all give the same fit.  A product
-under ``SPLIT_WORK`` multiply-adds is one call (cutting it costs more than it saves).
+under ``SPLIT_WORK`` multiply-adds is one call (cutting it costs more than it saves), and
+``products`` hands independent products to the workers together (a layer's dW and dX): each
+hand-over costs tens of microseconds while a sleeping thread wakes.
 
 The workers: the calling thread and ``workers - 1`` threads of a process-wide pool.  Each
 takes the next block not yet taken until none is left (a late thread finds them done); the
@@ -27,7 +29,7 @@ import threading
 
 import numpy as np
 
-SPLIT_WORK = 2**21  # multiply-adds (m k n) below which a product is one BLAS call
+SPLIT_WORK = 2**23  # multiply-adds (m k n) below which a product is one BLAS call
 BLOCK_WORK = 2**22  # multiply-adds a block aims at, at least
 MAX_BLOCKS = 16  # blocks of one product, at most
 ALIGN = 16  # block edges at multiples of this many rows or columns
@@ -59,25 +61,44 @@ def blocks(a, b, out, axis, size):
 
 def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)``; inside ``use(workers)``, for 2-D arrays of one float type,
-    in the blocks of ``plan`` on ``workers`` threads (the bits of any worker count)."""
-    workers = getattr(_local, "workers", 0)
-    if (not workers or type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2
-            or b.ndim != 2 or a.dtype != b.dtype or a.dtype.char not in "fd"
-            or a.shape[1] != b.shape[0]):
+    in the blocks of ``plan`` on ``workers`` threads (the bits of any worker count).  ``out``
+    must not overlap ``a`` or ``b``."""
+    if not getattr(_local, "workers", 0):
         return np.matmul(a, b, out=out)
-    chosen = plan(a.shape[0], a.shape[1], b.shape[1])
-    if chosen is None or (out is not None and (type(out) is not np.ndarray or out.dtype != a.dtype
-                                               or out.shape != (a.shape[0], b.shape[1]))):
-        return np.matmul(a, b, out=out)  # (NumPy's own error for an ``out`` that does not fit)
-    if out is None:
-        out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
-    parts = blocks(a, b, out, *chosen)
-    if workers == 1:
-        for part in parts:
-            np.matmul(*part[:2], out=part[2])
-    else:
+    return products((a, b, out))[0]
+
+
+def _fits(a, b, out):
+    """Whether the blocks take a @ b into ``out``: 2-D arrays of one float type that agree."""
+    return (type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2
+            and a.dtype == b.dtype and a.dtype.char in "fd" and a.shape[1] == b.shape[0]
+            and (out is None or (type(out) is np.ndarray and out.dtype == a.dtype
+                                 and out.shape == (a.shape[0], b.shape[1]))))
+
+
+def products(*triples):
+    """``[np.matmul(a, b, out=out) for a, b, out in triples]`` for independent products (no
+    ``out`` overlapping another's operands), their blocks shared by the workers at once: one
+    hand-over for all, e.g. a layer's dW = X^T dZ and dX = dZ W^T.  A product the blocks do not
+    take (another type, shapes that do not agree: NumPy's error) is NumPy's, first."""
+    workers = getattr(_local, "workers", 0)
+    results, parts, work = [], [], 0
+    for a, b, out in triples:
+        if not workers or not _fits(a, b, out):
+            results.append(np.matmul(a, b, out=out))
+            continue
+        if out is None:
+            out = np.empty((a.shape[0], b.shape[1]), dtype=a.dtype)
+        chosen = plan(a.shape[0], a.shape[1], b.shape[1])
+        parts += [(a, b, out)] if chosen is None else blocks(a, b, out, *chosen)
+        work += a.shape[0] * a.shape[1] * b.shape[1]
+        results.append(out)
+    if workers == 1 or len(parts) == 1 or work < SPLIT_WORK:
+        for a, b, out in parts:
+            np.matmul(a, b, out=out)
+    elif parts:
         _Product(parts).run(workers - 1)
-    return out
+    return results
 
 
 class _Product:

@@ -9,8 +9,8 @@ A SciPy sparse X (CSR/CSC matrix or array, e.g. a bag of words; only ever the fi
 input) is never densified: X W and X^T dZ are sparse-times-dense products, costing time in
 proportion to the non-zeros of X, and no dR/dX is formed.
 
-On NumPy the three products go through ``backends.blocked.matmul``: in a fit, blocks fixed by
-the shapes on the fit's threads, so the bits do not depend on how many there are.
+On NumPy the products go through ``backends.blocked``: in a fit, blocks fixed by the shapes on
+the fit's threads (dW and dX handed over together), so the bits do not depend on how many.
 """
 import numpy as np
 import scipy.sparse
@@ -88,14 +88,26 @@ class Dense:
         if scipy.sparse.issparse(X):
             return self._forward_sparse(X)
         xp = self.backend.xp
-        matmul = blocked.matmul if xp is np else xp.matmul
-        Z = matmul(X, self.W)
+        if xp is not np:
+            return self._forward_xp(X, xp)
+        Z = blocked.matmul(X, self.W)
         Z += self.b
 
         def backprop(dZ):
-            matmul(X.T, dZ, out=self.dW)
+            np.sum(dZ, axis=0, out=self.db)
+            return dense_products(X, dZ, self)
+
+        return Z, backprop
+
+    def _forward_xp(self, X, xp):
+        """``forward`` on another array library's ``xp`` (PyTorch's)."""
+        Z = xp.matmul(X, self.W)
+        Z += self.b
+
+        def backprop(dZ):
+            xp.matmul(X.T, dZ, out=self.dW)
             xp.sum(dZ, axis=0, out=self.db)
-            return matmul(dZ, self.W.T) if self.input_grad else None
+            return xp.matmul(dZ, self.W.T) if self.input_grad else None
 
         return Z, backprop
 
@@ -114,3 +126,12 @@ class Dense:
 
     def __repr__(self):
         return f"Dense({self.n_in}, {self.n_out})"
+
+
+def dense_products(X, dZ, dense):
+    """dW = X^T dZ into ``dense.dW`` and, if the layer needs it, dX = dZ W^T (returned, else
+    None): NumPy's products, handed to a fit's threads together (``blocked.products``)."""
+    if not dense.input_grad:
+        blocked.matmul(X.T, dZ, out=dense.dW)
+        return None
+    return blocked.products((X.T, dZ, dense.dW), (dZ, dense.W.T, None))[1]

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..backends.blocked import matmul
 from .activations import ReLU
-from .dense import Dense
+from .dense import Dense, dense_products
 from .dropout import Dropout
 
 
@@ -64,8 +64,7 @@ class HiddenStage:
             self.relu_backward(dA, Z, scale, dense.db)
             if dA.shape[1] == 1:  # one unit: NumPy sums the column pairwise, as a vector
                 np.add.reduce(dA, axis=0, out=dense.db)
-            matmul(X.T, dA, out=dense.dW)
-            return matmul(dA, W.T) if dense.input_grad else None
+            return dense_products(X, dA, dense)
 
         return Z, backprop
 
@@ -86,12 +85,11 @@ class DenseStage:
         Z += dense.b
 
         def backprop(dZ):
-            matmul(X.T, dZ, out=dense.dW)
             if dZ.shape[1] > 1:
                 self.column_sums(dZ, dense.db)
             else:  # one column: NumPy sums it pairwise, as a vector
                 np.add.reduce(dZ, axis=0, out=dense.db)
-            return matmul(dZ, W.T) if dense.input_grad else None
+            return dense_products(X, dZ, dense)
 
         return Z, backprop
 
