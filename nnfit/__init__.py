@@ -5,6 +5,10 @@ the backends, where arrays live; the engine (layers, the network, losses, penalt
 objective R(theta), optimizers, the training loop, ``gradcheck``); the scikit-learn estimators;
 the tabular models on DataFrames with their evaluation; ``load`` reads any model file.
 """
+from ._interrupt import quiet_ctrl_c as _quiet_ctrl_c
+
+_quiet_ctrl_c()  # the nnfit command: Ctrl-C during the imports below gives one line, status 130
+
 from .backends.numpy_backend import NumpyBackend
 from .backends.threads import set_threads
 from .engine.activations import Identity, ReLU, Sigmoid, Tanh

@@ -81,3 +81,78 @@ def test_ctrl_c_during_save_keeps_the_old_file_and_leaves_no_temporary(tmp_path)
     assert done.stderr.strip().splitlines()[-1] == "KeyboardInterrupt"
     assert (tmp_path / "m.nnfit").read_bytes() == (tmp_path / "before").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["before", "m.nnfit"]
+
+
+# the nnfit command and Ctrl-C (issue 26): one line, status 130, no traceback, no report
+START = """
+import os, signal, sys
+folder = sys.argv[1]
+sys.argv = [os.path.join(os.path.dirname(sys.executable), "nnfit"), *WORDS]
+"""
+RUN = """
+from nnfit.cli import main  # what the nnfit console script runs
+sys.exit(main())
+"""
+CTRL_C_IN_BATCH = """
+    import nnfit.engine.training as training
+    original, count = training.minibatches, [0]
+
+    def minibatches(*args, **kwargs):  # SIGINT while the fit takes minibatch BATCH
+        for batch in original(*args, **kwargs):
+            count[0] += 1
+            if count[0] == BATCH:
+                os.kill(os.getpid(), signal.SIGINT)
+            yield batch
+
+    training.minibatches = minibatches
+"""
+
+
+def run_command(words, setup, tmp_path, **names):
+    """``nnfit WORDS`` in a child Python, as its console script runs it, after ``setup``."""
+    code = START.replace("WORDS", repr(words)) + textwrap.dedent(setup) + RUN
+    for name, value in names.items():
+        code = code.replace(name, repr(value))
+    return run_child(code, tmp_path)
+
+
+def test_ctrl_c_while_the_command_imports_its_libraries(tmp_path):
+    # before: a traceback from inside scikit-learn's import, and death by SIGINT
+    done = run_command(["fit", "data.csv", "--target", "y"], """
+        import importlib.abc
+
+        class CtrlC(importlib.abc.MetaPathFinder):  # SIGINT when scikit-learn is imported
+            def find_spec(self, name, path, target=None):
+                if name == "sklearn":
+                    os.kill(os.getpid(), signal.SIGINT)
+                return None
+
+        sys.meta_path.insert(0, CtrlC())
+    """, tmp_path)
+    assert done.returncode == 130 and done.stdout == "", done.stderr[-2000:]
+    assert done.stderr == "nnfit fit: interrupted (Ctrl-C) while starting; no file was written\n"
+
+
+@pytest.mark.parametrize("batch", [2, 50])  # in the first epoch (38 batches), in the second
+def test_ctrl_c_in_nnfit_mnist_reports_nothing(tmp_path, batch):
+    # before: in the first epoch KeyError: 'epoch' (a traceback); in the second the report of
+    # a 1-epoch run, written to --out, and status 0
+    out = str(tmp_path / "report")
+    done = run_command(["mnist", "--quick", "--rows", "logistic", "--epochs", "3",
+                        "--no-progress", "--out", out], CTRL_C_IN_BATCH, tmp_path, BATCH=batch)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr == "nnfit mnist: interrupted (Ctrl-C); no file was written\n"
+    assert "test error" not in done.stdout and "| method" not in done.stdout
+    assert not os.path.exists(out)
+
+
+def test_ctrl_c_in_the_first_epoch_of_nnfit_fit(tmp_path):
+    rows = "\n".join(f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(400))
+    (tmp_path / "data.csv").write_text("a,b,y\n" + rows + "\n")
+    model = str(tmp_path / "m.nnfit")
+    done = run_command(["fit", str(tmp_path / "data.csv"), "--target", "y", "--epochs", "5",
+                        "--batch-size", "32", "--quiet", "--out", model], CTRL_C_IN_BATCH,
+                       tmp_path, BATCH=3)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr == "nnfit fit: interrupted (Ctrl-C); no file was written\n"
+    assert "model written" not in done.stdout and not os.path.exists(model)

@@ -2,9 +2,11 @@
 
 ``main`` turns the usual ways a command ends badly into one line and an exit status, never a
 traceback: a ValueError, TypeError or missing file (status 2), Ctrl-C (status 130, saying which
-files, if any, the command had written), a reader that closed the pipe, as ``| head`` does
-(status 141, silent).  Warnings are printed as one line each, each text once per command
-(a command may name its options in them: ``wording``).
+files, if any, the command had written; a command whose fit Ctrl-C stopped raises
+KeyboardInterrupt rather than report the part-fitted model, whose "fit interrupted" warning is
+not shown; Ctrl-C during the imports before ``main`` is ``nnfit._interrupt``'s), a reader that
+closed the pipe, as ``| head`` does (status 141, silent).  Warnings are printed as one line
+each, each text once per command (a command may name its options in them: ``wording``).
 """
 import argparse
 import importlib
@@ -42,10 +44,17 @@ def main(argv=None):
     exit status: 0 on success, 2 for bad input (reported in one line on stderr, no traceback),
     130 after Ctrl-C.
     """
-    args = build_parser().parse_args(argv)
+    try:  # the command modules import the libraries: seconds that Ctrl-C may interrupt
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        words = sys.argv[1:] if argv is None else list(argv)
+        command = next((w for w in words[:1] if not w.startswith("-")), "")
+        print(f"{f'nnfit {command}'.strip()}: interrupted (Ctrl-C) while starting; no file "
+              "was written", file=sys.stderr)
+        return 130
     args.written = []  # commands append each file they finish writing
     name = f"nnfit {args.command}"
-    show, shown = warnings.showwarning, set()
+    shown = set()
     wording = getattr(args, "wording", str)  # e.g. fit's option names for parameter names
 
     def once(message, category, *rest):
@@ -53,22 +62,23 @@ def main(argv=None):
         if text not in shown:
             shown.add(text)
             print(f"{name}: warning: {text}", file=sys.stderr)
-    warnings.showwarning = once
-    try:
-        return args.func(args) or 0
-    except (ValueError, TypeError, FileNotFoundError) as error:
-        print(f"{name}: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        done = (f"files written before it: {', '.join(args.written)}" if args.written
-                else "no file was written")
-        print(f"{name}: interrupted (Ctrl-C); {done}", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        _quiet_stdout()
-        return 141
-    finally:
-        warnings.showwarning = show
+    with warnings.catch_warnings():  # the caller's filters and showwarning come back after
+        warnings.showwarning = once
+        # a fit stopped by Ctrl-C warns that it kept its best weights; the command stops instead
+        warnings.filterwarnings("ignore", message=r"fit interrupted in (epoch|iteration)")
+        try:
+            return args.func(args) or 0
+        except (ValueError, TypeError, FileNotFoundError) as error:
+            print(f"{name}: error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            done = (f"files written before it: {', '.join(args.written)}" if args.written
+                    else "no file was written")
+            print(f"{name}: interrupted (Ctrl-C); {done}", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            _quiet_stdout()
+            return 141
 
 
 def _quiet_stdout():

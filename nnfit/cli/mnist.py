@@ -142,7 +142,9 @@ def fit_table(args, n_jobs=1, threads=None):
     print("\n" + table)
     os.makedirs(args.out, exist_ok=True)
     figures = write_figures(models, X_test, y_test, args.out)
+    args.written += [os.path.join(args.out, name) for _, name in figures]
     write_report(args.out, table, results, figures, args)
+    args.written.append(os.path.join(args.out, "report.md"))
     print(f"\nreport and figures in {os.path.abspath(args.out)}")
     if args.json:
         with atomic_write(args.json, "w") as f:
@@ -150,6 +152,7 @@ def fit_table(args, n_jobs=1, threads=None):
                        "blas_threads": threads,
                        "parallel": _parallel.describe(n_jobs, threads, args.scheduler),
                        "rows": results}, f, indent=2, default=str)
+        args.written.append(args.json)
     return 0
 
 

@@ -143,7 +143,8 @@ def network(row, epochs=None, seed=0, progress=False, device="cpu"):
 
 def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress=False,
             device="cpu"):
-    """Fit one row; return (result dict, fitted model)."""
+    """Fit one row; return (result dict, fitted model).  A fit that Ctrl-C stopped raises
+    KeyboardInterrupt: its few epochs are no row of the table."""
     start = time.perf_counter()
     if row == "lda":
         model = LinearDiscriminantAnalysis().fit(X_train, y_train)
@@ -154,6 +155,8 @@ def fit_row(row, X_train, y_train, X_test, y_test, epochs=None, seed=0, progress
             # fit that failed to converge; the report gives each row's epochs and best epoch
             warnings.simplefilter("ignore", ConvergenceWarning)
             model = network(row, epochs, seed, progress, device).fit(X_train, y_train)
+        if model.interrupted_:  # Ctrl-C stopped the fit: no row of the table, the run stops
+            raise KeyboardInterrupt
         n_params, epochs_run = model.n_params_, model.n_iter_
         hyper = {k: v for k, v in model.get_params().items() if k not in ("augment", "callbacks")}
         if row == "augment":
