@@ -165,9 +165,24 @@ def test_evaluate_scores_the_mean_risk_and_report_refuses_clearly(table, fitted,
     X = frame.drop(columns=["price", "kind"])
     risk = np.mean([m.predict_proba(X)[:, 1] for m in model.estimators_], axis=0)
     capsys.readouterr()
-    assert main(["evaluate", str(path), str(paths["kind"]), "--bootstrap", "50"]) == 0
-    auc = roc_auc_score(frame["kind"] == "small", risk)
-    assert f"ROC AUC {auc:.4f} on 120 rows" in capsys.readouterr().out
+    scored = tmp_path / "scores.json"
+    assert main(["evaluate", str(path), str(paths["kind"]), "--bootstrap", "50",
+                 "--json", str(scored)]) == 0
+    truth = frame["kind"] == "small"
+    auc = roc_auc_score(truth, risk)
+    text = capsys.readouterr().out
+    assert f"ROC AUC {auc:.4f} on 120 rows" in text
+    assert "the 3 members scored one by one on these rows" in text
+    each = [roc_auc_score(truth, m.predict_proba(X)[:, 1]) for m in model.estimators_]
+    brier = [np.mean((truth - m.predict_proba(X)[:, 1]) ** 2) for m in model.estimators_]
+    members = json.loads(scored.read_text())["ensemble"]["members"]
+    assert members["roc_auc"]["ensemble"] == pytest.approx(auc, abs=1e-12)
+    assert members["roc_auc"]["members"] == pytest.approx(each, abs=1e-12)
+    assert members["roc_auc"]["best_member"] == pytest.approx(max(each), abs=1e-12)
+    assert members["brier"]["members_mean"] == pytest.approx(np.mean(brier), abs=1e-7)
+    assert members["brier"]["best_member"] == pytest.approx(min(brier), abs=1e-7)
+    assert f"ROC AUC{auc:>25.4f}{np.mean(each):>14.4f}{max(each):>10.4f}{min(each):>10.4f}" \
+        in text
     assert main(["report", str(path), str(paths["kind"]), "--out",
                  str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err

@@ -138,6 +138,9 @@ def run_evaluate(args):
                                   bootstrap_options(args, "table")["n_bootstrap"], args.seed,
                                   weight)
     lines = format_report(report)
+    if table_ensemble.is_ensemble(model):  # each member's scores beside the ensemble's
+        report["ensemble"], more = table_ensemble.evaluate_members(model, frame, truth, weight)
+        lines += more
     covered = None if survival or exposure else coverage(model, frame, truth)
     if covered is not None:
         report["interval"] = covered

@@ -28,11 +28,13 @@ import inspect
 import numpy as np
 
 from ..estimators.ensemble import MLPEnsemble
-from ..tabular.evaluation import is_poisson
+from ..tabular.evaluation import evaluate_table, is_poisson
 from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.survival import TabularSurvival
 from .options import jobs_count
+from .table_report import LABELS
 
+HIGHER = {"roc_auc", "accuracy", "r2"}  # larger is better; for the other scores smaller
 LIBRARY = MLPEnsemble(None).get_params()
 LEVEL = inspect.signature(MLPEnsemble.predict_interval).parameters["level"].default
 
@@ -169,11 +171,39 @@ def spread(fitted, X, level=LEVEL):
             "max_width": float(np.max(width))}
 
 
-def spread_line(report, n_rows):
-    return (f"members' spread on the {n_rows} training rows: the {100 * report['level']:.4g}% "
+def spread_line(report, n_rows, rows="training rows"):
+    return (f"members' spread on the {n_rows} {rows}: the {100 * report['level']:.4g}% "
             f"interval of the {report['kind']} (quantiles of the members') has median width "
             f"{report['median_width']:.4g}, largest {report['max_width']:.4g} (a spread of "
             "the fits, not a prediction interval)")
+
+
+def evaluate_members(model, frame, truth, weight):
+    """(JSON, lines) of ``nnfit evaluate``'s comparison: the ensemble's point scores beside its
+    members' mean (one network's expected score), best and worst, each member scored alone on
+    the same rows, and the members' spread there."""
+    scores = [evaluate_table(m, frame, truth, sample_weight=weight,
+                             n_bootstrap=0)["scores"]["scores"]["model"]
+              for m in [model, *model.estimators_]]
+    keys = [k for k in ("brier", "log_loss", "roc_auc", "accuracy", "mae", "rmse", "r2")
+            if k in scores[0] and scores[0][k]["estimate"] is not None]
+    table = {}
+    for key in keys:
+        values = np.array([s[key]["estimate"] for s in scores[1:]])
+        best, worst = (values.max(), values.min()) if key in HIGHER else \
+            (values.min(), values.max())
+        table[key] = {"ensemble": scores[0][key]["estimate"], "members_mean": values.mean(),
+                      "best_member": best, "worst_member": worst, "members": values.tolist()}
+    K = len(model.estimators_)
+    lines = [f"the {K} members scored one by one on these rows (best and worst chosen on "
+             "them):", f"{'':22s}{'ensemble':>10s}{'members mean':>14s}{'best':>10s}"
+             f"{'worst':>10s}"]
+    for key, row in table.items():
+        lines.append(f"{LABELS[key]:22s}{row['ensemble']:>10.4f}{row['members_mean']:>14.4f}"
+                     f"{row['best_member']:>10.4f}{row['worst_member']:>10.4f}")
+    report = spread(model, frame)
+    lines.append(spread_line(report, len(frame), "rows"))
+    return {"members": table, "spread": report}, lines
 
 
 def member_scores(report):
