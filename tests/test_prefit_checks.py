@@ -261,3 +261,27 @@ def test_command_line_keep_and_allow_similar_classes(clinic, tmp_path, capsys):
     assert main(args + ["--allow-similar-classes", "--keep", "seq"]) == 0
     model = nnfit.load(out)
     assert list(model.classes_) == ["F", "M", "mm"] and model.numeric_columns_ == ["age", "seq"]
+
+
+def test_indicators_with_weights_equal_the_repeated_rows():
+    """A weight of 2 is the row twice with missingness indicators too (logistic regression at
+    full batch, to 1e-8); an indicator is made only for missing values in rows of positive
+    weight, as if the rows of weight 0 were left out."""
+    rng = np.random.default_rng(4)
+    n = 60
+    X = pd.DataFrame({"age": rng.normal(50, 10, n).round(1), "site": rng.choice(["a", "b"], n)})
+    X.loc[[2, 9, 30, 41], "age"] = np.nan
+    X.loc[[7], "site"] = np.nan
+    labels = np.where(rng.random(n) < 0.4 + 0.2 * X["age"].isna(), "yes", "no")
+    weight = rng.integers(1, 4, n)
+    weight[7] = 0  # the only missing site: no indicator for it
+    network = dict(hidden_layer_sizes=(), ridge=0.0, optimizer="lbfgs", dtype="float64",
+                   early_stopping=False, validation_fraction=0, random_state=0, epochs=1000)
+    repeated = np.repeat(np.arange(n), weight)
+    weighted, _ = _fit(TabularClassifier(MLPClassifier(**network), impute="median+indicator"),
+                       X, labels, sample_weight=weight)
+    rows, _ = _fit(TabularClassifier(MLPClassifier(**network), impute="median+indicator"),
+                   X.iloc[repeated], labels[repeated])
+    assert weighted.preprocessor_.indicators_ == rows.preprocessor_.indicators_ == ["age"]
+    np.testing.assert_allclose(weighted.predict_proba(X), rows.predict_proba(X), rtol=0,
+                               atol=1e-8)

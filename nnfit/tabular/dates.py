@@ -8,7 +8,7 @@ tabular model uses,
 - datetime columns (``datetime64``, also with a time zone, compared in UTC; what Excel, Parquet,
   Stata, SAS and SPSS files give) and Python ``date``/``datetime`` objects (pyreadstat's dates);
 - text whose every non-missing value is a date in one of ``FORMATS`` (``2020-01-31``,
-  ``31/01/2020``, ``31.01.2020``, ``31JAN2020``, ...).  When several formats read every value
+  ``31/01/2020``, ``31.01.2020``, ``31JAN2020``, ...) in the years ``YEARS``.  When several formats read every value
   differently (``03/04/2020``: 3 April or March 4?) the column is refused and the user told to
   write it as YYYY-MM-DD; when one format reads at least ``MOST`` of the values, the others are
   refused by row (a typo, or a code for missing);
@@ -32,6 +32,7 @@ FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M
            "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M",
            "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d%b%Y", "%d-%b-%Y", "%d %b %Y", "%d%b%Y:%H:%M:%S")
 MOST = 0.9
+YEARS = (1800, 2200)  # a "date" outside these years is not one (a version number such as 1.2.3)
 DAY = pd.Timedelta(days=1)
 _LOOKS = re.compile(r"\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[- ]?[A-Za-z]{3}[- ]?\d{4})")
 
@@ -59,6 +60,7 @@ def text_format(name, column):
     text = present.astype(str).str.strip()
     unique = pd.Series(pd.unique(text))
     parsed = {fmt: _parse(unique, fmt) for fmt in FORMATS}
+    parsed = {fmt: dates.where(dates.dt.year.between(*YEARS)) for fmt, dates in parsed.items()}
     full = [fmt for fmt, dates in parsed.items() if dates.notna().all()]
     if full:
         readings = {tuple(parsed[fmt].to_numpy()) for fmt in full}
