@@ -6,6 +6,7 @@ prevalence / mean baseline, or for survival beside the linear Cox model; a thin 
 import argparse
 
 from .._files import check_output_path
+from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.crossval import cross_validate_table
 from ..tabular.survival_cv import cross_validate_survival
 from .outcome_report import format_report, survival_lines
@@ -84,10 +85,11 @@ def run_cv(args):
     head, _, tail = describe(args, task, y, len(X)).partition(" rows")
     print(f"{head} rows, {args.folds} {kind}folds (seed {args.seed}){tail}")
 
+    params = model.estimator.get_params() if model.estimator is not None else None
+
     def progress(record):
         if not args.quiet:
-            stopped = ("" if record["best_epoch"] is None else
-                       f", network's best epoch {record['best_epoch']}")
+            stopped = "" if record["best_epoch"] is None else _epochs(params, record)
             c = record.get("harrell_c")
             scored = "" if c is None else ", Harrell's C " + ", ".join(
                 f"{name} {value:.4f}" for name, value in c.items())
@@ -110,6 +112,16 @@ def run_cv(args):
         write_json(out, {"data": str(args.data), "options": _options(args), **report})
         args.written.append(str(out))
         print(f"report written to {out}")
+
+
+def _epochs(params, record):
+    """What the fold's network did with its epochs: early stopping (on held-out rows of the
+    fold's training rows, as ``holdout`` resolves "auto") kept the weights of an epoch, or it
+    ran all --epochs epochs."""
+    early = params["early_stopping"]
+    if early is True or (early == "auto" and record["n_train"] >= AUTO_EARLY_STOPPING):
+        return f", early stopping kept epoch {record['best_epoch']}"
+    return f", no early stop: all {params['epochs']} epochs"
 
 
 def format_cv(report):

@@ -12,9 +12,12 @@ and the regressor's differ, e.g. ``--ridge``, the help gives both; ``--time``'s 
 only (``--class-weight``, ``--loss``, ``--ties``) is refused for the others.  The exceptions say
 why in their help: ``--seed`` is 0, not None, so that a run repeats, and ``--validation 0`` also
 turns early stopping off unless ``--early-stopping`` is given (no held-out rows: exactly
-``--epochs`` epochs on all rows).
+``--epochs`` epochs on all rows), and ``--early-stopping false`` holds nothing out unless
+``--validation`` is given, whose rows then only monitor the fit (``refit=False``: the model is
+the last epoch's, and the validation report is of that model on rows it never saw).
 """
 import argparse
+import re
 from types import SimpleNamespace
 
 from ..engine.optimizers import OPTIMIZERS
@@ -65,7 +68,9 @@ NETWORK_OPTIONS = [
      "most epochs of the early-stopped fit; without early stopping, the number of epochs"),
     ("--early-stopping", "early_stopping", {"type": switch, "metavar": "{auto,true,false}"},
      "hold out --validation of the rows, stop after --patience epochs without a better "
-     f"validation loss and keep the best epoch; auto: only from {AUTO_EARLY_STOPPING:,} rows on"),
+     f"validation loss and keep the best epoch; auto: only from {AUTO_EARLY_STOPPING:,} rows on; "
+     "false: nothing held out, --epochs epochs on all rows and the last epoch's weights (with "
+     "--validation given too, those rows only monitor the fit and are not trained on)"),
     ("--validation", "validation_fraction", {"type": fraction},
      "fraction of the rows held out for early stopping and the validation report; 0: none, and "
      "then no early stopping either unless --early-stopping is given (the library would stop "
@@ -176,6 +181,10 @@ def tabular_model(args, task, exclude, progress=None, **params):
                              f"{'a ' * (task != 'survival')}{OWNERS[task]}")
     if params.get("validation_fraction") == 0 and "early_stopping" not in params:
         params["early_stopping"] = False  # the --validation help says why
+    if params.get("early_stopping") is False and "validation_fraction" not in params:
+        params["validation_fraction"] = 0.0  # the --early-stopping help says why
+    # --early-stopping false --validation F: the held-out rows only monitor; no refit
+    monitored = params.get("early_stopping") is False and params["validation_fraction"] > 0
     params["random_state"] = args.seed
     if progress is not None:
         params["callbacks"] = [progress]
@@ -184,7 +193,7 @@ def tabular_model(args, task, exclude, progress=None, **params):
               **({"allow_similar_classes": True} if task == "classification"
                  and getattr(args, "allow_similar_classes", False) else {})}
     return tabular(network(**params), exclude=exclude, impute=args.impute, **checks,
-                   refit=given.get("refit", REFIT))
+                   refit=given.get("refit", REFIT) and not monitored)
 
 
 def read_task_table(args):
@@ -232,6 +241,7 @@ def option_names(error):
     """A library ValueError with the command line's option names (``--epochs 0``, not
     ``epochs=0``)."""
     text = str(error)
-    for param, option in PARAM_OPTIONS.items():
+    for param, option in PARAM_OPTIONS.items():  # --dtype float64, as typed, not 'float64'
+        text = re.sub(rf"\b{param}='(\w+)'", rf"{option} \1", text)
         text = text.replace(f"{param}=", f"{option} ")
     return ValueError(text)

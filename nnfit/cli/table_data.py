@@ -15,6 +15,7 @@ from ..tabular.preprocess import is_numeric_column, names, rows
 from ..tabular.readers import EXACT_FLOATS, WIDE, read_file, separator_hint  # noqa: F401
 
 MAX_CLASSES_AUTO = 10
+WEIGHT_RATIO = 1e8  # a --weight this many times the median: the rest are lost in float32 sums
 ROWS_NOTE = "Rows in messages are numbered from 1, the header line not counted."
 FORMATS = ("a .csv/.tsv/.txt text table, .xlsx, .parquet (needs pyarrow), or a Stata .dta, SPSS "
            ".sav, SAS .sas7bdat/.xpt file (needs pyreadstat)")
@@ -112,6 +113,15 @@ def row_weights(frame, column, exposure=None):
         raise ValueError(f"--weight {column}: the weights add up to more than float64 holds "
                          f"(the largest is {numbers.max():g}); only their ratios matter: divide "
                          "them by a power of 10")
+    positive = numbers[numbers > 0]
+    typical = float(np.median(positive))
+    swamping = numbers > WEIGHT_RATIO * typical
+    if swamping.any() and swamping.sum() < len(positive):  # the others would count for nothing
+        raise ValueError(f"--weight {column}: the weight in {rows(values.index[swamping])} "
+                         f"({numbers[swamping].max():g}) is more than {WEIGHT_RATIO:g} times the "
+                         f"median weight ({typical:g}), so the other rows would count for "
+                         "nothing in a fit or a score (a code for missing, or a typo?); correct or "
+                         "drop those rows")
     return numbers if exposure is None else numbers * np.asarray(exposure, dtype=np.float64)
 
 

@@ -134,8 +134,11 @@ def run_fit(args):
         results["coefficients_note"] = lines[0]
     if len(held_out):
         refit = model.estimator_ is not model.early_stopped_estimator_
-        print(f"validation report ({len(held_out)} held-out rows, the fit stopped at epoch "
-              f"{model.early_stopped_estimator_.best_epoch_}{', before the refit' * refit}):")
+        first = model.early_stopped_estimator_
+        kept = (f"the last epoch's weights, epoch {first.n_iter_}" if first.get_params()[
+            "early_stopping"] is False else f"the fit stopped at epoch {first.best_epoch_}")
+        print(f"validation report ({len(held_out)} held-out rows, {kept}"
+              f"{', before the refit' * refit}):")
         if not isinstance(report, Exception):
             print("\n".join(format_report(report)))
             results["validation"] = report
@@ -227,10 +230,19 @@ def progress(epochs, task, poisson=False):
 def outcome(model, n_rows):
     """What the fit did with the epochs and the rows, in one or two lines."""
     first, held_out = model.early_stopped_estimator_, len(model.validation_index_)
+    params = first.get_params()
+    if params["early_stopping"] is False:  # the weights are the last epoch's (table_args)
+        text = f"no early stopping: {first.n_iter_} epoch(s) on "
+        if not held_out:
+            return (text + f"all {n_rows} rows, the last epoch's weights kept (no validation "
+                    "rows: --early-stopping false or --validation 0)")
+        loss = first.history_["val_loss"]
+        return (text + f"{n_rows - held_out} training rows, the last epoch's weights kept; the "
+                f"{held_out} --validation rows only monitored the fit, not trained on (validation "
+                f"loss {loss[-1]:.4f} at the last epoch, lowest {min(loss):.4f} at epoch "
+                f"{loss.index(min(loss)) + 1})")
     if not held_out:
-        params = first.get_params()
         why = ("--validation 0" if params["validation_fraction"] == 0 else
-               "--early-stopping false" if params["early_stopping"] is False else
                f"--early-stopping auto holds rows out from {AUTO_EARLY_STOPPING:,} rows on; "
                "--early-stopping true to hold them out here")
         return f"no validation rows ({why}): {first.n_iter_} epoch(s) on all {n_rows} rows"

@@ -190,6 +190,10 @@ def _check_folds(folds, y, classify):
     if len(single):
         raise ValueError(f"class(es) {names(single)} have a single row, which cannot be both "
                          "in a training fold and a held-out one; drop or merge them")
+    if counts.max() < folds:  # StratifiedKFold puts rows of the largest class in every fold
+        raise ValueError(f"folds={folds} is more than the {counts.max()} rows of the largest "
+                         f"class ({names(counts.index[:1])}), too few for {folds} folds "
+                         f"stratified by class; give at most {counts.max()}")
     rare = counts.index[counts < folds]
     if len(rare):
         warnings.warn(f"class(es) {names(rare)} have fewer rows than the {folds} folds, so "

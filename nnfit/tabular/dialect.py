@@ -41,6 +41,7 @@ WIDE = 1000  # columns from which read_csv reads in one pass and the frame is co
 EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 _NUMBER = r"\s*[-+]?(?:\d+{0}\d*|{0}\d+)(?:[eE][-+]?\d+)?\s*"
 COMMA_NUMBER, POINT_NUMBER = re.compile(_NUMBER.format(",")), re.compile(_NUMBER.format(r"\."))
+FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")  # read_csv's words
 GROUPED = re.compile(r"\s*[-+]?\d{1,3}(?:\.\d{3})+,\d*\s*")
 
 
@@ -158,6 +159,13 @@ def _parse(path, what, sep, decimal, thousands, encoding, **options):
         raise ValueError(f"{path} has no header line: give a text table with a header line "
                          "and data rows") from None
     except pd.errors.ParserError as error:
+        fields = FIELDS.search(str(error))
+        if fields:  # one line has more fields than the header line names columns
+            expected, line, saw = fields.groups()
+            raise ValueError(f"{path} has {saw} fields in line {line}, but its header line "
+                             f"names {expected} columns; a value holding the separator "
+                             f"({_shown(sep)}) must be in double quotes, or that line has a "
+                             "stray separator: correct it") from None
         raise ValueError(f"{path} is not a readable {what} ({str(error).strip()}); "
                          f"{advice}") from None
 

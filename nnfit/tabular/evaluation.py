@@ -21,6 +21,7 @@ from sklearn.metrics import (balanced_accuracy_score, confusion_matrix, mean_abs
 
 from ..estimators.count_metrics import score_counts
 from ..estimators.metrics import score_predictions
+from .checks import rows
 from .preprocess import names
 
 BASELINE = {"classification": "prevalence", "regression": "mean"}
@@ -78,15 +79,19 @@ def evaluate_table(model, X, y, *, sample_weight=None, baseline=None, n_bootstra
     """
     options = dict(n_bootstrap=n_bootstrap, confidence=confidence, random_state=random_state)
     target = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
+    check_truth(y, target)
     if hasattr(model, "classes_"):
         truth = as_labels(np.asarray(y), model.classes_)
         report = classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
                                        model.classes_, baseline, **options)
     else:
         truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
-        if not np.isfinite(truth).all():
-            raise ValueError("the target column has missing, non-numeric or infinite values; "
-                             "drop those rows")
+        bad = ~np.isfinite(truth)
+        if bad.any():
+            index = y.index if isinstance(y, pd.Series) else pd.RangeIndex(len(truth))
+            raise ValueError(f"{_column(target)}, {rows(index[bad])}: {np.asarray(y)[bad][0]!r} "
+                             "is not a finite number, which a regression model's scores need; "
+                             "correct or drop those rows")
         predicted = np.asarray(model.predict(X), dtype=np.float64)
         if is_poisson(model):
             report = counts_report(truth, {"model": predicted}, sample_weight, baseline,
@@ -175,6 +180,21 @@ def counts_report(truth, predictions, sample_weight=None, baseline=None, **optio
     predictions = {**predictions, "mean": np.asarray(baseline, dtype=np.float64)}
     report["scores"] = score_counts(truth, predictions, sample_weight, **options)
     return report
+
+
+def check_truth(y, target=None):
+    """Refuses rows whose true value is missing, naming the column and the rows: a row
+    without its outcome cannot be scored (and is no unseen class)."""
+    series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y, dtype=object))
+    missing = series.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"{_column(target)} has missing values in {rows(series.index[missing])}"
+                         ": a row without its true value cannot be scored; drop those rows "
+                         "(--drop-missing on the command line) or fill in their values")
+
+
+def _column(target):
+    return "the target" if target is None else f"the target column {target!r}"
 
 
 def as_labels(truth, classes):
