@@ -296,3 +296,17 @@ def test_the_paired_bench_prints_the_differences():
     differences = [line.split()[2] for line in run.stdout.splitlines()
                    if line.strip().startswith("ens - ") and ("[+" in line or "[-" in line)]
     assert differences == ["members", "best", "ens-boot", "LR", "LR-bal"]
+
+
+def test_a_tabular_model_around_an_ensemble_is_not_saved_unreadable(default_table, tmp_path):
+    """TabularClassifier(MLPEnsemble(...)) fits, but a model file has no place for one
+    preprocessing around an ensemble: save refuses (it wrote a file nnfit.load refused)."""
+    X, y = default_table
+    inside = TabularClassifier(MLPEnsemble(MLPClassifier((4,), epochs=3), n_estimators=2,
+                                           random_state=0)).fit(X.iloc[:200], y.iloc[:200])
+    assert inside.predict_proba(X.iloc[:5]).shape == (5, 2)
+    path = tmp_path / "inside.nnfit"
+    with pytest.raises(TypeError, match=r"put the ensemble around the tabular model, "
+                                        r"nnfit.MLPEnsemble\(nnfit.TabularClassifier"):
+        inside.save(path)
+    assert not path.exists()

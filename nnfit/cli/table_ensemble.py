@@ -17,6 +17,10 @@ value f(x) = (1/K) sum_k f_k(x).  The spread at ``--spread-level`` L (default th
 shows how much the fit depends on its seed (and with ``--ensemble-bootstrap`` on the sample),
 not where a new outcome falls: it is no prediction interval (``--interval`` is, for one model).
 
+``nnfit evaluate`` scores the averaged prediction as for one network, then each member alone
+on the same rows: the ensemble's Brier score, log-loss, AUC and accuracy (or MAE, RMSE, R^2)
+beside the members' mean (one network's expected score), best and worst, and the spread there.
+
 Refused, each with what to do instead: survival (``--time``/``--event``) and Poisson models
 (``--loss poisson``, ``--exposure``), whose ensembles ``evaluate`` cannot score yet, and
 ``--interval`` (the conformal interval of one network).  ``nnfit report`` draws one network's

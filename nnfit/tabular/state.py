@@ -58,6 +58,11 @@ class _TabularFile:
     def _to_file_parts(self):
         """(header, arrays): the inner estimator's, and the preprocessing as ``tabular``."""
         header, arrays = self.estimator_._to_file_parts()
+        if "ensemble" in header:  # an ensemble's file keeps each member's preprocessing
+            raise TypeError("a tabular model around an MLPEnsemble cannot be saved (nnfit.load "
+                            "could not read it back): put the ensemble around the tabular "
+                            "model, nnfit.MLPEnsemble(nnfit.TabularClassifier(...)), as "
+                            "'nnfit fit --ensemble' does")
         header["tabular"] = to_dict(self)
         return header, arrays
 
