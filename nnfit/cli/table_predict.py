@@ -61,7 +61,7 @@ def add_predict_options(predict):
                               "spread between <column>_lower and <column>_upper, the "
                               "(1 - LEVEL)/2 and (1 + LEVEL)/2 quantiles of the members' "
                               "probabilities (with --proba) or values; not a prediction "
-                              f"interval (default: {ens.LEVEL})")
+                              f"interval (default: {ens.LEVEL})%(default).0s")
     predict.add_argument("--out", metavar="FILE",
                          help="write the predictions to this CSV file (default: standard "
                               "output)")
