@@ -478,3 +478,103 @@ def determinism_case(draw, folder):
     if verdict == CLEAN and "diverged" not in detail:
         verdict = UNCLEAR  # every case here is valid
     return verdict, f"{make.__name__}({params}): {detail}"
+
+
+# --- sample weights, save targets, swamped columns (issue 26) ----------------------------------
+ODD_WEIGHTS = st.sampled_from([0.0, 1.0, 2.5, 1e-320, 1e200, 1e308, -1.0, -0.0, np.nan, np.inf])
+
+
+def valid_weights(w, n):
+    """Whether ``w`` is a documented sample_weight for n rows: None, a number, or n finite
+    numbers >= 0 whose float64 sum is positive and finite (an oracle for the fuzz)."""
+    if w is None:
+        return True
+    if _real(w):
+        w = np.full(n, float(w))
+    try:
+        a = np.asarray(w, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    with np.errstate(over="ignore"):
+        return bool(a.shape == (n,) and np.isfinite(a).all() and (a >= 0).all()
+                    and 0 < a.sum() < math.inf)
+
+
+def weights_case(draw):
+    """``fit`` and ``score`` with the same odd sample_weight: both refuse it cleanly, or both
+    take it (a finite score); a valid one is never refused but by the one-class rule."""
+    classifier = draw(st.booleans())
+    n = draw(st.integers(3, 12))
+    X = np.random.default_rng(n).normal(size=(n, 2))
+    y = np.arange(n) % 2 if classifier else X[:, 0] - X[:, 1]
+    shape = draw(st.sampled_from(["array", "scalar", "short", "2d", "text", "none"]))
+    cells = [draw(ODD_WEIGHTS) for _ in range(n)]
+    w = {"array": cells, "scalar": cells[0], "short": cells[:-1], "2d": [cells],
+         "text": ["1"] * n, "none": None}[shape]
+    if shape == "scalar" and draw(st.booleans()):
+        w = draw(st.sampled_from([True, "2", np.float64(2.0)]))
+    make = MLPClassifier if classifier else MLPRegressor
+    ok = valid_weights(w, n) and not isinstance(w, (bool, str))
+    shown = f"{make.__name__} sample_weight={str(w)[:60]}"
+    verdict, detail = run(lambda: make((), epochs=2, random_state=0, validation_fraction=0)
+                          .fit(X, y, sample_weight=w), lambda m: finite_predictions(m, X))
+    if verdict == CORRECT and not ok:
+        return WRONG, f"{shown}: fit accepted it"
+    refusable = ("positive weight", "beyond the range of")  # one class left; y overflows
+    if verdict == CLEAN and ok and not any(text in detail for text in refusable):
+        return UNCLEAR, f"{shown}: a valid weight refused: {detail}"
+    fitted = make((), epochs=2, random_state=0, validation_fraction=0).fit(X, y)
+    scored, detail_s = run(lambda: fitted.score(X, y, sample_weight=w),
+                           lambda s: np.testing.assert_(math.isfinite(s), f"score {s}"))
+    if (scored == CORRECT) != (verdict == CORRECT) and not (
+            verdict == CLEAN and any(text in detail for text in refusable)):
+        return WRONG, f"{shown}: fit {verdict} ({detail[:80]}) but score {scored} ({detail_s[:80]})"
+    return (verdict, f"{shown}: {detail}") if verdict != CORRECT else (scored, f"{shown}: {detail_s}")
+
+
+def save_case(draw, folder):
+    """``save`` onto odd targets: a file is written, or our own message names the path."""
+    folder = Path(folder)
+    model = MLPClassifier((), epochs=1, random_state=0).fit(*_data(True))
+    kind = draw(st.sampled_from(["file", "folder", "missing folder", "current folder", "existing"]))
+    target = {"file": folder / "m.nnfit", "folder": folder, "current folder": Path("."),
+              "missing folder": folder / "nowhere" / "m.nnfit", "existing": folder / "m.nnfit"}[kind]
+    if kind == "existing":
+        target.write_bytes(b"old")
+    try:
+        written = model.save(target)
+    except OSError as error:
+        ours = str(error).startswith("cannot save the model as ")
+        return (CLEAN if ours else UNCLEAR), f"save onto {kind}: {type(error).__name__}: {error}"
+    if not Path(written).is_file():
+        return WRONG, f"save onto {kind}: no file at {written}"
+    return CORRECT, ""
+
+
+def swamp_case(draw):
+    """One odd value planted among values near 1: the swamp warning comes exactly when the
+    definition (the other rows' sd below 1e-2 of the column's, in exact arithmetic) holds."""
+    from fractions import Fraction
+    n = draw(st.integers(3, 30))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    X = 1 + 0.1 * rng.normal(size=(n, 2))
+    X[draw(st.integers(0, n - 1)), 1] = draw(st.sampled_from(
+        [1.5, 3.0, 10.0, 1e3, 1e6, 1e12, 1e100, 1e308, -1e308, -50.0]))
+    x = [Fraction(v) for v in X[:, 1]]
+    mean = sum(x) / n
+    i = max(range(n), key=lambda r: abs(x[r] - mean))
+    rest = x[:i] + x[i + 1:]
+    rest_mean = sum(rest) / (n - 1)
+    rest_var = sum((v - rest_mean) ** 2 for v in rest) / (n - 1)
+    expected = 0 < rest_var < Fraction(1, 10**4) * sum((v - mean) ** 2 for v in x) / n
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            MLPRegressor((), epochs=1, random_state=0, validation_fraction=0).fit(X, X[:, 0])
+        except (ValueError, TypeError) as error:
+            return (UNCLEAR if unclear(error) else CLEAN), f"{error}"
+    said = any("swamps its column's scaling" in str(w.message) for w in record)
+    if said != expected:
+        return WRONG, (f"{'no ' if expected else ''}swamp warning expected for "
+                       f"{float(X[i, 1]):g} among {n} rows near 1")
+    return CORRECT, ""

@@ -48,12 +48,16 @@ def main(argv=None):
     table, bad = {}, collections.defaultdict(list)
     with tempfile.TemporaryDirectory() as folder:
         files, X, ys = fc.saved_models(folder)
+        (Path(folder) / "save").mkdir()
         categories = {
             "hyperparameters": fc.hyperparameter_case,
             "input arrays": fc.array_case,
             "model files": lambda draw: fc.model_file_case(draw, files, X, ys),
             "CSV via CLI": lambda draw: fc.csv_case(draw, folder),
             "determinism": lambda draw: fc.determinism_case(draw, folder),
+            "sample weights": fc.weights_case,
+            "save targets": lambda draw: fc.save_case(draw, Path(folder) / "save"),
+            "swamped columns": fc.swamp_case,
         }
         for name, case in categories.items():
             if args.only and name not in args.only:

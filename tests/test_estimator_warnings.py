@@ -233,3 +233,19 @@ def test_save_onto_a_folder_or_into_a_missing_one_says_so(tmp_path):
         model.save(tmp_path / "nowhere" / "model.nnfit")
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
     assert model.save(tmp_path / "model.nnfit").is_file()
+
+
+def test_a_target_beyond_float32_once_standardized_names_its_row():
+    # found by the weights fuzz: before, "y's values reach 2.96e+160 ...; keep
+    # standardize_target=True" (it was True) for valid weights [0, 1, 1e-320]
+    X = np.random.default_rng(3).normal(size=(3, 2))
+    y = X[:, 0] - X[:, 1]
+    with pytest.raises(ValueError, match=r"y's value in row 0 is 2.96e\+160 once standardized by "
+                       r"y's mean 0.986 and sd 1.22e-160 \(weighted: the rows of positive weight "
+                       r"may hold nearly one value\), beyond the range of float32 .*fit with "
+                       r"dtype='float64', or leave that row out"):
+        MLPRegressor(**QUICK, validation_fraction=0).fit(X, y, sample_weight=[0, 1, 1e-320])
+    with pytest.raises(ValueError, match=r"y's value in row 0 is 4.6e\+39 once standardized by "
+                       r"y's mean 0 and sd 1, beyond the range of float32 \(largest 3.4e\+38\); "
+                       r"fit with dtype='float64', or set standardize_target=True$"):
+        MLPRegressor(**QUICK, validation_fraction=0, standardize_target=False).fit(X, y * 1e39)

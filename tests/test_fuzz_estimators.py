@@ -1,4 +1,5 @@
-"""Property-based fuzz of the estimators (issue 11): hyperparameters, input arrays, determinism.
+"""Property-based fuzz of the estimators (issue 11): hyperparameters, input arrays, determinism;
+sample weights in fit and score, save targets and swamped columns (issue 26).
 
 Every outcome must be a correct result (finite predictions of the right shape, an invalid value
 never accepted) or a clear ValueError/TypeError naming what is wrong; never another exception,
@@ -58,3 +59,21 @@ def test_fuzz_odd_input_arrays(data):
 def test_fuzz_fits_are_deterministic_and_survive_save_and_load(data, tmp_path_factory):
     folder = tmp_path_factory.mktemp("determinism", numbered=True)
     assert_clean(*fc.determinism_case(data.draw, folder))
+
+
+@settings(FUZZ, max_examples=80)
+@given(data=st.data())
+def test_fuzz_sample_weights_fit_and_score_agree(data):
+    assert_clean(*fc.weights_case(data.draw))
+
+
+@settings(FUZZ, max_examples=20)
+@given(data=st.data())
+def test_fuzz_save_targets(data, tmp_path_factory):
+    assert_clean(*fc.save_case(data.draw, tmp_path_factory.mktemp("save", numbered=True)))
+
+
+@settings(FUZZ, max_examples=60)
+@given(data=st.data())
+def test_fuzz_a_swamping_value_is_said_exactly_when_it_swamps(data):
+    assert_clean(*fc.swamp_case(data.draw))

@@ -231,9 +231,15 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         Y = (Y - self._target_mean) / self._target_scale
         limit = np.finfo(dtype).max
         if np.abs(Y).max(initial=0) > limit:
-            raise ValueError(f"y's values reach {np.abs(Y).max():.3g}, beyond the range of "
-                             f"{np.dtype(dtype).name} (largest {limit:.3g}); keep "
-                             "standardize_target=True, or fit with dtype='float64'")
+            i, j = np.unravel_index(np.argmax(np.abs(Y)), Y.shape)
+            raise ValueError(f"y's value in row {i} is {Y[i, j]:.3g} once standardized by y's "
+                             f"mean {self._target_mean[j]:.3g} and sd {self._target_scale[j]:.3g}"
+                             + (" (weighted: the rows of positive weight may hold nearly one "
+                                "value)" if weights is not None and self.standardize_target else "") + f", beyond the range "
+                             f"of {np.dtype(dtype).name} (largest {limit:.3g}); fit with "
+                             "dtype='float64'" + (", or leave that row out" if
+                                                  self.standardize_target else
+                                                  ", or set standardize_target=True"))
         return Y.astype(dtype)
 
     def _encode_counts(self, ndim, Y, dtype, reset, weights):
