@@ -156,3 +156,11 @@ def test_ctrl_c_in_the_first_epoch_of_nnfit_fit(tmp_path):
     assert done.returncode == 130, done.stderr[-2000:]
     assert done.stderr == "nnfit fit: interrupted (Ctrl-C); no file was written\n"
     assert "model written" not in done.stdout and not os.path.exists(model)
+
+
+def test_ctrl_c_in_nnfit_hitters_reports_nothing(tmp_path):
+    # before: the lab's table with the interrupted network's test error, and status 0
+    done = run_command(["hitters", "--quick"], CTRL_C_IN_BATCH, tmp_path, BATCH=5)
+    assert done.returncode == 130, done.stderr[-2000:]
+    assert done.stderr == "nnfit hitters: interrupted (Ctrl-C); no file was written\n"
+    assert "test MAE" not in done.stdout

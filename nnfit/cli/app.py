@@ -2,20 +2,22 @@
 
 ``main`` turns the usual ways a command ends badly into one line and an exit status, never a
 traceback: a ValueError, TypeError or missing file (status 2), Ctrl-C (status 130, saying which
-files, if any, the command had written; a command whose fit Ctrl-C stopped raises
-KeyboardInterrupt rather than report the part-fitted model, whose "fit interrupted" warning is
-not shown; Ctrl-C during the imports before ``main`` is ``nnfit._interrupt``'s), a reader that
+files, if any, the command had written: the engine's "fit interrupted" warning, with which a
+fit stopped by Ctrl-C returns, is raised, so that no command reports a part-fitted model as its
+result; Ctrl-C during the imports before ``main`` is ``nnfit._interrupt``'s), a reader that
 closed the pipe, as ``| head`` does (status 141, silent).  Warnings are printed as one line
 each, each text once per command (a command may name its options in them: ``wording``).
 """
 import argparse
 import importlib
 import os
+import re
 import sys
 import warnings
 
 from .._version import __version__
 
+INTERRUPTED = r"fit interrupted in (epoch|iteration)"  # the engine's warning at Ctrl-C
 COMMAND_MODULES = ["mnist", "islr", "table", "cv", "lab", "report"]
 
 
@@ -64,14 +66,17 @@ def main(argv=None):
             print(f"{name}: warning: {text}", file=sys.stderr)
     with warnings.catch_warnings():  # the caller's filters and showwarning come back after
         warnings.showwarning = once
-        # a fit stopped by Ctrl-C warns that it kept its best weights; the command stops instead
-        warnings.filterwarnings("ignore", message=r"fit interrupted in (epoch|iteration)")
+        # a fit stopped by Ctrl-C warns that it kept its best weights and returns: raised
+        # instead, so that no command goes on to report a part-fitted model as a result
+        warnings.filterwarnings("error", message=INTERRUPTED, category=RuntimeWarning)
         try:
             return args.func(args) or 0
         except (ValueError, TypeError, FileNotFoundError) as error:
             print(f"{name}: error: {error}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, RuntimeWarning) as stop:
+            if isinstance(stop, RuntimeWarning) and not re.match(INTERRUPTED, str(stop)):
+                raise
             done = (f"files written before it: {', '.join(args.written)}" if args.written
                     else "no file was written")
             print(f"{name}: interrupted (Ctrl-C); {done}", file=sys.stderr)
