@@ -204,6 +204,13 @@ def test_a_regression_report_shows_observed_against_predicted(tmp_path, capsys):
     assert [p.name for p in report_paths(out, "regression")[2:]] == ["h-observed.png",
                                                                       "h-residuals.png"]
     assert all(p.exists() for p in report_paths(out, "regression"))
+    holes = test.copy()
+    holes.loc[holes.index[[2, 5]], "Salary"] = np.nan
+    holes.to_csv(tmp_path / "holes.csv", index=False)
+    code, _, err = _run([tmp_path / "h.nnfit", tmp_path / "holes.csv", "--out",
+                         tmp_path / "holes.html"], capsys)
+    assert code == 2 and "the target column 'Salary' has missing values in rows 3, 6" in err
+    assert "--drop-missing" in err and not (tmp_path / "holes.html").exists()
 
 
 def test_no_file_is_replaced_without_force(tables, tmp_path, capsys):

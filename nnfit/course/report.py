@@ -28,7 +28,7 @@ import pandas as pd
 from .._files import atomic_write
 from .._version import __version__
 from ..tabular.evaluation import (as_labels, classification_report, counts_report, is_poisson,
-                                  regression_report)
+                                  numeric_truth, regression_report)
 from .report_checks import statistician_warnings
 from .report_page import html_page, markdown_page
 from .report_outcomes import classification_parts, regression_parts
@@ -156,10 +156,7 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
                                                      **options)
         classification_parts(report, truth == model.classes_[1], predictions)
     else:
-        truth = pd.to_numeric(y, errors="coerce").to_numpy(np.float64)
-        if not np.isfinite(truth).all():
-            raise ValueError("the target column has missing, non-numeric or infinite values; "
-                             "drop those rows (drop_missing=True, --drop-missing)")
+        truth = numeric_truth(y, y.name if isinstance(y.name, str) else None)
         report["evaluation"] = (counts_report(truth, predictions, w, **options)
                                 if task == "counts" else
                                 regression_report(truth, predictions, **options))

@@ -85,13 +85,7 @@ def evaluate_table(model, X, y, *, sample_weight=None, baseline=None, n_bootstra
         report = classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
                                        model.classes_, baseline, **options)
     else:
-        truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
-        bad = ~np.isfinite(truth)
-        if bad.any():
-            index = y.index if isinstance(y, pd.Series) else pd.RangeIndex(len(truth))
-            raise ValueError(f"{_column(target)}, {rows(index[bad])}: {np.asarray(y)[bad][0]!r} "
-                             "is not a finite number, which a regression model's scores need; "
-                             "correct or drop those rows")
+        truth = numeric_truth(y, target)
         predicted = np.asarray(model.predict(X), dtype=np.float64)
         if is_poisson(model):
             report = counts_report(truth, {"model": predicted}, sample_weight, baseline,
@@ -191,6 +185,20 @@ def check_truth(y, target=None):
         raise ValueError(f"{_column(target)} has missing values in {rows(series.index[missing])}"
                          ": a row without its true value cannot be scored; drop those rows "
                          "(--drop-missing on the command line) or fill in their values")
+
+
+def numeric_truth(y, target=None):
+    """The true values of a regression as float64, refusing a missing (``check_truth``),
+    non-numeric or infinite one by its column and rows."""
+    check_truth(y, target)
+    truth = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce").to_numpy(np.float64)
+    bad = ~np.isfinite(truth)
+    if bad.any():
+        index = y.index if isinstance(y, pd.Series) else pd.RangeIndex(len(truth))
+        raise ValueError(f"{_column(target)}, {rows(index[bad])}: {np.asarray(y)[bad][0]!r} "
+                         "is not a finite number, which a regression model's scores need; "
+                         "correct or drop those rows")
+    return truth
 
 
 def _column(target):
