@@ -142,6 +142,10 @@ def test_a_mistyped_target_label_is_refused_naming_its_rows(clinic):
                        "differ only by case or spaces"):
         TabularClassifier(MLPClassifier(**SMALL)).fit(frame[["age"]],
                                                       _labels({"Yes": 110, " yes": 90}))
+    with pytest.raises(ValueError, match="label 'Blsck' in 4 row.* beside 'Black' in 150: they "
+                       "differ only by one letter"):
+        TabularClassifier(MLPClassifier(**SMALL)).fit(
+            frame[["age"]].iloc[:190], _labels({"Black": 150, "White": 36, "Blsck": 4}))
     model, _ = _fit(TabularClassifier(MLPClassifier(**SMALL), allow_similar_classes=True),
                     frame[["age"]], y)
     assert list(model.classes_) == ["F", "M", "mm"]
@@ -149,6 +153,7 @@ def test_a_mistyped_target_label_is_refused_naming_its_rows(clinic):
 
 @pytest.mark.parametrize("counts", [{"A": 80, "O": 90, "B": 22, "AB": 8},  # blood groups
                                     {"T1": 150, "T2": 45, "T3": 5},  # stages: digits differ
+                                    {"AML": 150, "ALL": 40, "CML": 10},  # diagnoses
                                     {"no": 120, "yes": 80}])
 def test_real_classes_are_not_taken_for_typos(clinic, counts):
     frame, _ = clinic

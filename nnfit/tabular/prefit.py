@@ -32,9 +32,11 @@ In the order ``plan`` applies them to the columns the model would use:
    by case or surrounding and repeated spaces (``'Yes'``, ``' yes'``), or from a label at least
    ``SIMILAR_RATIO`` times as frequent by one letter inserted, deleted, replaced or two adjacent
    letters swapped (``'mm'`` in 3 rows beside ``'M'`` in 400), is refused as a probable typo,
-   naming both labels and the rows.  A digit is never such a letter (``'T1'``/``'T2'``), and a
-   one-letter edit counts only in labels of at least 3 letters or where the letter doubles its
-   neighbour (``'A'``/``'AB'`` are blood groups, ``'m'``/``'mm'`` a slip of the finger);
+   naming both labels and the rows.  A digit is never such a letter (``'T1'``/``'T2'``); a
+   letter inserted or deleted counts in labels of at least 3 letters or where it doubles its
+   neighbour (``'A'``/``'AB'`` are blood groups, ``'m'``/``'mm'`` a slip of the finger), a
+   letter replaced or swapped only in labels of at least ``MIN_REPLACED`` letters
+   (``'AML'``/``'ALL'``, ``'CLL'``/``'CML'`` are diagnoses, ``'Blsck'`` a typo);
    ``allow_similar_classes=True`` (``--allow-similar-classes``) accepts such classes.
 """
 import re
@@ -52,7 +54,7 @@ from .preprocess import column_kinds, fit_preprocessor, parts, prepare
 NEARLY_UNIQUE = 0.95
 MIN_CODE_DIGITS = 7
 MAX_CODES, CODE_SHARE, MIN_NUMBERS = 3, 0.1, 5
-SIMILAR_RATIO = 10
+SIMILAR_RATIO, MIN_REPLACED = 10, 5
 _ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code",
              "record", "rec", "recno", "mrn", "patient", "subject", "subj", "pid", "uid", "uuid",
              "serial", "accession", "nr"}
@@ -231,9 +233,9 @@ def _one_letter(a, b):
             j -= 1
         if j == i:  # one letter replaced
             changed = a[i] + b[i]
-            return changed.isalpha() and short >= 3
+            return changed.isalpha() and short >= MIN_REPLACED
         swapped = j == i + 1 and a[i] == b[j] and a[j] == b[i]
-        return swapped and a[i].isalpha() and a[j].isalpha() and short >= 3
+        return swapped and a[i].isalpha() and a[j].isalpha() and short >= MIN_REPLACED
     longer, shorter = (a, b) if len(a) > len(b) else (b, a)
     if longer[:i] + longer[i + 1:] != shorter:
         return False
