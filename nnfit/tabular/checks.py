@@ -1,22 +1,18 @@
 """What the tabular models say about a table, naming columns and rows: a frame they cannot
-take, identifier columns, values that swamp a column's scaling, values too large for the network.
+take, values that swamp a column's scaling, values too large for the network.
 
 Every check works on whole blocks of columns at once (NumPy along an axis), so that a table
 of 100,000 columns costs what its numbers cost, not a Python step per column.
 
-- An identifier (``warn_identifiers``): a categorical column whose every value is distinct (its
-  one-hot columns cannot carry over to new rows), or a numeric column of distinct whole
-  numbers (``ID``, the ``Unnamed: 0`` that ``DataFrame.to_csv`` writes) that is named like an
-  identifier or counts the rows (consecutive, or increasing or decreasing in row order).  At
-  least MIN_IDENTIFIER_ROWS rows; one warning names every such column.
 - A swamped column (``warn_swamped``): one value so far out that the column's standard deviation
   is more than 1 / SWAMP_RATIO times that of the other rows, so that once standardized the
   other rows differ by less than SWAMP_RATIO and the network sees them as nearly equal (one
   1e100 among values near 1).  The warning names column, row and value.
 - A value beyond the network's dtype once standardized (``check_range``) is an error.
+
+Identifier columns, dates and other checks before fitting are ``prefit``'s.
 """
 import difflib
-import re
 import warnings
 
 import numpy as np
@@ -27,7 +23,6 @@ from ..estimators.swamp import warn_swamped as shared_warn_swamped
 
 MAX_SHOWN = 10
 MIN_IDENTIFIER_ROWS = 20
-_ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code"}
 
 
 def names(values):
@@ -67,51 +62,6 @@ def check_frame(X):
     if len(X) == 0:
         raise ValueError("X has no rows")
     return X
-
-
-def _named_like_identifier(name):
-    """``ID``, ``patient_id``, ``PatientID``, ``Unnamed: 0``, ``row number``, ..."""
-    if re.fullmatch(r"unnamed: ?\d+", name.strip(), re.IGNORECASE):
-        return True
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
-    return any(word in _ID_WORDS for word in re.split(r"[^a-z0-9]+", words.lower()))
-
-
-def numeric_identifiers(x, numeric):
-    """The columns of the float block ``x`` (rows x ``numeric``) that look like row ids."""
-    n = x.shape[0]
-    if n < MIN_IDENTIFIER_ROWS or not len(numeric):
-        return []
-    with np.errstate(invalid="ignore"):
-        whole = np.flatnonzero(np.all(x == np.floor(x), axis=0))  # NaN and inf: not whole
-    if not whole.size:
-        return []
-    block = x[:, whole]
-    ordered = np.sort(block, axis=0)
-    distinct = np.all(np.diff(ordered, axis=0) > 0, axis=0)
-    steps = np.diff(block, axis=0)
-    counts_rows = ((ordered[-1] - ordered[0] == n - 1) | np.all(steps > 0, axis=0)
-                   | np.all(steps < 0, axis=0))
-    return [numeric[j] for j, unique, counting in zip(whole, distinct, counts_rows)
-            if unique and (counting or _named_like_identifier(numeric[j]))]
-
-
-def warn_identifiers(prepared, numeric, categorical):
-    """One warning naming the identifier columns of the module docstring, if any."""
-    n = len(prepared)
-    found = numeric_identifiers(prepared.iloc[:, :len(numeric)].to_numpy(), list(numeric))
-    for name in categorical:
-        count = int(prepared[name].notna().sum())
-        if count >= MIN_IDENTIFIER_ROWS and prepared[name].nunique() == count:
-            warnings.warn(f"column {name!r} has a different value in each of its {count} rows, "
-                          "so each becomes a feature that no new row shares; if it identifies "
-                          "rows, leave it out (exclude=[...]; on the command line --id or "
-                          "--exclude)", UserWarning, stacklevel=4)
-    if found:
-        warnings.warn(f"column(s) {names(found)} hold a different whole number in each of the "
-                      f"{n} rows, as a row identifier does, and are used as predictors; if they "
-                      "identify rows, leave them out (exclude=[...]; on the command line --id or "
-                      "--exclude)", UserWarning, stacklevel=4)
 
 
 def warn_swamped(x, numeric, index):
