@@ -4,6 +4,7 @@ start.  A warm start with an optimizer state of the wrong length is refused befo
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import nnfit
@@ -161,3 +162,21 @@ def test_a_whole_epoch_path_is_judged_by_its_mean_objective(data, monkeypatch):
                           early_stopping=False, random_state=0, device=backend)
     with pytest.raises(nnfit.DivergenceError, match="mean objective grew from 0.5"):
         model.fit(X, y)
+
+
+def test_best_epoch_is_the_kept_epoch_without_early_stopping():
+    """early_stopping=False keeps the last epoch's weights, so best_epoch_ is that epoch (it was
+    the best monitored one, and the tabular refit then ran that many epochs instead)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(160, 10))
+    y = (X[:, 0] + rng.normal(size=160) > 0).astype(int)
+    settings = dict(hidden_layer_sizes=(64,), ridge=0.0, early_stopping=False,
+                    validation_fraction=0.2, epochs=40, learning_rate=0.05, random_state=0)
+    net = nnfit.MLPClassifier(**settings).fit(X, y)
+    assert len(net.validation_indices_) == 32 and net.n_iter_ == net.best_epoch_ == 40
+    lowest = int(np.argmin(net.history_["val_loss"])) + 1
+    assert lowest < 20  # the monitored loss was lowest early (overfitting), not at the kept epoch
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(10)])
+    table = nnfit.TabularClassifier(nnfit.MLPClassifier(**settings)).fit(
+        frame, pd.Series(np.where(y, "yes", "no")))
+    assert table.estimator_.n_iter_ == table.estimator_.best_epoch_ == 40

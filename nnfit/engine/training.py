@@ -239,11 +239,12 @@ def run_epochs(objective, optimizer, X, Y, rng, *, batch_size, epochs, evaluate=
         pace.close()
         bar.close()
         optimizer.learning_rate = rho
-    if (early_stopping or interrupted) and stopper.best < math.inf:
+    restored = (early_stopping or interrupted) and stopper.best < math.inf
+    if restored:
         theta[...] = stopper.best_theta
     if gd and exact and not interrupted and first_epoch == 1 and stopper.best_epoch == 0:
         warnings.warn(f"full-batch gradient descent stopped in epoch {epoch} without lowering R "
                       f"by more than tol={tol:g} (R {first_gd:.6g} at the start): the model keeps "
                       f"its random initial parameters; try a larger learning_rate (now "
                       f"{rho:g}), a smaller tol, or more epochs", RuntimeWarning)
-    return stopper.best_epoch, interrupted
+    return (stopper.best_epoch if restored else epoch), interrupted  # the weights' epoch
