@@ -29,6 +29,7 @@ from .estimators.decision import best_threshold, net_benefit
 from .estimators.ensemble import MLPEnsemble
 from .estimators.metrics import score_predictions
 from .estimators.regressor import MLPRegressor
+from .estimators.separation import SeparationWarning
 from .estimators.survival import MLPSurvival
 from .tabular.crossval import cross_validate_table
 from .tabular.evaluation import evaluate_table
@@ -40,7 +41,7 @@ from ._version import __version__
 
 __all__ = [
     "Adam", "ConformalRegressor", "CoxPartialLikelihood", "Dense", "DivergenceError", "Dropout", "GradientDescent", "Identity", "MLPClassifier",
-    "MLPEnsemble", "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "Sequential",
+    "MLPEnsemble", "MLPRegressor", "MLPSurvival", "NumpyBackend", "Objective", "Penalty", "PoissonDeviance", "ReLU", "RMSprop", "SGD", "SeparationWarning", "Sequential",
     "Sigmoid", "SigmoidBinaryCrossEntropy", "SoftmaxCrossEntropy", "SquaredError",
     "TabularClassifier", "TabularRegressor", "TabularSurvival", "Tanh", "UnseenCategoryWarning", "best_threshold", "cross_validate_table",
     "evaluate_table", "gradcheck", "load", "mlp", "net_benefit", "score_predictions", "set_threads", "__version__",

@@ -39,7 +39,26 @@ LP_SIZE = 5_000_000  # entries of the linear program's matrix, at most
 
 
 class SeparationWarning(UserWarning):
-    """The training rows are separated: perfect prediction, weights without bound."""
+    """The training rows are separated: perfect prediction, weights without bound.
+
+    Emitted by ``fit`` of an unpenalized classifier (``ridge=0``, ``lasso=0``) whose training
+    rows get the probability of their own class within 1e-8 of 1 where a finite fit does not
+    exist (without a hidden layer: a linear program finds the separating columns); a ridge
+    penalty gives a finite, usable fit.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from nnfit import MLPClassifier, SeparationWarning
+    >>> X, y = np.arange(6.0).reshape(-1, 1), np.array([0, 0, 0, 1, 1, 1])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = MLPClassifier(hidden_layer_sizes=(), ridge=0.0, optimizer="lbfgs",
+    ...                       dtype="float64", random_state=0).fit(X, y)
+    >>> [w.category for w in caught] == [SeparationWarning]
+    True
+    """
 
 
 def check_separation(model, X_train, Y_train, stacklevel=3):
