@@ -15,11 +15,11 @@ the two in turn (quiet first, then loaded first, ...); in each phase one epoch o
 one after the other.  So every row meets the same load in the same phase, and a drift of the
 machine's own load (other users) hits quiet and loaded alike.
 
-Rows: ``nnfit`` (the library's default threads, "auto": the products cut in blocks fixed by
-their shapes on as many threads as usable cores, BLAS on one: ``nnfit.backends.blocked``),
-``nnfit-adaptive`` (``set_threads("adaptive")``: fewer threads while other programs keep the
-cores busy), ``nnfit-1`` (``set_threads(1)``), ``nnfit-blas`` (nnfit before the blocks: every
-product one call on OpenBLAS's own threads), ``roofline`` (the epoch's matrix products alone,
+Rows: ``nnfit`` (the library's default threads, "auto": BLAS on the usable cores),
+``nnfit-adaptive`` (``set_threads("adaptive")``: the products cut in blocks fixed by their
+shapes, ``nnfit.backends.blocked``, on fewer threads while other programs keep the cores busy),
+``nnfit-1`` (``set_threads(1)``), ``nnfit-blocks`` (the blocks always on the usable cores, as
+"adaptive" on a quiet machine), ``roofline`` (the epoch's matrix products alone,
 with OpenBLAS's own thread count), ``roofline-1`` (on one thread), ``roofline-blocks`` (the
 products in nnfit's blocks on the usable cores, as a fit does them), ``sklearn`` (MLPClassifier, adam, OpenBLAS's threads, one
 ``partial_fit`` an epoch), ``torch`` (eager, ``torch.set_num_threads(cores)``); on request
@@ -43,12 +43,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))  # the repository's nnfit
 sys.path.insert(0, HERE)  # bench/epoch.py
 
-GROUPS = {"numpy": ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas", "roofline",
+GROUPS = {"numpy": ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blocks", "roofline",
                    "roofline-1", "roofline-blocks"),
           "sklearn": ("sklearn", "sklearn-1"), "torch": ("torch", "torch-1")}
-DEFAULT = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas", "roofline", "roofline-1",
+DEFAULT = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blocks", "roofline", "roofline-1",
            "roofline-blocks", "sklearn", "torch")
-NNFIT_ROWS = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blas")
+NNFIT_ROWS = ("nnfit", "nnfit-adaptive", "nnfit-1", "nnfit-blocks")
 ROWS = sum(GROUPS.values(), ())
 SETTLE = 0.5  # seconds between starting (or ending) the busy processes and a phase
 BUSY = ("import time\nend = time.monotonic() + {seconds}\n"
@@ -89,7 +89,7 @@ def numpy_epochs(rows, X, y, cores):
     for row in rows:
         if row.startswith("nnfit"):
             count = {"nnfit": None, "nnfit-adaptive": "adaptive", "nnfit-1": 1,
-                     "nnfit-blas": None}[row]
+                     "nnfit-blocks": "adaptive"}[row]
             model = nnfit.MLPClassifier(epoch.HIDDEN, dropout=epoch.DROPOUT, optimizer="rmsprop",
                                         learning_rate=epoch.LEARNING_RATE, batch_size=epoch.BATCH,
                                         epochs=1, validation_fraction=0, early_stopping=False,
@@ -101,8 +101,8 @@ def numpy_epochs(rows, X, y, cores):
             def one(model=model, Y=Y, count=count, row=row):
                 current[0] = row
                 before = training.fit_threads
-                if row == "nnfit-blas":  # no blocks, BLAS's own threads: nnfit before
-                    training.fit_threads = OpenBLASThreads
+                if row == "nnfit-blocks":  # the blocks on the usable cores, whatever the load
+                    training.fit_threads = all_cores_blocks
                 try:
                     with threads.threads_for(count):
                         run_epochs(model._objective, model._optimizer, X, Y, model._rng,
@@ -127,17 +127,16 @@ def numpy_epochs(rows, X, y, cores):
     return closures, histories
 
 
-class OpenBLASThreads:
-    """A fit's threads as nnfit had them before the blocks: OpenBLAS's own, left alone."""
-
-    def __init__(self, threads=None):
-        self.history = []
-
-    def __call__(self):
-        pass
-
-    def close(self):
-        pass
+def all_cores_blocks(threads=None):
+    """"adaptive"'s fit threads held at its ceiling (the usable cores): no looks at the load."""
+    from nnfit.backends import blocked
+    from nnfit.backends.threads import FitThreads
+    pace = FitThreads("adaptive")
+    pace._next = float("inf")
+    pace.threads = pace.ceiling
+    pace.history = [(0.0, pace.ceiling)]
+    blocked.set_workers(pace.ceiling)
+    return pace
 
 
 def sklearn_epochs(rows, X, y, cores):

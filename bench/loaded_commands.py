@@ -2,12 +2,12 @@
 
     python bench/loaded_commands.py -- nnfit mnist --rows ridge --epochs 5
     python bench/loaded_commands.py --lab regularization      # a lab's code cells as a script
-    python bench/loaded_commands.py --rounds 3 --busy 2 --lab regularization -- true
+    python bench/loaded_commands.py --threads adaptive --lab regularization
 
 Each round runs the command (or the lab) once quiet (the machine as it is) and once beside
 ``--busy`` processes that spin (``while True: pass``, bench/loaded.py's), quiet first in odd
 rounds and loaded first in even ones, with the library's default settings: no ``NNFIT_THREADS``
-and no BLAS or OpenMP variable in the command's environment.  It prints each run's seconds,
+(``--threads`` sets it) and no BLAS or OpenMP variable in the command's environment.  It prints each run's seconds,
 the min / median of each phase, the slowdown loaded / quiet (issue 27: at most 3), and the
 other programs' load in each phase (cores' worth beyond the command and the busy processes).
 
@@ -93,9 +93,12 @@ def main(argv=None):
     parser.add_argument("--lab", help="run this lab's code cells as a script (e.g. regularization)")
     parser.add_argument("--busy", type=int, default=2, help="busy processes in a loaded run")
     parser.add_argument("--rounds", type=int, default=2, help="quiet / loaded rounds")
+    parser.add_argument("--threads", help="NNFIT_THREADS for the command (default: unset)")
     parser.add_argument("command", nargs="*", help="the command (after --)")
     args = parser.parse_args(argv)
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    if args.threads:
+        env["NNFIT_THREADS"] = args.threads
     with tempfile.TemporaryDirectory() as folder:
         if args.lab:
             command = [sys.executable, lab_script(args.lab, folder)]
@@ -115,6 +118,7 @@ def main(argv=None):
                 print(f"round {r + 1} {state}: {seconds:.1f} s (other programs' load "
                       f"{'?' if load is None else f'{load:.2f}'})", flush=True)
     quiet, loaded = times["quiet"], times["loaded"]
+    name += f" (NNFIT_THREADS={args.threads})" if args.threads else " (default threads)"
     print(f"\n{name}: quiet {min(quiet):.1f} / {statistics.median(quiet):.1f} s, beside "
           f"{args.busy} busy processes {min(loaded):.1f} / {statistics.median(loaded):.1f} s "
           f"(min / median of {args.rounds}); slowdown {min(loaded) / min(quiet):.2f} / "

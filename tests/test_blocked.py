@@ -1,6 +1,6 @@
 """nnfit.backends.blocked: products cut into blocks fixed by their shapes, shared by threads
-that sleep while they wait; a fit's bits are the same whatever the thread count and its
-changes ("adaptive"), which OpenBLAS's own threads do not give past about 400 inputs.
+that sleep while they wait; an "adaptive" fit's bits are the same whatever the thread count
+and its changes, which OpenBLAS's own threads do not give past about 400 inputs.
 Nothing here times anything."""
 import numpy as np
 import pytest
@@ -139,11 +139,15 @@ def weights(model):
     return [w.copy() for w in model.coefs_ + model.intercepts_]
 
 
-def test_a_fit_has_the_same_bits_on_1_2_or_3_threads_and_when_they_change(monkeypatch):
+def test_an_adaptive_fit_has_the_same_bits_on_1_2_or_3_threads_and_when_they_change(
+        monkeypatch):
     X, y = digits()
+    monkeypatch.setattr(threads.FitThreads, "__call__", lambda self: None)  # no looks
     fits, seen = {}, []
     for count in (1, 2, 3):
-        with threads.set_threads(count):
+        monkeypatch.setattr(threads.FitThreads, "_first", lambda self, w=count: w)
+        monkeypatch.setattr(threads, "_usable", lambda cpus=None: 4)
+        with threads.set_threads("adaptive"):
             fits[count] = weights(fitted(X, y, callbacks=[
                 lambda record: seen.append((blocked.workers(), blas_threads()))]))
     assert seen == [(1, 1)] * 2 + [(2, 1)] * 2 + [(3, 1)] * 2  # BLAS on one thread in a fit
@@ -153,7 +157,8 @@ def test_a_fit_has_the_same_bits_on_1_2_or_3_threads_and_when_they_change(monkey
         steps.append(None)
         blocked.set_workers(1 + len(steps) % 3)
     monkeypatch.setattr(threads.FitThreads, "__call__", switching)
-    fits["switching"] = weights(fitted(X, y))
+    with threads.set_threads("adaptive"):
+        fits["switching"] = weights(fitted(X, y))
     assert len(steps) == 2 * 5  # 600 rows: 5 steps an epoch
     for name, fit in fits.items():
         for w, w1 in zip(fit, fits[1]):
@@ -168,7 +173,7 @@ def test_the_fits_products_are_cut(monkeypatch):
     cut = []
     real = blocked.blocks
     monkeypatch.setattr(blocked, "blocks", lambda *args: cut.append(args[3:]) or real(*args))
-    with threads.set_threads(2):
+    with threads.set_threads("adaptive"):
         fitted(X, y)
     # each step: X W1 and dW1 = X^T dZ1 (the second layer's 128 x 256 x 128: one call each)
     assert set(cut) == {(1, 64), (0, 208)} and len(cut) == 2 * 5 * 2  # 2 epochs of 5 steps

@@ -1,5 +1,6 @@
 """Matrix products whose bits do not depend on the number of threads, with threads that sleep
-while they wait: the products of a fit (``engine.dense``, ``engine.stages``).
+while they wait: the products of a fit with the threads "adaptive" (``engine.dense``,
+``engine.stages``; ``threads``).
 
 C = A B (A: m x k, B: k x n) is cut into a fixed partition of C, chosen from (m, k, n) and
 nothing else (``plan``): row blocks C[i:i+s] = A[i:i+s] B when m >= n, else column blocks
@@ -18,8 +19,12 @@ lock, both asleep in the kernel (futex) rather than spinning, so on a busy machi
 that waits leaves its core to the threads that have work (OpenBLAS's own threads spin).
 NumPy releases the GIL in ``matmul``, so the blocks run side by side.
 
-``use(workers)`` sets the workers of this thread's products (``threads.FitThreads`` does, with
-BLAS held at one thread); without it (outside a fit) ``matmul`` is NumPy's, on BLAS's threads.
+``use(workers)`` sets the workers of this thread's products (``threads.FitThreads`` does for
+"adaptive", with BLAS held at one thread); without it ``matmul`` is NumPy's, on BLAS's threads.
+The cost: each hand-over wakes a sleeping thread (20-40 µs one way on a 2-core virtual machine)
+and each block packs its shared operand again, so on a quiet machine OpenBLAS's own threads,
+which spin, are faster; beside busy processes, which take the cores those spinning threads wait
+for, the blocks are far faster (bench/README.md, bench/loaded.py).
 """
 import functools
 import itertools

@@ -1,20 +1,20 @@
 """How many threads a fit computes its matrix products on: the cores this process may run on
 ("auto", the default), or, with "adaptive", fewer while other programs keep those cores busy.
 
-A fit holds NumPy's BLAS at one thread and cuts each large product into blocks fixed by its
-shape alone, which the fit's threads share (``blocked``): the bits are those of the same
-single-threaded calls whatever the count, so "auto", "adaptive" and any count give the same fit
-for a ``random_state``.  Its threads sleep while they wait (OpenBLAS's own threads spin, and
-beside busy processes an MNIST epoch on two of them took 3 to 5 times its quiet time:
-``bench/loaded.py``, bench/README.md).  Outside a fit (prediction) BLAS keeps its threads.
-
-- "auto": ``cores.usable_cores()``, min(the CPUs of the affinity mask, the cgroup CPU quota
-  rounded down: ``cpu.max`` (v2) or ``cfs_quota_us / cfs_period_us`` (v1) up the hierarchy),
-  never more than an enclosing ``threadpoolctl.threadpool_limits``.
-- "adaptive": the same ceiling, and every ``INTERVAL`` seconds as many threads as cores other
-  processes left free (``/proc/stat`` less this process's own CPU time; at the start the running
-  threads of ``/proc/loadavg``), at least 1; lower at once, higher after two looks that agree.
-- A whole number: that many threads, always.
+- "auto": NumPy's BLAS on ``cores.usable_cores()`` threads, min(the CPUs of the affinity mask,
+  the cgroup CPU quota rounded down: ``cpu.max`` (v2) or ``cfs_quota_us / cfs_period_us`` (v1)
+  up the hierarchy), never more than an enclosing ``threadpoolctl.threadpool_limits``.
+- A whole number: BLAS on that many threads, always.  With either, a product whose inner
+  dimension exceeds about 400 gets other last bits with another count (OpenBLAS), the same on
+  every run with the same count.
+- "adaptive": BLAS on one thread, each large product cut into blocks fixed by its shape and
+  shared by the fit's threads, which sleep while they wait (``blocked``); as many threads as
+  cores other processes left free, looked at every ``INTERVAL`` seconds (``/proc/stat`` less
+  this process's own CPU time; at the start the running threads of ``/proc/loadavg``), at least
+  1, at most "auto"'s; lower at once, higher after two looks that agree.  The bits are those of
+  the blocks whatever the count, so a fit does not depend on the load.  Beside busy processes it
+  is 2 to 20 times faster than "auto", whose OpenBLAS threads spin while they wait for a core;
+  on a quiet machine it is slower (a hand-over wakes a sleeping thread): ``bench/loaded.py``.
 
 ``set_threads`` (Python), ``NNFIT_THREADS`` (the environment) and ``--threads`` (the command
 line) choose; the default is ``DEFAULT``.  numba's kernels are serial, so no second pool competes.
@@ -150,13 +150,14 @@ def set_threads(threads):
     Parameters
     ----------
     threads : int, "auto", "adaptive" or None
-        A whole number >= 1: that many threads, always.  "auto", the default: the cores this
-        process may use (affinity mask, cgroup CPU quota), no more than an enclosing
-        ``threadpoolctl.threadpool_limits``.  "adaptive": as "auto", and fewer while other
-        programs keep those cores busy, looked at every 0.25 s of a fit.  A fit comes out bit
-        for bit the same with any of them: its products are cut into blocks fixed by their
-        shapes (``backends.blocked``).  None: back to ``NNFIT_THREADS`` or the default.
-        Overrides the environment variable ``NNFIT_THREADS`` (which takes the same values).
+        A whole number >= 1: BLAS on that many threads, always.  "auto", the default: the
+        cores this process may use (affinity mask, cgroup CPU quota), no more than an enclosing
+        ``threadpoolctl.threadpool_limits``; a fit repeats bit for bit with the same count.
+        "adaptive": the products cut into blocks fixed by their shapes (``backends.blocked``)
+        on as many threads as "auto", fewer while other programs keep those cores busy (looked
+        at every 0.25 s): far faster on a busy machine, slower on a quiet one, and the same
+        bits whatever the load (those of the blocks, not of "auto").  None: back to
+        ``NNFIT_THREADS`` or the default.  Overrides ``NNFIT_THREADS`` (the same values).
 
     Returns
     -------
@@ -183,8 +184,7 @@ def choose(free, ceiling):
 class FitThreads:
     """The threads of one fit.  ``fit_threads()`` makes one; call it at every step (with the
     setting "adaptive" it looks at the load every ``INTERVAL`` seconds, otherwise it does
-    nothing) and ``close()`` it at the end, which gives BLAS back its thread count.  Meanwhile
-    BLAS runs on one thread and the products' blocks on ``threads`` (``blocked.use``).
+    nothing) and ``close()`` it at the end, which gives BLAS back its thread count.
 
     ``history`` lists (seconds into the fit, threads) at the start and at each change."""
 
@@ -202,9 +202,10 @@ class FitThreads:
             if self.setting == "adaptive" and self.ceiling > 1:
                 self.threads = self._first()
                 self._next = self._started + INTERVAL
-        if counts:
-            self._limiter = controller.limit(limits=1, user_api="blas")
-        self._blocks = blocked.use(self.threads)
+        blocks = self.setting == "adaptive"
+        if counts:  # "adaptive": BLAS on one thread, the blocks on self.threads
+            self._limiter = controller.limit(limits=1 if blocks else self.threads, user_api="blas")
+        self._blocks = blocked.use(self.threads) if blocks else None
         self.history.append((0.0, self.threads))
 
     def _first(self):
@@ -249,7 +250,7 @@ class FitThreads:
             return
         self._rise = None
         self.threads = wanted
-        blocked.set_workers(wanted)  # the bits stay: the blocks are the shape's
+        blocked.set_workers(wanted)  # "adaptive": the bits stay, the blocks are the shape's
         self.history.append((round(now - self._started, 3), wanted))
 
     def close(self):

@@ -18,14 +18,16 @@ def positive_int(text):
     return value
 
 
-THREADS_HELP = ("threads of each fit's matrix products; jobs x threads may not exceed the "
-                "cores (None: the cores this process may use when the fits run one at a time, "
-                "cores // jobs with --jobs, 1 on a --scheduler cluster); a fit comes out bit for "
-                "bit the same with any count")
-TABLE_THREADS_HELP = ("threads of the matrix products of fits and predictions: a number, "
-                      "'auto' (the cores this process may use: affinity, cgroup quota) or "
-                      "'adaptive' (fewer while other programs keep those cores busy); a fit "
-                      "comes out bit for bit the same with any (None: the environment variable "
+THREADS_HELP = ("BLAS threads of each fit; jobs x threads may not exceed the cores (None: the "
+                "cores this process may use when the fits run one at a time, cores // jobs with "
+                "--jobs, 1 on a --scheduler cluster); 1 is faster when other programs keep the "
+                "cores busy, since OpenBLAS's threads then wait on each other")
+TABLE_THREADS_HELP = ("threads of the matrix products of fits and predictions: a number (BLAS's "
+                      "threads), 'auto' (as many as the cores this process may use: affinity, "
+                      "cgroup quota) or 'adaptive' (the products cut in blocks that the fit's "
+                      "threads share, fewer threads while other programs keep the cores busy: "
+                      "far faster on a busy machine, slower on a quiet one, and a fit with the "
+                      "same bits whatever the load) (None: the environment variable "
                       "NNFIT_THREADS, else auto)")
 
 

@@ -5,10 +5,11 @@ What runs in parallel is the list of separate fits a command makes (seeds, repea
     results = [fit(task) for task in tasks],   computed as   Parallel(n_jobs)(delayed(fit)(task))
 
 never the steps of one fit: theta_{t+1} = theta_t - rho g(theta_t) needs theta_t, so one fit's
-minibatch steps stay one after the other.  Each fit runs with its own thread limit
-(threadpoolctl, inside the worker: a fit's threads stay within it), so that J workers with T
-threads each use J * T <= cores, and a fit gives the same bits in a worker as in this process
-whatever T (its matrix products are cut in blocks fixed by their shapes: ``backends.blocked``).
+minibatch steps stay one after the other.  Each fit runs with its own BLAS thread limit
+(threadpoolctl, inside the worker), so that J workers with T threads each use J * T <= cores,
+and a fit gives the same bits in a worker as in this process with the same T (float32 matrix
+products sum in an order that depends on the thread count, so T must match to compare bits;
+with ``NNFIT_THREADS=adaptive`` the products are cut into blocks and T does not matter).
 
 On a cluster (``--scheduler ADDRESS``, ``cluster``) the fits go to the Dask workers' threads,
 T 1 unless told.  A cluster run survives the loss of workers as long as one is left:

@@ -9,8 +9,9 @@ A SciPy sparse X (CSR/CSC matrix or array, e.g. a bag of words; only ever the fi
 input) is never densified: X W and X^T dZ are sparse-times-dense products, costing time in
 proportion to the non-zeros of X, and no dR/dX is formed.
 
-On NumPy the products go through ``backends.blocked``: in a fit, blocks fixed by the shapes on
-the fit's threads (dW and dX handed over together), so the bits do not depend on how many.
+On NumPy the products go through ``backends.blocked``: in a fit with the threads "adaptive",
+blocks fixed by the shapes on the fit's threads (dW and dX handed over together), so the bits
+do not depend on how many; otherwise NumPy's ``matmul`` on BLAS's threads.
 """
 import numpy as np
 import scipy.sparse

@@ -17,8 +17,8 @@ fitted with numba is not, bit for bit, the one fitted without (each is reproduci
 followed by ReLU and the backend has the kernels (NumPy with numba installed), ``DenseStage`` for
 another Dense layer (the output layer: its bias gradient in one compiled pass), each layer's own
 ``forward`` elsewhere.  A stage given inputs other than a NumPy array of the weights' dtype (a
-sparse matrix, say) runs its layers one by one.  The products are ``backends.blocked``'s:
-in a fit, blocks fixed by the shapes, shared by the fit's threads (the same bits on any count).
+sparse matrix, say) runs its layers one by one.  The products are ``backends.blocked``'s
+(with the threads "adaptive", blocks fixed by the shapes: the same bits on any thread count).
 """
 import functools
 import math
