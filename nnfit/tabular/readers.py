@@ -78,7 +78,9 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_val
     na_values : sequence of str, optional
         Codes that mean a missing value (``["-", "999"]``), besides the file type's own and,
         in text and Excel files, pandas' (an empty cell, ``NA``, ...) and ``.`` (SAS's and
-        Stata's missing value, with a warning naming its columns and rows).
+        Stata's missing value, with a warning naming its columns and rows).  In a text column
+        of a Parquet, Stata, SPSS or SAS file that is numbers but for these codes, the codes
+        become missing and the column numbers, as in a text file.
 
     Returns
     -------
@@ -138,7 +140,7 @@ def _checked_codes(na_values):
 
 def _declared_missing(frame, codes):
     """The cells of ``frame`` equal to one of ``codes`` (as text, or as a number in a numeric
-    column) set missing."""
+    column) set missing; a text column that is numbers but for those cells becomes numbers."""
     numbers = pd.to_numeric(pd.Series(codes, dtype=object), errors="coerce").dropna().tolist()
     for name in frame.columns:
         column = frame[name]
@@ -146,7 +148,13 @@ def _declared_missing(frame, codes):
             frame[name] = column.mask(column.isin(numbers))
         elif column.dtype == object and codes:
             text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
-            frame[name] = column.mask(text.isin(codes).to_numpy())
+            coded = text.isin(codes).to_numpy()
+            column = column.mask(coded)
+            if coded.any():  # numbers but for the codes: numbers, as read_csv would read them
+                values = pd.to_numeric(text.mask(coded), errors="coerce")
+                if bool((values.notna() | column.isna()).all()) and column.notna().any():
+                    column = values.astype("float64")
+            frame[name] = column
     return frame
 
 
