@@ -146,7 +146,14 @@ def _one_column(frame):
 
 def drop_missing(frame, columns):
     """The rows with no missing value in ``columns`` (--drop-missing), saying how many went."""
-    gone = frame[columns].isna().any(axis=1)
+    missing = frame[columns].isna()
+    empty = missing.columns[missing.all().to_numpy()]
+    if len(empty):  # every row would go, and the message would not say why
+        typed = " ".join(map(str, empty.unique()))
+        raise ValueError(f"column(s) {names(empty.unique())} have no values at all (missing in "
+                         f"all {len(frame)} rows), so --drop-missing would drop every row; "
+                         f"leave them out (--exclude {typed}) or fill them in")
+    gone = missing.any(axis=1)
     if gone.any():
         print(f"dropped {int(gone.sum())} row(s) with missing values ({rows(frame.index[gone])}),"
               f" {int((~gone).sum())} left", file=sys.stderr)
