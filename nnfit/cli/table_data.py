@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..tabular.models import closest
+from ..tabular.prefit import check_labels
 from ..tabular.preprocess import is_numeric_column, names, rows
 from ..tabular.readers import EXACT_FLOATS, WIDE, read_file, separator_hint  # noqa: F401
 
@@ -170,13 +171,21 @@ def infer_task(target):
     return "classification" if whole and target.nunique() <= MAX_CLASSES_AUTO else "regression"
 
 
-def target_values(target, task):
+def target_values(target, task, allow_similar_classes=True):
+    """The target column read for its task, each problem named with its rows; a classifier's
+    labels checked for typos on the whole file (``prefit.check_labels``) unless
+    ``allow_similar_classes`` (``--allow-similar-classes``), so that ``cv`` names every row
+    of a mistyped label, not those of one training fold."""
     missing = target.isna().to_numpy()
     if missing.any():
         raise ValueError(f"the target column {target.name!r} has missing values in "
                          f"{rows(target.index[missing])}; drop those rows (--drop-missing)")
     if task == "classification":
-        return target if is_numeric_column(target) or target.dtype == bool else target.astype(str)
+        if is_numeric_column(target) or target.dtype == bool:
+            return target
+        labels = target.astype(str)
+        check_labels(labels, allow_similar_classes)
+        return labels
     values = pd.to_numeric(target, errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy() | ~np.isfinite(values.to_numpy(np.float64)))
     if bad.size:
