@@ -9,6 +9,7 @@ from .._files import check_output_path
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.crossval import cross_validate_table
 from ..tabular.survival_cv import cross_validate_survival
+from .options import with_threads
 from .outcome_report import format_report, survival_lines
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
 from .table_data import FORMATS
@@ -55,7 +56,7 @@ def register(subparsers):
     add_network_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no line per fold")
     add_score_options(parser, seed=False)
-    parser.set_defaults(func=run_cv)
+    parser.set_defaults(func=with_threads(run_cv))  # --threads: add_network_options's
 
 
 def folds(text):

@@ -24,6 +24,7 @@ from ..tabular.survival_scores import evaluate_survival
 from . import table_ensemble, table_fit, table_predict
 from .table_data import (FORMATS, ROWS_NOTE, add_reading_options, add_weight_option, check_names,
                          drop_missing, read_data, row_weights)
+from .options import add_threads_option, with_threads
 from .table_predict import add_predict_options
 from .outcome_report import format_report
 from .table_scores import add_score_options, bootstrap_options, write_json
@@ -73,7 +74,8 @@ def register(subparsers):
     add_score_options(evaluate_parser)
     evaluate_parser.add_argument("--threshold", type=threshold, metavar="P",
                                  help=help_text("evaluate"))
-    evaluate_parser.set_defaults(func=run_evaluate)
+    add_threads_option(evaluate_parser)
+    evaluate_parser.set_defaults(func=with_threads(run_evaluate))
 
 
 def _model_and_data(parser):

@@ -29,7 +29,7 @@ from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.prefit import plan
 from ..tabular.preprocess import IMPUTE, column_kinds, prepare
 from ..tabular.survival import TabularSurvival
-from .options import positive_int
+from .options import add_threads_option, positive_int
 from .table_data import (MAX_CLASSES_AUTO, add_check_options, add_reading_options,
                          add_weight_option, check_names, drop_missing, infer_task, read_data,
                          row_weights, target_values)
@@ -163,6 +163,7 @@ def add_network_options(parser):
                         help="random seed of the validation split and of the network (and, in "
                              "'nnfit cv', of the folds and the bootstrap; the library's "
                              "random_state is None: here a run repeats exactly)")
+    add_threads_option(parser)  # --threads (options.py; set around the fits by the command)
 
 
 def tabular_model(args, task, exclude, progress=None, **params):

@@ -16,12 +16,10 @@ what was printed.
 import argparse
 import warnings
 
-from threadpoolctl import threadpool_limits
-
+from ..backends.threads import threads_for
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.preprocess import names
 from .._files import check_output_path
-from .options import positive_int
 from .table_args import (DEFAULTS, add_network_options, add_table_options,  # noqa: F401
                          option_names, read_task_table, tabular_model)
 from .table_coefficients import coefficient_report, table_json
@@ -54,10 +52,6 @@ def register(subparsers):
     add_network_options(fit)
     add_interval_options(fit)
     ens.add_ensemble_options(fit)
-    fit.add_argument("--threads", type=positive_int, default=None, metavar="T",
-                     help="BLAS threads of the fit (None: the BLAS library's own choice); 1 is "
-                          "faster when other programs keep the cores busy, since OpenBLAS's "
-                          "threads then wait on each other")
     fit.add_argument("--quiet", action="store_true", help="no line per epoch")
     fit.add_argument("--out", metavar="MODEL", required=True, default=argparse.SUPPRESS,
                      help="model file to write (required)")
@@ -93,7 +87,7 @@ def run_fit(args):
               conformal(args, model) if args.ensemble is None else ens.ensemble(args, model))
     print(describe(args, task, y, len(X)))
     try:
-        with threadpool_limits(limits=args.threads, user_api="blas"):
+        with threads_for(args.threads):  # --threads: add_network_options's
             if args.interval is None:
                 fitted.fit(X, y, sample_weight=weight)
                 model = fitted
