@@ -78,9 +78,8 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_val
     na_values : sequence of str, optional
         Codes that mean a missing value (``["-", "999"]``), besides the file type's own and,
         in text and Excel files, pandas' (an empty cell, ``NA``, ...) and ``.`` (SAS's and
-        Stata's missing value, with a warning naming its columns and rows).  In a text column
-        of a Parquet, Stata, SPSS or SAS file that is numbers but for these codes, the codes
-        become missing and the column numbers, as in a text file.
+        Stata's missing value, with a warning naming its columns and rows); also a value
+        label's text.  A text column that is numbers but for these codes becomes numbers.
 
     Returns
     -------
@@ -122,7 +121,7 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_val
     elif kind == "Parquet":
         frame = _declared_missing(_read_parquet(path, head), na_values)
     else:
-        frame = _declared_missing(_read_statistical(path, suffix, encoding, head), na_values)
+        frame = _read_statistical(path, suffix, encoding, head, na_values)
     return _checked(frame, path)
 
 
@@ -149,12 +148,9 @@ def _declared_missing(frame, codes):
         elif column.dtype == object and codes:
             text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
             coded = text.isin(codes).to_numpy()
-            column = column.mask(coded)
-            if coded.any():  # numbers but for the codes: numbers, as read_csv would read them
-                values = pd.to_numeric(text.mask(coded), errors="coerce")
-                if bool((values.notna() | column.isna()).all()) and column.notna().any():
-                    column = values.astype("float64")
-            frame[name] = column
+            column, values = column.mask(coded), pd.to_numeric(text.mask(coded), errors="coerce")
+            numeric = coded.any() and bool((values.notna() | column.isna()).all())  # as read_csv
+            frame[name] = values.astype("float64") if numeric and column.notna().any() else column
     return frame
 
 
@@ -259,7 +255,7 @@ def _read_parquet(path, head):
     return frame.reset_index(level=named) if named else frame
 
 
-def _read_statistical(path, suffix, encoding, head):
+def _read_statistical(path, suffix, encoding, head, codes):
     function, what = STATISTICAL[suffix]
     pyreadstat = _optional("pyreadstat", suffix, "pyreadstat")
     options = {} if encoding is None or suffix == ".por" else {"encoding": encoding}
@@ -274,11 +270,13 @@ def _read_statistical(path, suffix, encoding, head):
         blank = frame[name].map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(bool)
         if blank.any():
             frame[name] = frame[name].mask(blank)
-    partly = []
+    frame, partly = _declared_missing(frame, codes), []  # codes declared missing: not labelled
     for name, labels in (getattr(meta, "variable_value_labels", None) or {}).items():
         if name not in frame.columns or not labels:
             continue
-        values = frame[name]
+        declared = [code for code, label in labels.items() if str(label).strip() in codes]
+        values = frame[name] = frame[name].mask(frame[name].isin(declared))  # by their label
+        labels = {code: label for code, label in labels.items() if code not in declared}
         labelled = values.isin(list(labels)).to_numpy()
         if labelled[values.notna().to_numpy()].all():
             frame[name] = pd.Categorical(values.map(labels),
