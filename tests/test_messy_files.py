@@ -399,3 +399,35 @@ def test_messy_new_rows(problem, command, tmp_path, capsys):
         positions = positions[:1]
         assert "(2 such value(s))" in err, err
     named(err, column, positions)
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_value_labels_and_a_labelled_code(fmt, tmp_path, capsys):
+    """SPSS and Stata codes with value labels: the labels are the classes and categories; a code
+    labelled alone (9 = 'refused' in a 0/1 column) is read as a number with a warning naming
+    column and row, and --na-values 9 (or its label, --na-values refused) makes it missing."""
+    frame = base()
+    frame["sex"] = np.where(frame["sex"] == "M", 1.0, 2.0)
+    frame["site"] = np.where(frame["site"] == "north", 1.0, 2.0)
+    frame["smoker"] = (np.arange(N) % 4 == 0).astype(np.float64)
+    frame.loc[ROWS[1], "smoker"] = 9.0
+    labels = {"sex": {1: "male", 2: "female"}, "site": {1: "north", 2: "south"},
+              "smoker": {9: "refused"}}
+    data = str(tmp_path / f"coded.{fmt}")
+    (pyreadstat.write_sav if fmt == "sav" else pyreadstat.write_dta)(
+        frame, data, variable_value_labels=labels)
+    model = str(tmp_path / "m.nnfit")
+    status, err = run(["fit", data, "--target", "sex", *NET, "--out", model], capsys)
+    check_words(err)
+    assert status == 0, err
+    assert "value labels cover only some of the values of column 'smoker' (9 = 'refused'; " \
+           "row 18)" in err, err
+    fitted = nnfit.load(model)
+    assert list(fitted.classes_) == ["female", "male"] and fitted.categorical_columns_ == ["site"]
+    for code in ("9", "refused"):  # the code, or its label
+        status, err = run(["fit", data, "--target", "sex", *NET, "--out", model, "--force",
+                           "--na-values", code, "--impute", "median"], capsys)
+        assert status == 0, err
+        assert "'smoker': 1 by the median, 0 (row 18)" in err, err
+        assert "value labels cover only some" not in err, err  # 9 is declared: no more a number
+        assert nnfit.load(model).imputed_["smoker"]["cells"] == 1
