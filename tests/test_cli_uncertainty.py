@@ -184,7 +184,7 @@ def test_without_a_table_the_reason_is_printed(tables, tmp_path, capsys):
                  "--out", out, "--force", "--quiet"]) == 0  # float32 Adam: said, with the fix
     captured = capsys.readouterr()
     assert "coef" in captured.out
-    assert "fitted in float32" in captured.err and "--dtype 'float64'" in captured.err
+    assert "fitted in float32" in captured.err and "--dtype float64" in captured.err
 
 
 @pytest.fixture(scope="module")
