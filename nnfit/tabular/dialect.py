@@ -21,6 +21,8 @@
   as ``na_values``, and ``.`` alone in a cell, SAS's and Stata's missing value, with a warning
   naming the columns and rows (``dots_as_missing``); a text column that is numbers but for its
   ``.`` cells becomes numbers.
+- ``text_numbers``, for readers' binary files: a text column whose every value is a number
+  becomes numbers, as ``read_csv`` would read it, with a warning.
 """
 import codecs
 import csv
@@ -120,6 +122,25 @@ def dots_as_missing(frame, path, decimal=".", thousands=None):
                       + (f" and {len(found) - 10} more" if len(found) > 10 else "")
                       + "; name other codes for missing with na_values=[...] (on the command "
                       "line --na-values)", UserWarning, stacklevel=5)
+    return frame
+
+
+def text_numbers(frame, path):
+    """Text columns of a binary file (a Stata or SPSS string variable, a Parquet string column)
+    whose every value is a number written as text become float64 numbers, as ``read_csv``
+    reads them (as text each distinct number would be a category), with a warning naming them
+    (``readers``' Parquet, Stata, SPSS and SAS files)."""
+    found = []
+    for name in frame.columns[(frame.dtypes == object).to_numpy()]:
+        present = frame[name].dropna()
+        if len(present) and all(isinstance(v, str) for v in present):
+            numbers = pd.to_numeric(present.str.strip(), errors="coerce")
+            if numbers.notna().all():
+                frame[name] = numbers.reindex(frame.index).astype("float64")
+                found.append(name)
+    if found:
+        warnings.warn(f"{path}: column(s) {names(found)} are stored as text but every value is a "
+                      "number: read as numbers, as in a CSV file", UserWarning, stacklevel=5)
     return frame
 
 

@@ -16,6 +16,8 @@ each way a file can fail gets one ``ValueError`` saying what is wrong and what t
   value label becomes a pandas category of the labels, in the labels' order; a column with
   labels for some values only stays numeric, with a warning naming it, since those are usually
   codes for "refused" or "unknown" that would count as numbers.
+- Parquet, Stata, SPSS and SAS: a text column whose every value is a number becomes numbers,
+  as in a text file, with a warning naming it (``dialect.text_numbers``).
 
 The optional packages (openpyxl, pyarrow, pyreadstat) are imported only for their file types;
 a missing one is a ``MissingReaderError`` (an ``ImportError`` and a ``ValueError``) naming the
@@ -34,7 +36,7 @@ import pandas as pd
 
 from .checks import closest, names, rows
 from .dialect import (EXACT_FLOATS, WIDE, dots_as_missing, read_text,  # noqa: F401 (re-exported)
-                      separator_hint)
+                      separator_hint, text_numbers)
 
 EXCEL, PARQUET = (".xlsx", ".xlsm"), (".parquet", ".pq")
 STATISTICAL = {".dta": ("read_dta", "Stata"), ".sav": ("read_sav", "SPSS"),
@@ -79,7 +81,7 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_val
         Codes that mean a missing value (``["-", "999"]``), besides the file type's own and,
         in text and Excel files, pandas' (an empty cell, ``NA``, ...) and ``.`` (SAS's and
         Stata's missing value, with a warning naming its columns and rows); also a value
-        label's text.  A text column that is numbers but for these codes becomes numbers.
+        label's text.
 
     Returns
     -------
@@ -119,9 +121,9 @@ def read_file(path, *, sep=None, decimal=None, sheet=None, encoding=None, na_val
     elif kind == "Excel":
         frame = dots_as_missing(_read_excel(path, sheet, head, na_values), path)
     elif kind == "Parquet":
-        frame = _declared_missing(_read_parquet(path, head), na_values)
+        frame = text_numbers(_declared_missing(_read_parquet(path, head), na_values), path)
     else:
-        frame = _read_statistical(path, suffix, encoding, head, na_values)
+        frame = text_numbers(_read_statistical(path, suffix, encoding, head, na_values), path)
     return _checked(frame, path)
 
 
@@ -139,7 +141,7 @@ def _checked_codes(na_values):
 
 def _declared_missing(frame, codes):
     """The cells of ``frame`` equal to one of ``codes`` (as text, or as a number in a numeric
-    column) set missing; a text column that is numbers but for those cells becomes numbers."""
+    column) set missing."""
     numbers = pd.to_numeric(pd.Series(codes, dtype=object), errors="coerce").dropna().tolist()
     for name in frame.columns:
         column = frame[name]
@@ -147,10 +149,7 @@ def _declared_missing(frame, codes):
             frame[name] = column.mask(column.isin(numbers))
         elif column.dtype == object and codes:
             text = column.map(lambda v: v.strip() if isinstance(v, str) else v)
-            coded = text.isin(codes).to_numpy()
-            column, values = column.mask(coded), pd.to_numeric(text.mask(coded), errors="coerce")
-            numeric = coded.any() and bool((values.notna() | column.isna()).all())  # as read_csv
-            frame[name] = values.astype("float64") if numeric and column.notna().any() else column
+            frame[name] = column.mask(text.isin(codes).to_numpy())
     return frame
 
 
