@@ -139,6 +139,16 @@ def coded_missing_declared(fmt):
         and "bmi" in model.numeric_columns_, "imputed 2 missing value(s)")
 
 
+def numbers_as_text(fmt):
+    """A measurement stored as text (a Stata or SPSS string variable, a Parquet string column):
+    numbers, not 64 categories; binary formats say so, text files hold no types to say it."""
+    frame = base()
+    frame["bmi"] = _text(frame["bmi"])
+    return frame, [], ("fit", lambda model: model.numeric_columns_ == ["age", "sbp", "chol", "bmi"]
+                       and model.categorical_columns_ == ["site"],
+                       None if fmt in TEXT + ("xlsx",) else "'bmi' are stored as text")
+
+
 def dot_missing(fmt):
     """'.' in a numeric column stored as text: text and Excel files read it as missing (with a
     warning), then the missing cells are refused without --impute; formats whose text cells
@@ -216,7 +226,7 @@ def unseen_category(fmt):
 PROBLEMS = {
     "typo-target": typo_target, "case-target": case_target, "date": date_column,
     "date-typo": date_typo, "identifiers": identifiers,
-    "coded-missing": coded_missing, "coded-missing-declared": coded_missing_declared,
+    "numbers-as-text": numbers_as_text, "coded-missing": coded_missing, "coded-missing-declared": coded_missing_declared,
     "dot-missing": dot_missing, "dot-missing-imputed": dot_missing_imputed,
     "swamped": swamped, "missing-target": missing_target,
     "missing-target-dropped": missing_target_dropped, "all-missing": all_missing,
