@@ -9,10 +9,15 @@ of 100,000 columns costs what its numbers cost, not a Python step per column.
   other rows differ by less than SWAMP_RATIO and the network sees them as nearly equal (one
   1e100 among values near 1).  The warning names column, row and value.
 - A value beyond the network's dtype once standardized (``check_range``) is an error.
+- Numbers written with thousands separators (``check_grouped``): a text column whose values are
+  all numbers, some written like ``21,500`` (groups of 3 digits), taking at least
+  ``min_numbers`` distinct values, is refused naming the rows: as text each distinct number
+  would be a category, and reading ``21,500`` as a number is a guess the user should make.
 
 Identifier columns, dates and other checks before fitting are ``prefit``'s.
 """
 import difflib
+import re
 import warnings
 
 import numpy as np
@@ -97,3 +102,23 @@ def check_range(Z, prepared, numeric, dtype):
                          f"({int(bad[:, j].sum())} such value(s) in this column); fix or drop "
                          "those rows")
     return Z
+
+
+GROUPED = re.compile(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def check_grouped(frame, candidates, min_numbers):
+    """Refuse text columns of numbers with thousands separators (module docstring)."""
+    for name in candidates:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            continue
+        present = frame[name].dropna().astype(str).str.strip()
+        grouped = present.map(lambda v: GROUPED.fullmatch(v) is not None).to_numpy(bool)
+        if not grouped.any() or present.nunique() < min_numbers or \
+                pd.to_numeric(present[~grouped], errors="coerce").isna().any():
+            continue
+        raise ValueError(f"column {name!r} holds numbers written with thousands separators "
+                         f"({present[grouped].iloc[0]!r} in {rows(present.index[grouped])}): as "
+                         "text each distinct number would be a category. Write them without "
+                         "separators in the file (pandas: read_csv(thousands=',')), or, to use "
+                         f"the column as text, keep=[{name!r}] (--keep {name})")

@@ -12,7 +12,8 @@ In the order ``plan`` applies them to the columns the model would use:
    category; it is refused, naming the codes and their rows, with the advice to declare them
    missing (``na_values`` when reading; nnfit's readers read ``.``, the missing value of SAS and
    Stata, as missing already).  A coded categorical column (``1``, ``2``, ``3`` and
-   ``unknown``) has fewer distinct numbers and stays text.
+   ``unknown``) has fewer distinct numbers and stays text.  Numbers written with thousands
+   separators (``21,500``) are refused likewise (``checks.check_grouped``).
 2. **Dates and times** (``dates.find_dates``): days since the earliest date of the training rows.
 3. **Identifiers** (``identifiers``): a column with at least ``MIN_IDENTIFIER_ROWS`` non-missing
    values, at least ``NEARLY_UNIQUE`` of them distinct, that is
@@ -46,7 +47,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .checks import MIN_IDENTIFIER_ROWS, names, rows
+from .checks import MIN_IDENTIFIER_ROWS, check_grouped, names, rows
 from .dates import find_dates
 from .imputed import summary, warn_imputed
 from .preprocess import column_kinds, fit_preprocessor, parts, prepare
@@ -96,6 +97,7 @@ def plan(frame, used, keep, kinds):
     wanted = set(used)
     text, time, number = ([c for c in groups[kind] if c in wanted]
                           for kind in ("text", "time", "number"))
+    check_grouped(frame, [c for c in text if c not in keep], MIN_NUMBERS)  # '1,250': no code
     check_codes(frame, [c for c in text if c not in keep])
     dates = find_dates(frame, time + text)
     left_out = identifiers(frame, [c for c in text if c not in keep and c not in dates],
