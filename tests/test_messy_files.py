@@ -149,6 +149,17 @@ def numbers_as_text(fmt):
                        None if fmt in TEXT + ("xlsx",) else "'bmi' are stored as text")
 
 
+def thousands(fmt):
+    """Numbers written with thousands separators (as text in every format): refused, not read
+    as one category per number."""
+    frame = base()
+    frame["crp"] = _text(np.arange(N) % 37 * 20 + 100).astype(object)
+    frame.loc[list(ROWS), "crp"] = ["1,250", "2,400", "12,000"]
+    if fmt == "tsv":  # not a ',' file: '1,250' may be a decimal comma, beside 34.0 with a point
+        return frame, [], ("refused", "crp", ROWS[:1], "say which is the decimal mark")
+    return frame, [], ("refused", "crp", ROWS, "thousands separators ('1,250'")
+
+
 def dot_missing(fmt):
     """'.' in a numeric column stored as text: text and Excel files read it as missing (with a
     warning), then the missing cells are refused without --impute; formats whose text cells
@@ -226,7 +237,8 @@ def unseen_category(fmt):
 PROBLEMS = {
     "typo-target": typo_target, "case-target": case_target, "date": date_column,
     "date-typo": date_typo, "identifiers": identifiers,
-    "numbers-as-text": numbers_as_text, "coded-missing": coded_missing, "coded-missing-declared": coded_missing_declared,
+    "numbers-as-text": numbers_as_text, "thousands": thousands,
+    "coded-missing": coded_missing, "coded-missing-declared": coded_missing_declared,
     "dot-missing": dot_missing, "dot-missing-imputed": dot_missing_imputed,
     "swamped": swamped, "missing-target": missing_target,
     "missing-target-dropped": missing_target_dropped, "all-missing": all_missing,
