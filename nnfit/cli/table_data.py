@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..tabular.models import closest
-from ..tabular.prefit import check_labels
+from ..tabular.prefit import CODE_SHARE, MAX_CODES, MIN_NUMBERS, check_labels
 from ..tabular.preprocess import is_numeric_column, names, rows
 from ..tabular.readers import EXACT_FLOATS, WIDE, read_file, separator_hint  # noqa: F401
 
@@ -131,7 +131,16 @@ def check_names(frame, option, wanted):
     for name in wanted:
         if name not in frame.columns:
             raise ValueError(f"{option} {name}: no such column{closest(name, frame.columns)}; "
-                             f"the columns are {names(frame.columns)}{_one_column(frame)}")
+                             f"the columns are {names(frame.columns)}{_one_column(frame)}"
+                             + _title_rows(frame))
+
+
+def _title_rows(frame):
+    """The advice for a table whose header is not its first row (a title above it)."""
+    unnamed = sum(bool(re.fullmatch(r"Unnamed: \d+", str(c))) for c in frame.columns)
+    return ("" if unnamed < max(1, len(frame.columns) / 2) else
+            "; most columns have no name, so the first row is not the header line (a title "
+            "above the table?): delete the rows above the header line in the file")
 
 
 def _one_column(frame):
@@ -164,7 +173,21 @@ def drop_missing(frame, columns):
 
 
 def infer_task(target):
+    """--task auto (its help); a text target of numbers but for a few codes refused, as
+    predictors are (``prefit.check_codes``): each number would be a class."""
     if not is_numeric_column(target):
+        present = target.dropna().astype(str).str.strip()
+        numbers = pd.to_numeric(present, errors="coerce")
+        codes = pd.unique(present[numbers.isna().to_numpy()])
+        if 0 < numbers.isna().mean() <= CODE_SHARE and numbers.nunique() >= MIN_NUMBERS and \
+                len(codes) <= MAX_CODES:
+            where = "; ".join(f"{code!r} in {rows(present.index[(present == code).to_numpy()])}"
+                              for code in codes)
+            raise ValueError(f"the target column {target.name!r} holds numbers except {where}: "
+                             "codes for a missing or censored value? As it stands each distinct "
+                             "number would be a class. Declare them missing (--na-values "
+                             f"{' '.join(codes)}) and drop those rows (--drop-missing), or fix "
+                             "those cells; for classes anyway, --task classification")
         return "classification"
     values = target.dropna().to_numpy(np.float64)
     whole = np.all(values == np.round(values))

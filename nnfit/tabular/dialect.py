@@ -91,7 +91,9 @@ def read_text(path, sep, decimal, encoding, suffix, na_values=()):
                      f"names {len(raw)} column(s) " + (
                          f"(this looks like a {_shown(hint)}-separated file: pass sep={hint!r})"
                          if hint else "(a column of row names without a name, as R's "
-                         "write.table writes?); name every column in the header line"))
+                         "write.table writes?); name every column in the header line" if extra == 1
+                         else "(is the first line a title above the table?); delete the lines "
+                         "above the header line"))
 
 
 def dots_as_missing(frame, path, decimal=".", thousands=None):
