@@ -160,6 +160,15 @@ def thousands(fmt):
     return frame, [], ("refused", "crp", ROWS, "thousands separators ('1,250'")
 
 
+def coded_target(fmt):
+    """A numeric target (regression) with a censored value written '<5' in two rows: refused,
+    not a classification with one class per number."""
+    frame = base()
+    frame["crp"] = _text(np.arange(N) % 37 * 0.7 + 5).astype(object)
+    frame.loc[[ROWS[0], ROWS[1]], "crp"] = "<5"
+    return frame, ["--target", "crp"], ("refused", "crp", ROWS[:2], "--na-values <5")
+
+
 def dot_missing(fmt):
     """'.' in a numeric column stored as text: text and Excel files read it as missing (with a
     warning), then the missing cells are refused without --impute; formats whose text cells
@@ -238,7 +247,8 @@ PROBLEMS = {
     "typo-target": typo_target, "case-target": case_target, "date": date_column,
     "date-typo": date_typo, "identifiers": identifiers,
     "numbers-as-text": numbers_as_text, "thousands": thousands,
-    "coded-missing": coded_missing, "coded-missing-declared": coded_missing_declared,
+    "coded-missing": coded_missing, "coded-target": coded_target,
+    "coded-missing-declared": coded_missing_declared,
     "dot-missing": dot_missing, "dot-missing-imputed": dot_missing_imputed,
     "swamped": swamped, "missing-target": missing_target,
     "missing-target-dropped": missing_target_dropped, "all-missing": all_missing,
@@ -453,3 +463,24 @@ def test_value_labels_and_a_labelled_code(fmt, tmp_path, capsys):
         assert "'smoker': 1 by the median, 0 (row 18)" in err, err
         assert "value labels cover only some" not in err, err  # 9 is declared: no more a number
         assert nnfit.load(model).imputed_["smoker"]["cells"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_title_above_the_table(fmt, tmp_path, capsys):
+    """A title line above the header (a report exported as a table): the message says so.
+    (Parquet, Stata, SPSS and SAS files name their columns: no title row.)"""
+    frame, data = base(), tmp_path / f"title.{fmt}"
+    if fmt == "csv":
+        data.write_text("Patient list ward 3\n\n" + frame.to_csv(index=False))
+    else:
+        with pd.ExcelWriter(data) as workbook:
+            pd.DataFrame([["Patient list, ward 3"]]).to_excel(workbook, index=False,
+                                                              header=False)
+            frame.to_excel(workbook, index=False, startrow=2)
+    status, err = run(["fit", str(data), "--target", "sex", *NET, "--out",
+                       str(tmp_path / "m.nnfit")], capsys)
+    check_words(err)
+    assert status == 2 and err.startswith("nnfit fit: error: "), err
+    assert ("(is the first line a title above the table?); delete the lines above the header "
+            "line" if fmt == "csv" else "so the first row is not the header line (a title above "
+            "the table?): delete the rows above the header line in the file") in err, err
