@@ -228,7 +228,8 @@ def read_task_table(args):
     else:
         task = ("regression" if getattr(args, "loss", None) == "poisson" else
                 args.task if args.task != "auto" else infer_task(frame[args.target]))
-        values = target_values(frame[args.target], task)
+        values = target_values(frame[args.target], task,
+                               getattr(args, "allow_similar_classes", False))
     y, weight = read_outcome(args, frame, values)
     if args.weight:
         weight = row_weights(frame, args.weight, weight)

@@ -151,7 +151,8 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
     if task == "survival":
         survival_parts(report, model, X, y, train, options)
     elif task == "classification":
-        truth = as_labels(y.to_numpy(), model.classes_)
+        truth = as_labels(y.to_numpy(), model.classes_, y.index,
+                          y.name if isinstance(y.name, str) else None)
         report["evaluation"] = classification_report(truth, predictions, model.classes_,
                                                      **options)
         classification_parts(report, truth == model.classes_[1], predictions)

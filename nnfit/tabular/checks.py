@@ -8,7 +8,11 @@ of 100,000 columns costs what its numbers cost, not a Python step per column.
   is more than 1 / SWAMP_RATIO times that of the other rows, so that once standardized the
   other rows differ by less than SWAMP_RATIO and the network sees them as nearly equal (one
   1e100 among values near 1).  The warning names column, row and value.
-- A value beyond the network's dtype once standardized (``check_range``) is an error.
+- A value beyond the network's dtype once standardized (``check_range``) is an error; at
+  predict, a value more than FAR training standard deviations from the training mean (no
+  training row of n <= 10,000 can be beyond sqrt(n - 1) = 100) gets a ``UserWarning`` naming
+  column, rows and value: the network extrapolates far outside its data, most likely from a
+  typo or a code for missing (1e12 among values near 5).
 - Numbers written with thousands separators (``check_grouped``): a text column whose values are
   all numbers, some written like ``21,500`` (groups of 3 digits), taking at least
   ``min_numbers`` distinct values, is refused naming the rows: as text each distinct number
@@ -27,6 +31,7 @@ from ..estimators.swamp import SWAMP_RATIO  # noqa: F401 (the shared rule)
 from ..estimators.swamp import warn_swamped as shared_warn_swamped
 
 MAX_SHOWN = 10
+FAR = 100.0  # training sds from the training mean: a new value beyond it is warned about
 MIN_IDENTIFIER_ROWS = 20
 
 
@@ -88,10 +93,19 @@ def check_scaling(scaler, x, numeric, index):
                          "divide it by a power of 10")
 
 
-def check_range(Z, prepared, numeric, dtype):
-    """Refuse standardized numeric values that the network's dtype cannot hold."""
+def check_range(Z, prepared, numeric, dtype, fitting=True):
+    """Refuse standardized numeric values that the network's dtype cannot hold; at predict
+    (``fitting=False``) warn of those more than FAR sds out (module docstring)."""
     limit = np.finfo(dtype).max
     block = Z[:, :len(numeric)]
+    far = np.abs(block) > FAR
+    for j in np.flatnonzero(far.any(axis=0)) if not fitting else ():
+        i = np.flatnonzero(far[:, j])
+        name = numeric[j]
+        warnings.warn(f"column {name!r}: {len(i)} value(s) more than {FAR:g} training standard "
+                      f"deviations from the training mean ({prepared[name].iloc[i[0]]:g} in "
+                      f"{rows(prepared.index[i])}); the network extrapolates there: check those "
+                      "values (a typo, a code for missing?)", UserWarning, stacklevel=4)
     bad = ~(np.abs(block) <= limit)
     if bad.any():
         i, j = np.argwhere(bad)[0]

@@ -81,7 +81,7 @@ def evaluate_table(model, X, y, *, sample_weight=None, baseline=None, n_bootstra
     target = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
     check_truth(y, target)
     if hasattr(model, "classes_"):
-        truth = as_labels(np.asarray(y), model.classes_)
+        truth = as_labels(np.asarray(y), model.classes_, getattr(y, "index", None), target)
         report = classification_report(truth, {"model": np.asarray(model.predict_proba(X))},
                                        model.classes_, baseline, **options)
     else:
@@ -205,10 +205,11 @@ def _column(target):
     return "the target" if target is None else f"the target column {target!r}"
 
 
-def as_labels(truth, classes):
+def as_labels(truth, classes, index=None, target=None):
     """True labels with the classes' type (a CSV may read 1/0 labels where bools were trained).
 
-    Raises ValueError naming the labels the model never saw."""
+    Raises ValueError naming the labels the model never saw, the column ``target`` and their
+    rows (the labels of ``index``, the positions from 0 without it)."""
     if classes.dtype == object:
         truth = truth.astype(str).astype(object)
     elif classes.dtype == bool and truth.dtype != bool:
@@ -216,6 +217,9 @@ def as_labels(truth, classes):
         truth = np.array([mapping.get(str(t).lower(), t) for t in truth], dtype=object)
     unseen = sorted({str(t) for t in truth} - {str(c) for c in classes})
     if unseen:
-        raise ValueError(f"the target has labels the model never saw: {names(unseen)} "
-                         f"(known: {names(classes)})")
+        where = np.isin(np.array([str(t) for t in truth], dtype=object), unseen)
+        index = pd.RangeIndex(len(truth)) if index is None else index
+        raise ValueError(f"{_column(target)} has label(s) the model never saw: {names(unseen)} "
+                         f"in {rows(index[where])} (known: {names(classes)}); correct those "
+                         "rows (a typo?) or drop them")
     return truth.astype(classes.dtype) if classes.dtype != object else truth

@@ -148,7 +148,7 @@ class _Tabular(_TabularFile, MetaEstimatorMixin, BaseEstimator):
         warn_unseen(prepared, categorical, parts(self.preprocessor_)[1])
         Z = transform(self.preprocessor_, prepared, len(numeric))
         dtype = getattr(self.estimator_, "dtype", "float64")
-        return check_range(Z, prepared, numeric, dtype)
+        return check_range(Z, prepared, numeric, dtype, fitting=False)
 
     coefficients = coefficients_in_units  # the statsmodels table, no hidden layer
 
