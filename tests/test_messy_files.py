@@ -202,7 +202,7 @@ def missing_target(fmt):
 def all_missing(fmt):
     frame = base()
     frame.insert(3, "hba1c", np.nan)
-    return frame, [], ("refused", "hba1c", (0,), "(120 in all)")
+    return frame, [], ("refused", "hba1c", (), "missing in all 120 rows); leave them out")
 
 
 def all_missing_imputed(fmt):

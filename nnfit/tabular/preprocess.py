@@ -131,6 +131,11 @@ def prepare(frame, numeric, categorical, impute, fitting=True, dates=None):
         text[missing] = np.nan
         prepared = pd.concat([prepared, pd.DataFrame(text, index=frame.index,
                                                      columns=categorical)], axis=1)
+    empty = [name for name, labels in problems if len(labels) == len(frame) > 1]
+    if empty and fitting:  # no value to impute from
+        raise ValueError(f"column(s) {names(empty)} have no values at all (missing in all "
+                         f"{len(frame)} rows); leave them out (exclude=[...], --exclude on the "
+                         "command line)")
     if problems:
         where = "; ".join(f"column {name!r}: {rows(labels)}" for name, labels in problems)
         raise ValueError(f"missing or infinite values ({where}); fill in or drop those rows"
