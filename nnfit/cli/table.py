@@ -13,11 +13,15 @@ a risk threshold, ``table_threshold``).  Every output is written atomically
 refused unless ``--force``.
 """
 import argparse
+import warnings
+
+import numpy as np
 
 from .._files import check_output_path
 from .._load import load
 from ..tabular.models import TabularClassifier, TabularRegressor, closest
-from ..tabular.evaluation import is_poisson
+from ..course.report_checks import evaluation_warnings
+from ..tabular.evaluation import as_labels, is_poisson
 from ..tabular.outcomes import check_counts, per_exposure, survival_target
 from ..tabular.survival import TabularSurvival
 from ..tabular.survival_scores import evaluate_survival
@@ -151,10 +155,28 @@ def run_evaluate(args):
         report["threshold"] = threshold_report(model, frame, truth, args.threshold)
         lines += threshold_lines(report["threshold"], model.target_name_)
     print("\n".join(lines))
+    if not survival:
+        report["warnings"] = statistician(model, frame, truth, report)
     if out is not None:
         write_json(out, {"model": str(args.model), "data": str(args.data), **report})
         args.written.append(str(out))
         print(f"report written to {out}")
+
+
+def statistician(model, frame, truth, report):
+    """The warnings of ``nnfit report`` on these scores (``evaluation_warnings``), each given
+    as a warning (a model no better than its baseline, miscalibrated, class weights, few
+    events); their texts."""
+    risk = event = weight = None
+    if report["task"] == "classification" and len(model.classes_) == 2:
+        risk = np.asarray(model.predict_proba(frame), np.float64)[:, 1]
+        event = as_labels(np.asarray(truth), model.classes_) == model.classes_[1]
+        network = getattr(model, "estimator_", None)
+        weight = None if network is None else network.get_params().get("class_weight")
+    found = evaluation_warnings(report, weight, risk, event)
+    for text in found:
+        warnings.warn(text, UserWarning, stacklevel=2)
+    return found
 
 
 def load_tabular(path, command):

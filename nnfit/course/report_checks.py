@@ -27,11 +27,28 @@ import numpy as np
 
 SLOPE_RANGE = (0.8, 1.2)
 MIN_EVENTS = 100
-LOSSES = {"classification": ("brier", "log_loss"), "regression": ("rmse",),
+LOSSES = {"classification": ("brier", "log_loss"), "multiclass": ("brier", "log_loss"),
+          "regression": ("rmse",),
           "counts": ("poisson_deviance",), "survival": ("ibs",)}
 NAMES = {"brier": "Brier score", "log_loss": "log-loss", "rmse": "RMSE (so the mean squared "
          "error)", "poisson_deviance": "mean Poisson deviance",
          "ibs": "integrated Brier score"}
+
+
+def evaluation_warnings(evaluation, class_weight=None, risk=None, event=None):
+    """The same warnings for the scores of ``nnfit.tabular.evaluation`` alone (``nnfit
+    evaluate``): a binary classifier's calibration, class weights and events from ``risk``
+    (its predicted probability of the second class) and ``event`` (the rows of that class);
+    for more classes, numbers and counts, only the comparison with the baseline."""
+    task = evaluation["task"]
+    binary = task == "classification" and risk is not None
+    report = {"task": task if task != "classification" or binary else "multiclass",
+              "evaluation": evaluation, "model": {"class_weight": class_weight}}
+    if binary:
+        event = np.asarray(event, bool)
+        report["data"] = {"mean_risk": float(np.mean(risk)), "prevalence": float(event.mean()),
+                          "events": int(event.sum()), "n": len(event)}
+    return statistician_warnings(report)
 
 
 def statistician_warnings(report):
@@ -124,7 +141,8 @@ def _weights(report):
             f"(mean predicted risk {report['data']['mean_risk']:.4f} against an observed "
             f"share of {report['data']['prevalence']:.4f}); for risks, fit without class "
             "weights and keep the calibrated probabilities, and for decisions choose a "
-            "threshold by net benefit (the report's decision curve; nnfit.best_threshold)"]
+            "threshold by net benefit (the report's decision curve; --threshold best:LOW-HIGH, "
+            "nnfit.best_threshold)"]
 
 
 def _events(report):
