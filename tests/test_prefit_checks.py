@@ -66,6 +66,20 @@ def test_identifiers_are_left_out_by_name_and_kept_on_request(clinic):
         "patient", "record", "seq"]
 
 
+def test_consecutive_measurements_are_not_row_counters():
+    """Distinct consecutive whole numbers that do not start at 0 or 1 (years of a trend, ages
+    in a small table) are measurements; a 1..n or 0..n-1 counter, a few rows dropped from its
+    start, is an identifier."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"year": rng.permutation(np.arange(1990, 2020)),
+                          "age": rng.permutation(np.arange(40, 70)),
+                          "row": rng.permutation(np.arange(2, 32)),  # 1..31, the first row dropped
+                          "x": rng.normal(size=30)})
+    model, said = _fit(TabularRegressor(MLPRegressor(**SMALL)), frame, pd.Series(frame["x"]))
+    assert model.identifiers_ == ["row"], said
+    assert model.numeric_columns_ == ["year", "age", "x"]
+
+
 def test_identifiers_survive_the_model_file(clinic, tmp_path):
     frame, y = clinic
     model, _ = _fit(TabularRegressor(MLPRegressor(**SMALL)), frame, y)

@@ -21,9 +21,10 @@ In the order ``plan`` applies them to the columns the model would use:
      or two rows and carry nothing to a new row; or
    - whole numbers (an integer dtype, or floats that are all whole) that are named like an
      identifier (``id``, ``no``, ``code``, ``record``, ``mrn``, ``patient``, ``Unnamed: 0``,
-     ...), or run through consecutive integers (the distinct values fill at least
-     ``NEARLY_UNIQUE`` of the range min..max: a 1..n row number in any order, a few rows
-     dropped or repeated), or are all written with the same number of digits, at
+     ...), or count the rows (the distinct values fill at least ``NEARLY_UNIQUE`` of the
+     range min..max, which starts at 0 or 1, or a few rows later: a 1..n row number in any
+     order, a few rows dropped or repeated; consecutive years 1990..2019 or distinct ages
+     40..69 in a small table are measurements and stay), or are all written with the same number of digits, at
      least ``MIN_CODE_DIGITS`` (a record number such as 4071123).
    Such a column is left out of the predictors with a warning naming it; ``keep`` (``--keep``)
    keeps it.  A measurement is never taken for an identifier for being unique: numbers with a
@@ -182,8 +183,9 @@ def _whole_identifiers(frame, numbers):
         digits = np.floor(np.log10(np.where(low > 0, low, np.nan))) + 1
         fixed = (digits >= MIN_CODE_DIGITS) & (digits == np.floor(np.log10(high)) + 1)
     named = np.array([_named_like_identifier(numbers[j]) for j in columns])
-    found = (distinct >= NEARLY_UNIQUE * count) & (
-        named | (distinct >= NEARLY_UNIQUE * (high - low + 1)) | fixed)
+    counter = (distinct >= NEARLY_UNIQUE * (high - low + 1)) & (low >= 0) & (
+        low <= 1 + (1 - NEARLY_UNIQUE) * count)  # from 0 or 1, or a few rows later
+    found = (distinct >= NEARLY_UNIQUE * count) & (named | counter | fixed)
     return [(numbers[columns[k]], int(distinct[k]), int(count[k]))
             for k in np.flatnonzero(found)]
 
