@@ -168,6 +168,8 @@ def test_a_mistyped_target_label_is_refused_naming_its_rows(clinic):
 @pytest.mark.parametrize("counts", [{"A": 80, "O": 90, "B": 22, "AB": 8},  # blood groups
                                     {"T1": 150, "T2": 45, "T3": 5},  # stages: digits differ
                                     {"AML": 150, "ALL": 40, "CML": 10},  # diagnoses
+                                    {"I": 150, "II": 40, "III": 8, "IV": 2},  # grades, NYHA
+                                    {"IA": 150, "IIA": 12, "IIB": 38},  # stages
                                     {"no": 120, "yes": 80}])
 def test_real_classes_are_not_taken_for_typos(clinic, counts):
     frame, _ = clinic

@@ -38,7 +38,9 @@ In the order ``plan`` applies them to the columns the model would use:
    letter inserted or deleted counts in labels of at least 3 letters or where it doubles its
    neighbour (``'A'``/``'AB'`` are blood groups, ``'m'``/``'mm'`` a slip of the finger), a
    letter replaced or swapped only in labels of at least ``MIN_REPLACED`` letters
-   (``'AML'``/``'ALL'``, ``'CLL'``/``'CML'`` are diagnoses, ``'Blsck'`` a typo);
+   (``'AML'``/``'ALL'``, ``'CLL'``/``'CML'`` are diagnoses, ``'Blsck'`` a typo), and never
+   within a leading Roman numeral (stages and grades ``'I'``/``'II'``/``'III'``/``'IV'``,
+   ``'IA'``/``'IIA'``);
    ``allow_similar_classes=True`` (``--allow-similar-classes``) accepts such classes.
 """
 import re
@@ -223,6 +225,11 @@ def _normal(label):
     return " ".join(str(label).split()).casefold()
 
 
+def _roman(label):
+    """The length of the leading run of Roman numeral letters i, v, x."""
+    return len(label) - len(label.lstrip("ivx"))
+
+
 def _one_letter(a, b):
     """Whether a and b (normalized) differ by one letter edit that counts (module docstring)."""
     if abs(len(a) - len(b)) > 1 or a == b:
@@ -231,6 +238,9 @@ def _one_letter(a, b):
     i = 0
     while i < short and a[i] == b[i]:
         i += 1
+    edited = a[i:i + 1] + b[i:i + 1] if len(a) == len(b) else max(a, b, key=len)[i]
+    if i < max(_roman(a), _roman(b)) + 1 and set(edited) <= set("ivx") and _roman(a) * _roman(b):
+        return False  # within a leading Roman numeral: stages and grades I, II, III, IV, IIA
     if len(a) == len(b):
         j = len(a) - 1
         while a[j] == b[j]:
