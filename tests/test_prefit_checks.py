@@ -66,6 +66,18 @@ def test_identifiers_are_left_out_by_name_and_kept_on_request(clinic):
         "patient", "record", "seq"]
 
 
+def test_counts_named_with_number_words_are_measurements():
+    """'num_reads' and 'Number of steps' are counts, nearly unique whole numbers, not ids; a
+    name made of identifier words alone ('record no') is one."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"num_reads": rng.choice(np.arange(100_000, 10_000_000), 60, False),
+                          "Number of steps": rng.choice(np.arange(2_000, 15_000), 60, False),
+                          "record no": rng.choice(np.arange(100, 100_000), 60, False),
+                          "x": rng.normal(size=60)})
+    model, said = _fit(TabularRegressor(MLPRegressor(**SMALL)), frame, pd.Series(frame["x"]))
+    assert model.identifiers_ == ["record no"], said
+
+
 def test_consecutive_measurements_are_not_row_counters():
     """Distinct consecutive whole numbers that do not start at 0 or 1 (years of a trend, ages
     in a small table) are measurements; a 1..n or 0..n-1 counter, a few rows dropped from its
@@ -170,6 +182,10 @@ def test_a_mistyped_target_label_is_refused_naming_its_rows(clinic):
                                     {"AML": 150, "ALL": 40, "CML": 10},  # diagnoses
                                     {"I": 150, "II": 40, "III": 8, "IV": 2},  # grades, NYHA
                                     {"IA": 150, "IIA": 12, "IIB": 38},  # stages
+                                    {"Stage II": 180, "Stage III": 20},
+                                    {"Luminal A": 180, "Luminal B": 20},  # not rare: a class
+                                    {"CML": 190, "CMML": 3, "AML": 7},  # codes in capitals
+                                    {"Type A": 190, "Type AB": 10},
                                     {"no": 120, "yes": 80}])
 def test_real_classes_are_not_taken_for_typos(clinic, counts):
     frame, _ = clinic

@@ -30,18 +30,8 @@ In the order ``plan`` applies them to the columns the model would use:
    keeps it.  A measurement is never taken for an identifier for being unique: numbers with a
    fractional part never are, and whole numbers only by the name or the patterns above (a
    platelet count, an income in dollars stay).
-4. **Target labels** (``check_labels``, a classifier's): a label that differs from another only
-   by case or surrounding and repeated spaces (``'Yes'``, ``' yes'``), or from a label at least
-   ``SIMILAR_RATIO`` times as frequent by one letter inserted, deleted, replaced or two adjacent
-   letters swapped (``'mm'`` in 3 rows beside ``'M'`` in 400), is refused as a probable typo,
-   naming both labels and the rows.  A digit is never such a letter (``'T1'``/``'T2'``); a
-   letter inserted or deleted counts in labels of at least 3 letters or where it doubles its
-   neighbour (``'A'``/``'AB'`` are blood groups, ``'m'``/``'mm'`` a slip of the finger), a
-   letter replaced or swapped only in labels of at least ``MIN_REPLACED`` letters
-   (``'AML'``/``'ALL'``, ``'CLL'``/``'CML'`` are diagnoses, ``'Blsck'`` a typo), and never
-   within a leading Roman numeral (stages and grades ``'I'``/``'II'``/``'III'``/``'IV'``,
-   ``'IA'``/``'IIA'``);
-   ``allow_similar_classes=True`` (``--allow-similar-classes``) accepts such classes.
+4. **Target labels** (``labels.check_labels``, a classifier's): labels that look like typos of
+   others are refused, naming both labels and the rows.
 """
 import re
 import warnings
@@ -53,15 +43,16 @@ import pandas as pd
 from .checks import MIN_IDENTIFIER_ROWS, check_grouped, names, rows
 from .dates import find_dates
 from .imputed import summary, warn_imputed
+from .labels import check_labels  # noqa: F401 (the models' and the command line's)
 from .preprocess import column_kinds, fit_preprocessor, parts, prepare
 
 NEARLY_UNIQUE = 0.95
 MIN_CODE_DIGITS = 7
 MAX_CODES, CODE_SHARE, MIN_NUMBERS = 3, 0.1, 5
-SIMILAR_RATIO, MIN_REPLACED = 10, 5
-_ID_WORDS = {"id", "ids", "identifier", "index", "idx", "key", "no", "num", "number", "code",
-             "record", "rec", "recno", "mrn", "patient", "subject", "subj", "pid", "uid", "uuid",
-             "serial", "accession", "nr"}
+_ID_WORDS = {"id", "ids", "identifier", "idx", "recno", "mrn", "pid", "uid", "uuid", "serial",
+             "accession"}  # a name holding one of these is an identifier's
+_ID_ONLY = {"index", "key", "no", "num", "number", "code", "record", "rec", "patient", "subject",
+            "subj", "nr", "row", "case"}  # a name made of these alone (num_reads is a count)
 
 
 def fit_columns(tab, frame, used, keep, sample_weight):
@@ -127,7 +118,9 @@ def _named_like_identifier(name):
     if re.fullmatch(r"unnamed: ?\d+", name.strip(), re.IGNORECASE):
         return True
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # camelCase -> camel Case
-    return any(word in _ID_WORDS for word in re.split(r"[^a-z0-9]+", words.lower()))
+    words = [word for word in re.split(r"[^a-z0-9]+", words.lower()) if word]
+    return any(word in _ID_WORDS for word in words) or (
+        bool(words) and all(word in _ID_ONLY for word in words))
 
 
 def identifiers(frame, texts, numbers):
@@ -219,75 +212,6 @@ def check_codes(frame, candidates):
                          f"(nnfit.read_file, pandas.read_csv; on the command line --na-values "
                          f"{typed}), or fix those cells; to use the column as text anyway, "
                          f"keep=[{name!r}] (--keep {name})")
-
-
-def _normal(label):
-    return " ".join(str(label).split()).casefold()
-
-
-def _roman(label):
-    """The length of the leading run of Roman numeral letters i, v, x."""
-    return len(label) - len(label.lstrip("ivx"))
-
-
-def _one_letter(a, b):
-    """Whether a and b (normalized) differ by one letter edit that counts (module docstring)."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    short = min(len(a), len(b))
-    i = 0
-    while i < short and a[i] == b[i]:
-        i += 1
-    edited = a[i:i + 1] + b[i:i + 1] if len(a) == len(b) else max(a, b, key=len)[i]
-    if i < max(_roman(a), _roman(b)) + 1 and set(edited) <= set("ivx") and _roman(a) * _roman(b):
-        return False  # within a leading Roman numeral: stages and grades I, II, III, IV, IIA
-    if len(a) == len(b):
-        j = len(a) - 1
-        while a[j] == b[j]:
-            j -= 1
-        if j == i:  # one letter replaced
-            changed = a[i] + b[i]
-            return changed.isalpha() and short >= MIN_REPLACED
-        swapped = j == i + 1 and a[i] == b[j] and a[j] == b[i]
-        return swapped and a[i].isalpha() and a[j].isalpha() and short >= MIN_REPLACED
-    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
-    if longer[:i] + longer[i + 1:] != shorter:
-        return False
-    letter = longer[i]
-    doubles = (i > 0 and longer[i - 1] == letter) or (i + 1 < len(longer)
-                                                      and longer[i + 1] == letter)
-    return letter.isalpha() and (short >= 3 or doubles)
-
-
-def check_labels(y, allow):
-    """Refuse target labels that look like typos of others (module docstring, 4)."""
-    if allow or not all(isinstance(v, str) for v in y.iloc[:1000]) or \
-            not all(isinstance(v, str) for v in pd.unique(y)):
-        return
-    counts = y.value_counts()
-    if len(counts) < 2 or len(counts) > 500:
-        return
-    labels, normal = list(counts.index), [_normal(v) for v in counts.index]
-    for k in range(len(labels) - 1, 0, -1):  # the rarest first
-        for m in range(k):  # the more frequent ones, most frequent first
-            same = normal[k] == normal[m]
-            near = (counts.iloc[m] >= SIMILAR_RATIO * counts.iloc[k]
-                    and _one_letter(normal[k], normal[m]))
-            if not (same or near):
-                continue
-            rare, common = labels[k], labels[m]
-            raw = [" ".join(label.split()) for label in (rare, common)]
-            how = ("case or spaces" if same else "one letter" if _one_letter(*raw)
-                   else "case and one letter")
-            target = f"the target {y.name!r}" if isinstance(y.name, str) else "the target"
-            raise ValueError(f"{target} has the label {rare!r} in {counts.iloc[k]} row(s) "
-                             f"({rows(y.index[(y == rare).to_numpy()])}) beside {common!r} in "
-                             f"{counts.iloc[m]}: they differ only by {how}, so {rare!r} is "
-                             f"probably {common!r} mistyped and would be a class of its own; "
-                             f"fix those rows in the file (in Python y.replace({{{rare!r}: "
-                             f"{common!r}}})), or, if {rare!r} is a class of its own, pass "
-                             "allow_similar_classes=True (on the command line "
-                             "--allow-similar-classes)")
 
 
 def checked_target(y, frame):
