@@ -118,3 +118,19 @@ def test_cv_prints_the_note(rows, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert ("note: the unpenalized logistic regression separates the training rows in fold(s) "
             "1, 2, 3 of 3") in printed
+
+
+def test_cv_leaves_out_the_identifiers_of_the_whole_table():
+    """A 1..n row number fills only 80 % of its range in a training fold; cv decides on the
+    whole table, as fit does, so no fold uses it."""
+    import nnfit
+    frame = load_default().frame.iloc[:1000].reset_index(drop=True)
+    X, y = frame.drop(columns="default").assign(seq=np.arange(1, 1001)), frame["default"]
+    model = nnfit.TabularClassifier(nnfit.MLPClassifier((4,), epochs=3, random_state=0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = nnfit.cross_validate_table(model, X, y, folds=3, n_bootstrap=0,
+                                            random_state=0)
+    said = [str(w.message) for w in caught if "'seq'" in str(w.message)]
+    assert len(said) == 1 and "left out of the predictors" in said[0], said
+    assert report["target"] == "default"

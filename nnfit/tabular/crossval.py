@@ -26,7 +26,8 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from .evaluation import (as_labels, classification_report, counts_report, is_poisson,
                          regression_report)
 from .models import TabularClassifier, TabularRegressor, check_frame
-from .preprocess import names
+from .prefit import plan
+from .preprocess import column_kinds, names
 from .reference import fit_reference, refit_note
 
 
@@ -100,6 +101,7 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
     if y.isna().any():
         raise ValueError("the target has missing values; drop those rows first")
     _check_folds(folds, y, classify)
+    model = _whole_table_plan(model, X)
     poisson = not classify and is_poisson(model.estimator if model.estimator is not None
                                           else model._default_estimator())
     weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -164,6 +166,15 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
     report.update(folds=folds, random_state=random_state, reference=name, per_fold=per_fold,
                   notes=notes)
     return {"target": y_name, **report}
+
+
+def _whole_table_plan(model, X):
+    """The model with the identifier columns of the whole table excluded: decided per fold,
+    a 1..n row number would fill only part of its range in a training fold and enter it."""
+    exclude = list(model.exclude or ())
+    used = [c for c in X.columns if c not in set(exclude)]
+    left = plan(X, used, model.keep or (), column_kinds).left_out
+    return clone(model).set_params(exclude=exclude + list(left)) if left else model
 
 
 def _task(model):
