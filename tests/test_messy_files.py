@@ -473,3 +473,32 @@ def test_a_title_above_the_table(fmt, tmp_path, capsys):
     assert ("(is the first line a title above the table?); delete the lines above the header "
             "line" if fmt == "csv" else "so the first row is not the header line (a title above "
             "the table?): delete the rows above the header line in the file") in err, err
+
+
+def test_codes_for_missing_are_kept_with_the_model(tmp_path, capsys):
+    """A model fitted on a file read with --na-values 999 reads new files with the same codes
+    (predict gave 999 mmHg as a blood pressure, without a word); other codes get a warning; a
+    999 read as a number is 10+ training sds out and warned about."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"sbp": rng.normal(130, 15, 120).round(), "age": rng.normal(60, 9, 120)})
+    frame["y"] = 0.02 * frame["sbp"] + rng.normal(0, 1, 120)
+    frame.loc[frame.index[::8], "sbp"] = 999
+    data = write(frame, tmp_path / "t.csv", "csv")
+    model = str(tmp_path / "m.nnfit")
+    status, err = run(["fit", data, "--target", "y", "--na-values", "999", "--impute", "median",
+                       *NET, "--out", model], capsys)
+    assert status == 0, err
+    assert nnfit.load(model).na_values_ == ["999"]
+    new = write(frame.drop(columns="y").iloc[:16], tmp_path / "new.csv", "csv")
+    outs = {}
+    for name, extra in [("saved", []), ("given", ["--na-values", "999"]),
+                        ("other", ["--na-values", "-1"])]:
+        out = tmp_path / f"{name}.csv"
+        status, err = run(["predict", model, new, "--out", str(out), *extra], capsys)
+        assert status == 0, err
+        outs[name] = (pd.read_csv(out).iloc[:, -1].to_numpy(), err)
+    np.testing.assert_array_equal(outs["saved"][0], outs["given"][0])
+    assert "warning" not in outs["saved"][1]
+    assert "differs from the codes for missing the model was fitted with (999)" in outs["other"][1]
+    assert "more than 10 training standard deviations" in outs["other"][1]
+    assert not np.array_equal(outs["other"][0], outs["saved"][0])

@@ -85,11 +85,11 @@ def run_report(args):
             beside = "" if path == paths[0] else f" (the report writes it beside {paths[0]})"
             raise ValueError(f"{path} exists{beside}; choose another --out, or add --force "
                              "to replace it")
-    frame = read_table(args.data)
+    frame = read_table(args.data, na_values=getattr(model, "na_values_", None))
     y, weight = _outcome(model, frame, args.data)
     train = None
     if args.train:
-        table = read_table(args.train)
+        table = read_table(args.train, na_values=getattr(model, "na_values_", None))
         train_y, train_weight = _outcome(model, table, args.train)
         train = (table, train_y, train_weight)
     report = model_report(model, frame, y, sample_weight=weight, train=train,

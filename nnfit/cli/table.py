@@ -101,7 +101,7 @@ def run_evaluate(args):
         out = check_output_path(args.json, [args.model, args.data], "JSON report", (".json",),
                                 args.force, option="--json")
     model = load_tabular(args.model, "evaluate")
-    frame = read_data(args)
+    frame = read_data(args, model)
     survival = isinstance(model, TabularSurvival)
     if args.weight:
         if survival:

@@ -6,6 +6,7 @@ its rows labelled 1, 2, ... in file order (header not counted), so that every me
 rows as the user sees them in the file."""
 import re
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -39,9 +40,19 @@ def read_table(path, sep=None, decimal=None, sheet=None, encoding=None, na_value
         raise ValueError(text) from None
 
 
-def read_data(args):
-    """``read_table`` of ``args.data`` with the reading options of ``add_reading_options``."""
-    return read_table(args.data, **{name: getattr(args, name, None) for name in READING})
+def read_data(args, model=None):
+    """``read_table`` of ``args.data`` with the reading options of ``add_reading_options``; a
+    ``model`` fitted on a file read with ``--na-values`` reads new files with the same codes
+    unless --na-values is given (a warning says so where they differ)."""
+    options = {name: getattr(args, name, None) for name in READING}
+    saved = getattr(model, "na_values_", None)
+    if saved and options["na_values"] is None:
+        options["na_values"] = list(saved)
+    elif saved and sorted(map(str, options["na_values"])) != sorted(saved):
+        warnings.warn(f"--na-values {' '.join(options['na_values'])} differs from the codes for "
+                      f"missing the model was fitted with ({' '.join(saved)}); a code read as a "
+                      "number here was missing in training", UserWarning, stacklevel=2)
+    return read_table(args.data, **options)
 
 
 def add_reading_options(parser):

@@ -118,6 +118,8 @@ def run_fit(args):
         model.id_column_ = args.id
     if args.exposure:
         model.exposure_column_ = args.exposure
+    if getattr(args, "na_values", None):  # read so again by predict, evaluate and report
+        model.na_values_ = list(args.na_values)
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")

@@ -91,7 +91,7 @@ def run_predict(args, load_tabular):
                          + ("classes" if hasattr(model, "classes_") else "numbers"))
     if args.threshold is not None:
         check_binary(model, args.threshold, "predict")
-    frame = read_data(args)
+    frame = read_data(args, model)
     used = model.numeric_columns_ + model.categorical_columns_
     if args.drop_missing:
         check_names(frame, "the model uses column", used)

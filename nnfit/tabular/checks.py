@@ -10,9 +10,9 @@ of 100,000 columns costs what its numbers cost, not a Python step per column.
   1e100 among values near 1).  The warning names column, row and value.
 - A value beyond the network's dtype once standardized (``check_range``) is an error; at
   predict, a value more than FAR training standard deviations from the training mean (no
-  training row of n <= 10,000 can be beyond sqrt(n - 1) = 100) gets a ``UserWarning`` naming
+  training row of n <= 100 can be beyond sqrt(n - 1) = 9.95) gets a ``UserWarning`` naming
   column, rows and value: the network extrapolates far outside its data, most likely from a
-  typo or a code for missing (1e12 among values near 5).
+  typo or a code for missing (999 among blood pressures, 1e12 among values near 5).
 - Numbers written with thousands separators (``check_grouped``): a text column whose values are
   all numbers, some written like ``21,500`` (groups of 3 digits), taking at least
   ``min_numbers`` distinct values, is refused naming the rows: as text each distinct number
@@ -31,7 +31,7 @@ from ..estimators.swamp import SWAMP_RATIO  # noqa: F401 (the shared rule)
 from ..estimators.swamp import warn_swamped as shared_warn_swamped
 
 MAX_SHOWN = 10
-FAR = 100.0  # training sds from the training mean: a new value beyond it is warned about
+FAR = 10.0  # training sds from the training mean: a new value beyond it is warned about
 MIN_IDENTIFIER_ROWS = 20
 
 

@@ -41,8 +41,10 @@ _ADDED = {"format", "task", "columns", "exclude", "impute", "id_column"}
 # optional keys of format 2: a survival model's outcome columns, a count model's exposure column,
 # a regression's split-conformal interval; the checks before fitting (``prefit``): date columns
 # with their origin and text format, identifier columns left out, the count of imputed cells of
-# each column, the columns with a missingness indicator
-_OPTIONAL = {"survival", "exposure", "interval", "dates", "identifiers", "imputed", "indicators"}
+# each column, the columns with a missingness indicator; the codes for missing the file of the
+# fit was read with (``--na-values``), which the command line applies to new files
+_OPTIONAL = {"survival", "exposure", "interval", "dates", "identifiers", "imputed", "indicators",
+             "na_values"}
 _INTERVAL = {"level", "method", "half_width", "n_calibration"}
 _NUMERIC, _CATEGORICAL = {"column", "mean", "sd"}, {"column", "categories"}
 
@@ -103,6 +105,8 @@ def to_dict(tab):
         state["imputed"] = as_state(tab.imputed_)
     if getattr(tab.preprocessor_, "indicators_", None):
         state["indicators"] = list(tab.preprocessor_.indicators_)
+    if getattr(tab, "na_values_", None):
+        state["na_values"] = [str(code) for code in tab.na_values_]
     return state
 
 
@@ -237,6 +241,8 @@ def from_dict(cls, state, estimator):
     tab.n_features_in_, tab.target_name_ = len(columns), state["target"] or None
     if state["id_column"] is not None:
         tab.id_column_ = state["id_column"]
+    if state.get("na_values"):
+        tab.na_values_ = _strings(state["na_values"], "list of codes for missing")
     if outcome is not None:
         tab.event_name_, tab.time_name_ = outcome["event"], outcome["time"]
     if exposure is not None:
