@@ -78,6 +78,20 @@ def test_counts_named_with_number_words_are_measurements():
     assert model.identifiers_ == ["record no"], said
 
 
+def test_two_digit_years_are_refused_and_times_with_seconds_read(clinic):
+    """15/03/52 is 1952 or 2052: refused by row; US dates with seconds are dates."""
+    frame, y = clinic
+    born = pd.date_range("1940-01-01", periods=N, freq="37D")
+    with pytest.raises(ValueError, match=r"column 'born' holds dates with two-digit years "
+                       r"\(like '01/01/40' in row 0\), whose century is a guess"):
+        TabularRegressor(MLPRegressor(**SMALL)).fit(
+            frame[["age"]].assign(born=[f"{d:%d/%m/%y}" for d in born]), y)
+    seen = [f"{d:%m/%d/%Y %H:%M:%S}" for d in pd.date_range("2020-01-13 08:00:00", periods=N,
+                                                             freq="29h")]
+    model, _ = _fit(TabularRegressor(MLPRegressor(**SMALL)), frame[["age"]].assign(seen=seen), y)
+    assert list(model.dates_) == ["seen"] and model.numeric_columns_ == ["age", "seen"]
+
+
 def test_consecutive_measurements_are_not_row_counters():
     """Distinct consecutive whole numbers that do not start at 0 or 1 (years of a trend, ages
     in a small table) are measurements; a 1..n or 0..n-1 counter, a few rows dropped from its

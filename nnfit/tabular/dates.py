@@ -30,11 +30,13 @@ from .checks import names, rows
 
 FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
            "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M",
+           "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
            "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d%b%Y", "%d-%b-%Y", "%d %b %Y", "%d%b%Y:%H:%M:%S")
 MOST = 0.9
 YEARS = (1800, 2200)  # a "date" outside these years is not one (a version number such as 1.2.3)
 DAY = pd.Timedelta(days=1)
-_LOOKS = re.compile(r"\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[- ]?[A-Za-z]{3}[- ]?\d{4})")
+_LOOKS = re.compile(r"\s*(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}[- ]?[A-Za-z]{3}[- ]?\d{2,4})")
+_SHORT_YEAR = r"\s*(\d{1,2}[-/]\d{1,2}[-/]\d{2}|\d{1,2}[- ]?[A-Za-z]{3}[- ]?\d{2})(\s.*)?$"
 
 
 def is_time(series):
@@ -81,6 +83,12 @@ def text_format(name, column):
                          f"but {names(pd.unique(text[bad]))} in {rows(present.index[bad])} "
                          "are not dates in that form; fix those cells, or declare them missing "
                          "(na_values=[...] when reading; on the command line --na-values)")
+    short = text.str.match(_SHORT_YEAR).to_numpy(bool)
+    if short.mean() >= MOST:  # 15/03/52: 1952 or 2052?
+        raise ValueError(f"column {name!r} holds dates with two-digit years (like "
+                         f"{text[short].iloc[0]!r} in {rows(present.index[short][:1])}), whose "
+                         "century is a guess; write them with four-digit years or as "
+                         "YYYY-MM-DD, or leave the column out (exclude=[...]; --exclude)")
     return None
 
 
