@@ -4,21 +4,13 @@ and its changes, which OpenBLAS's own threads do not give past about 400 inputs.
 Nothing here times anything."""
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 from nnfit import MLPClassifier
 from nnfit.backends import blocked, threads
 
 
-def blas_threads():
-    return min(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-
-
-@pytest.fixture(autouse=True)
-def clean(monkeypatch):
-    monkeypatch.delenv(threads.ENV, raising=False)
-    monkeypatch.setattr(threads, "_chosen", None)
-    monkeypatch.setattr(threads, "_last", None)
+pytestmark = pytest.mark.usefixtures("clean_threads")
 
 
 @pytest.mark.parametrize("shape, expected", [
@@ -149,7 +141,7 @@ def test_an_adaptive_fit_has_the_same_bits_on_1_2_or_3_threads_and_when_they_cha
         monkeypatch.setattr(threads, "_usable", lambda cpus=None: 4)
         with threads.set_threads("adaptive"):
             fits[count] = weights(fitted(X, y, callbacks=[
-                lambda record: seen.append((blocked.workers(), blas_threads()))]))
+                lambda record: seen.append((blocked.workers(), threads.blas_threads()))]))
     assert seen == [(1, 1)] * 2 + [(2, 1)] * 2 + [(3, 1)] * 2  # BLAS on one thread in a fit
     steps = []
 

@@ -6,31 +6,21 @@ import math
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 import nnfit
 from nnfit import MLPRegressor
 from nnfit.backends import blocked, cores, threads
 
 
-def blas_threads():
-    return min(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-
-
-@pytest.fixture(autouse=True)
-def clean(monkeypatch):
-    """No NNFIT_THREADS from the caller's shell, no choice or look left by another test."""
-    monkeypatch.delenv(threads.ENV, raising=False)
-    monkeypatch.setattr(threads, "_chosen", None)
-    monkeypatch.setattr(threads, "_last", None)
-    monkeypatch.setattr(threads, "_quota", None)
+pytestmark = pytest.mark.usefixtures("clean_threads")
 
 
 @pytest.fixture
 def two_blas_threads():
     """BLAS at 2 threads for the test (OpenBLAS accepts it on any machine)."""
     with threadpool_limits(limits=2, user_api="blas"):
-        if blas_threads() != 2:
+        if threads.blas_threads() != 2:
             pytest.skip("this BLAS does not take 2 threads")
         yield
 
@@ -128,24 +118,24 @@ def test_set_threads_refuses_what_is_not_a_count(value, error):
 
 def test_set_threads_sets_the_blas_threads_and_restores_them(two_blas_threads):
     with threads.set_threads(1) as setting:
-        assert blas_threads() == 1 and threads.default_threads() == 1 == threads.setting()
+        assert threads.blas_threads() == 1 and threads.default_threads() == 1 == threads.setting()
         with threads.set_threads(np.int64(2)):  # nested, a NumPy integer
-            assert blas_threads() == 2
-        assert blas_threads() == 1
-    assert blas_threads() == 2 and threads._chosen is None
+            assert threads.blas_threads() == 2
+        assert threads.blas_threads() == 1
+    assert threads.blas_threads() == 2 and threads._chosen is None
     assert repr(setting) == "set_threads(1)"
     setting = threads.set_threads(1)  # a plain call stays
-    assert blas_threads() == 1 and threads._chosen == 1
+    assert threads.blas_threads() == 1 and threads._chosen == 1
     setting.restore()
-    assert blas_threads() == 2 and threads._chosen is None
+    assert threads.blas_threads() == 2 and threads._chosen is None
 
 
 def test_threads_for_leaves_none_alone(two_blas_threads):
     with threads.threads_for(None) as setting:
-        assert setting is None and blas_threads() == 2
+        assert setting is None and threads.blas_threads() == 2
     with threads.threads_for(1):
-        assert blas_threads() == 1
-    assert blas_threads() == 2
+        assert threads.blas_threads() == 1
+    assert threads.blas_threads() == 2
 
 
 @pytest.mark.xfail(not hasattr(nnfit, "set_threads"), strict=False,
@@ -161,8 +151,8 @@ def fit_seeing_threads(X, y, **params):
     seen = []
 
     def look(record):
-        assert not blocked.workers() or blas_threads() == 1
-        seen.append(blocked.workers() or blas_threads())
+        assert not blocked.workers() or threads.blas_threads() == 1
+        seen.append(blocked.workers() or threads.blas_threads())
     hidden, batch = params.pop("hidden", (16,)), params.pop("batch_size", 32)
     model = MLPRegressor(hidden, epochs=3, batch_size=batch, random_state=0, callbacks=[look],
                          **params)
@@ -184,7 +174,7 @@ def test_a_fit_uses_the_fixed_count_and_gives_it_back(monkeypatch, two_blas_thre
     else:
         with threads.set_threads(1):
             _, seen = fit_seeing_threads(X, y)
-    assert seen == [1, 1, 1] and blas_threads() == 2
+    assert seen == [1, 1, 1] and threads.blas_threads() == 2
 
 
 @pytest.mark.parametrize("setting", ["auto", "adaptive"])
@@ -193,7 +183,7 @@ def test_an_automatic_fit_stays_within_an_enclosing_limit(monkeypatch, setting):
     monkeypatch.setenv(threads.ENV, setting)
     with threadpool_limits(limits=1, user_api="blas"):
         _, seen = fit_seeing_threads(*data(5))
-        assert seen == [1, 1, 1] and blas_threads() == 1
+        assert seen == [1, 1, 1] and threads.blas_threads() == 1
 
 
 def test_auto_uses_the_usable_cores_whatever_the_load(monkeypatch, two_blas_threads):
@@ -202,15 +192,15 @@ def test_auto_uses_the_usable_cores_whatever_the_load(monkeypatch, two_blas_thre
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 5)
     for setting in (None, "auto"):
         with threads.fit_threads(setting) as pace:
-            assert pace.setting == "auto" and pace.threads == 2 == blas_threads()
+            assert pace.setting == "auto" and pace.threads == 2 == threads.blas_threads()
             assert blocked.workers() == 0  # no blocks: BLAS's own threads
             pace()
             assert pace.history == [(0.0, 2)]
     monkeypatch.setattr(cores, "cgroup_cpu_limit", lambda *a: 1.0)  # read again once stale
     monkeypatch.setattr(threads, "_quota", None)
     with threads.fit_threads() as pace:
-        assert pace.threads == 1 == blas_threads()
-    assert blas_threads() == 2 and blocked.workers() == 0
+        assert pace.threads == 1 == threads.blas_threads()
+    assert threads.blas_threads() == 2 and blocked.workers() == 0
 
 
 def test_adaptive_starts_with_fewer_threads_beside_busy_processes(monkeypatch, two_blas_threads):
@@ -220,11 +210,11 @@ def test_adaptive_starts_with_fewer_threads_beside_busy_processes(monkeypatch, t
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 0)
     monkeypatch.setenv(threads.ENV, "adaptive")
     with threads.fit_threads() as pace:
-        assert pace.threads == 2 == blocked.workers() and blas_threads() == 1
+        assert pace.threads == 2 == blocked.workers() and threads.blas_threads() == 1
     monkeypatch.setattr(cores, "other_runnable", lambda cpus: 2)
     with threads.fit_threads() as pace:
         assert pace.threads == 1 == blocked.workers() and pace.history == [(0.0, 1)]
-    assert blas_threads() == 2 and blocked.workers() == 0
+    assert threads.blas_threads() == 2 and blocked.workers() == 0
 
 
 @pytest.mark.parametrize("free, ceiling, expected", [
@@ -327,7 +317,7 @@ def test_fit_cv_and_evaluate_take_threads(tmp_path, monkeypatch, capsys):
 
     def recording(self, threads_=None):
         start(self, threads_)
-        seen.append((self.setting, blocked.workers() or blas_threads()))
+        seen.append((self.setting, blocked.workers() or threads.blas_threads()))
     monkeypatch.setattr(threads.FitThreads, "__init__", recording)
     fast = ["--target", "y", "--epochs", "3", "--hidden", "8", "--quiet"]
     predictions = []
