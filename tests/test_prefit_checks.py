@@ -147,6 +147,18 @@ def test_dates_are_days_since_the_earliest_with_the_origin_kept(clinic, tmp_path
     with pytest.raises(ValueError, match=r"column 'visit', row 1: 'soon' is not a date written "
                        r"%d.%m.%Y, but the model was fitted on dates"):
         model.predict(new.assign(visit=["01.01.2025", "soon", "02.01.2025"]))
+    # fitted on datetimes, given text: read as at fit, never month-first by guess
+    as_text = new.assign(admitted=["2025-01-01"] * 3)
+    assert np.array_equal(model.predict(as_text), model.predict(new))
+    assert np.array_equal(model.predict(new.assign(admitted=["13/01/2025"] * 3)),
+                          model.predict(new.assign(admitted=pd.Timestamp("2025-01-13"))))
+    with pytest.raises(ValueError, match=r"column 'admitted' holds dates that read two ways "
+                       r"\('02/01/2025' is 2025-01-02 as %d/%m/%Y and 2025-02-01 as %m/%d/%Y\); "
+                       r"write them as YYYY-MM-DD \(e.g. 2020-04-03\)$"):
+        model.predict(new.assign(admitted=["02/01/2025"] * 3))
+    with pytest.raises(ValueError, match=r"column 'admitted' holds text \('soon'\) where the "
+                       r"model was fitted on dates"):
+        model.predict(new.assign(admitted=["soon"] * 3))
 
 
 def test_dates_that_read_two_ways_or_hold_other_text_are_refused(clinic):

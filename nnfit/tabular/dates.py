@@ -53,9 +53,13 @@ def _parse(text, fmt):
     return pd.to_datetime(text, format=fmt, errors="coerce")
 
 
-def text_format(name, column):
+LEAVE_OUT = ", or leave the column out (exclude=[...]; --exclude)"
+
+
+def text_format(name, column, leave_out=LEAVE_OUT):
     """The format of ``FORMATS`` in which the text ``column`` is dates, or None if it is not
-    dates; a ValueError naming the rows when it almost is (module docstring)."""
+    dates; a ValueError naming the rows when it almost is (module docstring).  ``leave_out``
+    ends the advice ("" at prediction, where the model needs the column)."""
     present = column[column.notna()]
     if not len(present) or not _LOOKS.match(str(present.iloc[0])):
         return None
@@ -72,8 +76,8 @@ def text_format(name, column):
             raise ValueError(f"column {name!r} holds dates that read two ways ({example!r} is "
                              f"{parsed[full[0]][unique == example].iloc[0]:%Y-%m-%d} as "
                              f"{full[0]} and {parsed[full[1]][unique == example].iloc[0]:%Y-%m-%d}"
-                             f" as {full[1]}); write them as YYYY-MM-DD (e.g. 2020-04-03), "
-                             "or leave the column out (exclude=[...]; --exclude)")
+                             f" as {full[1]}); write them as YYYY-MM-DD (e.g. 2020-04-03)"
+                             + leave_out)
         return full[0]
     best = max(FORMATS, key=lambda fmt: parsed[fmt].notna().sum())
     read = dict(zip(unique, parsed[best].notna()))
@@ -88,7 +92,7 @@ def text_format(name, column):
         raise ValueError(f"column {name!r} holds dates with two-digit years (like "
                          f"{text[short].iloc[0]!r} in {rows(present.index[short][:1])}), whose "
                          "century is a guess; write them with four-digit years or as "
-                         "YYYY-MM-DD, or leave the column out (exclude=[...]; --exclude)")
+                         "YYYY-MM-DD" + leave_out)
     return None
 
 
@@ -151,6 +155,12 @@ def to_days(name, column, origin, fmt):
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         raise ValueError(f"column {name!r} holds durations, but the model was fitted on dates "
                          "in this column")
+    if fmt is None and _is_text(column):  # fitted on datetimes, given text: read it as at fit
+        fmt = text_format(name, column, leave_out="")
+        if fmt is None and column.notna().any():
+            raise ValueError(f"column {name!r} holds text ({column[column.notna()].iloc[0]!r}) "
+                             "where the model was fitted on dates; write the dates as "
+                             "YYYY-MM-DD (e.g. 2020-04-03)")
     values = _datetimes(column, fmt)
     bad = (values.isna() & column.notna()).to_numpy()
     if bad.any():
@@ -159,6 +169,13 @@ def to_days(name, column, origin, fmt):
                          + (f" written {fmt}" if fmt else "") + ", but the model was fitted on "
                          "dates in this column; fix or drop those rows")
     return ((values - pd.Timestamp(origin)) / DAY).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _is_text(column):
+    """Whether ``column`` is text (not datetimes, nor Python date objects)."""
+    if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
+        return False
+    return not _date_objects(column[column.notna()])
 
 
 def earliest(column):
