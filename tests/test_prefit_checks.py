@@ -64,6 +64,11 @@ def test_identifiers_are_left_out_by_name_and_kept_on_request(clinic):
     nearly = frame.assign(seq=frame["seq"].where(frame["seq"] != 7, 8))  # 199 distinct of 200
     assert _fit(TabularRegressor(MLPRegressor(**SMALL)), nearly, y)[0].identifiers_ == [
         "patient", "record", "seq"]
+    gaps = frame.assign(record=frame["record"].where(frame.index % 50 != 3))  # 4 cells missing
+    model, said = _fit(TabularRegressor(MLPRegressor(**SMALL)), gaps, y)
+    assert model.identifiers_ == ["patient", "record", "seq"]
+    assert said[1].startswith("column(s) 'record', 'seq' hold a different whole number in each "
+                              "row that has one, as a row identifier does"), said
 
 
 def test_counts_named_with_number_words_are_measurements():

@@ -147,8 +147,10 @@ def identifiers(frame, texts, numbers):
     if whole:
         each = ", ".join(f"{name!r} ({distinct} of {count})" for name, distinct, count in whole
                          if distinct != count)
+        where = (f"in each of the {len(frame)} rows" if {w[2] for w in whole} == {len(frame)}
+                 else "in each row that has one")
         warnings.warn(f"column(s) {names([w[0] for w in whole])} hold a different whole number "
-                      f"in each of the {len(frame)} rows"
+                      f"{where}"
                       + (f" (or nearly: {each} distinct)" if each else "")
                       + ", as a row identifier does (named so, counting the rows or a "
                       "fixed-width record number), so they are left out of the predictors; to "
