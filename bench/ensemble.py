@@ -6,11 +6,14 @@ MLP on held-out rows of small tables (issue 25).
     python bench/ensemble.py --quick          # 1 split, 2 small members: checks that it runs
     python bench/ensemble.py --paired --splits 20 --tables default500,default1000,hitters
                                              # ensemble - other, paired by split (below)
+    python bench/ensemble.py --tables caravan --caravan Caravan.csv --jobs 2   # ISLP's file
 
 Classes.  ``default`` is ISLR2's Default (10,000 rows, 3.3 % defaults; student, balance,
 income): each split draws 2,000 training rows (stratified, seed = the split's number) and tests on
 the other 8,000; ``default500`` draws 500 (about 16 defaults) and tests on the other 9,500.
-``default1000`` 1,000 (about 33).  ``hitters`` is ISLR2's Hitters (263 players with a salary):
+``default1000`` 1,000 (about 33).  ``caravan`` is ISLR2's Caravan (5,822 rows, 6 % bought a
+caravan policy, 85 numeric columns; the issue's imbalanced case), read from ISLP's
+``Caravan.csv`` given with ``--caravan FILE`` (nnfit does not ship it), 25 % test rows.  ``hitters`` is ISLR2's Hitters (263 players with a salary):
 is the salary above 425 (thousand dollars, the median of the 263), from the 19 other columns (3
 categorical), 25 % test rows.  ``cancer`` is scikit-learn's breast_cancer (569 rows, 37 % malignant, 30 numeric columns), 25 %
 test rows.  The systems, each fitted on the same training rows:
@@ -54,6 +57,7 @@ import time
 import warnings
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -75,7 +79,7 @@ from nnfit.estimators.ensemble import MLPEnsemble  # noqa: E402
 from nnfit.estimators.regressor import MLPRegressor  # noqa: E402
 from nnfit.tabular.models import TabularClassifier  # noqa: E402
 
-TABLES = ("default", "default500", "default1000", "hitters", "cancer", "diabetes")
+TABLES = ("default", "default500", "default1000", "hitters", "cancer", "caravan", "diabetes")
 DEFAULT_TABLES = ("default", "default500", "cancer", "diabetes")
 
 
@@ -87,6 +91,11 @@ def load(name):
     if name == "hitters":
         frame = load_hitters().frame
         return frame.drop(columns="Salary"), (frame["Salary"] > 425).to_numpy(int), True
+    if name == "caravan":
+        if not CARAVAN:
+            raise SystemExit("caravan: give ISLP's Caravan.csv with --caravan FILE (module docstring)")
+        frame = pd.read_csv(CARAVAN)
+        return frame.drop(columns="Purchase"), (frame["Purchase"] == "Yes").to_numpy(int), True
     if name == "cancer":
         X, y = load_breast_cancer(return_X_y=True)
         return X, 1 - y, False  # 1 = malignant
@@ -166,6 +175,7 @@ def values_split(X, y, seed, quick, n_estimators, jobs):
                                            np.median(upper - lower))}
 
 
+CARAVAN = None  # --caravan FILE
 MEMBER = {}  # --member settings of the nnfit networks
 ORDER = ("members", "best", "ens", "members-boot", "best-boot", "ens-boot", "members-bal",
          "best-bal", "ens-bal", "LR", "LR-bal", "sk-MLP", "sk-MLP-bal")
@@ -202,7 +212,11 @@ def main(argv=None):
     parser.add_argument("--member", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting of the nnfit networks, e.g. early_stopping=True, "
                              "ridge=0.01 (a Python literal)")
+    parser.add_argument("--caravan", metavar="FILE",
+                        help="ISLP's Caravan.csv, for the table caravan (not bundled with nnfit)")
     args = parser.parse_args(argv)
+    global CARAVAN
+    CARAVAN = args.caravan
     MEMBER.clear()
     for setting in args.member:
         name, _, value = setting.partition("=")
