@@ -157,8 +157,8 @@ def test_regression_ensemble_predict_and_evaluate(table, tmp_path, capsys):
     assert f"R^2 {r2:.4f} on 120 rows" in text
 
 
-def test_evaluate_scores_the_mean_risk_and_report_refuses_clearly(table, fitted, tmp_path,
-                                                                  capsys):
+def test_evaluate_and_report_score_the_mean_risk_and_each_member(table, fitted, tmp_path,
+                                                                 capsys):
     paths, frame = table
     path, _, _ = fitted
     model = nnfit.load(path)
@@ -183,11 +183,22 @@ def test_evaluate_scores_the_mean_risk_and_report_refuses_clearly(table, fitted,
     assert members["brier"]["best_member"] == pytest.approx(min(brier), abs=1e-7)
     assert f"ROC AUC{auc:>25.4f}{np.mean(each):>14.4f}{max(each):>10.4f}{min(each):>10.4f}" \
         in text
-    assert main(["report", str(path), str(paths["kind"]), "--out",
-                 str(tmp_path / "r.html")]) == 2
-    err = capsys.readouterr().err
-    assert "holds an ensemble of 3 networks" in err and "nnfit evaluate MODEL TABLE" in err
-    assert not (tmp_path / "r.html").exists()
+    # the report scores the same average, and each member alone beside it
+    assert main(["report", str(path), str(paths["kind"]), "--out", str(tmp_path / "r.html"),
+                 "--bootstrap", "20"]) == 0
+    page = (tmp_path / "r.md").read_text()
+    assert "MLPEnsemble of 3 TabularClassifiers around MLPClassifier: each member:" in page
+    assert "The 3 members are the same network fitted from 3 seeds (epochs run: " in page
+    row = (f"| ROC AUC | {auc:.4f} | {np.mean(each):.4f} | {max(each):.4f} | "
+           f"{min(each):.4f} |")
+    assert row in page, page
+    performance = page[page.index("## Performance"):]
+    scored = [line for line in performance.splitlines() if line.startswith("| ROC AUC | ")][0]
+    assert scored.startswith(f"| ROC AUC | {auc:.4f} [")  # the performance table's, too
+    width = np.quantile([m.predict_proba(X)[:, 1] for m in model.estimators_], [0.05, 0.95],
+                        axis=0)
+    assert (f"has median width {np.median(width[1] - width[0]):.4g}, largest "
+            f"{np.max(width[1] - width[0]):.4g}") in page
 
 
 @pytest.mark.parametrize("value, says", [
@@ -262,3 +273,30 @@ def test_ensembles_saved_from_python_that_the_command_line_cannot_use(table, tmp
     assert main(["evaluate", str(counts), str(paths["price"])]) == 2
     assert ("holds an ensemble of 2 count models, which 'nnfit evaluate' cannot use yet" in
             capsys.readouterr().err)
+
+
+def test_report_on_a_regression_ensemble_and_survival_ensembles_refused(table):
+    from nnfit.course.report import model_report
+    _, frame = table
+    model, X = python_ensemble(frame, "price", "regression", n_estimators=2, random_state=3)
+    report = model_report(model, X, frame["price"], n_bootstrap=0)
+    rmse = [np.sqrt(np.mean((frame["price"] - m.predict(X)) ** 2)) for m in model.estimators_]
+    scores = report["ensemble"]["scores"]["rmse"]
+    assert scores["members"] == pytest.approx(rmse, rel=1e-12)
+    assert scores["ensemble"] == pytest.approx(
+        np.sqrt(np.mean((frame["price"] - model.predict(X)) ** 2)), rel=1e-12)
+    assert report["model"]["kind"] == "MLPEnsemble of 2 TabularRegressors"
+    assert [figure["name"] for figure in report["figures"]] == ["observed", "residuals"]
+    times = pd.DataFrame({"x1": frame["x1"], "t": np.exp(frame["x1"]) + 1,
+                          "e": np.arange(len(frame)) % 3 > 0})
+    survival = nnfit.MLPEnsemble(nnfit.TabularSurvival(nnfit.MLPSurvival(epochs=3)),
+                                 n_estimators=2, random_state=0)
+    survival.fit(times[["x1"]], _surv(times))
+    with pytest.raises(ValueError, match="the report takes ensembles of classifiers and "
+                       "regressors; for an ensemble of survival or count models report on one"):
+        model_report(survival, times[["x1"]], _surv(times), n_bootstrap=0)
+
+
+def _surv(times):
+    Surv = pytest.importorskip("sksurv.util").Surv
+    return Surv.from_arrays(times["e"].to_numpy(), times["t"].to_numpy())

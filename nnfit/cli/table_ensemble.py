@@ -23,24 +23,20 @@ beside the members' mean (one network's expected score), best and worst, and the
 
 Refused, each with what to do instead: survival (``--time``/``--event``) and Poisson models
 (``--loss poisson``, ``--exposure``), whose ensembles ``evaluate`` cannot score yet, and
-``--interval`` (the conformal interval of one network).  ``nnfit report`` draws one network's
-report and refuses an ensemble's file, pointing at ``nnfit evaluate``.
+``--interval`` (the conformal interval of one network).  ``nnfit report`` reports on the
+average as on one network, with its members scored alone beside it (``course.report_parts``).
 """
 import argparse
-import inspect
-
-import numpy as np
 
 from ..estimators.ensemble import MLPEnsemble
-from ..tabular.evaluation import evaluate_table, is_poisson
+from ..tabular.ensemble_scores import LEVEL, score_members, spread
+from ..tabular.evaluation import is_poisson
 from ..tabular.models import TabularClassifier, TabularRegressor
 from ..tabular.survival import TabularSurvival
 from .options import jobs_count
 from .table_report import LABELS
 
-HIGHER = {"roc_auc", "accuracy", "r2"}  # larger is better; for the other scores smaller
 LIBRARY = MLPEnsemble(None).get_params()
-LEVEL = inspect.signature(MLPEnsemble.predict_interval).parameters["level"].default
 
 
 def members(text):
@@ -148,31 +144,7 @@ def checked(model, path, command):
                          + ("survival" if isinstance(first, TabularSurvival) else "count")
                          + f" models, which 'nnfit {command}' cannot use yet; use its "
                          "predict_survival_function / predict in Python, or fit one network")
-    if command == "report":
-        raise ValueError(f"{path} holds an ensemble of {len(model.estimators_)} networks (nnfit "
-                         "fit --ensemble); 'nnfit report' describes one network (its layers, "
-                         "its fit) and cannot report on an ensemble yet: score it with 'nnfit "
-                         "evaluate MODEL TABLE' (the same scores, with bootstrap intervals), or "
-                         "fit one network for the report")
     return model
-
-
-def spread(fitted, X, level=LEVEL):
-    """{"level", "kind", "median_width", "max_width"} of the members' spread on the rows X:
-    of the risk of the second class (two classes), of every class's probability (more), or of
-    the value."""
-    if hasattr(fitted, "classes_"):
-        _, lower, upper = fitted.predict_proba_interval(X, level=level)
-        width = upper - lower
-        if width.shape[1] == 2:
-            width, kind = width[:, 1], f"risk of {fitted.classes_[1]!r}"
-        else:
-            kind = "class probabilities (every class)"
-    else:
-        _, lower, upper = fitted.predict_interval(X, level=level)
-        width, kind = upper - lower, "predicted value"
-    return {"level": level, "kind": kind, "median_width": float(np.median(width)),
-            "max_width": float(np.max(width))}
 
 
 def spread_line(report, n_rows, rows="training rows"):
@@ -185,19 +157,8 @@ def spread_line(report, n_rows, rows="training rows"):
 def evaluate_members(model, frame, truth, weight):
     """(JSON, lines) of ``nnfit evaluate``'s comparison: the ensemble's point scores beside its
     members' mean (one network's expected score), best and worst, each member scored alone on
-    the same rows, and the members' spread there."""
-    scores = [evaluate_table(m, frame, truth, sample_weight=weight,
-                             n_bootstrap=0)["scores"]["scores"]["model"]
-              for m in [model, *model.estimators_]]
-    keys = [k for k in ("brier", "log_loss", "roc_auc", "accuracy", "mae", "rmse", "r2")
-            if k in scores[0] and scores[0][k]["estimate"] is not None]
-    table = {}
-    for key in keys:
-        values = np.array([s[key]["estimate"] for s in scores[1:]])
-        best, worst = (values.max(), values.min()) if key in HIGHER else \
-            (values.min(), values.max())
-        table[key] = {"ensemble": scores[0][key]["estimate"], "members_mean": values.mean(),
-                      "best_member": best, "worst_member": worst, "members": values.tolist()}
+    the same rows, and the members' spread there (``tabular.ensemble_scores``)."""
+    table = score_members(model, frame, truth, weight)
     K = len(model.estimators_)
     lines = [f"the {K} members scored one by one on these rows (best and worst chosen on "
              "them):", f"{'':22s}{'ensemble':>10s}{'members mean':>14s}{'best':>10s}"

@@ -32,7 +32,8 @@ from ..tabular.evaluation import (as_labels, classification_report, counts_repor
 from .report_checks import statistician_warnings
 from .report_page import html_page, markdown_page
 from .report_outcomes import classification_parts, regression_parts
-from .report_parts import describe_data, describe_model, fit_reference
+from .report_parts import (describe_data, describe_ensemble, describe_model, fit_reference,
+                           single)
 from .report_survival import survival_parts
 
 FIGURES = {"classification": ("calibration", "roc", "decision_curve", "risk_distribution"),
@@ -43,10 +44,15 @@ FIGURES = {"classification": ("calibration", "roc", "decision_curve", "risk_dist
 def report_task(model):
     """"classification", "regression", "counts" or "survival": what ``model_report`` reports
     on ``model``; a ValueError for what it cannot (more than two classes, an unfitted model)."""
-    if not hasattr(getattr(model, "estimator_", None), "network_") \
-            or not hasattr(model, "numeric_columns_"):
+    one = single(model)
+    if not hasattr(getattr(one, "estimator_", None), "network_") \
+            or not hasattr(one, "numeric_columns_"):
         raise ValueError("model_report needs a fitted TabularClassifier, TabularRegressor or "
-                         "TabularSurvival around an nnfit network (a model file of 'nnfit fit')")
+                         "TabularSurvival around an nnfit network, or an MLPEnsemble of them "
+                         "(a model file of 'nnfit fit')")
+    if one is not model and (hasattr(one, "time_name_") or is_poisson(one)):
+        raise ValueError("the report takes ensembles of classifiers and regressors; for an "
+                         "ensemble of survival or count models report on one network")
     if hasattr(model, "classes_"):
         if len(model.classes_) != 2:
             raise ValueError(f"the report draws the figures of a binary classifier; this model "
@@ -74,7 +80,9 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
     Parameters
     ----------
     model : TabularClassifier (two classes), TabularRegressor or TabularSurvival
-        The fitted model (``nnfit.load`` of a ``nnfit fit`` model file).
+        The fitted model (``nnfit.load`` of a ``nnfit fit`` model file), or an ``MLPEnsemble``
+        of classifiers or regressors (``nnfit fit --ensemble K``): the average is scored, and
+        each member alone beside it (``report["ensemble"]``).
     X : pandas.DataFrame
         The test rows (other columns, the outcome's among them, are listed and ignored).
     y : array-like of shape (n,)
@@ -140,6 +148,7 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
               "data": describe_data(model, read, dropped),
               "model": describe_model(model), "reference": None}
     report["data"]["notes"] = notes
+    report["ensemble"] = describe_ensemble(model, X, y, weight)
     predictions = {"model": predicted}
     if train is not None:
         train = _training_rows(model, train, drop_missing)

@@ -9,10 +9,16 @@ penalized fit where it has none (separated classes, a Poisson fit that does not 
 a note: the rule of ``nnfit.tabular.reference``, which ``nnfit cv`` follows too.  Unlike cv's,
 the report's logistic regression takes no class weights, whatever the network's: its
 probabilities are meant to be calibrated.
+
+An ensemble (``nnfit fit --ensemble K``, ``nnfit.MLPEnsemble``) is described by its first
+member (the members share the architecture, the settings and, unless bootstrapped, the
+preprocessing), with how many members there are, how each one's fit ran, and each member scored
+alone on the test rows beside the average (``tabular.ensemble_scores``).
 """
 import numpy as np
 
 from ..engine.network import summary_table
+from ..tabular.ensemble_scores import score_members, spread
 from ..tabular.preprocess import check_columns
 from ..tabular.reference import fit_reference as fit_default_reference, refit_note
 from ..tabular.state import to_dict
@@ -27,7 +33,7 @@ def describe_data(model, X, dropped):
     """The rows and columns of the test table ``X`` as read (before the rows ``dropped`` went):
     one entry per column the model uses (its kind, training statistics from the model file,
     missing values here and how they were handled)."""
-    state = to_dict(model)
+    state = to_dict(single(model))
     entries = {e["column"]: ("numeric", e) for e in state["preprocessing"]["numeric"]}
     entries.update({e["column"]: ("categorical", e)
                     for e in state["preprocessing"]["categorical"]})
@@ -64,24 +70,49 @@ def describe_data(model, X, dropped):
             "id_column": getattr(model, "id_column_", None)}
 
 
+def single(model):
+    """The model itself, or an ensemble's first member."""
+    members = getattr(model, "estimators_", None)
+    return model if members is None else members[0]
+
+
+def _fit(estimator):
+    """How one network's fit ran."""
+    history = getattr(estimator, "history_", {}) or {}
+    objective = history.get("train_objective") or [None]
+    held_out = "val_loss" in history
+    return {"epochs_run": int(estimator.n_iter_),
+            "best_epoch": int(estimator.best_epoch_ or 0) if held_out else None,
+            "held_out": held_out,
+            "final_objective": None if objective[-1] is None else float(objective[-1]),
+            "interrupted": bool(getattr(estimator, "interrupted_", False))}
+
+
+def describe_ensemble(model, X, y, sample_weight=None):
+    """None for one network; for an ensemble its members (count, bootstrap, each fit), each
+    scored alone on the test rows (X, y) beside the average, and their spread there."""
+    members = getattr(model, "estimators_", None)
+    if members is None:
+        return None
+    return {"members": len(members), "bootstrap": bool(model.bootstrap),
+            "fits": [_fit(member.estimator_) for member in members],
+            "scores": score_members(model, X, y, sample_weight), "spread": spread(model, X)}
+
+
 def describe_model(model):
     """What the model file records about the model: its kinds, layers and parameter count,
-    its settings and how its fit ran."""
+    its settings and how its fit ran (an ensemble's: its first member's)."""
+    ensemble, model = model, single(model)
     estimator = model.estimator_
     params = estimator.get_params()
     network = estimator.network_
     layers, total = summary_table(network)
     widths = [network.dense[0].n_in] + [d.n_out for d in network.dense]
-    history = getattr(estimator, "history_", {}) or {}
-    objective = history.get("train_objective") or [None]
-    held_out = "val_loss" in history
-    fit = {"epochs_run": int(estimator.n_iter_),
-           "best_epoch": int(estimator.best_epoch_ or 0) if held_out else None,
-           "held_out": held_out,
-           "final_objective": None if objective[-1] is None else float(objective[-1]),
-           "interrupted": bool(getattr(estimator, "interrupted_", False))}
     encoded = len(model.get_feature_names_out())
-    return {"kind": type(model).__name__, "estimator": type(estimator).__name__,
+    kind = type(model).__name__
+    if ensemble is not model:
+        kind = f"{type(ensemble).__name__} of {len(ensemble.estimators_)} {kind}s"
+    return {"kind": kind, "estimator": type(estimator).__name__,
             "target": model.target_name_, "classes": [str(c) for c in
                                                       getattr(model, "classes_", [])],
             "layers": [{"layer": name, "output": width, "parameters": n}
@@ -93,11 +124,12 @@ def describe_model(model):
                              + (f"imputed ({model.impute_})" if model.impute_ else
                                 "not imputed (refused, or rows dropped)"),
             "settings": {k: _plain(params[k]) for k in SETTINGS if k in params},
-            "class_weight": _plain(params.get("class_weight")), "fit": fit}
+            "class_weight": _plain(params.get("class_weight")), "fit": _fit(estimator)}
 
 
 def fit_reference(model, task, X, y, sample_weight=None):
     """(fitted reference in the model's preprocessing, its name, a description, notes)."""
+    model = single(model)
     used = list(model.numeric_columns_) + list(model.categorical_columns_)
     check_columns(X, used, "the reference is fitted on the model's columns")
     fitted, how, why = fit_default_reference(

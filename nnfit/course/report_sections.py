@@ -105,13 +105,39 @@ def _model(report):
     pairs = [[key, _value(value)] for key, value in model["settings"].items()]
     pairs += [["", ""]] * (-len(pairs) % 3)
     settings = [sum(pairs[i:i + 3], []) for i in range(0, len(pairs), 3)]
-    return [("heading", "Model"),
-            ("text", f"{model['kind']} around {model['estimator']}: layer widths {widths}, "
-                     f"{model['n_params']:,} parameters. {model['preprocessing']}. {how}"),
-            ("table", ["layer", "output width", "parameters"],
-             [[row["layer"], str(row["output"]), f"{row['parameters']:,}"]
-              for row in model["layers"]]),
-            ("table", ["setting", "value"] * 3, settings)]
+    ensemble = report.get("ensemble")
+    each = "each member: " if ensemble else ""
+    blocks = [("heading", "Model"),
+              ("text", f"{model['kind']} around {model['estimator']}: {each}layer widths "
+                       f"{widths}, {model['n_params']:,} parameters. {model['preprocessing']}. "
+                       + ("The first member's fit: " if ensemble else "") + how),
+              ("table", ["layer", "output width", "parameters"],
+               [[row["layer"], str(row["output"]), f"{row['parameters']:,}"]
+                for row in model["layers"]]),
+              ("table", ["setting", "value"] * 3, settings)]
+    return blocks + (_members(ensemble, report["data"]["n"]) if ensemble else [])
+
+
+def _members(ensemble, n):
+    """An ensemble's members: how they were fitted, each scored alone, their spread."""
+    K, spread = ensemble["members"], ensemble["spread"]
+    epochs = ", ".join(str(fit["epochs_run"]) for fit in ensemble["fits"])
+    rows = [[LABELS[key], f"{row['ensemble']:.4f}", f"{row['members_mean']:.4f}",
+             f"{row['best_member']:.4f}", f"{row['worst_member']:.4f}"]
+            for key, row in ensemble["scores"].items()]
+    return [("text", f"The {K} members are the same network fitted from {K} seeds"
+                     + (" on bootstrap samples of the training rows" if ensemble["bootstrap"]
+                        else "") + f" (epochs run: {epochs}); the predictions scored below "
+                     f"are their average. Each member scored alone on the {n} test rows (best "
+                     "and worst chosen on them, so the best is optimistic; the members' mean is "
+                     "one network's expected score):"),
+            ("table", ["score", "ensemble", "members' mean", "best member", "worst member"],
+             rows),
+            ("text", f"The members' spread on these rows: the {spread['level']:.0%} interval of "
+                     f"the {spread['kind']} (quantiles of the members') has median width "
+                     f"{spread['median_width']:.4g}, largest {spread['max_width']:.4g}. It "
+                     "shows how much the fit depends on its seed, not where a new outcome "
+                     "falls.")]
 
 
 def _performance(report):
