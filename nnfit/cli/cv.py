@@ -4,13 +4,17 @@ prevalence / mean baseline, or for survival beside the linear Cox model; a thin 
 ``nnfit.tabular.crossval.cross_validate_table`` and
 ``nnfit.tabular.survival_cv.cross_validate_survival``."""
 import argparse
+import sys
 
 from .._files import check_output_path
+from ..course.report import write_report
+from ..course.report_cv import cv_report
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.crossval import cross_validate_table
 from ..tabular.survival_cv import cross_validate_survival
 from .options import with_threads
 from .outcome_report import format_report, survival_lines
+from .report import check_report_paths
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
 from .table_data import FORMATS
 from .table_fit import describe, option_names
@@ -56,6 +60,11 @@ def register(subparsers):
     add_network_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no line per fold")
     add_score_options(parser, seed=False)
+    parser.add_argument("--report", metavar="FILE.html",
+                        help="also write the validation report of 'nnfit report' (HTML and "
+                             "Markdown, with the figures) for the pooled out-of-fold "
+                             "predictions: a binary classifier, a regression or counts; "
+                             "FILE.md and FILE-*.png beside it, none replaced without --force")
     parser.set_defaults(func=with_threads(run_cv))  # --threads: add_network_options's
 
 
@@ -80,6 +89,7 @@ def run_cv(args):
     if args.at is not None and task != "survival":
         raise ValueError("--at sets the horizons of a survival model's scores (--time, "
                          "--event); this is a " + task)
+    pages = cv_pages(args, task, y)
     model = tabular_model(args, task, table.exclude)
     kind = "stratified " if task == "classification" else "event-stratified " \
         if task == "survival" else ""
@@ -105,14 +115,48 @@ def run_cv(args):
         else:
             report = cross_validate_table(model, X, y, sample_weight=table.sample_weight,
                                           folds=args.folds, on_fold=progress,
+                                          return_predictions=pages is not None,
                                           **bootstrap_options(args, task))
     except ValueError as error:
         raise option_names(ValueError(str(error).replace("folds=", "--folds "))) from None
+    if pages is not None:
+        report, predictions = report
     print("\n".join(format_cv(report)))
+    if pages is not None:
+        write_cv_report(args, report, predictions, X, y, table.sample_weight, pages)
     if out is not None:
         write_json(out, {"data": str(args.data), "options": _options(args), **report})
         args.written.append(str(out))
         print(f"report written to {out}")
+
+
+def cv_pages(args, task, y):
+    """The files ``--report`` writes (checked before any fit), None without it."""
+    if args.report is None:
+        return None
+    if task == "survival":
+        raise ValueError("--report writes the page of a classifier, a regression or counts; "
+                         "for a survival network cross-validate without it (the scores above "
+                         "are its report), or fit on training rows and run 'nnfit report' on "
+                         "a test table")
+    if task == "classification" and y.nunique() != 2:
+        raise ValueError(f"--report draws the figures of a binary classifier; this target has "
+                         f"{y.nunique()} classes (the scores of nnfit cv are its report)")
+    return check_report_paths(args.report, [args.data], args.force, "classification"
+                              if task == "classification" else "regression", option="--report")
+
+
+def write_cv_report(args, cv, predictions, X, y, weight, pages):
+    """Write the ``--report`` page of the pooled out-of-fold predictions."""
+    options = bootstrap_options(args, "classification")
+    report = cv_report(cv, predictions, X, y, sample_weight=weight, data_name=str(args.data),
+                       **options)
+    for text in report["warnings"]:
+        print(f"nnfit cv: warning: {text}", file=sys.stderr)
+    for path in write_report(report, args.report):
+        args.written.append(str(path))
+    print(f"report written to {pages[0]} and {pages[1]} (with {len(pages) - 2} figures "
+          f"{pages[0].stem}-*.png); {len(report['warnings'])} warning(s)")
 
 
 def _epochs(params, record):
@@ -146,5 +190,5 @@ def format_cv(report):
 
 
 def _options(args):
-    skip = {"func", "written", "json", "force", "data", "command", "quiet"}
+    skip = {"func", "written", "json", "force", "data", "command", "quiet", "report"}
     return {key: value for key, value in vars(args).items() if key not in skip}

@@ -70,21 +70,28 @@ def register(subparsers):
     parser.set_defaults(func=run_report)
 
 
-def run_report(args):
-    if not args.out.lower().endswith((".html", ".htm")):
-        raise ValueError(f"--out {args.out}: give an HTML file name, FILE.html (FILE.md and "
+def check_report_paths(out, inputs, force, task, option="--out"):
+    """The files a report on ``task`` writes for ``out`` (``report_paths``), each refused if it
+    is an input, has another suffix or exists (without ``force``)."""
+    if not str(out).lower().endswith((".html", ".htm")):
+        raise ValueError(f"{option} {out}: give an HTML file name, FILE.html (FILE.md and "
                          "its figures are written beside it)")
-    inputs = [args.model, args.data, args.train]
-    model = load_tabular(args.model, "report")
-    paths = report_paths(args.out, report_task(model))
+    paths = report_paths(out, task)
     for path in paths:
         kind = {".html": "HTML page", ".htm": "HTML page", ".md": "Markdown file"}.get(
             path.suffix.lower(), "PNG figure")
-        check_output_path(path, inputs, kind, (path.suffix.lower(),), args.force)
-        if path.exists() and not args.force:
+        check_output_path(path, inputs, kind, (path.suffix.lower(),), force, option=option)
+        if path.exists() and not force:
             beside = "" if path == paths[0] else f" (the report writes it beside {paths[0]})"
-            raise ValueError(f"{path} exists{beside}; choose another --out, or add --force "
+            raise ValueError(f"{path} exists{beside}; choose another {option}, or add --force "
                              "to replace it")
+    return paths
+
+
+def run_report(args):
+    inputs = [args.model, args.data, args.train]
+    model = load_tabular(args.model, "report")
+    paths = check_report_paths(args.out, inputs, args.force, report_task(model))
     frame = read_table(args.data, na_values=getattr(model, "na_values_", None))
     y, weight = _outcome(model, frame, args.data)
     train = None

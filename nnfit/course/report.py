@@ -156,25 +156,34 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
             fitted, name, how, ref_notes = fit_reference(model, task, *train)
             predictions[name] = _predict(fitted, X, task)
             report["reference"] = {"name": name, "description": how, "notes": ref_notes}
-    w = None if weight is None else weight.to_numpy(np.float64)
     if task == "survival":
         survival_parts(report, model, X, y, train, options)
-    elif task == "classification":
-        truth = as_labels(y.to_numpy(), model.classes_, y.index,
-                          y.name if isinstance(y.name, str) else None)
-        report["evaluation"] = classification_report(truth, predictions, model.classes_,
-                                                     **options)
-        classification_parts(report, truth == model.classes_[1], predictions)
     else:
-        truth = numeric_truth(y, y.name if isinstance(y.name, str) else None)
-        report["evaluation"] = (counts_report(truth, predictions, w, **options)
-                                if task == "counts" else
-                                regression_report(truth, predictions, **options))
-        regression_parts(report, truth, predictions)
+        score_parts(report, y, predictions, weight, getattr(model, "classes_", None))
     report["title"] = (f"Validation report: {model_name or 'the model'} on "
                        f"{data_name or 'the test rows'}")
     report["warnings"] = statistician_warnings(report)
     return report
+
+
+def score_parts(report, y, predictions, weight=None, classes=None, baseline=None):
+    """Score ``predictions`` (name -> class probabilities or values, "model" first) of the
+    outcomes ``y`` (a Series) into ``report``: its ``evaluation`` beside the ``baseline``
+    (None: of these rows), and the figures and tables of ``report_outcomes``."""
+    task, options = report["task"], report["options"]
+    name = y.name if isinstance(y.name, str) else None
+    if task == "classification":
+        truth = as_labels(y.to_numpy(), classes, y.index, name)
+        report["evaluation"] = classification_report(truth, predictions, classes, baseline,
+                                                     **options)
+        classification_parts(report, truth == classes[1], predictions)
+        return
+    truth = numeric_truth(y, name)
+    w = None if weight is None else np.asarray(weight, np.float64)
+    report["evaluation"] = (counts_report(truth, predictions, w, baseline, **options)
+                            if task == "counts" else
+                            regression_report(truth, predictions, baseline, **options))
+    regression_parts(report, truth, predictions)
 
 
 def _training_rows(model, train, drop_missing):

@@ -7,6 +7,8 @@ rows, the outcome, each predictor and its missing values), the model, its perfor
 intervals beside the baseline and the reference, the figures with their tables (calibration
 groups, net benefit at a few thresholds), the methods, and the TRIPOD+AI items covered.
 """
+from .tripod import TRIPOD
+
 BASELINES = {"prevalence": "class shares", "mean": "mean",
              "Kaplan-Meier": "Kaplan-Meier curve (so C = AUC = 0.5)"}
 LABELS = {"brier": "Brier score", "log_loss": "log-loss", "roc_auc": "ROC AUC",
@@ -16,34 +18,17 @@ LABELS = {"brier": "Brier score", "log_loss": "log-loss", "roc_auc": "ROC AUC",
           "r2": "R²", "poisson_deviance": "mean Poisson deviance", "d2": "D²",
           "harrell_c": "Harrell's C", "uno_c": "Uno's C", "mean_auc": "mean AUC",
           "ibs": "integrated Brier score"}
-TRIPOD = [  # TRIPOD+AI (Collins et al. 2024, BMJ 385:e078378), by topic
-    "Participants and flow of rows: rows read, dropped for missing values and analysed; the "
-    "outcome's events and prevalence (or its distribution)",
-    "Predictors, and differences between development and evaluation data: each predictor "
-    "of these rows beside the training statistics stored in the model file",
-    "Missing data: missing values per predictor and how they were handled (imputed with the "
-    "stored training value, or the rows dropped)",
-    "Model specification: the preprocessing, the network's layers and parameter count, its "
-    "settings and how it was fitted",
-    "Performance measures with confidence intervals: Brier score, log-loss, ROC AUC "
-    "(discrimination), calibration intercept and slope; for numbers MAE, RMSE, R²",
-    "Calibration: calibration plot by risk group with intervals, calibration in the large "
-    "and slope",
-    "Comparison with a benchmark: the no-information baseline and, given training rows, a "
-    "logistic / linear regression in the same preprocessing, with paired differences",
-    "Clinical utility: the decision curve, net benefit against treat-all and treat-none",
-    "Class imbalance: a model fitted with class weights is flagged, with its effect on "
-    "calibration",
-    "Interpretation and limitations: the warnings, computed from the numbers above",
-]
 
 
 def sections(report):
     """The blocks of the page."""
     options, names = report["options"], report["names"]
+    source = (f"model file {names['model'] or 'n/a'}, test table {names['data'] or 'n/a'}"
+              if not report.get("cv") else
+              f"table {names['data'] or 'n/a'}, {report['cv']['folds']}-fold cross-validation "
+              "(every row predicted by the network fitted without its fold)")
     blocks = [("title", report["title"]),
-              ("text", f"Written by nnfit {report['version']} on {report['created']}: model "
-                       f"file {names['model'] or 'n/a'}, test table {names['data'] or 'n/a'}"
+              ("text", f"Written by nnfit {report['version']} on {report['created']}: {source}"
                        f"; {options['n_bootstrap']} bootstrap resamples of the rows (seed "
                        f"{options['random_state']}) for the {options['confidence']:.0%} "
                        "intervals.")]
@@ -105,16 +90,27 @@ def _model(report):
     pairs = [[key, _value(value)] for key, value in model["settings"].items()]
     pairs += [["", ""]] * (-len(pairs) % 3)
     settings = [sum(pairs[i:i + 3], []) for i in range(0, len(pairs), 3)]
-    ensemble = report.get("ensemble")
-    each = "each member: " if ensemble else ""
+    ensemble, cv = report.get("ensemble"), report.get("cv")
+    each = "each member: " if ensemble else "each fold's network: " if cv else ""
+    whose = "The first member's fit: " if ensemble else "The last fold's fit: " if cv else ""
     blocks = [("heading", "Model"),
               ("text", f"{model['kind']} around {model['estimator']}: {each}layer widths "
                        f"{widths}, {model['n_params']:,} parameters. {model['preprocessing']}. "
-                       + ("The first member's fit: " if ensemble else "") + how),
+                       + whose + how),
               ("table", ["layer", "output width", "parameters"],
                [[row["layer"], str(row["output"]), f"{row['parameters']:,}"]
                 for row in model["layers"]]),
               ("table", ["setting", "value"] * 3, settings)]
+    if cv:
+        rows = [[str(f["fold"]), str(f["n_train"]), str(f["n_test"]),
+                 "all" if f["best_epoch"] is None else str(f["best_epoch"]),
+                 f"{f['seconds']:.1f}"] for f in cv["per_fold"]]
+        blocks += [("text", f"{cv['folds']}-fold cross-validation: each fold's network was "
+                            "fitted on the other folds' rows, with the settings above, and "
+                            "predicted the rows of its fold; the scores below pool those "
+                            "predictions."),
+                   ("table", ["fold", "training rows", "held-out rows", "epoch kept",
+                              "seconds"], rows)]
     return blocks + (_members(ensemble, report["data"]["n"]) if ensemble else [])
 
 
@@ -151,11 +147,14 @@ def _performance(report):
     rows = [[_label(key, scored)] + [cell(tables[name].get(key)) for name in columns]
             for key in first if not isinstance(first[key], list)]
     blocks = [("heading", "Performance"),
-              ("text", f"Scores on the {evaluation['n']} test rows with "
-                       f"{scored['confidence']:.0%} bootstrap intervals; the differences "
-                       "are paired (the same resamples). The " + baseline + " baseline "
-                       "predicts every row the same: the " + BASELINES[baseline]
-                       + " of these rows."),
+              ("text", f"Scores on the {evaluation['n']} "
+                       + ("rows, each predicted out of fold," if report.get("cv") else
+                          "test rows") + f" with {scored['confidence']:.0%} bootstrap "
+                       "intervals; the differences are paired (the same resamples). The "
+                       + baseline + " baseline predicts "
+                       + (f"each row the {BASELINES[baseline]} of its training folds."
+                          if report.get("cv") else
+                          f"every row the same: the {BASELINES[baseline]} of these rows.")),
               ("table", ["score"] + columns, rows, "scores")]
     if reference is None:
         blocks.append(("text", "No reference model: a reference (logistic, linear, Poisson or "
@@ -211,7 +210,13 @@ def _figures(report):
 def _methods(report):
     items = ["Intervals: percentile intervals of bootstrap resamples of the test rows; every "
              "prediction is scored on the same resamples, so a difference has a paired "
-             "interval. They leave out the uncertainty of the fit itself (the model is fixed)."]
+             "interval. They leave out the uncertainty of the fit itself (the model is fixed)."
+             if not report.get("cv") else
+             "Intervals: percentile intervals of bootstrap resamples of the pooled out-of-fold "
+             "rows; every prediction is scored on the same resamples, so a difference has a "
+             "paired interval. They leave out the variation from refitting the networks, and "
+             "the pooled predictions come from as many networks as folds (the baseline: each "
+             "row's training folds' class shares or mean)."]
     if report["task"] == "survival":
         items += [
             "Harrell's C: the share of comparable pairs of rows whose risk scores are ordered "

@@ -32,7 +32,8 @@ from .reference import fit_reference, refit_note
 
 
 def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=None,
-                         n_bootstrap=1000, confidence=0.95, random_state=0, on_fold=None):
+                         n_bootstrap=1000, confidence=0.95, random_state=0, on_fold=None,
+                         return_predictions=False):
     """Out-of-fold scores of a table model and of a logistic / linear reference model.
 
     Parameters
@@ -64,6 +65,8 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
     on_fold : callable or None, default=None
         ``on_fold(record)`` after each fold, with ``fold``, ``folds``, ``n_train``, ``n_test``,
         ``seconds`` and ``best_epoch`` (the network's, or None).
+    return_predictions : bool, default=False
+        Also return the out-of-fold predictions (for ``nnfit.course.report.cv_report``).
 
     Returns
     -------
@@ -73,6 +76,10 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
         "linear" or "Poisson", and "prevalence" or "mean"), with ``folds``, ``random_state``,
         ``per_fold`` (rows, seconds, best epoch) and ``notes``.  A warning raised in several
         folds is issued once, naming the folds.
+    predictions : dict
+        With ``return_predictions``: each row's out-of-fold prediction by name ("network",
+        the reference's name, "baseline"; class probabilities or values), ``fold`` (the fold
+        that held each row out, 1..K) and ``models`` (the K fitted networks).
 
     Raises
     ------
@@ -115,7 +122,8 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
     classes = np.unique(y.to_numpy()) if classify else None
     shape = (len(y), len(classes)) if classify else (len(y),)
     network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    per_fold, caught, refitted = [], {}, {}
+    per_fold, caught, refitted, fitted_models = [], {}, {}, []
+    held_by = np.zeros(len(y), dtype=int)
     for fold, (train, test) in enumerate(splitter.split(X, y if classify else None), 1):
         started = time.perf_counter()
         with warnings.catch_warnings(record=True) as raised:
@@ -135,6 +143,9 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                 compared = clone(reference).fit(X.iloc[train], y.iloc[train], **weights)
             network[test] = _predict(fitted, X.iloc[test], classes)
             linear[test] = _predict(compared, X.iloc[test], classes)
+            held_by[test] = fold
+            if return_predictions:
+                fitted_models.append(fitted)
         for warning in raised:
             caught.setdefault((str(warning.message), warning.category), []).append(fold)
         if classify:
@@ -165,7 +176,11 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                                    base, **options)
     report.update(folds=folds, random_state=random_state, reference=name, per_fold=per_fold,
                   notes=notes)
-    return {"target": y_name, **report}
+    report = {"target": y_name, **report}
+    if return_predictions:
+        return report, {"network": network, name: linear, "baseline": base, "fold": held_by,
+                        "models": fitted_models}
+    return report
 
 
 def _whole_table_plan(model, X):

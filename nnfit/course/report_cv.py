@@ -1,0 +1,87 @@
+"""``cv_report``: the page of ``nnfit report`` for the out-of-fold predictions of ``nnfit cv``
+(``nnfit.tabular.crossval.cross_validate_table``): internal validation when no test table is
+set aside.
+
+Each row is predicted once, by the network fitted on the other K - 1 folds, and so by the
+reference regression fitted on the same folds; the baseline predicts each row its training
+folds' class shares or mean.  These pooled predictions get the scores, figures, tables and
+warnings of ``model_report`` (``report.score_parts``): the AUC, Brier score and calibration of
+the page are those ``nnfit cv`` prints, for the same seed.  The model section describes the last
+fold's network (every fold has the same architecture and settings) and each fold's rows and
+epochs; the data section's training statistics are that fold's.  The bootstrap intervals
+resample the pooled rows, so they leave out the variation from refitting the K networks, and
+the calibration of pooled predictions mixes K models: a fold whose network is miscalibrated in
+its own way blurs the curve.
+"""
+from datetime import datetime, timezone
+
+from .._version import __version__
+from .report import report_task, score_parts
+from .report_checks import statistician_warnings
+from .report_parts import describe_data, describe_model
+
+
+def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, confidence=0.95,
+              random_state=0, model_name=None, data_name=None):
+    """The report of ``cross_validate_table(..., return_predictions=True)``'s result.
+
+    Parameters
+    ----------
+    cv, predictions : dict
+        The two results of ``cross_validate_table`` with ``return_predictions=True`` (a binary
+        classifier, a regression or counts).
+    X : pandas.DataFrame
+        The rows cross-validated, in the same order.
+    y : pandas.Series
+        Their outcomes (class labels or numbers; a Poisson model of rates: the rates).
+    sample_weight : array-like or None, default=None
+        The exposures of a Poisson model of rates, as given to ``cross_validate_table``.
+    n_bootstrap, confidence, random_state
+        As given to ``cross_validate_table`` (the same numbers for the same seed).
+    model_name, data_name : str or None
+        How the page names the network and the table.
+
+    Returns
+    -------
+    dict
+        As ``model_report``'s, with ``cv`` (folds, each fold's rows, seconds and best epoch).
+
+    Examples
+    --------
+    >>> from nnfit import MLPClassifier, TabularClassifier, cross_validate_table
+    >>> from nnfit.course.report_cv import cv_report
+    >>> from nnfit.datasets import load_default
+    >>> frame = load_default().frame.iloc[:600]
+    >>> X, y = frame.drop(columns="default"), frame["default"]
+    >>> model = TabularClassifier(MLPClassifier((4,), epochs=20, random_state=0))
+    >>> cv, predictions = cross_validate_table(model, X, y, folds=3, n_bootstrap=0,
+    ...                                        return_predictions=True)
+    >>> report = cv_report(cv, predictions, X, y, n_bootstrap=0)
+    >>> report["evaluation"]["roc_auc"] == cv["roc_auc"], report["cv"]["folds"]
+    (True, 3)
+    """
+    last = predictions["models"][-1]
+    task = report_task(last)
+    if task == "survival":
+        raise ValueError("cv_report takes a classifier, a regression or counts; a survival "
+                         "network's cross-validation is reported by nnfit cv's scores")
+    reference = cv["reference"]
+    report = {"task": task, "version": __version__,
+              "options": dict(n_bootstrap=n_bootstrap, confidence=confidence,
+                              random_state=random_state),
+              "created": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "names": {"model": model_name, "data": data_name, "train": None},
+              "data": describe_data(last, X, X.index[:0]), "model": describe_model(last),
+              "ensemble": None,
+              "cv": {"folds": cv["folds"], "per_fold": cv["per_fold"], "notes": cv["notes"]},
+              "reference": {"name": reference, "description": "fitted on each fold's training "
+                            "rows in the model's preprocessing, predicting the fold it held "
+                            "out", "notes": cv["notes"]}}
+    report["data"]["notes"] = []
+    scored = {"model": predictions["network"], reference: predictions[reference]}
+    score_parts(report, y.set_axis(X.index), scored, sample_weight,
+                getattr(last, "classes_", None), predictions["baseline"])
+    report["title"] = (f"Cross-validation report: {model_name or 'the network'} on "
+                       f"{data_name or 'the table'}, {cv['folds']} folds")
+    report["warnings"] = statistician_warnings(report)
+    return report

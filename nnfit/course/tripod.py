@@ -1,0 +1,22 @@
+"""The TRIPOD+AI items (Collins et al. 2024, BMJ 385:e078378) that the page of ``nnfit report``
+covers, by topic, as its last section lists them."""
+TRIPOD = [
+    "Participants and flow of rows: rows read, dropped for missing values and analysed; the "
+    "outcome's events and prevalence (or its distribution)",
+    "Predictors, and differences between development and evaluation data: each predictor "
+    "of these rows beside the training statistics stored in the model file",
+    "Missing data: missing values per predictor and how they were handled (imputed with the "
+    "stored training value, or the rows dropped)",
+    "Model specification: the preprocessing, the network's layers and parameter count, its "
+    "settings and how it was fitted",
+    "Performance measures with confidence intervals: Brier score, log-loss, ROC AUC "
+    "(discrimination), calibration intercept and slope; for numbers MAE, RMSE, R²",
+    "Calibration: calibration plot by risk group with intervals, calibration in the large "
+    "and slope",
+    "Comparison with a benchmark: the no-information baseline and, given training rows, a "
+    "logistic / linear regression in the same preprocessing, with paired differences",
+    "Clinical utility: the decision curve, net benefit against treat-all and treat-none",
+    "Class imbalance: a model fitted with class weights is flagged, with its effect on "
+    "calibration",
+    "Interpretation and limitations: the warnings, computed from the numbers above",
+]

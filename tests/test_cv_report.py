@@ -1,0 +1,125 @@
+"""``nnfit cv --report`` and ``nnfit.course.report_cv.cv_report``: the page of ``nnfit report`` for
+the pooled out-of-fold predictions (internal validation): the scores are those ``nnfit cv``
+prints (the same predictions, resamples and per-fold baseline), the model section names each
+fold's fit, and what the page cannot show is refused before any fit."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from nnfit import MLPClassifier, MLPRegressor, TabularClassifier, TabularRegressor
+from nnfit import cross_validate_table
+from nnfit.cli import main
+from nnfit.course.report_cv import cv_report
+from nnfit.datasets import load_default, load_hitters
+
+FAST = ["--hidden", "4", "--epochs", "40", "--learning-rate", "0.01", "--folds", "3"]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    frame = load_default().frame
+    rows = pd.concat([frame[frame.default == "Yes"].iloc[:60], frame[frame.default == "No"]
+                      .iloc[:240]]).sample(frac=1, random_state=0).reset_index(drop=True)
+    path = tmp_path_factory.mktemp("cv") / "default.csv"
+    rows.to_csv(path, index=False)
+    return path, rows
+
+
+def test_the_page_scores_the_out_of_fold_predictions_cv_prints(table, tmp_path, capsys):
+    path, rows = table
+    out, scores = tmp_path / "cv.html", tmp_path / "cv.json"
+    assert main(["cv", str(path), "--target", "default", *FAST, "--bootstrap", "50",
+                 "--json", str(scores), "--report", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"report written to {out} and {out.with_suffix('.md')} (with 4 figures cv-*.png)" \
+        in printed
+    cv = json.loads(scores.read_text())
+    page = out.with_suffix(".md").read_text()
+    assert page.startswith(f"# Cross-validation report: the network on {path}, 3 folds")
+    network = cv["scores"]["scores"]["network"]
+    for label, key in [("ROC AUC", "roc_auc"), ("Brier score", "brier")]:
+        cell = network[key]
+        assert (f"| {label} | {cell['estimate']:.4f} [{cell['low']:.4f}, {cell['high']:.4f}] |"
+                in page), label
+    baseline = cv["scores"]["scores"]["prevalence"]["brier"]["estimate"]
+    assert f"| {baseline:.4f} [" in page  # each row's training folds' shares, as cv's
+    folds = [line for line in page.splitlines() if line.startswith("| 1 | 200 | 100 |")]
+    assert len(folds) == 1 and "| 2 | 200 | 100 |" in page and "| 3 | 200 | 100 |" in page
+    assert "each fold's network: layer widths 4 → 4 → 1" in page
+    assert "percentile intervals of bootstrap resamples of the pooled out-of-fold rows" in page
+    html = out.read_text()
+    assert html.count("data:image/png;base64,") == 4 and "Content-Security-Policy" in html
+    for figure in ("calibration", "roc", "decision_curve", "risk_distribution"):
+        assert (tmp_path / f"cv-{figure}.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_cv_report_in_python_equals_the_pooled_predictions(table):
+    _, rows = table
+    X, y = rows.drop(columns="default"), rows["default"]
+    model = TabularClassifier(MLPClassifier((4,), epochs=40, learning_rate=0.01, random_state=0))
+    cv, predictions = cross_validate_table(model, X, y, folds=3, n_bootstrap=0,
+                                           return_predictions=True)
+    assert sorted(np.unique(predictions["fold"])) == [1, 2, 3]
+    assert len(predictions["models"]) == 3
+    risk = predictions["network"][:, 1]
+    report = cv_report(cv, predictions, X, y, n_bootstrap=0)
+    event = (y == "Yes").to_numpy()
+    assert report["evaluation"]["roc_auc"] == pytest.approx(roc_auc_score(event, risk),
+                                                            abs=1e-12)
+    brier = report["evaluation"]["scores"]["scores"]["model"]["brier"]["estimate"]
+    assert brier == pytest.approx(brier_score_loss(event, risk), abs=1e-8)  # float32 risks
+    assert report["evaluation"]["roc_auc"] == cv["roc_auc"]
+    assert report["reference"]["name"] == "logistic" and report["cv"]["folds"] == 3
+    assert report["data"]["events"] == 60 and report["data"]["n"] == 300
+
+
+def test_a_regression_cv_report_draws_observed_against_predicted(tmp_path, capsys):
+    frame = load_hitters().frame.dropna()
+    path = tmp_path / "hitters.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "salary.html"
+    assert main(["cv", str(path), "--target", "Salary", *FAST, "--bootstrap", "0", "--quiet",
+                 "--report", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("salary-*.png")) == [
+        "salary-observed.png", "salary-residuals.png"]
+    page = out.with_suffix(".md").read_text()
+    assert "Reference 'linear': fitted on each fold's training rows" in page
+    X, y = frame.drop(columns="Salary"), frame["Salary"]
+    model = TabularRegressor(MLPRegressor((4,), epochs=40, learning_rate=0.01, random_state=0))
+    cv = cross_validate_table(model, X, y, folds=3, n_bootstrap=0)
+    scored = cv["scores"]["scores"]
+    assert (f"| RMSE | {cv['rmse']:.4f} | {scored['linear']['rmse']['estimate']:.4f} | "
+            f"{scored['mean']['rmse']['estimate']:.4f} |") in page
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--time", "t", "--event", "e"], "--report writes the page of a classifier, a regression "
+                                      "or counts; for a survival network"),
+    (["--target", "kind"], "--report draws the figures of a binary classifier; this target "
+                           "has 3 classes")])
+def test_what_the_page_cannot_show_is_refused_before_any_fit(tmp_path, capsys, extra, says):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": rng.normal(size=60), "t": rng.uniform(1, 5, 60),
+                  "e": rng.integers(0, 2, 60), "kind": rng.choice(["a", "b", "c"], 60)}
+                 ).to_csv(path, index=False)
+    code = main(["cv", str(path), *extra, *FAST, "--report", str(tmp_path / "r.html")])
+    err = capsys.readouterr()
+    assert code == 2 and says in err.err and "fold 1/" not in err.out
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_the_report_files_are_checked_before_any_fit(table, tmp_path, capsys):
+    path, _ = table
+    out = tmp_path / "cv.html"
+    out.with_suffix(".md").write_text("mine")
+    code = main(["cv", str(path), "--target", "default", *FAST, "--report", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and "cv.md exists (the report writes it beside" in captured.err
+    assert "choose another --report, or add --force" in captured.err
+    assert "fold 1/" not in captured.out and out.with_suffix(".md").read_text() == "mine"
+    code = main(["cv", str(path), "--target", "default", *FAST, "--report", str(path)])
+    assert code == 2 and "--report" in capsys.readouterr().err
