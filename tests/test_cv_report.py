@@ -50,6 +50,13 @@ def test_the_page_scores_the_out_of_fold_predictions_cv_prints(table, tmp_path, 
     assert len(folds) == 1 and "| 2 | 200 | 100 |" in page and "| 3 | 200 | 100 |" in page
     assert "each fold's network: layer widths 4 → 4 → 1" in page
     assert "percentile intervals of bootstrap resamples of the pooled out-of-fold rows" in page
+    shuffled = tmp_path / "shuffled.csv"
+    rows.assign(default=rows["default"].sample(frac=1, random_state=3).to_numpy()).to_csv(
+        shuffled, index=False)
+    assert main(["cv", str(shuffled), "--target", "default", *FAST, "--bootstrap", "20",
+                 "--report", str(tmp_path / "noise.html")]) == 0
+    assert ("warning: the model is no better than the prevalence baseline (which predicts each "
+            "row its training folds' class shares)") in capsys.readouterr().err
     html = out.read_text()
     assert html.count("data:image/png;base64,") == 4 and "Content-Security-Policy" in html
     for figure in ("calibration", "roc", "decision_curve", "risk_distribution"):

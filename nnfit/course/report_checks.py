@@ -59,8 +59,11 @@ def statistician_warnings(report):
     worse = [_loss_line(key, scored, baseline) for key in LOSSES[task]]
     worse = [line for line in worse if line]
     if worse:
+        same = ("each row its training folds' " + ("class shares" if baseline == "prevalence"
+                                                   else baseline) if report.get("cv") else
+                "every row the same")
         found.append(f"the model is no better than the {baseline} baseline (which predicts "
-                     f"every row the same): " + "; ".join(worse))
+                     f"{same}): " + "; ".join(worse))
     reference = report.get("reference") or {}
     if reference.get("name"):
         name = reference["name"]
