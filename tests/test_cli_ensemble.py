@@ -300,3 +300,32 @@ def test_report_on_a_regression_ensemble_and_survival_ensembles_refused(table):
 def _surv(times):
     Surv = pytest.importorskip("sksurv.util").Surv
     return Surv.from_arrays(times["e"].to_numpy(), times["t"].to_numpy())
+
+
+def test_cv_cross_validates_the_ensemble_as_python_does(table, tmp_path, capsys):
+    paths, frame = table
+    scores = tmp_path / "cv.json"
+    assert main(["cv", str(paths["kind"]), "--target", "kind", "--exclude", "pid", "--folds",
+                 "3", "--ensemble", "2", "--seed", "5", "--bootstrap", "0", "--json",
+                 str(scores), *FAST]) == 0
+    assert ("each fold fits an ensemble of 2 such networks (nnfit.MLPEnsemble, seeds drawn "
+            "with --seed) and scores their average") in capsys.readouterr().out
+    model = nnfit.MLPEnsemble(nnfit.TabularClassifier(nnfit.MLPClassifier(**NETWORK),
+                                                      exclude=("pid",)),
+                              n_estimators=2, random_state=5)
+    X = frame.drop(columns=["price", "kind"])
+    same = nnfit.cross_validate_table(model, X, frame["kind"], folds=3, n_bootstrap=0,
+                                      random_state=5)
+    cv = json.loads(scores.read_text())
+    assert cv["roc_auc"] == same["roc_auc"] and cv["accuracy"] == same["accuracy"]
+    brier = cv["scores"]["scores"]["network"]["brier"]["estimate"]
+    assert brier == same["scores"]["scores"]["network"]["brier"]["estimate"]
+    single = nnfit.cross_validate_table(model.estimator, X, frame["kind"], folds=3,
+                                        n_bootstrap=0, random_state=5)
+    assert cv["roc_auc"] != single["roc_auc"]  # the average, not one network
+    for extra, says in [(["--ensemble-bootstrap"], "--ensemble-bootstrap sets up an ensemble"),
+                        (["--ensemble", "2", "--loss", "poisson"], "--ensemble with --loss")]:
+        target = ["--target", "price"] if "--loss" in extra else ["--target", "kind"]
+        assert main(["cv", str(paths["price" if "--loss" in extra else "kind"]), *target,
+                     *extra, *FAST]) == 2
+        assert says in capsys.readouterr().err

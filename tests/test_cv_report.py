@@ -130,3 +130,15 @@ def test_the_report_files_are_checked_before_any_fit(table, tmp_path, capsys):
     assert "fold 1/" not in captured.out and out.with_suffix(".md").read_text() == "mine"
     code = main(["cv", str(path), "--target", "default", *FAST, "--report", str(path)])
     assert code == 2 and "--report" in capsys.readouterr().err
+
+
+def test_calibration_warnings_without_intervals_do_not_claim_one():
+    from nnfit.course.report_checks import _calibration
+    report = {"data": {"mean_risk": 0.3, "prevalence": 0.1, "events": 10, "n": 100}}
+    found = _calibration(report, {
+        "calibration_slope": {"estimate": 2.5, "low": None, "high": None},
+        "calibration_intercept": {"estimate": -0.9, "low": None, "high": None}})
+    assert found[0].startswith("calibration slope 2.5") and "no interval was computed (0 " \
+        "bootstrap resamples)" in found[0] and "excludes 1" not in found[0]
+    assert "is more than 0.2 from 0 (no interval: 0 bootstrap resamples)" in found[1]
+    assert "excludes 0" not in found[1]

@@ -12,6 +12,7 @@ from ..course.report_cv import cv_report
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.crossval import cross_validate_table
 from ..tabular.survival_cv import cross_validate_survival
+from . import table_ensemble as ens
 from .options import with_threads
 from .outcome_report import format_report, survival_lines
 from .report import check_report_paths
@@ -58,6 +59,7 @@ def register(subparsers):
     parser.add_argument("--folds", type=folds, default=DEFAULT_FOLDS, metavar="K",
                         help="number of folds, at least 2")
     add_network_options(parser)
+    ens.add_ensemble_options(parser)
     parser.add_argument("--quiet", action="store_true", help="no line per fold")
     add_score_options(parser, seed=False)
     parser.add_argument("--report", metavar="FILE.html",
@@ -80,6 +82,7 @@ def folds(text):
 
 
 def run_cv(args):
+    ens.check_ensemble_options(args)
     out = None
     if args.json:  # refused before the fits, not after
         out = check_output_path(args.json, [args.data], "JSON report", (".json",), args.force,
@@ -95,8 +98,12 @@ def run_cv(args):
         if task == "survival" else ""
     head, _, tail = describe(args, task, y, len(X)).partition(" rows")
     print(f"{head} rows, {args.folds} {kind}folds (seed {args.seed}){tail}")
-
     params = model.estimator.get_params() if model.estimator is not None else None
+    if args.ensemble is not None:
+        model = ens.ensemble(args, model)
+        print(f"each fold fits an ensemble of {args.ensemble} such networks (nnfit.MLPEnsemble, "
+              "seeds drawn with --seed" + (", bootstrap samples" if args.ensemble_bootstrap
+                                           else "") + ") and scores their average")
 
     def progress(record):
         if not args.quiet:
@@ -190,5 +197,5 @@ def format_cv(report):
 
 
 def _options(args):
-    skip = {"func", "written", "json", "force", "data", "command", "quiet", "report"}
+    skip = {"func", "written", "json", "force", "data", "command", "quiet", "report", "jobs"}
     return {key: value for key, value in vars(args).items() if key not in skip}

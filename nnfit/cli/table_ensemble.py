@@ -90,7 +90,7 @@ def check_ensemble_options(args):
             raise ValueError(f"{given[0]} sets up an ensemble: add --ensemble K, e.g. "
                              "--ensemble 5")
         return
-    if args.interval is not None:
+    if vars(args).get("interval") is not None:
         raise ValueError("--ensemble with --interval: the conformal interval is calibrated for "
                          "one network, and the members' spread (nnfit predict's _lower/_upper "
                          "columns) is no prediction interval; leave one of them out")

@@ -118,8 +118,10 @@ def _calibration(report, scores):
                    "penalize the model more (ridge, dropout) or recalibrate it" if b < 1 else
                    "too timid (underfitted: risks too close to the average); penalize the "
                    "model less or fit it longer, or recalibrate it")
+            which = ("no interval was computed (0 bootstrap resamples)" if slope["low"] is None
+                     else "its interval excludes 1")
             found.append(f"calibration slope {_interval(slope)}, outside "
-                         f"[{SLOPE_RANGE[0]}, {SLOPE_RANGE[1]}] and its interval excludes 1: "
+                         f"[{SLOPE_RANGE[0]}, {SLOPE_RANGE[1]}] and {which}: "
                          f"the predicted risks are {how}")
     if intercept and intercept["estimate"] is not None:
         a = intercept["estimate"]
@@ -128,7 +130,9 @@ def _calibration(report, scores):
         if off:
             data = report["data"]
             found.append(f"calibration in the large: intercept {_interval(intercept)} "
-                         f"excludes 0; the mean predicted risk is {data['mean_risk']:.4f} "
+                         + ("excludes 0" if intercept["low"] is not None else
+                            "is more than 0.2 from 0 (no interval: 0 bootstrap resamples)")
+                         + f"; the mean predicted risk is {data['mean_risk']:.4f} "
                          f"against an observed share of {data['prevalence']:.4f} "
                          f"({data['events']} events in {data['n']} rows): the risks are too "
                          f"{'low' if a > 0 else 'high'} on average")

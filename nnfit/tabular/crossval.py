@@ -23,6 +23,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.model_selection import KFold, StratifiedKFold
 
+from ..estimators.ensemble import MLPEnsemble
 from .evaluation import (as_labels, classification_report, counts_report, is_poisson,
                          regression_report)
 from .models import TabularClassifier, TabularRegressor, check_frame
@@ -38,8 +39,9 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
 
     Parameters
     ----------
-    model : TabularClassifier or TabularRegressor
-        The model to cross-validate (not fitted; each fold fits a clone).
+    model : TabularClassifier, TabularRegressor or MLPEnsemble of one of them
+        The model to cross-validate (not fitted; each fold fits a clone; an ensemble's
+        reference is fitted in its members' preprocessing).
     X : pandas.DataFrame
         The predictors.
     y : array-like of shape (n,)
@@ -101,16 +103,21 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
     >>> [fold["n_test"] for fold in report["per_fold"]]
     [334, 333, 333]
     """
-    classify = _task(model)
+    template = model.estimator if isinstance(model, MLPEnsemble) else model  # the tabular one
+    classify = _task(template)
     X = check_frame(X)
     y_name = y.name if isinstance(y, pd.Series) and isinstance(y.name, str) else None
     y = pd.Series(np.asarray(y), index=X.index)
     if y.isna().any():
         raise ValueError("the target has missing values; drop those rows first")
     _check_folds(folds, y, classify)
-    model = _whole_table_plan(model, X)
-    poisson = not classify and is_poisson(model.estimator if model.estimator is not None
-                                          else model._default_estimator())
+    template = _whole_table_plan(template, X)
+    if isinstance(model, MLPEnsemble):
+        model = clone(model).set_params(estimator=template)
+    else:
+        model = template
+    poisson = not classify and is_poisson(template.estimator if template.estimator is not None
+                                          else template._default_estimator())
     weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     if weight is not None and weight.shape != (len(y),):
         raise ValueError(f"sample_weight must hold one weight per row ({len(y)})")
@@ -118,7 +125,7 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                                                         random_state=random_state)
     task = "classification" if classify else "counts" if poisson else "regression"
     if reference is not None:
-        reference = clone(model).set_params(estimator=reference)  # the model's preprocessing
+        reference = clone(template).set_params(estimator=reference)  # the model's preprocessing
     classes = np.unique(y.to_numpy()) if classify else None
     shape = (len(y), len(classes)) if classify else (len(y),)
     network, linear, base = np.zeros(shape), np.zeros(shape), np.zeros(shape)
@@ -130,13 +137,14 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
             warnings.simplefilter("always")
             weights = {} if weight is None else {"sample_weight": weight[train]}
             fitted = clone(model).fit(X.iloc[train], y.iloc[train], **weights)
-            if getattr(fitted.estimator_, "interrupted_", False):
+            networks = [m.estimator_ for m in getattr(fitted, "estimators_", [fitted])]
+            if any(getattr(network, "interrupted_", False) for network in networks):
                 raise KeyboardInterrupt  # the network stops at Ctrl-C; so does the whole run
             if reference is None:
                 compared, _, why = fit_reference(
-                    lambda estimator: clone(model).set_params(estimator=estimator), task,
+                    lambda estimator: clone(template).set_params(estimator=estimator), task,
                     X.iloc[train], y.iloc[train], weights.get("sample_weight"),
-                    class_weight=_class_weight(model))
+                    class_weight=_class_weight(template))
                 if why:
                     refitted[fold] = why
             else:
@@ -155,8 +163,8 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                                           weights=None if weight is None else weight[train]))
         record = {"fold": fold, "folds": folds, "n_train": len(train), "n_test": len(test),
                   "seconds": round(time.perf_counter() - started, 3),
-                  "best_epoch": getattr(getattr(fitted, "estimator_", None), "best_epoch_",
-                                        None)}
+                  "best_epoch": getattr(networks[0], "best_epoch_", None) if len(networks) == 1
+                  else None}
         per_fold.append(record)
         if on_fold is not None:
             on_fold(record)
