@@ -49,6 +49,11 @@ def test_the_page_scores_the_out_of_fold_predictions_cv_prints(table, tmp_path, 
     folds = [line for line in page.splitlines() if line.startswith("| 1 | 200 | 100 |")]
     assert len(folds) == 1 and "| 2 | 200 | 100 |" in page and "| 3 | 200 | 100 |" in page
     assert "each fold's network: layer widths 4 → 4 → 1" in page
+    assert "Outcome 'default': 60 rows with default = 'Yes'" in page
+    assert "| column | kind | training rows (last fold's model) |" in page
+    auc = [line for line in page[page.index("## Performance"):].splitlines()
+           if line.startswith("| ROC AUC |")][0].split(" | ")
+    assert auc[3] == "n/a" and auc[5] == "n/a |"  # the per-fold baseline ranks folds, not rows
     assert "percentile intervals of bootstrap resamples of the pooled out-of-fold rows" in page
     shuffled = tmp_path / "shuffled.csv"
     rows.assign(default=rows["default"].sample(frac=1, random_state=3).to_numpy()).to_csv(
@@ -84,12 +89,16 @@ def test_cv_report_in_python_equals_the_pooled_predictions(table):
 
 
 def test_a_regression_cv_report_draws_observed_against_predicted(tmp_path, capsys):
-    frame = load_hitters().frame.dropna()
+    whole = load_hitters().frame.copy()
+    whole.loc[[3, 7], "Hits"] = np.nan  # dropped by --drop-missing, and counted on the page
     path = tmp_path / "hitters.csv"
-    frame.to_csv(path, index=False)
+    whole.to_csv(path, index=False)
+    frame = whole.dropna().reset_index(drop=True)
     out = tmp_path / "salary.html"
     assert main(["cv", str(path), "--target", "Salary", *FAST, "--bootstrap", "0", "--quiet",
-                 "--report", str(out)]) == 0
+                 "--drop-missing", "--report", str(out)]) == 0
+    assert (f"{len(whole)} rows read, 2 dropped for missing values (rows 4, 8), "  # as the CLI counts
+            f"{len(frame)} analysed.") in out.with_suffix(".md").read_text()
     assert sorted(p.name for p in tmp_path.glob("salary-*.png")) == [
         "salary-observed.png", "salary-residuals.png"]
     page = out.with_suffix(".md").read_text()
@@ -142,3 +151,13 @@ def test_calibration_warnings_without_intervals_do_not_claim_one():
         "bootstrap resamples)" in found[0] and "excludes 1" not in found[0]
     assert "is more than 0.2 from 0 (no interval: 0 bootstrap resamples)" in found[1]
     assert "excludes 0" not in found[1]
+
+
+def test_a_class_weighted_reference_is_said_on_the_page(table, tmp_path, capsys):
+    path, _ = table
+    out = tmp_path / "w.html"
+    assert main(["cv", str(path), "--target", "default", *FAST, "--bootstrap", "0",
+                 "--class-weight", "balanced", "--quiet", "--report", str(out)]) == 0
+    assert ("Reference 'logistic': fitted on each fold's training rows in the model's "
+            "preprocessing with the network's class weights ('balanced'), as nnfit cv compares "
+            "them, predicting the fold it held out") in out.with_suffix(".md").read_text()

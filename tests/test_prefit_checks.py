@@ -161,9 +161,18 @@ def test_dates_are_days_since_the_earliest_with_the_origin_kept(clinic, tmp_path
                        r"\('02/01/2025' is 2025-01-02 as %d/%m/%Y and 2025-02-01 as %m/%d/%Y\); "
                        r"write them as YYYY-MM-DD \(e.g. 2020-04-03\)$"):
         model.predict(new.assign(admitted=["02/01/2025"] * 3))
-    with pytest.raises(ValueError, match=r"column 'admitted' holds text \('soon'\) where the "
-                       r"model was fitted on dates"):
+    with pytest.raises(ValueError, match=r"column 'admitted', rows 0, 1, 2: 'soon' is not a date "
+                       r"\(write dates as YYYY-MM-DD\), but the model was fitted on dates"):
         model.predict(new.assign(admitted=["soon"] * 3))
+    with pytest.raises(ValueError, match=r"column 'admitted', row 1: '2025-02-30' is not a date"):
+        model.predict(new.assign(admitted=["2025-01-13", "2025-02-30", "2025-01-02"]))
+    # ISO 8601 with a time zone or fractions of seconds (what to_csv writes for aware times)
+    for text in ["2025-01-01T00:00:00Z", "2025-01-01 02:00:00+02:00", "2025-01-01 00:00:00.000"]:
+        assert np.array_equal(model.predict(new.assign(admitted=[text] * 3)),
+                              model.predict(new)), text
+    with pytest.raises(ValueError, match=r"column 'admitted' holds numbers \(20250101\), but "
+                       r"the model was fitted on dates"):  # not nanoseconds since 1970
+        model.predict(new.assign(admitted=[20250101] * 3))
 
 
 def test_dates_that_read_two_ways_or_hold_other_text_are_refused(clinic):

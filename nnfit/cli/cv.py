@@ -130,7 +130,7 @@ def run_cv(args):
         report, predictions = report
     print("\n".join(format_cv(report)))
     if pages is not None:
-        write_cv_report(args, report, predictions, X, y, table.sample_weight, pages)
+        write_cv_report(args, report, predictions, table, pages)
     if out is not None:
         write_json(out, {"data": str(args.data), "options": _options(args), **report})
         args.written.append(str(out))
@@ -153,10 +153,13 @@ def cv_pages(args, task, y):
                               if task == "classification" else "regression", option="--report")
 
 
-def write_cv_report(args, cv, predictions, X, y, weight, pages):
+def write_cv_report(args, cv, predictions, table, pages):
     """Write the ``--report`` page of the pooled out-of-fold predictions."""
     options = bootstrap_options(args, "classification")
-    report = cv_report(cv, predictions, X, y, sample_weight=weight, data_name=str(args.data),
+    weights = (f"--weight {args.weight}" if args.weight else
+               f"the exposures of --exposure {args.exposure}" if args.exposure else None)
+    report = cv_report(cv, predictions, table.X, table.y, sample_weight=table.sample_weight,
+                       data_name=str(args.data), dropped=table.dropped, weights=weights,
                        **options)
     for text in report["warnings"]:
         print(f"nnfit cv: warning: {text}", file=sys.stderr)

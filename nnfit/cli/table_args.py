@@ -221,6 +221,7 @@ def read_task_table(args):
                 "--time" if name == args.time else "--event"
             raise ValueError(f"{option} {name} is also excluded (--exclude/--id/--exposure/"
                              "--weight)")
+    read = frame.index
     if args.drop_missing:
         frame = drop_missing(frame, [c for c in frame.columns if c not in exclude] + exposure)
     if survival:
@@ -236,7 +237,8 @@ def read_task_table(args):
     X = frame.drop(columns=outcome)
     columns = plan(X, [c for c in X.columns if c not in exclude], args.keep, column_kinds)
     prepare(X, columns.numeric, columns.categorical, args.impute, dates=columns.dates)
-    return SimpleNamespace(task=task, X=X, y=y, exclude=exclude, sample_weight=weight)
+    return SimpleNamespace(task=task, X=X, y=y, exclude=exclude, sample_weight=weight,
+                           dropped=read.difference(frame.index, sort=False))
 
 
 def option_names(error):

@@ -33,7 +33,8 @@ def add_score_options(parser, seed=True):
     parser.add_argument("--json", "--out", dest="json", metavar="FILE",
                         help="also write the report as JSON to this file")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing --json file even if it is of another kind")
+                        help="replace an existing output file (--json; nnfit cv's --report "
+                             "page and its files) even if it is of another kind")
 
 
 def bootstrap_options(args, task):

@@ -18,11 +18,11 @@ from datetime import datetime, timezone
 from .._version import __version__
 from .report import report_task, score_parts
 from .report_checks import statistician_warnings
-from .report_parts import describe_data, describe_model
+from .report_parts import describe_data, describe_model, single
 
 
 def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, confidence=0.95,
-              random_state=0, model_name=None, data_name=None):
+              random_state=0, model_name=None, data_name=None, dropped=None, weights=None):
     """The report of ``cross_validate_table(..., return_predictions=True)``'s result.
 
     Parameters
@@ -40,6 +40,11 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
         As given to ``cross_validate_table`` (the same numbers for the same seed).
     model_name, data_name : str or None
         How the page names the network and the table.
+    dropped : index or None, default=None
+        The labels of the rows dropped for missing values before the cross-validation.
+    weights : str or None, default=None
+        What the fits' row weights were (e.g. "--weight visits"), said on the page; None: none
+        or unnamed.
 
     Returns
     -------
@@ -66,6 +71,11 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
         raise ValueError("cv_report takes a classifier, a regression or counts; a survival "
                          "network's cross-validation is reported by nnfit cv's scores")
     reference = cv["reference"]
+    dropped = X.index[:0] if dropped is None else dropped
+    class_weight = getattr(single(last).estimator_, "class_weight", None)
+    how = "fitted on each fold's training rows in the model's preprocessing" + (
+        f" with the network's class weights ({class_weight!r}), as nnfit cv compares them"
+        if class_weight is not None else "") + ", predicting the fold it held out"
     report = {"task": task, "version": __version__,
               "options": dict(n_bootstrap=n_bootstrap, confidence=confidence,
                               random_state=random_state),
@@ -73,15 +83,27 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
               "names": {"model": model_name, "data": data_name, "train": None},
               "data": describe_data(last, X, X.index[:0]), "model": describe_model(last),
               "ensemble": None,
-              "cv": {"folds": cv["folds"], "per_fold": cv["per_fold"], "notes": cv["notes"]},
-              "reference": {"name": reference, "description": "fitted on each fold's training "
-                            "rows in the model's preprocessing, predicting the fold it held "
-                            "out", "notes": cv["notes"]}}
-    report["data"]["notes"] = []
+              "cv": {"folds": cv["folds"], "per_fold": cv["per_fold"], "notes": cv["notes"],
+                     "weights": weights},
+              "reference": {"name": reference, "description": how, "notes": cv["notes"]}}
+    report["data"].update(notes=[], rows_read=len(X) + len(dropped), rows_dropped=len(dropped),
+                          dropped=list(dropped[:20]))
+    if cv.get("target"):
+        report["model"]["target"] = cv["target"]
     scored = {"model": predictions["network"], reference: predictions[reference]}
     score_parts(report, y.set_axis(X.index), scored, sample_weight,
                 getattr(last, "classes_", None), predictions["baseline"])
+    _no_baseline_auc(report["evaluation"]["scores"])
     report["title"] = (f"Cross-validation report: {model_name or 'the network'} on "
                        f"{data_name or 'the table'}, {cv['folds']} folds")
     report["warnings"] = statistician_warnings(report)
     return report
+
+
+def _no_baseline_auc(scored):
+    """The per-fold baseline is constant within a fold, so its AUC ranks the folds' class
+    shares, not the rows: shown as n/a, as is the network's gain over it."""
+    for table in (scored["scores"], scored.get("differences", {})):
+        for name, scores in table.items():
+            if name.endswith("prevalence") and "roc_auc" in scores:
+                scores["roc_auc"] = None

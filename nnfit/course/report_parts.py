@@ -109,9 +109,10 @@ def describe_model(model):
     layers, total = summary_table(network)
     widths = [network.dense[0].n_in] + [d.n_out for d in network.dense]
     encoded = len(model.get_feature_names_out())
-    kind = type(model).__name__
+    kind, settings = type(model).__name__, {k: _plain(params[k]) for k in SETTINGS if k in params}
     if ensemble is not model:
         kind = f"{type(ensemble).__name__} of {len(ensemble.estimators_)} {kind}s"
+        settings["random_state"] = _plain(ensemble.random_state)  # the members' are drawn
     return {"kind": kind, "estimator": type(estimator).__name__,
             "target": model.target_name_, "classes": [str(c) for c in
                                                       getattr(model, "classes_", [])],
@@ -123,7 +124,7 @@ def describe_model(model):
                              f"encoded: {encoded} network inputs; missing values "
                              + (f"imputed ({model.impute_})" if model.impute_ else
                                 "not imputed (refused, or rows dropped)"),
-            "settings": {k: _plain(params[k]) for k in SETTINGS if k in params},
+            "settings": settings,
             "class_weight": _plain(params.get("class_weight")), "fit": _fit(estimator)}
 
 

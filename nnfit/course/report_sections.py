@@ -66,7 +66,9 @@ def _data(report):
     rows = [[c["column"], c["kind"], c["training"], c["these_rows"], str(c["missing"]),
              c["handled"]] for c in data["columns"]]
     blocks = [("heading", "Data"), ("text", flow + " " + outcome),
-              ("table", ["column", "kind", "training rows (model file)", "these rows",
+              ("table", ["column", "kind", "training rows (" + (
+                  "last fold's model" if report.get("cv") else "first member's file"
+                  if report.get("ensemble") else "model file") + ")", "these rows",
                          "missing", "handled"], rows)]
     other = []
     if data["excluded"]:
@@ -105,10 +107,14 @@ def _model(report):
         rows = [[str(f["fold"]), str(f["n_train"]), str(f["n_test"]),
                  "all" if f["best_epoch"] is None else str(f["best_epoch"]),
                  f"{f['seconds']:.1f}"] for f in cv["per_fold"]]
+        weighted = "" if not cv["weights"] else (
+            f" The fits weighted the rows by {cv['weights']}; the scores "
+            + ("weight them by their exposures." if report["task"] == "counts" else
+               "count every row once."))
         blocks += [("text", f"{cv['folds']}-fold cross-validation: each fold's network was "
                             "fitted on the other folds' rows, with the settings above, and "
                             "predicted the rows of its fold; the scores below pool those "
-                            "predictions."),
+                            "predictions." + weighted),
                    ("table", ["fold", "training rows", "held-out rows", "epoch kept",
                               "seconds"], rows)]
     return blocks + (_members(ensemble, report["data"]["n"]) if ensemble else [])

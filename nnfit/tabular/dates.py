@@ -155,19 +155,25 @@ def to_days(name, column, origin, fmt):
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         raise ValueError(f"column {name!r} holds durations, but the model was fitted on dates "
                          "in this column")
+    if fmt is None and pd.api.types.is_numeric_dtype(column.dtype) and column.notna().any():
+        raise ValueError(f"column {name!r} holds numbers ({column[column.notna()].iloc[0]}), "
+                         "but the model was fitted on dates in this column; give dates, e.g. "
+                         "written YYYY-MM-DD (2020-04-03)")
     if fmt is None and _is_text(column):  # fitted on datetimes, given text: read it as at fit
         fmt = text_format(name, column, leave_out="")
-        if fmt is None and column.notna().any():
-            raise ValueError(f"column {name!r} holds text ({column[column.notna()].iloc[0]!r}) "
-                             "where the model was fitted on dates; write the dates as "
-                             "YYYY-MM-DD (e.g. 2020-04-03)")
-    values = _datetimes(column, fmt)
+        if fmt is None:  # else ISO 8601 (time zones, fractions of seconds), never a guess
+            values = pd.to_datetime(column.astype(object).where(column.notna(), None),
+                                    format="ISO8601", utc=True, errors="coerce")
+            values = values.dt.tz_convert(None)
+    if fmt is not None or not _is_text(column):
+        values = _datetimes(column, fmt)
     bad = (values.isna() & column.notna()).to_numpy()
     if bad.any():
         raise ValueError(f"column {name!r}, {rows(column.index[bad])}: "
                          f"{column[bad].iloc[0]!r} is not a date"
-                         + (f" written {fmt}" if fmt else "") + ", but the model was fitted on "
-                         "dates in this column; fix or drop those rows")
+                         + (f" written {fmt}" if fmt else " (write dates as YYYY-MM-DD)")
+                         + ", but the model was fitted on dates in this column; fix or drop "
+                         "those rows")
     return ((values - pd.Timestamp(origin)) / DAY).to_numpy(dtype=np.float64, na_value=np.nan)
 
 

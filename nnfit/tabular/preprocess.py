@@ -151,11 +151,12 @@ def _numbers(frame, numeric, dates):
     of them is refused, naming it."""
     x = np.empty((len(frame), len(numeric)), dtype=np.float64)
     kinds = _kinds(frame, numeric)
-    fast = [j for j, kind in enumerate(kinds) if kind == "numeric"]
+    dates = dates or {}
+    fast = [j for j, kind in enumerate(kinds) if kind == "numeric" and numeric[j] not in dates]
     if fast:  # numeric dtypes: one conversion for all of them
         block = frame[numeric] if len(fast) == len(numeric) else frame[[numeric[j] for j in fast]]
         x[:, fast] = block.to_numpy(dtype=np.float64, na_value=np.nan)
-    for j in (j for j, kind in enumerate(kinds) if kind != "numeric"):  # e.g. text at predict
+    for j in (j for j in range(len(numeric)) if j not in set(fast)):  # e.g. text at predict
         column = frame[numeric[j]]
         if numeric[j] in dates or kinds[j] == "time":  # no origin given: its earliest date
             origin, fmt = dates.get(numeric[j], (None, None))
