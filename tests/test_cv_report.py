@@ -1,7 +1,7 @@
 """``nnfit cv --report`` and ``nnfit.course.report_cv.cv_report``: the page of ``nnfit report`` for
-the pooled out-of-fold predictions (internal validation): the scores are those ``nnfit cv``
-prints (the same predictions, resamples and per-fold baseline), the model section names each
-fold's fit, and what the page cannot show is refused before any fit."""
+the pooled out-of-fold predictions (internal validation), survival included: the scores are
+those ``nnfit cv`` prints (the same predictions, resamples and per-fold baseline), the model
+section names each fold's fit, and what the page cannot show is refused before any fit."""
 import json
 
 import numpy as np
@@ -111,9 +111,29 @@ def test_a_regression_cv_report_draws_observed_against_predicted(tmp_path, capsy
             f"{scored['mean']['rmse']['estimate']:.4f} |") in page
 
 
+def test_a_survival_cv_report_scores_the_pooled_rows_as_cv_does(tmp_path, capsys):
+    pytest.importorskip("sksurv")
+    from nnfit.datasets import load_publication
+    path = tmp_path / "publication.csv"
+    load_publication().frame.to_csv(path, index=False)
+    out, scores = tmp_path / "pub.html", tmp_path / "pub.json"
+    assert main(["cv", str(path), "--time", "time", "--event", "status", *FAST, "--bootstrap",
+                 "20", "--quiet", "--json", str(scores), "--report", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("pub-*.png")) == ["pub-calibration.png",
+                                                                  "pub-risk_groups.png"]
+    page = out.with_suffix(".md").read_text()
+    network = json.loads(scores.read_text())["scores"]["scores"]["network"]
+    for label, key in [("Harrell's C", "harrell_c"), ("mean AUC", "mean_auc"),
+                       ("integrated Brier score", "ibs")]:
+        cell = network[key]
+        assert (f"| {label} | {cell['estimate']:.4f} [{cell['low']:.4f}, {cell['high']:.4f}] |"
+                in page), label
+    assert "The Kaplan-Meier baseline predicts each row the Kaplan-Meier curve" in page
+    assert "of its training folds" in page and "Reference 'linear Cox'" in page
+    assert "244 rows read, 0 dropped for missing values, 244 analysed." in page
+
+
 @pytest.mark.parametrize("extra, says", [
-    (["--time", "t", "--event", "e"], "--report writes the page of a classifier, a regression "
-                                      "or counts; for a survival network"),
     (["--target", "kind"], "--report draws the figures of a binary classifier; this target "
                            "has 3 classes")])
 def test_what_the_page_cannot_show_is_refused_before_any_fit(tmp_path, capsys, extra, says):

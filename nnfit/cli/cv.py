@@ -65,8 +65,9 @@ def register(subparsers):
     parser.add_argument("--report", metavar="FILE.html",
                         help="also write the validation report of 'nnfit report' (HTML and "
                              "Markdown, with the figures) for the pooled out-of-fold "
-                             "predictions: a binary classifier, a regression or counts; "
-                             "FILE.md and FILE-*.png beside it, none replaced without --force")
+                             "predictions: a binary classifier, a regression, counts or "
+                             "survival; FILE.md and FILE-*.png beside it, none replaced "
+                             "without --force")
     parser.set_defaults(func=with_threads(run_cv))  # --threads: add_network_options's
 
 
@@ -118,6 +119,7 @@ def run_cv(args):
         if task == "survival":
             report = cross_validate_survival(model, X, y, folds=args.folds, horizons=args.at,
                                              on_fold=progress,
+                                             return_predictions=pages is not None,
                                              **bootstrap_options(args, "survival"))
         else:
             report = cross_validate_table(model, X, y, sample_weight=table.sample_weight,
@@ -141,21 +143,15 @@ def cv_pages(args, task, y):
     """The files ``--report`` writes (checked before any fit), None without it."""
     if args.report is None:
         return None
-    if task == "survival":
-        raise ValueError("--report writes the page of a classifier, a regression or counts; "
-                         "for a survival network cross-validate without it (the scores above "
-                         "are its report), or fit on training rows and run 'nnfit report' on "
-                         "a test table")
     if task == "classification" and y.nunique() != 2:
         raise ValueError(f"--report draws the figures of a binary classifier; this target has "
                          f"{y.nunique()} classes (the scores of nnfit cv are its report)")
-    return check_report_paths(args.report, [args.data], args.force, "classification"
-                              if task == "classification" else "regression", option="--report")
+    return check_report_paths(args.report, [args.data], args.force, task, option="--report")
 
 
 def write_cv_report(args, cv, predictions, table, pages):
     """Write the ``--report`` page of the pooled out-of-fold predictions."""
-    options = bootstrap_options(args, "classification")
+    options = bootstrap_options(args, "survival" if cv["task"] == "survival" else "other")
     weights = (f"--weight {args.weight}" if args.weight else
                f"the exposures of --exposure {args.exposure}" if args.exposure else None)
     report = cv_report(cv, predictions, table.X, table.y, sample_weight=table.sample_weight,

@@ -1,12 +1,15 @@
 """``cv_report``: the page of ``nnfit report`` for the out-of-fold predictions of ``nnfit cv``
-(``nnfit.tabular.crossval.cross_validate_table``): internal validation when no test table is
-set aside.
+(``nnfit.tabular.crossval.cross_validate_table``, ``survival_cv.cross_validate_survival``):
+internal validation when no test table is set aside.
 
 Each row is predicted once, by the network fitted on the other K - 1 folds, and so by the
 reference regression fitted on the same folds; the baseline predicts each row its training
-folds' class shares or mean.  These pooled predictions get the scores, figures, tables and
-warnings of ``model_report`` (``report.score_parts``): the AUC, Brier score and calibration of
-the page are those ``nnfit cv`` prints, for the same seed.  The model section describes the last
+folds' class shares or mean (for survival: the Kaplan-Meier curve of its training folds; the
+pooled rows ranked by the predicted cumulative hazard at the middle horizon, as ``nnfit cv``
+ranks them, since a Cox risk score has another origin in each fold).  These pooled
+predictions get the scores, figures, tables and warnings of ``model_report``
+(``report.score_parts``, ``report_survival.survival_scored``): the scores of the page are those
+``nnfit cv`` prints, for the same seed.  The model section describes the last
 fold's network (every fold has the same architecture and settings) and each fold's rows and
 epochs; the data section's training statistics are that fold's.  The bootstrap intervals
 resample the pooled rows, so they leave out the variation from refitting the K networks, and
@@ -15,10 +18,13 @@ its own way blurs the curve.
 """
 from datetime import datetime, timezone
 
+import numpy as np
+
 from .._version import __version__
 from .report import report_task, score_parts
 from .report_checks import statistician_warnings
 from .report_parts import describe_data, describe_model, single
+from .report_survival import survival_scored
 
 
 def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, confidence=0.95,
@@ -28,12 +34,13 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
     Parameters
     ----------
     cv, predictions : dict
-        The two results of ``cross_validate_table`` with ``return_predictions=True`` (a binary
-        classifier, a regression or counts).
+        The two results of ``cross_validate_table`` (a binary classifier, a regression or
+        counts) or ``cross_validate_survival`` with ``return_predictions=True``.
     X : pandas.DataFrame
         The rows cross-validated, in the same order.
-    y : pandas.Series
-        Their outcomes (class labels or numbers; a Poisson model of rates: the rates).
+    y : pandas.Series or structured array
+        Their outcomes (class labels or numbers; a Poisson model of rates: the rates; for
+        survival the (event, time) pairs).
     sample_weight : array-like or None, default=None
         The exposures of a Poisson model of rates, as given to ``cross_validate_table``.
     n_bootstrap, confidence, random_state
@@ -67,9 +74,6 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
     """
     last = predictions["models"][-1]
     task = report_task(last)
-    if task == "survival":
-        raise ValueError("cv_report takes a classifier, a regression or counts; a survival "
-                         "network's cross-validation is reported by nnfit cv's scores")
     reference = cv["reference"]
     dropped = X.index[:0] if dropped is None else dropped
     class_weight = getattr(single(last).estimator_, "class_weight", None)
@@ -90,6 +94,12 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
                           dropped=list(dropped[:20]))
     if cv.get("target"):
         report["model"]["target"] = cv["target"]
+    if task == "survival":
+        _survival(report, predictions, y)
+        report["title"] = (f"Cross-validation report: {model_name or 'the network'} on "
+                           f"{data_name or 'the table'}, {cv['folds']} folds")
+        report["warnings"] = statistician_warnings(report)
+        return report
     scored = {"model": predictions["network"], reference: predictions[reference]}
     score_parts(report, y.set_axis(X.index), scored, sample_weight,
                 getattr(last, "classes_", None), predictions["baseline"])
@@ -107,3 +117,16 @@ def _no_baseline_auc(scored):
         for name, scores in table.items():
             if name.endswith("prevalence") and "roc_auc" in scores:
                 scores["roc_auc"] = None
+
+
+def _survival(report, predictions, y):
+    """The survival scores and figures of the pooled rows: each ranked by its predicted
+    cumulative hazard at the middle horizon (one scale in every fold), beside the linear Cox
+    model and each row's Kaplan-Meier curve of its training folds."""
+    risk, survival = dict(predictions["risk"]), dict(predictions["survival"])
+    risk["model"], survival["model"] = risk.pop("network"), survival.pop("network")
+    risk = {"model": risk.pop("model"), **risk, "Kaplan-Meier": np.zeros(len(y))}
+    survival = {"model": survival.pop("model"), **survival,
+                "Kaplan-Meier": predictions["baseline"]}
+    survival_scored(report, y, risk, survival, predictions["grid"], report["options"],
+                    horizons=predictions["horizons"], source="each row's training folds")

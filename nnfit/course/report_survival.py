@@ -31,7 +31,7 @@ THIRDS = ("lowest", "middle", "highest")
 def survival_parts(report, model, X, y, train, options):
     """Fill ``report`` (of ``report.model_report``) with the survival scores, data, figures."""
     event, time = labelled_outcome(y, X)
-    rows, grid, n = surv(event, time), np.unique(time), len(time)
+    grid, n = np.unique(time), len(time)
     risk = {"model": np.asarray(model.predict(X), dtype=np.float64)}
     survival = {"model": survival_on_grid(model, X, grid)}
     if train is not None:
@@ -48,12 +48,21 @@ def survival_parts(report, model, X, y, train, options):
                                "training rows"}
     risk["Kaplan-Meier"] = np.zeros(n)
     survival["Kaplan-Meier"] = np.tile(kaplan_meier(event, time, grid), (n, 1))
-    scores = score_survival(rows, rows, risk, survival, {name: grid for name in risk},
-                            groups=min(n, calibration_groups(n)), **options)
+    survival_scored(report, y, risk, survival, grid, options)
+
+
+def survival_scored(report, y, risk, survival, grid, options, horizons=None,
+                    source="these rows"):
+    """Score the risk scores and S(t | x) on ``grid`` (by name: "model" first, "Kaplan-Meier"
+    last) of the outcomes ``y`` into ``report``: evaluation, data, calibration, figures."""
     names = np.asarray(y).dtype.names
+    event, time = np.asarray(y[names[0]], bool), np.asarray(y[names[1]], np.float64)
+    rows, n = surv(event, time), len(time)
+    scores = score_survival(rows, rows, risk, survival, {name: grid for name in risk},
+                            horizons=horizons, groups=min(n, calibration_groups(n)), **options)
     report["evaluation"] = {"task": "survival", "n": n, "events": int(event.sum()),
                             "event": names[0], "time": names[1], "scores": scores,
-                            "baseline": {"kind": "Kaplan-Meier", "source": "these rows"}}
+                            "baseline": {"kind": "Kaplan-Meier", "source": source}}
     report["data"].update(events=int(event.sum()), n_scored=n, event_name=names[0],
                           time_name=names[1], median_time=float(np.median(time)),
                           max_time=float(time.max()), horizons=scores["horizons"])

@@ -33,14 +33,14 @@ from .checks import check_frame
 from .crossval import warn_by_fold
 from .survival import TabularSurvival, checked_times, labelled_outcome
 from .survival_scores import (DEFAULT_BOOTSTRAP, calibration_groups, fit_linear_cox, frame_rows,
-                              linear_cox, surv, survival_on_grid)
+                              kaplan_meier, linear_cox, surv, survival_on_grid)
 
 REFERENCE = "linear Cox"
 
 
 def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=None,
                             n_bootstrap=DEFAULT_BOOTSTRAP, confidence=0.95, random_state=0,
-                            on_fold=None):
+                            on_fold=None, return_predictions=False):
     """Out-of-fold scores of a survival model and of the linear Cox model on the same folds.
 
     Parameters
@@ -66,6 +66,10 @@ def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=No
         Seed of the folds and of the resamples (the model's own seed is its own).
     on_fold : callable or None, default=None
         ``on_fold(record)`` after each fold (the entry of ``per_fold``).
+    return_predictions : bool, default=False
+        Also return the out-of-fold predictions (for ``nnfit.course.report_cv.cv_report``):
+        ``risk`` and ``survival`` by model (H(tau | x) and S(t | x) on ``grid``), the
+        Kaplan-Meier S(t) of each row's training folds (``baseline``), ``fold`` and ``models``.
 
     Returns
     -------
@@ -106,7 +110,8 @@ def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=No
     n = len(time)
     risk = {name: np.zeros(n) for name in ("network", REFERENCE)}
     survival = {name: np.zeros((n, grid.size)) for name in risk}
-    per_fold, caught, notes = [], {}, []
+    per_fold, caught, notes, fitted_models = [], {}, [], []
+    held_by, baseline = np.zeros(n, dtype=int), np.zeros((n, grid.size))
     for fold, (train, test) in enumerate(splitter.split(X, event), 1):
         started = clock.perf_counter()
         X_train, X_test = frame_rows(X, train), frame_rows(X, test)
@@ -128,6 +133,10 @@ def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=No
             c[name] = concordance(event[test], time[test], fit.predict(X_test))
             survival[name][test] = survival_on_grid(fit, X_test, grid)
             risk[name][test] = _hazard_at(fit, X_test, tau)
+        held_by[test] = fold
+        if return_predictions:
+            fitted_models.append(fitted)
+            baseline[test] = kaplan_meier(event[train], time[train], grid)
         record = {"fold": fold, "folds": folds, "n_train": len(train), "n_test": len(test),
                   "events_test": int(event[test].sum()),
                   "seconds": round(clock.perf_counter() - started, 3),
@@ -140,13 +149,17 @@ def cross_validate_survival(model, X, y, *, folds=5, reference=None, horizons=No
     scores = score_survival(y, y, risk, survival, {name: grid for name in risk},
                             horizons=horizons, n_bootstrap=n_bootstrap, confidence=confidence,
                             groups=calibration_groups(n), random_state=random_state)
-    return {"task": "survival", "n": n, "events": int(event.sum()), "event": names[0],
+    report = {"task": "survival", "n": n, "events": int(event.sum()), "event": names[0],
             "time": names[1], "folds": folds, "random_state": random_state,
             "reference": REFERENCE, "per_fold": per_fold,
             "mean_fold_harrell_c": {name: float(np.mean([f["harrell_c"][name] for f in per_fold]))
                                     for name in risk},
             "pooled_risk": f"H({tau:g} | x), the predicted cumulative hazard at the middle horizon",
             "scores": scores, "notes": notes}
+    if return_predictions:
+        return report, {"risk": risk, "survival": survival, "grid": grid, "baseline": baseline,
+                        "fold": held_by, "models": fitted_models, "horizons": horizons}
+    return report
 
 
 def _hazard_at(model, X, tau):
