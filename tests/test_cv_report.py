@@ -55,6 +55,8 @@ def test_the_page_scores_the_out_of_fold_predictions_cv_prints(table, tmp_path, 
            if line.startswith("| ROC AUC |")][0].split(" | ")
     assert auc[3] == "n/a" and auc[5] == "n/a |"  # the per-fold baseline ranks folds, not rows
     assert "percentile intervals of bootstrap resamples of the pooled out-of-fold rows" in page
+    assert "- Internal validation: K-fold cross-validation, every row predicted" in page
+    assert "training statistics stored in the model file" not in page
     shuffled = tmp_path / "shuffled.csv"
     rows.assign(default=rows["default"].sample(frac=1, random_state=3).to_numpy()).to_csv(
         shuffled, index=False)

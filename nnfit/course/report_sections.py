@@ -7,7 +7,7 @@ rows, the outcome, each predictor and its missing values), the model, its perfor
 intervals beside the baseline and the reference, the figures with their tables (calibration
 groups, net benefit at a few thresholds), the methods, and the TRIPOD+AI items covered.
 """
-from .tripod import TRIPOD
+from .tripod import items
 
 BASELINES = {"prevalence": "class shares", "mean": "mean",
              "Kaplan-Meier": "Kaplan-Meier curve (so C = AUC = 0.5)"}
@@ -40,7 +40,7 @@ def sections(report):
                                "the checks listed under Methods."))
     blocks += _data(report) + _model(report) + _performance(report) + _figures(report)
     blocks += [("heading", "Methods"), ("list", _methods(report)),
-               ("heading", "TRIPOD+AI items covered"), ("list", TRIPOD)]
+               ("heading", "TRIPOD+AI items covered"), ("list", items(report))]
     return blocks
 
 

@@ -20,3 +20,21 @@ TRIPOD = [
     "calibration",
     "Interpretation and limitations: the warnings, computed from the numbers above",
 ]
+
+CROSS_VALIDATION = [  # what the page of nnfit cv --report says instead, by the same topic
+    ("Predictors", "Predictors: each predictor of the rows beside the training statistics of "
+                   "the last fold's network"),
+    ("Comparison", "Comparison with a benchmark: the no-information baseline of each row's "
+                   "training folds and the logistic / linear / Poisson / linear Cox regression "
+                   "fitted on the same folds, with paired differences"),
+    ("Internal", "Internal validation: K-fold cross-validation, every row predicted by the "
+                 "network fitted without its fold, with each fold's rows and kept epoch")]
+
+
+def items(report):
+    """The TRIPOD+AI items the page covers: for a cross-validation, its own wording."""
+    if not report.get("cv"):
+        return TRIPOD
+    instead = dict(CROSS_VALIDATION)
+    kept = [instead.get(item.split()[0].rstrip(",:"), item) for item in TRIPOD]
+    return kept + [instead["Internal"]]
