@@ -137,12 +137,15 @@ def test_a_survival_cv_report_scores_the_pooled_rows_as_cv_does(tmp_path, capsys
 
 @pytest.mark.parametrize("extra, says", [
     (["--target", "kind"], "--report draws the figures of a binary classifier; this target "
-                           "has 3 classes")])
+                           "has 3 classes"),
+    (["--time", "t", "--event", "e", "--weight", "w"], "--weight with --time/--event: nnfit cv "
+                                                       "cannot weight a survival network's folds")])
 def test_what_the_page_cannot_show_is_refused_before_any_fit(tmp_path, capsys, extra, says):
     rng = np.random.default_rng(0)
     path = tmp_path / "t.csv"
     pd.DataFrame({"x": rng.normal(size=60), "t": rng.uniform(1, 5, 60),
-                  "e": rng.integers(0, 2, 60), "kind": rng.choice(["a", "b", "c"], 60)}
+                  "e": rng.integers(0, 2, 60), "kind": rng.choice(["a", "b", "c"], 60),
+                  "w": rng.uniform(0.5, 2, 60)}
                  ).to_csv(path, index=False)
     code = main(["cv", str(path), *extra, *FAST, "--report", str(tmp_path / "r.html")])
     err = capsys.readouterr()
@@ -183,3 +186,22 @@ def test_a_class_weighted_reference_is_said_on_the_page(table, tmp_path, capsys)
     assert ("Reference 'logistic': fitted on each fold's training rows in the model's "
             "preprocessing with the network's class weights ('balanced'), as nnfit cv compares "
             "them, predicting the fold it held out") in out.with_suffix(".md").read_text()
+
+
+def test_reference_and_survival_warnings_without_intervals():
+    from nnfit.course.report_checks import _reference_line, _survival
+    worse = {"estimate": 105.0, "low": None, "high": None}
+    scored = {"differences": {"model - linear": {"rmse": worse}},
+              "scores": {"model": {"rmse": {"estimate": 450.6, "low": None, "high": None}},
+                         "linear": {"rmse": {"estimate": 345.6, "low": None, "high": None}}}}
+    assert _reference_line("rmse", scored, "linear") == (
+        "RMSE (so the mean squared error) 450.6000 against the reference's 345.6000, "
+        "difference 105.0000")
+    report = {"data": {"events": 150, "n_scored": 300}, "evaluation": {"scores": {
+        "calibration_horizon": 10.0, "scores": {"model": {
+            "harrell_c": {"estimate": 0.43, "low": None, "high": None},
+            "calibration_in_the_large": {"estimate": -0.09, "low": None, "high": None}}}}}}
+    found = _survival(report)
+    assert "at most 0.5 (no interval: 0 bootstrap resamples)" in found[0]
+    assert "interval includes" not in found[0]
+    assert "is more than 0.05 from 0 (no interval: 0 bootstrap resamples)" in found[1]

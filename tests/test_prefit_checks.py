@@ -173,6 +173,31 @@ def test_dates_are_days_since_the_earliest_with_the_origin_kept(clinic, tmp_path
     with pytest.raises(ValueError, match=r"column 'admitted' holds numbers \(20250101\), but "
                        r"the model was fitted on dates"):  # not nanoseconds since 1970
         model.predict(new.assign(admitted=[20250101] * 3))
+    # fitted on text dd.mm.yyyy, given datetimes, date objects or ISO text: the same dates
+    as_dates = new.assign(visit=pd.Timestamp("2025-01-01"))
+    for given in [pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-01", tz="UTC"),
+                  "2025-01-01T00:00:00Z"]:
+        assert np.array_equal(model.predict(new.assign(visit=[given] * 3)), model.predict(new))
+    assert np.array_equal(model.predict(new.assign(
+        visit=pd.Series([pd.Timestamp("2025-01-01").date()] * 3, dtype=object))),
+        model.predict(as_dates))
+    with pytest.raises(ValueError, match=r"column 'visit', rows 0, 1, 2: '2021' is not a date"):
+        model.predict(new.assign(visit=["2021"] * 3))  # a year alone would be a guess of the day
+
+
+def test_iso_8601_text_with_a_time_zone_is_dates_at_fit(clinic):
+    frame, y = clinic
+    when = pd.Timestamp("2019-03-01") + pd.to_timedelta(
+        np.random.default_rng(4).integers(0, 900, N), unit="D")
+    text = [f"{d:%Y-%m-%dT%H:%M:%SZ}" if k % 5 else f"{d:%Y-%m-%d}" for k, d in enumerate(when)]
+    model, said = _fit(TabularRegressor(MLPRegressor(**SMALL)), frame[["age"]].assign(seen=text),
+                       y)
+    assert model.dates_ == {"seen": (when.min().isoformat(), "ISO 8601")}
+    assert "written ISO 8601" in said[0]
+    by_datetimes, _ = _fit(TabularRegressor(MLPRegressor(**SMALL)),
+                           frame[["age"]].assign(seen=when), y)
+    assert np.array_equal(model.predict(frame[["age"]].assign(seen=when)),
+                          by_datetimes.predict(frame[["age"]].assign(seen=when)))
 
 
 def test_dates_that_read_two_ways_or_hold_other_text_are_refused(clinic):

@@ -93,6 +93,11 @@ def run_cv(args):
     if args.at is not None and task != "survival":
         raise ValueError("--at sets the horizons of a survival model's scores (--time, "
                          "--event); this is a " + task)
+    if args.weight and task == "survival":  # cross_validate_survival fits without weights
+        raise ValueError("--weight with --time/--event: nnfit cv cannot weight a survival "
+                         "network's folds yet, and would validate another model than nnfit "
+                         "fit's; leave --weight out here, or validate the weighted fit on a "
+                         "test table (nnfit report)")
     pages = cv_pages(args, task, y)
     model = tabular_model(args, task, table.exclude)
     kind = "stratified " if task == "classification" else "event-stratified " \
@@ -152,8 +157,8 @@ def cv_pages(args, task, y):
 def write_cv_report(args, cv, predictions, table, pages):
     """Write the ``--report`` page of the pooled out-of-fold predictions."""
     options = bootstrap_options(args, "survival" if cv["task"] == "survival" else "other")
-    weights = (f"--weight {args.weight}" if args.weight else
-               f"the exposures of --exposure {args.exposure}" if args.exposure else None)
+    weights = " times ".join(([f"--weight {args.weight}"] if args.weight else []) + (
+        [f"the exposures of --exposure {args.exposure}"] if args.exposure else [])) or None
     report = cv_report(cv, predictions, table.X, table.y, sample_weight=table.sample_weight,
                        data_name=str(args.data), dropped=table.dropped, weights=weights,
                        **options)

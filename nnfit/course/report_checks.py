@@ -98,8 +98,9 @@ def _loss_line(key, scored, baseline):
 
 def _reference_line(key, scored, name):
     difference = scored["differences"].get(f"model - {name}", {}).get(key)
-    if not difference or difference["low"] is None or difference["low"] <= 0:
-        return None
+    if not difference or difference["estimate"] is None or difference["estimate"] <= 0 or (
+            difference["low"] is not None and difference["low"] <= 0):
+        return None  # without an interval (0 resamples): any loss of the model is said
     model, reference = scored["scores"]["model"][key], scored["scores"][name][key]
     return (f"{NAMES[key]} {_n(model['estimate'])} against the reference's "
             f"{_n(reference['estimate'])}, "
@@ -170,14 +171,19 @@ def _survival(report):
     c = model.get("harrell_c")
     if c and c["estimate"] is not None and (c["estimate"] <= 0.5 or (
             c["low"] is not None and c["low"] <= 0.5)):
-        found.append(f"Harrell's C {_interval(c)}: the interval includes 0.5, so the "
-                     "model's ordering of the rows is no better than chance")
+        found.append(f"Harrell's C {_interval(c)}: "
+                     + ("the interval includes 0.5" if c["low"] is not None else
+                        "at most 0.5 (no interval: 0 bootstrap resamples)")
+                     + ", so the model's ordering of the rows is no better than chance")
     large = model.get("calibration_in_the_large")
-    if large and large["low"] is not None and large["estimate"] is not None \
-            and not large["low"] <= 0 <= large["high"]:
+    if large and large["estimate"] is not None and (
+            not large["low"] <= 0 <= large["high"] if large["low"] is not None
+            else abs(large["estimate"]) > 0.05):
         horizon = scores["calibration_horizon"]
         found.append(f"calibration in the large at {horizon:g}: Kaplan-Meier S({horizon:g}) "
-                     f"- mean predicted S = {_interval(large)} excludes 0: "
+                     f"- mean predicted S = {_interval(large)} "
+                     + ("excludes 0" if large["low"] is not None else
+                        "is more than 0.05 from 0 (no interval: 0 bootstrap resamples)") + ": "
                      + ("fewer" if large["estimate"] > 0 else "more") + " events by "
                      f"{horizon:g} than the model predicts")
     events = report["data"]["events"]

@@ -93,8 +93,11 @@ def _model(report):
     pairs += [["", ""]] * (-len(pairs) % 3)
     settings = [sum(pairs[i:i + 3], []) for i in range(0, len(pairs), 3)]
     ensemble, cv = report.get("ensemble"), report.get("cv")
-    each = "each member: " if ensemble else "each fold's network: " if cv else ""
-    whose = "The first member's fit: " if ensemble else "The last fold's fit: " if cv else ""
+    members = model["kind"].startswith("MLPEnsemble")
+    each = ("each member: " if ensemble else "each member of each fold's ensemble: "
+            if cv and members else "each fold's network: " if cv else "")
+    whose = ("The first member's fit: " if ensemble else "The last fold's first member's fit: "
+             if cv and members else "The last fold's fit: " if cv else "")
     blocks = [("heading", "Model"),
               ("text", f"{model['kind']} around {model['estimator']}: {each}layer widths "
                        f"{widths}, {model['n_params']:,} parameters. {model['preprocessing']}. "
@@ -105,12 +108,13 @@ def _model(report):
               ("table", ["setting", "value"] * 3, settings)]
     if cv:
         rows = [[str(f["fold"]), str(f["n_train"]), str(f["n_test"]),
+                 ", ".join(map(str, f["best_epochs"])) if f.get("best_epochs") else
                  "all" if f["best_epoch"] is None else str(f["best_epoch"]),
                  f"{f['seconds']:.1f}"] for f in cv["per_fold"]]
         weighted = "" if not cv["weights"] else (
-            f" The fits weighted the rows by {cv['weights']}; the scores "
-            + ("weight them by their exposures." if report["task"] == "counts" else
-               "count every row once."))
+            f" The fits and the scores weight each row by {cv['weights']}."
+            if report["task"] == "counts" else
+            f" The fits weighted the rows by {cv['weights']}; the scores count every row once.")
         blocks += [("text", f"{cv['folds']}-fold cross-validation: each fold's network was "
                             "fitted on the other folds' rows, with the settings above, and "
                             "predicted the rows of its fold; the scores below pool those "
@@ -222,13 +226,17 @@ def _methods(report):
              "rows; every prediction is scored on the same resamples, so a difference has a "
              "paired interval. They leave out the variation from refitting the networks, and "
              "the pooled predictions come from as many networks as folds (the baseline: each "
-             "row's training folds' class shares or mean)."]
+             "row's training folds' " + ("Kaplan-Meier curve; the rows ranked by the predicted "
+                                         "cumulative hazard at the middle horizon, one scale in "
+                                         "every fold" if report["task"] == "survival" else
+                                         "class shares or mean") + ")."]
     if report["task"] == "survival":
         items += [
             "Harrell's C: the share of comparable pairs of rows whose risk scores are ordered "
             "as their event times; Uno's C weights the pairs by the censoring distribution "
-            "(the Kaplan-Meier estimate of censoring on these rows: a model file keeps no "
-            "training rows); AUC at t: cumulative cases by t against rows still event-free; "
+            "(the Kaplan-Meier estimate of censoring on these rows" + (
+                "" if report.get("cv") else ": a model file keeps no training rows")
+            + "); AUC at t: cumulative cases by t against rows still event-free; "
             "Brier score at t with inverse probability of censoring weights; the integrated "
             "Brier score averages it over time (scikit-survival's definitions).",
             "Calibration at the horizon h: rows ranked by predicted risk 1 - S(h | x) and cut "

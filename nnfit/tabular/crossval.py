@@ -165,6 +165,8 @@ def cross_validate_table(model, X, y, *, sample_weight=None, folds=5, reference=
                   "seconds": round(time.perf_counter() - started, 3),
                   "best_epoch": getattr(networks[0], "best_epoch_", None) if len(networks) == 1
                   else None}
+        if len(networks) > 1:  # an ensemble's members, each its own kept epoch
+            record["best_epochs"] = [getattr(n, "best_epoch_", None) for n in networks]
         per_fold.append(record)
         if on_fold is not None:
             on_fold(record)

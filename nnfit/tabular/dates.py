@@ -32,6 +32,9 @@ FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M
            "%Y/%m/%d", "%d/%m/%Y", "%m/%d/%Y", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M",
            "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
            "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%d%b%Y", "%d-%b-%Y", "%d %b %Y", "%d%b%Y:%H:%M:%S")
+ISO = "ISO 8601"  # after FORMATS: with a time zone (Z, +02:00) or fractions of seconds
+_ISO = re.compile(r"\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*"
+                  r"(Z|[+-]\d{2}(:?\d{2})?)?\s*$")
 MOST = 0.9
 YEARS = (1800, 2200)  # a "date" outside these years is not one (a version number such as 1.2.3)
 DAY = pd.Timedelta(days=1)
@@ -50,7 +53,19 @@ def _date_objects(values):
 
 
 def _parse(text, fmt):
+    if fmt == ISO:
+        return _iso(text)
     return pd.to_datetime(text, format=fmt, errors="coerce")
+
+
+def _iso(text):
+    """ISO 8601 date-times (a full date, a time, a time zone: compared in UTC), NaT for other
+    text (also a year or a month alone, which would be a guess of the day)."""
+    text = pd.Series(text, dtype=object)
+    whole = text.map(lambda v: isinstance(v, str) and _ISO.match(v) is not None).astype(bool)
+    parsed = pd.to_datetime(text.where(whole, None), format="ISO8601", utc=True,
+                            errors="coerce")
+    return parsed.dt.tz_convert(None)
 
 
 LEAVE_OUT = ", or leave the column out (exclude=[...]; --exclude)"
@@ -65,7 +80,7 @@ def text_format(name, column, leave_out=LEAVE_OUT):
         return None
     text = present.astype(str).str.strip()
     unique = pd.Series(pd.unique(text))
-    parsed = {fmt: _parse(unique, fmt) for fmt in FORMATS}
+    parsed = {fmt: _parse(unique, fmt) for fmt in FORMATS + (ISO,)}
     parsed = {fmt: dates.where(dates.dt.year.between(*YEARS)) for fmt, dates in parsed.items()}
     full = [fmt for fmt, dates in parsed.items() if dates.notna().all()]
     if full:
@@ -79,7 +94,7 @@ def text_format(name, column, leave_out=LEAVE_OUT):
                              f" as {full[1]}); write them as YYYY-MM-DD (e.g. 2020-04-03)"
                              + leave_out)
         return full[0]
-    best = max(FORMATS, key=lambda fmt: parsed[fmt].notna().sum())
+    best = max(FORMATS + (ISO,), key=lambda fmt: parsed[fmt].notna().sum())
     read = dict(zip(unique, parsed[best].notna()))
     bad = ~text.map(read).to_numpy(bool)
     if (~bad).mean() >= MOST:
@@ -159,19 +174,18 @@ def to_days(name, column, origin, fmt):
         raise ValueError(f"column {name!r} holds numbers ({column[column.notna()].iloc[0]}), "
                          "but the model was fitted on dates in this column; give dates, e.g. "
                          "written YYYY-MM-DD (2020-04-03)")
-    if fmt is None and _is_text(column):  # fitted on datetimes, given text: read it as at fit
-        fmt = text_format(name, column, leave_out="")
-        if fmt is None:  # else ISO 8601 (time zones, fractions of seconds), never a guess
-            values = pd.to_datetime(column.astype(object).where(column.notna(), None),
-                                    format="ISO8601", utc=True, errors="coerce")
-            values = values.dt.tz_convert(None)
-    if fmt is not None or not _is_text(column):
-        values = _datetimes(column, fmt)
+    text = _is_text(column)
+    if fmt is None and text:  # fitted on datetimes, given text: read it as at fit, or ISO 8601
+        fmt = text_format(name, column, leave_out="") or ISO
+    values = _datetimes(column, fmt if text else None)  # datetimes given: as they are
+    if text and fmt != ISO:  # ISO 8601 is never ambiguous: read in any model
+        values = values.where(values.notna(), _datetimes(column, ISO))
     bad = (values.isna() & column.notna()).to_numpy()
     if bad.any():
         raise ValueError(f"column {name!r}, {rows(column.index[bad])}: "
                          f"{column[bad].iloc[0]!r} is not a date"
-                         + (f" written {fmt}" if fmt else " (write dates as YYYY-MM-DD)")
+                         + (f" written {fmt}" if fmt and fmt != ISO else
+                            " (write dates as YYYY-MM-DD)")
                          + ", but the model was fitted on dates in this column; fix or drop "
                          "those rows")
     return ((values - pd.Timestamp(origin)) / DAY).to_numpy(dtype=np.float64, na_value=np.nan)
