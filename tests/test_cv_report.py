@@ -133,6 +133,10 @@ def test_a_survival_cv_report_scores_the_pooled_rows_as_cv_does(tmp_path, capsys
     assert "The Kaplan-Meier baseline predicts each row the Kaplan-Meier curve" in page
     assert "of its training folds" in page and "Reference 'linear Cox'" in page
     assert "244 rows read, 0 dropped for missing values, 244 analysed." in page
+    tripod = page[page.index("## TRIPOD+AI items covered"):]
+    assert "Harrell's and Uno's C, time-dependent AUC" in tripod
+    assert "decision curve" not in tripod and "log-loss" not in tripod
+    assert "- Internal validation: K-fold cross-validation" in tripod
 
 
 @pytest.mark.parametrize("extra, says", [
@@ -205,3 +209,14 @@ def test_reference_and_survival_warnings_without_intervals():
     assert "at most 0.5 (no interval: 0 bootstrap resamples)" in found[0]
     assert "interval includes" not in found[0]
     assert "is more than 0.05 from 0 (no interval: 0 bootstrap resamples)" in found[1]
+
+
+def test_a_survival_horizon_past_the_follow_up_is_refused_before_any_fit(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": rng.normal(size=60), "t": rng.uniform(1, 5, 60),
+                  "e": rng.integers(0, 2, 60)}).to_csv(path, index=False)
+    code = main(["cv", str(path), "--time", "t", "--event", "e", "--at", "2,50", *FAST])
+    captured = capsys.readouterr()
+    assert code == 2 and "horizon 50 is outside the follow-up" in captured.err
+    assert "fold 1/" not in captured.out

@@ -31,10 +31,21 @@ CROSS_VALIDATION = [  # what the page of nnfit cv --report says instead, by the 
                  "network fitted without its fold, with each fold's rows and kept epoch")]
 
 
+SURVIVAL = [  # a survival page's, by the same topic (None: not covered)
+    ("Performance", "Performance measures with confidence intervals: Harrell's and Uno's C, "
+                    "time-dependent AUC and Brier score at the horizons, integrated Brier score"),
+    ("Calibration", "Calibration: predicted against Kaplan-Meier survival by risk group at the "
+                    "middle horizon, calibration in the large; Kaplan-Meier curves by risk "
+                    "group"),
+    ("Clinical", None), ("Class", None)]
+
+
 def items(report):
-    """The TRIPOD+AI items the page covers: for a cross-validation, its own wording."""
-    if not report.get("cv"):
-        return TRIPOD
-    instead = dict(CROSS_VALIDATION)
+    """The TRIPOD+AI items the page covers: for survival and for a cross-validation in their
+    own words."""
+    instead = dict(SURVIVAL) if report["task"] == "survival" else {}
+    if report.get("cv"):
+        instead.update(CROSS_VALIDATION)
     kept = [instead.get(item.split()[0].rstrip(",:"), item) for item in TRIPOD]
-    return kept + [instead["Internal"]]
+    return [item for item in kept if item] + (
+        [instead["Internal"]] if report.get("cv") else [])

@@ -180,6 +180,13 @@ def _check_folds(folds, event):
 
 
 def _horizons(horizons, event, time):
-    if horizons is not None:
-        return np.unique(checked_times(horizons))
+    if horizons is not None:  # checked as score_survival will, before any fold is fitted
+        horizons = np.unique(checked_times(horizons))
+        low, high = float(time.min()), float(time.max())
+        outside = horizons[(horizons < low) | (horizons >= high)]
+        if outside.size:
+            raise ValueError(f"horizon {outside[0]:g} is outside the follow-up where the "
+                             f"time-dependent scores are defined: give times t with {low:g} "
+                             f"<= t < {high:g} (from the first to the last time followed)")
+        return horizons
     return np.unique(np.percentile(time[event], [25, 50, 75], method="lower"))
