@@ -105,6 +105,11 @@ def test_a_regression_cv_report_draws_observed_against_predicted(tmp_path, capsy
         "salary-observed.png", "salary-residuals.png"]
     page = out.with_suffix(".md").read_text()
     assert "Reference 'linear': fitted on each fold's training rows" in page
+    tripod = page[page.index("## TRIPOD+AI items covered"):]
+    assert "- Performance measures (point estimates: 0 bootstrap resamples): MAE, RMSE, R²" \
+        in tripod and "decision curve" not in tripod and "Class imbalance" not in tripod
+    assert "the no-information baseline (the mean) of each row's training folds and the " \
+        "linear regression fitted on the same folds" in tripod
     X, y = frame.drop(columns="Salary"), frame["Salary"]
     model = TabularRegressor(MLPRegressor((4,), epochs=40, learning_rate=0.01, random_state=0))
     cv = cross_validate_table(model, X, y, folds=3, n_bootstrap=0)

@@ -183,6 +183,9 @@ def test_dates_are_days_since_the_earliest_with_the_origin_kept(clinic, tmp_path
         model.predict(as_dates))
     with pytest.raises(ValueError, match=r"column 'visit', rows 0, 1, 2: '2021' is not a date"):
         model.predict(new.assign(visit=["2021"] * 3))  # a year alone would be a guess of the day
+    with pytest.raises(ValueError, match=r"column 'visit' holds numbers \(43466.0\), but the "
+                       r"model was fitted on dates"):  # an Excel serial, not nanoseconds
+        model.predict(new.assign(visit=[43466.0] * 3))
 
 
 def test_iso_8601_text_with_a_time_zone_is_dates_at_fit(clinic):
@@ -198,6 +201,12 @@ def test_iso_8601_text_with_a_time_zone_is_dates_at_fit(clinic):
                            frame[["age"]].assign(seen=when), y)
     assert np.array_equal(model.predict(frame[["age"]].assign(seen=when)),
                           by_datetimes.predict(frame[["age"]].assign(seen=when)))
+    from nnfit.tabular.dates import dates_from_state
+    from nnfit.tabular.state import _check
+    with pytest.raises(ValueError, match=r"has the date format '%Q', which this nnfit does not "
+                       r"know"):
+        dates_from_state([{"column": "seen", "origin": "2020-01-01", "format": "%Q"}],
+                         ["seen"], _check)
 
 
 def test_dates_that_read_two_ways_or_hold_other_text_are_refused(clinic):

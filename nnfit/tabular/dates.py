@@ -8,7 +8,9 @@ tabular model uses,
 - datetime columns (``datetime64``, also with a time zone, compared in UTC; what Excel, Parquet,
   Stata, SAS and SPSS files give) and Python ``date``/``datetime`` objects (pyreadstat's dates);
 - text whose every non-missing value is a date in one of ``FORMATS`` (``2020-01-31``,
-  ``31/01/2020``, ``31.01.2020``, ``31JAN2020``, ...) in the years ``YEARS``.  When several formats read every value
+  ``31/01/2020``, ``31.01.2020``, ``31JAN2020``, ...), or in ISO 8601 with a full date (a
+  time, fractions of seconds, a time zone: ``2020-01-31T08:30:00+02:00``, compared in UTC), in
+  the years ``YEARS``.  When several formats read every value
   differently (``03/04/2020``: 3 April or March 4?) the column is refused and the user told to
   write it as YYYY-MM-DD; when one format reads at least ``MOST`` of the values, the others are
   refused by row (a typo, or a code for missing);
@@ -164,16 +166,17 @@ def to_days(name, column, origin, fmt):
     not missing and not a date is refused, naming its rows."""
     if origin is None and fmt is None and pd.api.types.is_timedelta64_dtype(column.dtype):
         return (column / DAY).to_numpy(dtype=np.float64, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(column.dtype) and column.notna().any():
+        raise ValueError(f"column {name!r} holds numbers ({column[column.notna()].iloc[0]}), "
+                         + ("but the model was fitted on dates in this column; give dates, e.g. "
+                            "written YYYY-MM-DD (2020-04-03)" if origin is not None else
+                            "but the model was fitted on durations (timedelta) in this column"))
     if origin is None:
         raise ValueError(f"column {name!r} was a duration when the model was fitted; give it "
                          "as a duration (timedelta) again")
     if pd.api.types.is_timedelta64_dtype(column.dtype):
         raise ValueError(f"column {name!r} holds durations, but the model was fitted on dates "
                          "in this column")
-    if fmt is None and pd.api.types.is_numeric_dtype(column.dtype) and column.notna().any():
-        raise ValueError(f"column {name!r} holds numbers ({column[column.notna()].iloc[0]}), "
-                         "but the model was fitted on dates in this column; give dates, e.g. "
-                         "written YYYY-MM-DD (2020-04-03)")
     text = _is_text(column)
     if fmt is None and text:  # fitted on datetimes, given text: read it as at fit, or ISO 8601
         fmt = text_format(name, column, leave_out="") or ISO
@@ -228,5 +231,8 @@ def dates_from_state(entries, numeric, check):
             origin = pd.NaT
         check(origin is None or not pd.isna(origin),
               f"has the date origin {entry['origin']!r}, which is not a date")
+        check(entry["format"] in (None, ISO) + FORMATS,
+              f"has the date format {entry['format']!r}, which this nnfit does not know (a "
+              "newer nnfit wrote it?)")
         found[entry["column"]] = (entry["origin"], entry["format"])
     return found
