@@ -37,6 +37,7 @@ FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M
 ISO = "ISO 8601"  # after FORMATS: with a time zone (Z, +02:00) or fractions of seconds
 _ISO = re.compile(r"\s*\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*"
                   r"(Z|[+-]\d{2}(:?\d{2})?)?\s*$")
+_ZONE = re.compile(r".*\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)\s*$")
 MOST = 0.9
 YEARS = (1800, 2200)  # a "date" outside these years is not one (a version number such as 1.2.3)
 DAY = pd.Timedelta(days=1)
@@ -70,6 +71,19 @@ def _iso(text):
     return parsed.dt.tz_convert(None)
 
 
+def _one_zone_kind(name, column):
+    """Refuse ISO 8601 text that mixes times with a time zone and without one (which instant a
+    time without a zone is would be a guess)."""
+    present = column[column.notna()].astype(str)
+    zoned = present.map(lambda v: _ZONE.match(v) is not None).to_numpy(bool)
+    if zoned.any() and not zoned.all():
+        raise ValueError(f"column {name!r} mixes times with a time zone "
+                         f"({present[zoned].iloc[0]!r} in {rows(present.index[zoned][:1])}) and "
+                         f"without one ({present[~zoned].iloc[0]!r} in "
+                         f"{rows(present.index[~zoned][:1])}); which instant the second is would "
+                         "be a guess: give every value a time zone, or none")
+
+
 LEAVE_OUT = ", or leave the column out (exclude=[...]; --exclude)"
 
 
@@ -95,6 +109,8 @@ def text_format(name, column, leave_out=LEAVE_OUT):
                              f"{full[0]} and {parsed[full[1]][unique == example].iloc[0]:%Y-%m-%d}"
                              f" as {full[1]}); write them as YYYY-MM-DD (e.g. 2020-04-03)"
                              + leave_out)
+        if full[0] == ISO:
+            _one_zone_kind(name, present)
         return full[0]
     best = max(FORMATS + (ISO,), key=lambda fmt: parsed[fmt].notna().sum())
     read = dict(zip(unique, parsed[best].notna()))
@@ -180,6 +196,8 @@ def to_days(name, column, origin, fmt):
     text = _is_text(column)
     if fmt is None and text:  # fitted on datetimes, given text: read it as at fit, or ISO 8601
         fmt = text_format(name, column, leave_out="") or ISO
+    if fmt == ISO and text:
+        _one_zone_kind(name, column)
     values = _datetimes(column, fmt if text else None)  # datetimes given: as they are
     if text and fmt != ISO:  # ISO 8601 is never ambiguous: read in any model
         values = values.where(values.notna(), _datetimes(column, ISO))
