@@ -72,9 +72,10 @@ def _iso(text):
 
 
 def _one_zone_kind(name, column):
-    """Refuse ISO 8601 text that mixes times with a time zone and without one (which instant a
-    time without a zone is would be a guess)."""
+    """Refuse ISO 8601 text that mixes times with a time zone and times without one (which
+    instant a time without a zone is would be a guess); dates alone may stand beside either."""
     present = column[column.notna()].astype(str)
+    present = present[present.str.contains(r"\d{2}:\d{2}")]  # a date alone is a day, no instant
     zoned = present.map(lambda v: _ZONE.match(v) is not None).to_numpy(bool)
     if zoned.any() and not zoned.all():
         raise ValueError(f"column {name!r} mixes times with a time zone "
