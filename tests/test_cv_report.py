@@ -44,6 +44,7 @@ def test_the_page_scores_the_out_of_fold_predictions_cv_prints(table, tmp_path, 
         cell = network[key]
         assert (f"| {label} | {cell['estimate']:.4f} [{cell['low']:.4f}, {cell['high']:.4f}] |"
                 in page), label
+    assert cv["scores"]["scores"]["prevalence"]["roc_auc"] is None  # ranks folds, not rows
     baseline = cv["scores"]["scores"]["prevalence"]["brier"]["estimate"]
     assert f"| {baseline:.4f} [" in page  # each row's training folds' shares, as cv's
     folds = [line for line in page.splitlines() if line.startswith("| 1 | 200 | 100 |")]
@@ -225,3 +226,26 @@ def test_a_survival_horizon_past_the_follow_up_is_refused_before_any_fit(tmp_pat
     captured = capsys.readouterr()
     assert code == 2 and "horizon 50 is outside the follow-up" in captured.err
     assert "fold 1/" not in captured.out
+
+
+def test_the_survival_baseline_is_each_rows_training_folds_kaplan_meier(tmp_path):
+    """Against lifelines' Kaplan-Meier fitted on the other folds' rows."""
+    lifelines = pytest.importorskip("lifelines")
+    from nnfit import MLPSurvival, TabularSurvival
+    from nnfit.datasets import load_publication
+    from nnfit.tabular.survival_cv import cross_validate_survival
+    from sksurv.util import Surv
+    frame = load_publication().frame
+    X = frame.drop(columns=["time", "status"])
+    y = Surv.from_arrays(frame["status"].to_numpy(bool), frame["time"].to_numpy())
+    model = TabularSurvival(MLPSurvival((4,), epochs=5, random_state=0))
+    cv, predictions = cross_validate_survival(model, X, y, folds=3, n_bootstrap=0,
+                                              return_predictions=True)
+    grid, fold = predictions["grid"], predictions["fold"]
+    for k in (1, 2, 3):
+        train = fold != k
+        fitted = lifelines.KaplanMeierFitter().fit(frame["time"][train], frame["status"][train])
+        expected = fitted.survival_function_at_times(grid).to_numpy()
+        for row in np.flatnonzero(fold == k)[:3]:
+            np.testing.assert_allclose(predictions["baseline"][row], expected, atol=1e-12)
+    assert len(predictions["models"]) == 3 and sorted(np.unique(fold)) == [1, 2, 3]

@@ -4,10 +4,8 @@ prevalence / mean baseline, or for survival beside the linear Cox model; a thin 
 ``nnfit.tabular.crossval.cross_validate_table`` and
 ``nnfit.tabular.survival_cv.cross_validate_survival``."""
 import argparse
-import sys
 
 from .._files import check_output_path
-from ..course.report import write_report
 from ..course.report_cv import cv_report
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.crossval import cross_validate_table
@@ -15,7 +13,7 @@ from ..tabular.survival_cv import cross_validate_survival
 from . import table_ensemble as ens
 from .options import with_threads
 from .outcome_report import format_report, survival_lines
-from .report import check_report_paths
+from .report import check_report_paths, publish
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
 from .table_data import FORMATS
 from .table_fit import describe, option_names
@@ -162,12 +160,7 @@ def write_cv_report(args, cv, predictions, table, pages):
     report = cv_report(cv, predictions, table.X, table.y, sample_weight=table.sample_weight,
                        data_name=str(args.data), dropped=table.dropped, weights=weights,
                        **options)
-    for text in report["warnings"]:
-        print(f"nnfit cv: warning: {text}", file=sys.stderr)
-    for path in write_report(report, args.report):
-        args.written.append(str(path))
-    print(f"report written to {pages[0]} and {pages[1]} (with {len(pages) - 2} figures "
-          f"{pages[0].stem}-*.png); {len(report['warnings'])} warning(s)")
+    publish(report, pages, args, "cv")
 
 
 def _epochs(params, record):

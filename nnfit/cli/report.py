@@ -104,9 +104,15 @@ def run_report(args):
                           random_state=args.seed, model_name=str(args.model),
                           data_name=str(args.data),
                           train_name=None if args.train is None else str(args.train))
+    publish(report, paths, args, "report")
+
+
+def publish(report, paths, args, command):
+    """Print the report's warnings, write its files ``paths`` (``check_report_paths``'s), each
+    recorded in ``args.written``, and say where they are."""
     for text in report["warnings"]:
-        print(f"nnfit report: warning: {text}", file=sys.stderr)
-    for path in write_report(report, args.out):
+        print(f"nnfit {command}: warning: {text}", file=sys.stderr)
+    for path in write_report(report, paths[0]):
         args.written.append(str(path))
     print(f"report written to {paths[0]} and {paths[1]} (with {len(paths) - 2} figures "
           f"{paths[0].stem}-*.png); {len(report['warnings'])} warning(s)")

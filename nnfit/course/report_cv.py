@@ -103,20 +103,10 @@ def cv_report(cv, predictions, X, y, *, sample_weight=None, n_bootstrap=1000, co
     scored = {"model": predictions["network"], reference: predictions[reference]}
     score_parts(report, y.set_axis(X.index), scored, sample_weight,
                 getattr(last, "classes_", None), predictions["baseline"])
-    _no_baseline_auc(report["evaluation"]["scores"])
     report["title"] = (f"Cross-validation report: {model_name or 'the network'} on "
                        f"{data_name or 'the table'}, {cv['folds']} folds")
     report["warnings"] = statistician_warnings(report)
     return report
-
-
-def _no_baseline_auc(scored):
-    """The per-fold baseline is constant within a fold, so its AUC ranks the folds' class
-    shares, not the rows: shown as n/a, as is the network's gain over it."""
-    for table in (scored["scores"], scored.get("differences", {})):
-        for name, scores in table.items():
-            if name.endswith("prevalence") and "roc_auc" in scores:
-                scores["roc_auc"] = None
 
 
 def _survival(report, predictions, y):

@@ -126,7 +126,18 @@ def classification_report(truth, predictions, classes, baseline=None, **options)
         report["baseline"] = {"kind": "prevalence", "source": "the training folds"}
     report["scores"] = score_predictions(truth, {**predictions, "prevalence": baseline}, classes,
                                          calibrate=list(predictions), **options)
+    if report["baseline"]["source"] == "the training folds":
+        _no_auc(report["scores"])
     return report
+
+
+def _no_auc(scored):
+    """A baseline of each fold's shares is constant within a fold, so its AUC ranks the folds'
+    shares, not the rows: None (n/a), as the model's gain over it."""
+    for table in (scored["scores"], scored.get("differences", {})):
+        for name, scores in table.items():
+            if name.endswith("prevalence") and "roc_auc" in scores:
+                scores["roc_auc"] = None
 
 
 def regression_report(truth, predictions, baseline=None, **options):
