@@ -252,9 +252,11 @@ def cluster(scheduler=None, worker_timeout=None):
         raise ValueError(f"no Dask scheduler answered at {scheduler} within {CONNECT_TIMEOUT} s "
                          f"({error}); start one with `dask scheduler` and workers with "
                          "`dask worker ADDRESS`, or check the address") from None
-    logger = logging.getLogger("distributed.batched")
-    if _drop_closed_comm not in logger.filters:  # the run's own error says it, in one line
-        logger.addFilter(_drop_closed_comm)
+    for name, drop in (("distributed.batched", _drop_closed_comm),
+                       ("distributed.client", _drop_failed_reconnect)):
+        logger = logging.getLogger(name)
+        if drop not in logger.filters:  # the run's own error says it, in one line
+            logger.addFilter(drop)
     token = _CLUSTER.set(_Cluster(client, scheduler, worker_timeout))
     failed = True
     try:
@@ -284,6 +286,12 @@ def _close(client, quiet):
 def _drop_closed_comm(record):
     """Dask's record (with a traceback) of its connection to a scheduler that went away."""
     return not record.getMessage().startswith("Batched Comm Closed")
+
+
+def _drop_failed_reconnect(record):
+    """Dask's record of giving up on a lost scheduler (after its 10 s of tries, when the run
+    has not yet said so itself)."""
+    return not record.getMessage().startswith("Failed to reconnect to scheduler")
 
 
 def _drop_cancelled_reconnect(record):
