@@ -95,3 +95,20 @@ def test_cox_epoch_prints_each_loss_against_squared_error():
     assert set(rows) == {"squared error", "Cox (Efron)", "Poisson"}
     assert rows["squared error"][1] == rows["squared error"][3] == "1.00"
     assert all(float(v) > 0 for row in rows.values() for v in row)
+
+
+def test_gil_free_blocks_prints_each_product_of_a_step():
+    """The blocks on numba's threads through SciPy's BLAS write the product (the script checks
+    each against float64 NumPy) and the table has every product of a step and their sum."""
+    pytest.importorskip("numba")
+    script = SCRIPT.parent / "gil_free_blocks.py"
+    run = subprocess.run([sys.executable, str(script), "--calls", "3", "--rounds", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("product (m k n)"))
+    rows = lines[start + 1:start + 10]
+    assert len(rows) == 9 and rows[-1].startswith("a step")
+    assert all(len(row[32:].split()) == 4 and all(float(v) > 0 for v in row[32:].split())
+               for row in rows)
+    assert "compiled blocks / numpy auto:" in run.stdout
