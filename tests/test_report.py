@@ -247,6 +247,8 @@ def test_missing_values_are_refused_or_dropped_and_counted(tables, tmp_path, cap
     text = (tmp_path / "b.html").read_text(encoding="utf-8")
     assert "300 rows read, 2 dropped for missing values (rows 4, 8), 298 analysed" in text
     assert "<td>income</td><td>numeric</td>" in text and "<td>2</td><td>rows dropped</td>" in text
+    kept = test.drop(index=[3, 7])  # "these rows": the 298 analysed, sd as the training's (ddof 0)
+    assert (f"mean {kept.balance.mean():.4g}, sd {kept.balance.std(ddof=0):.4g}</td>" in text)
     train = tables["train_frame"]
     imputing = TabularClassifier(network(), impute="median").fit(train.drop(columns="default"),
                                                                  train["default"])
@@ -348,3 +350,27 @@ def test_a_survival_report_scores_beside_kaplan_meier_and_linear_cox(tmp_path, c
     assert "<th>linear Cox</th>" in text and "<th>model - Kaplan-Meier</th>" in text
     assert "Harrell&#x27;s C" in text and "integrated Brier score" in text
     assert (tmp_path / "cox-risk_groups.png").read_bytes()[:8] == PNG
+
+
+def test_a_date_column_is_described_in_days_since_the_training_origin(tmp_path, capsys):
+    """A date column (text at fit and in the report's table, as the model reads it) is
+    described by its days since the training rows' earliest date; nnfit cv --report too."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=200),
+                          "seen": pd.date_range("2015-01-01", periods=200).strftime("%Y-%m-%d"),
+                          "y": rng.integers(0, 2, 200)})
+    data, model = tmp_path / "dates.csv", tmp_path / "dates.nnfit"
+    frame.to_csv(data, index=False)
+    assert main(["fit", str(data), "--target", "y", "--hidden", "2", "--epochs", "3",
+                 "--out", str(model), "--quiet"]) == 0
+    code, _, err = _run([model, data, "--out", tmp_path / "r.html", "--bootstrap", 0], capsys)
+    assert code == 0, err
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    days = np.arange(200.0)
+    assert (f"<td>seen</td><td>numeric</td><td>mean {days.mean():.4g}, sd {days.std():.4g}; "
+            f"standardized (days since 2015-01-01)</td><td>mean {days.mean():.4g}, sd "
+            f"{days.std():.4g} (days since 2015-01-01)</td>") in text
+    code = main(["cv", str(data), "--target", "y", "--hidden", "2", "--epochs", "3", "--folds",
+                 "2", "--bootstrap", "0", "--report", str(tmp_path / "cv.html")])
+    assert code == 0, capsys.readouterr().err
+    assert "(days since 2015-01-01)" in (tmp_path / "cv.html").read_text(encoding="utf-8")

@@ -16,8 +16,10 @@ preprocessing), with how many members there are, how each one's fit ran, and eac
 alone on the test rows beside the average (``tabular.ensemble_scores``).
 """
 import numpy as np
+import pandas as pd
 
 from ..engine.network import summary_table
+from ..tabular.dates import to_days
 from ..tabular.ensemble_scores import score_members, spread
 from ..tabular.preprocess import check_columns
 from ..tabular.reference import fit_reference as fit_default_reference, refit_note
@@ -32,21 +34,30 @@ SETTINGS = ("hidden_layer_sizes", "activation", "dropout", "ridge", "lasso", "lo
 def describe_data(model, X, dropped):
     """The rows and columns of the test table ``X`` as read (before the rows ``dropped`` went):
     one entry per column the model uses (its kind, training statistics from the model file,
-    missing values here and how they were handled)."""
+    missing values here and how they were handled).  The statistics of these rows are those of
+    the rows analysed, as the model file's are (sd with n in the denominator, as the training
+    rows were standardized); a date as the model reads it, days since the training origin."""
     state = to_dict(single(model))
     entries = {e["column"]: ("numeric", e) for e in state["preprocessing"]["numeric"]}
     entries.update({e["column"]: ("categorical", e)
                     for e in state["preprocessing"]["categorical"]})
+    dates = getattr(single(model), "dates_", None) or {}
+    analysed = X.drop(index=dropped) if len(dropped) else X
     columns = []
     for name in model.numeric_columns_ + model.categorical_columns_:
         kind, entry = entries[name]
-        values = X[name]
-        missing = int(values.isna().sum())
+        values = analysed[name]
+        missing = int(X[name].isna().sum())
         if kind == "numeric":
-            numbers = values.to_numpy(np.float64, na_value=np.nan)
-            here = (f"mean {_g(np.nanmean(numbers))}, sd {_g(np.nanstd(numbers, ddof=1))}"
+            numbers = (to_days(name, values, *dates[name]) if name in dates
+                       else values.to_numpy(np.float64, na_value=np.nan))
+            here = (f"mean {_g(np.nanmean(numbers))}, sd {_g(np.nanstd(numbers))}"
                     if np.isfinite(numbers).sum() > 1 else "n/a")
             stored = f"mean {_g(entry['mean'])}, sd {_g(entry['sd'])}; standardized"
+            if name in dates:
+                origin = dates[name][0]
+                unit = "days" if origin is None else f"days since {_day(origin)}"
+                here, stored = f"{here} ({unit})", f"{stored} ({unit})"
         else:
             seen = set(entry["categories"])
             unseen = int((values.notna() & ~values.astype(str).isin(seen)).sum())
@@ -68,6 +79,12 @@ def describe_data(model, X, dropped):
             "n": len(X) - len(dropped), "columns": columns, "unused": unused,
             "excluded": list(model.excluded_), "impute": model.impute_,
             "id_column": getattr(model, "id_column_", None)}
+
+
+def _day(origin):
+    """A date origin as YYYY-MM-DD (with the time of day when it has one)."""
+    stamp = pd.Timestamp(origin)
+    return stamp.strftime("%Y-%m-%d" if stamp == stamp.normalize() else "%Y-%m-%d %H:%M:%S")
 
 
 def single(model):
