@@ -184,7 +184,14 @@ def test_without_a_table_the_reason_is_printed(tables, tmp_path, capsys):
                  "--out", out, "--force", "--quiet"]) == 0  # float32 Adam: said, with the fix
     captured = capsys.readouterr()
     assert "coef" in captured.out
-    assert "fitted in float32" in captured.err and "--dtype float64" in captured.err
+    said = captured.err  # a table within a standard error of the MLE: approximate, and why
+    assert "not exactly the maximum-likelihood estimate" in said and "float32" in said
+    assert "approximate" in said and "--optimizer lbfgs --dtype float64 --validation 0" in said
+    assert main(["fit", str(paths["num"]), "--target", "y", "--hidden", "none", "--ridge", "0",
+                 "--epochs", "3", "--out", out, "--force", "--quiet"]) == 0  # far from it
+    captured = capsys.readouterr()
+    assert "std err" not in captured.out and "no coefficient table: these parameters are not the " \
+        "maximum-likelihood estimate" in captured.out and "has not converged" in captured.out
 
 
 @pytest.fixture(scope="module")

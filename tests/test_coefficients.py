@@ -267,18 +267,31 @@ def test_a_monotone_partial_likelihood_is_refused(veterans):
         model.coefficients(X, y)
 
 
-def test_a_fit_that_is_not_the_mle_on_the_rows_given_is_warned_about():
+def test_a_fit_that_is_not_the_mle_on_the_rows_given_is_warned_about_or_refused():
+    """Up to 1e-3 standard errors from the MLE: a table; to 1: a table with a warning; beyond
+    (other rows, a float32 minibatch fit): refused, naming the cause and the cure."""
     rng = np.random.default_rng(9)
     X = rng.normal(size=(300, 2))
     y = (rng.random(300) < 1 / (1 + np.exp(-X[:, 0]))).astype(int)
     model = nnfit.MLPClassifier(**LINEAR).fit(X, y)
-    with pytest.warns(UserWarning, match="not the maximum-likelihood .* standard errors"):
-        model.coefficients(X[:200], y[:200])
-    with pytest.warns(UserWarning, match="fitted in float32"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.coefficients(X, y)
         nnfit.MLPClassifier(**{**LINEAR, "dtype": "float32"}).fit(X, y).coefficients(X, y)
+    with pytest.raises(ValueError, match=r"not the maximum-likelihood .*'x1' by 1\.2 standard "
+                                         r"errors.*not the rows and weights it was fitted on"):
+        model.coefficients(X[:200], y[:200])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the fit's own ConvergenceWarning
+        adam = nnfit.MLPClassifier(**{**LINEAR, "dtype": "float32", "optimizer": "adam",
+                                      "epochs": 30}).fit(X, y)
+    with pytest.raises(ValueError, match="has not converged .*float32.*dtype='float64'"):
+        adam.coefficients(X, y)
     # columns from 1e-3 to 1e4 without standardization: L-BFGS stops half a standard error short
     rng, X = frame(200, 5)
     y = (rng.random(200) < 1 / (1 + np.exp(-(X.age - 50) / 10))).astype(int)
     model = nnfit.MLPClassifier(**LINEAR, standardize=False).fit(X, y)
-    with pytest.warns(UserWarning, match="would move 'ratio' by .* standard errors"):
-        model.coefficients(X, y)
+    with pytest.warns(UserWarning, match="not exactly .* would move 'ratio' by .* standard errors"
+                                         ".* approximate"):
+        table = model.coefficients(X, y)
+    assert np.isfinite(table.to_numpy()).all()

@@ -21,7 +21,9 @@ against the first of ``classes_`` (the softmax's own coefficients are not identi
    columns of the eigenvector are named and nothing is returned.
 2. The Newton step from the fitted gamma, Cov(gamma) U, measured in standard errors, says how
    far the parameters are from the maximum likelihood on the X, y given: above 1e-3 (a fit on
-   other rows, with held-out rows, or not converged) or for a float32 fit, a warning says so.
+   other rows, with held-out rows, or not converged, such as a float32 fit by minibatches) a
+   warning says so, and above 1 (an estimate off by more than its own standard error) the
+   table is refused: its z and p-values would be those of another point.
 3. x~_j = (x_j - m_j) / s_j makes the linear predictor gamma_0 + sum_j gamma_j x~_j equal to
    beta_0 + sum_j beta_j x_j with beta_j = gamma_j / s_j and beta_0 = gamma_0 - sum_j gamma_j
    m_j / s_j: beta = A gamma with A = [[1, -m'/s], [0, diag(1/s)]] (no centring for sparse
@@ -57,6 +59,7 @@ from .weights import check_sample_weight
 
 SINGULAR = 1e-10   # smallest eigenvalue / largest of the scaled information
 NEWTON = 1e-3      # the Newton step, in standard errors, above which the fit is not the MLE
+FAR = 1.0          # ... and above which the table is refused: no estimate is within its se
 KINDS = {SigmoidBinaryCrossEntropy: "logistic", SoftmaxCrossEntropy: "multinomial",
          SquaredError: "least_squares", PoissonDeviance: "poisson", CoxPartialLikelihood: "cox"}
 
@@ -229,21 +232,28 @@ def _shown(terms):
 
 
 def _check_optimum(model, step, se, labels):
-    """Warn when the Newton step from the fitted parameters exceeds NEWTON standard errors, and
-    always for a float32 fit."""
+    """Warn when the Newton step from the fitted parameters exceeds NEWTON standard errors;
+    refuse the table beyond FAR (its estimates, z and p-values would be those of another
+    point than the maximum-likelihood estimate)."""
     ratio = np.abs(step) / se
     j = int(np.argmax(ratio))
-    far = f"a Newton step would move {labels[j]!r} by {ratio[j]:.1e} standard errors"
-    if np.dtype(model.network_.dtype) != np.float64:
-        warnings.warn(f"this model was fitted in {np.dtype(model.network_.dtype).name}, so its "
-                      f"estimates stop at that precision ({far}); the table is computed in "
-                      "float64 around them: refit with dtype='float64', optimizer='lbfgs' for "
-                      "the maximum-likelihood estimate", UserWarning, stacklevel=4)
-    elif ratio[j] > NEWTON:
-        warnings.warn(f"these parameters are not the maximum-likelihood estimate on the X, y "
-                      f"given ({far}): give coefficients() the rows and weights of the fit, and "
-                      "fit all of them to convergence (optimizer='lbfgs', early_stopping=False, "
-                      "more epochs)", UserWarning, stacklevel=4)
+    if not ratio[j] > NEWTON:
+        return
+    far = f"a Newton step would move {labels[j]!r} by {ratio[j]:.2g} standard errors"
+    float32 = np.dtype(model.network_.dtype) != np.float64
+    why = ("the fit has not converged (its steps in float32 stop short of the optimum) or X, y "
+           "are not the rows and weights it was fitted on" if float32 else
+           "the fit has not converged, or X, y are not the rows and weights it was fitted on")
+    cure = ("fit to convergence (optimizer='lbfgs', dtype='float64', early_stopping=False, "
+            "validation_fraction=0; on the command line --optimizer lbfgs --dtype float64 "
+            "--validation 0) and give coefficients() the rows and weights of the fit")
+    if ratio[j] > FAR:
+        raise ValueError(f"these parameters are not the maximum-likelihood estimate on the X, y "
+                         f"given ({far}): {why}, so the estimates, their z and p-values would be "
+                         f"wrong; {cure}")
+    warnings.warn(f"these parameters are not exactly the maximum-likelihood estimate on the X, "
+                  f"y given ({far}): {why}; the z, p-values and intervals are approximate. For "
+                  f"the exact table {cure}", UserWarning, stacklevel=4)
 
 
 def _back_map(mean, scale, cox):
