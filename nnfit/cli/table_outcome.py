@@ -80,6 +80,18 @@ def check_outcome_names(args, frame):
         if args.exposure == args.target:
             raise ValueError(f"--exposure and --target both name {args.target!r}: give the "
                              "count column as --target and the exposure as --exposure")
+    check_weight_exposure(getattr(args, "weight", None), args.exposure)
+
+
+def check_weight_exposure(weight, exposure):
+    """Refuse ``--weight`` naming the exposure column: the exposure already weights each row's
+    rate, and weighting by it again would square the weights (standard errors too small)."""
+    if weight is not None and weight == exposure:
+        raise ValueError(f"--weight {weight} names the --exposure column: the exposure already "
+                         "weights each row's rate count / exposure (the Poisson deviance of the "
+                         "counts with a log(exposure) offset), so weighting by it again would "
+                         "count it twice and make the standard errors too small; leave --weight "
+                         "out (or give a separate column of survey or frequency weights)")
 
 
 def read_outcome(args, frame, target_values):

@@ -10,14 +10,24 @@ the command line numbers rows from 1 in file order) and says what to do.
 - ``per_exposure(counts, exposure)`` is scikit-learn's convention for a Poisson model of counts
   over an exposure (person-years, population): y = count / exposure and ``sample_weight`` =
   exposure, whose weighted Poisson deviance is that of the counts with a log(exposure) offset.
-  Counts must be numbers >= 0, exposures numbers > 0.
+  Counts must be whole numbers >= 0 (a count that is not whole, 2.5, is refused naming its row:
+  a column that is already a rate count / exposure would be divided by the exposure again and
+  weighted by it, the model of count / exposure^2), exposures numbers > 0.
+- ``check_counts(counts)``, the counts of a Poisson loss without an exposure: numbers >= 0; a
+  value that is not whole is accepted (the Poisson deviance of a non-negative real outcome is
+  a legitimate quasi-likelihood) with a warning naming its row, since it is often a mistake.
+  Whole means within ``WHOLE_TOLERANCE`` (relative) of an integer, so that 3.0000000000000004
+  written by a computation counts as 3.
 """
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from .checks import rows
 
 # event values read as text (a column that also holds other text): true/false and 1/0
+WHOLE_TOLERANCE = 1e-9
 _TRUE = {"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False}
 
 
@@ -134,14 +144,42 @@ def survival_target(frame, time, event):
     return y
 
 
-def check_counts(counts):
-    """The counts of the Series ``counts`` as float64: numbers >= 0, else a ValueError naming
-    the rows."""
+def _nonnegative(counts):
+    """The Series ``counts`` as float64 numbers >= 0, else a ValueError naming the rows."""
     c = _numbers(counts, "the count")
     negative = c < 0
     if negative.any():
         raise ValueError(f"column {counts.name!r} (the count) is negative in "
                          f"{rows(counts.index[negative])}; a Poisson model needs counts >= 0")
+    return c
+
+
+def not_whole(c):
+    """Where the numbers ``c`` are not whole (beyond ``WHOLE_TOLERANCE``, relative)."""
+    return np.abs(c - np.round(c)) > WHOLE_TOLERANCE * np.maximum(1.0, np.abs(c))
+
+
+def _fraction(counts, c, bad):
+    """'row 3 holds 2.5 (and 4 more rows values that are not whole)'."""
+    first = counts.index[bad][0]
+    more = int(bad.sum()) - 1
+    return (f"row {first} holds {c[bad][0]:.10g}" + (f" (and {more} more row(s) values that "
+                                                    "are not whole)" if more else ""))
+
+
+def check_counts(counts):
+    """The counts of the Series ``counts`` as float64: numbers >= 0, else a ValueError naming
+    the rows; values that are not whole numbers are kept with a warning naming a row (module
+    docstring)."""
+    c = _nonnegative(counts)
+    bad = not_whole(c)
+    if bad.any():
+        warnings.warn(f"column {counts.name!r} (the count of a Poisson loss) is not a whole "
+                      f"number: {_fraction(counts, c, bad)}; the Poisson deviance of such "
+                      "values is a quasi-likelihood, fine for a non-negative real outcome, but "
+                      "if this is a rate count / exposure, give the counts as the target and "
+                      "the exposure as the exposure (--exposure on the command line)",
+                      UserWarning, stacklevel=2)
     return c
 
 
@@ -151,7 +189,7 @@ def per_exposure(counts, exposure):
     Parameters
     ----------
     counts : pandas.Series
-        The counts (numbers >= 0).
+        The counts (whole numbers >= 0, not rates: a value that is not whole is refused).
     exposure : pandas.Series
         The exposure of each row (numbers > 0), e.g. person-years.
 
@@ -173,7 +211,15 @@ def per_exposure(counts, exposure):
     """
     index = counts.index
     exposure = _series(exposure, index, getattr(exposure, "name", None) or "exposure")
-    c = check_counts(counts)
+    c = _nonnegative(counts)
+    bad = not_whole(c)
+    if bad.any():
+        raise ValueError(f"column {counts.name!r} (the count over the exposure "
+                         f"{exposure.name!r}) must hold whole numbers: "
+                         f"{_fraction(counts, c, bad)}. Is this column already a rate (count / "
+                         "exposure)? Then it would be divided by the exposure again: give the "
+                         "counts as the target (--target on the command line), e.g. rate x "
+                         "exposure; otherwise fix those rows")
     w = check_exposure(exposure)
     return pd.Series(c / w, index=index, name=counts.name), w
 
