@@ -93,9 +93,10 @@ def run_predict(args, load_tabular):
         check_binary(model, args.threshold, "predict")
     frame = read_data(args, model)
     used = model.numeric_columns_ + model.categorical_columns_
-    if args.drop_missing:
+    if args.drop_missing:  # and a missing exposure, which leaves the count unknown
         check_names(frame, "the model uses column", used)
-        frame = drop_missing(frame, used)
+        exposure = getattr(model, "exposure_column_", None)
+        frame = drop_missing(frame, used + ([exposure] if exposure in frame.columns else []))
     output = _first_column(args, model, frame)
     target = model.target_name_ or "target"
     if args.proba and not hasattr(model, "classes_"):
