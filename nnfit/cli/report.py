@@ -11,6 +11,8 @@ replaced without ``--force``, and none may be an input; all are checked before a
 import argparse
 import sys
 
+import pandas as pd
+
 from .._files import check_output_path
 from ..course.report import model_report, report_paths, report_task, write_report
 from ..tabular.evaluation import is_poisson
@@ -93,11 +95,11 @@ def run_report(args):
     model = load_tabular(args.model, "report")
     paths = check_report_paths(args.out, inputs, args.force, report_task(model))
     frame = read_table(args.data, na_values=getattr(model, "na_values_", None))
-    y, weight = _outcome(model, frame, args.data)
+    y, weight = _outcome(model, frame, args.data, args.drop_missing)
     train = None
     if args.train:
         table = read_table(args.train, na_values=getattr(model, "na_values_", None))
-        train_y, train_weight = _outcome(model, table, args.train)
+        train_y, train_weight = _outcome(model, table, args.train, args.drop_missing)
         train = (table, train_y, train_weight)
     report = model_report(model, frame, y, sample_weight=weight, train=train,
                           drop_missing=args.drop_missing, n_bootstrap=args.bootstrap,
@@ -118,9 +120,11 @@ def publish(report, paths, args, command):
           f"{paths[0].stem}-*.png); {len(report['warnings'])} warning(s)")
 
 
-def _outcome(model, frame, source):
+def _outcome(model, frame, source, drop_missing=False):
     """(y, exposure weights or None) of a table: the model's target column (over its exposure
-    column for a model of rates; a survival model's (event, time) pairs)."""
+    column for a model of rates; a survival model's (event, time) pairs).  With
+    ``drop_missing`` a count model's rows whose count or exposure is missing get a missing y
+    (and weight), so that ``model_report`` drops and counts them as it does a regression's."""
     if isinstance(model, TabularSurvival):
         for name in (model.time_name_, model.event_name_):
             if name not in frame.columns:
@@ -137,8 +141,17 @@ def _outcome(model, frame, source):
         if name is not None and name not in frame.columns:
             raise ValueError(f"{source}: the report needs the {what} {name!r}, which is not in "
                              f"the table{closest(name, frame.columns)}")
+    if not exposure and not is_poisson(model):
+        return frame[target], None
+    columns = [target] + ([exposure] if exposure else [])
+    kept = ~frame[columns].isna().any(axis=1) if drop_missing else frame.index == frame.index
+    if not kept.any():
+        raise ValueError(f"{source}: every row misses its {' or '.join(map(repr, columns))}; "
+                         "nothing is left to report on")
+    rows = frame[kept]
     if exposure:
-        return per_exposure(frame[target], frame[exposure])
-    if is_poisson(model):
-        check_counts(frame[target])
+        y, weight = per_exposure(rows[target], rows[exposure])
+        return (y.reindex(frame.index),
+                pd.Series(weight, rows.index).reindex(frame.index).to_numpy())
+    check_counts(rows[target])
     return frame[target], None
