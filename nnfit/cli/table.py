@@ -29,8 +29,10 @@ from . import table_ensemble, table_fit, table_predict
 from .table_data import (FORMATS, ROWS_NOTE, add_reading_options, add_weight_option, check_names,
                          drop_missing, read_data, row_weights)
 from .options import add_threads_option, with_threads
+from .table_outcome import check_weight_exposure
 from .table_predict import add_predict_options
 from .outcome_report import format_report
+from .table_report import said_weights, weigh_counts
 from .table_scores import add_score_options, bootstrap_options, write_json
 from .table_interval import coverage, coverage_line
 from .table_threshold import check_binary, help_text, threshold, threshold_lines, threshold_report
@@ -108,6 +110,7 @@ def run_evaluate(args):
             raise ValueError("--weight: the survival scores are not weighted yet; evaluate "
                              "without --weight")
         check_names(frame, "--weight", [args.weight])
+        check_weight_exposure(args.weight, getattr(model, "exposure_column_", None))
     if args.at is not None and not survival:
         raise ValueError("--at sets the horizons of a survival model's scores; this model is "
                          "not a survival model")
@@ -143,7 +146,8 @@ def run_evaluate(args):
         report = table_fit.scored(model, frame, truth,
                                   bootstrap_options(args, "table")["n_bootstrap"], args.seed,
                                   weight)
-    lines = format_report(report)
+    weigh_counts(report, args.weight, exposure)
+    lines = said_weights(report, format_report(report))
     if table_ensemble.is_ensemble(model):  # each member's scores beside the ensemble's
         report["ensemble"], more = table_ensemble.evaluate_members(model, frame, truth, weight)
         lines += more

@@ -28,7 +28,7 @@ from . import table_ensemble as ens
 from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
                              conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
-from .table_report import evaluate
+from .table_report import evaluate, said_weights, weigh_counts
 from .table_scores import write_json
 
 
@@ -136,7 +136,8 @@ def run_fit(args):
         print(f"validation report ({len(held_out)} held-out rows, {kept}"
               f"{', before the refit' * refit}):")
         if not isinstance(report, Exception):
-            print("\n".join(format_report(report)))
+            weigh_counts(report, args.weight, args.exposure)
+            print("\n".join(said_weights(report, format_report(report))))
             results["validation"] = report
     if json_out is not None:
         write_json(json_out, results)
@@ -195,9 +196,12 @@ def describe(args, task, y, n_rows):
         return (f"task: survival of time {args.time!r} and event {args.event!r} ({n_rows} rows, "
                 f"{int(y[args.event].sum())} events)")
     loss = vars(args).get("loss")
+    weight = getattr(args, "weight", None)
     kind = ("" if loss != "poisson" else f" per unit of {args.exposure!r} (Poisson rates, "
-            "weighted by the exposure)" if args.exposure else " (Poisson counts)")
-    return f"task: {task} of {args.target!r}{kind} ({n_rows} rows); set --task to override"
+            "weighted by the exposure" + (f" times --weight {weight}" if weight else "") + ")"
+            if args.exposure else " (Poisson counts)")
+    override = "" if loss == "poisson" else "; set --task to override"  # poisson: regression
+    return f"task: {task} of {args.target!r}{kind} ({n_rows} rows){override}"
 
 
 def progress(epochs, task, poisson=False):

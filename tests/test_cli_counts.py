@@ -1,0 +1,153 @@
+"""Counts over an exposure on the command line (``--loss poisson --exposure``): what is refused
+(``--weight`` naming the exposure, counts that are not whole), what ``--drop-missing`` drops in
+``predict`` and ``report``, what the messages and the report page say about the weights and the
+outcome; ``--interval`` with ``--weight``."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import nnfit
+from nnfit import MLPRegressor, TabularRegressor
+from nnfit.cli import main
+from nnfit.tabular.outcomes import check_counts, per_exposure
+
+FAST = ["--epochs", "10", "--hidden", "4", "--quiet"]
+GLM = ["--hidden", "none", "--ridge", "0", "--optimizer", "lbfgs", "--dtype", "float64",
+       "--validation", "0", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def counts(tmp_path_factory):
+    """Deaths over person-years, a numeric and a categorical predictor and a weight column."""
+    rng = np.random.default_rng(3)
+    n = 160
+    frame = pd.DataFrame({"x": rng.normal(size=n).round(3), "g": rng.choice(["a", "b"], n),
+                          "years": rng.uniform(0.5, 3, n).round(2),
+                          "w": np.where(np.arange(n) % 2, 1.0, 3.0)})
+    frame["deaths"] = rng.poisson(frame.years * np.exp(0.3 + 0.5 * frame.x + (frame.g == "a")))
+    path = tmp_path_factory.mktemp("counts") / "counts.csv"
+    frame.to_csv(path, index=False)
+    return str(path), frame
+
+
+@pytest.fixture(scope="module")
+def model(counts, tmp_path_factory):
+    path, _ = counts
+    out = tmp_path_factory.mktemp("model") / "m.nnfit"
+    assert main(["fit", path, "--target", "deaths", "--loss", "poisson", "--exposure", "years",
+                 "--exclude", "w", "--out", str(out), *GLM]) == 0
+    return str(out)
+
+
+def write(tmp_path, frame, name="new.csv"):
+    frame.to_csv(tmp_path / name, index=False)
+    return str(tmp_path / name)
+
+
+def one_error(capsys, command):
+    err = capsys.readouterr().err
+    assert err.startswith(f"nnfit {command}: error: ") and err.count("\n") == 1, err
+    return err
+
+
+def test_weight_naming_the_exposure_is_refused(tmp_path, counts, model, capsys):
+    path, _ = counts
+    said = ("--weight years names the --exposure column: the exposure already weights each "
+            "row's rate")
+    for command, extra in (("fit", ["--out", str(tmp_path / "m.nnfit")]),
+                           ("cv", ["--folds", "2", "--bootstrap", "0"])):
+        assert main([command, path, "--target", "deaths", "--loss", "poisson", "--exposure",
+                     "years", "--weight", "years", *extra, *FAST]) == 2
+        assert said in one_error(capsys, command)
+    assert not (tmp_path / "m.nnfit").exists()
+    assert main(["evaluate", model, path, "--weight", "years"]) == 2
+    assert said in one_error(capsys, "evaluate")
+
+
+def test_counts_that_are_not_whole(tmp_path, counts, model, capsys):
+    path, frame = counts
+    rates = write(tmp_path, frame.assign(deaths=frame.deaths / frame.years), "rates.csv")
+    one = write(tmp_path, frame.assign(deaths=frame.deaths.where(frame.index != 6, 2.5)))
+    rate_said = ("column 'deaths' (the count over the exposure 'years') must hold whole "
+                 "numbers: row 1 holds")
+    for data, said in ((rates, rate_said), (one, "must hold whole numbers: row 7 holds 2.5.")):
+        for command, extra in (("fit", ["--out", str(tmp_path / "m.nnfit")]),
+                               ("cv", ["--folds", "2", "--bootstrap", "0"])):
+            assert main([command, data, "--target", "deaths", "--loss", "poisson",
+                         "--exposure", "years", *extra, *FAST]) == 2
+            err = one_error(capsys, command)
+            assert said in err and "already a rate" in err and "give the counts as" in err
+        assert main(["evaluate", model, data]) == 2
+        assert said in one_error(capsys, "evaluate")
+        assert main(["report", model, data, "--out", str(tmp_path / "r.html")]) == 2
+        assert said in one_error(capsys, "report")
+    # without an exposure a real outcome >= 0 is a quasi-likelihood: a warning names a row
+    assert main(["fit", one, "--target", "deaths", "--loss", "poisson", "--exclude", "years",
+                 "--out", str(tmp_path / "q.nnfit"), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "column 'deaths' (the count of a Poisson loss) is not a whole number: row 7 holds " \
+           "2.5" in err
+    with pytest.warns(UserWarning, match="row 7 holds 2.5"):
+        check_counts(frame.deaths.where(frame.index != 6, 2.5).set_axis(frame.index + 1))
+    # a whole count written by a computation is whole, and the exposure's rates pass
+    y, _ = per_exposure(frame.deaths * (1 + 1e-15), frame.years)
+    assert np.allclose(y, frame.deaths / frame.years)
+
+
+def test_predict_drop_missing_drops_a_missing_exposure(tmp_path, counts, model, capsys):
+    path, frame = counts
+    data = write(tmp_path, frame.assign(years=frame.years.where(frame.index != 3)))
+    assert main(["predict", model, data, "--out", str(tmp_path / "p.csv")]) == 2
+    assert "column 'years' (the exposure) is missing in row 4" in one_error(capsys, "predict")
+    assert main(["predict", model, data, "--out", str(tmp_path / "p.csv"),
+                 "--drop-missing"]) == 0
+    assert "dropped 1 row(s) with missing values (row 4), 159 left" in capsys.readouterr().err
+    written = pd.read_csv(tmp_path / "p.csv")
+    assert 4 not in written["row"].tolist() and len(written) == len(frame) - 1
+    fitted = nnfit.load(model)
+    kept = frame.drop(index=3)
+    assert np.allclose(written["predicted_deaths"], fitted.predict(kept) * kept.years)
+
+
+@pytest.mark.parametrize("column", ["deaths", "years"])
+def test_report_drop_missing_drops_a_missing_count_or_exposure(tmp_path, counts, model, capsys,
+                                                                column):
+    path, frame = counts
+    data = write(tmp_path, frame.assign(**{column: frame[column].where(frame.index != 3)}))
+    page = tmp_path / "r.html"
+    assert main(["report", model, data, "--bootstrap", "0", "--out", str(page)]) == 2
+    assert "is missing in row 4" in one_error(capsys, "report")
+    assert main(["report", model, data, "--bootstrap", "0", "--out", str(page), "--train", data,
+                 "--drop-missing"]) == 0
+    text = (tmp_path / "r.md").read_text()
+    assert f"{len(frame)} rows read, 1 dropped for missing values (rows 4), " \
+           f"{len(frame) - 1} analysed." in text
+    assert f"on {len(frame) - 1} training rows" in text
+    kept = frame.drop(index=3)  # the page scores the other rows as evaluate does
+    assert main(["evaluate", model, write(tmp_path, kept, "kept.csv"), "--bootstrap", "0"]) == 0
+    deviance = capsys.readouterr().out.split("mean Poisson deviance ")[1].split()[0]
+    assert f"| mean Poisson deviance | {float(deviance):.4f}" in text
+
+
+def test_messages_about_the_task_and_the_weights(tmp_path, counts, model, capsys):
+    path, frame = counts
+    assert main(["fit", path, "--target", "deaths", "--loss", "poisson", "--exposure", "years",
+                 "--weight", "w", "--out", str(tmp_path / "m.nnfit"), *FAST]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == ("task: regression of 'deaths' per unit of 'years' (Poisson rates, weighted "
+                     f"by the exposure times --weight w) ({len(frame)} rows)")
+    assert main(["fit", path, "--target", "deaths", "--out", str(tmp_path / "s.nnfit"),
+                 *FAST]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("; set --task to override")
+    assert main(["evaluate", model, path, "--weight", "w", "--bootstrap", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert ("(of the rates per unit of exposure, weighted by the exposure times --weight w)"
+            in printed.splitlines()[0])
+    rates = frame.deaths / frame.years
+    mean = np.average(rates, weights=frame.years * frame.w)
+    assert (f"every row gets the mean rate (weighted by the exposure times --weight w) of these "
+            f"rows, {mean:.6g}") in printed
+    assert main(["evaluate", model, path, "--bootstrap", "0"]) == 0
+    printed = capsys.readouterr().out
+    assert "(of the rates per unit of exposure, weighted by the exposure)" in printed
+    assert f"{np.average(rates, weights=frame.years):.6g}" in printed
