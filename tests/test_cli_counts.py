@@ -151,3 +151,18 @@ def test_messages_about_the_task_and_the_weights(tmp_path, counts, model, capsys
     printed = capsys.readouterr().out
     assert "(of the rates per unit of exposure, weighted by the exposure)" in printed
     assert f"{np.average(rates, weights=frame.years):.6g}" in printed
+
+
+def test_interval_with_weight_is_refused(tmp_path, counts, capsys):
+    """The conformal fit took no weights: a weighted fit with --interval was silently not
+    weighted, its network nor its calibration."""
+    pytest.importorskip("mapie")
+    path, _ = counts
+    out = tmp_path / "m.nnfit"
+    assert main(["fit", path, "--target", "x", "--exclude", "deaths", "--weight", "w",
+                 "--interval", "0.9", "--out", str(out), *FAST]) == 2
+    assert "--interval with --weight w: the conformal fit and its calibration rows would not " \
+           "be weighted" in one_error(capsys, "fit")
+    assert not out.exists()
+    assert main(["fit", path, "--target", "x", "--exclude", "deaths", "w", "--interval", "0.9",
+                 "--out", str(out), *FAST]) == 0

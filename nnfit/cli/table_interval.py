@@ -84,6 +84,11 @@ def check_interval_options(args):
     if args.exposure:
         raise ValueError("--interval with --exposure: the conformal residuals would ignore the "
                          "exposures that weight the rates; leave one of them out")
+    if getattr(args, "weight", None):
+        raise ValueError(f"--interval with --weight {args.weight}: the conformal fit and its "
+                         "calibration rows would not be weighted (split conformal intervals "
+                         "count every row once), so the network would not be the weighted fit "
+                         "you asked for; leave out --weight or --interval")
 
 
 def check_interval_task(args, task):
