@@ -213,7 +213,7 @@ def test_threshold_labels_on_predict(tables, classifier, tmp_path):
     assert (written["predicted_kind"] == "yes").sum() > (risk >= 0.5).sum()
 
 
-@pytest.mark.parametrize("option", ["0.3", "best:0.1-0.6", "best"])
+@pytest.mark.parametrize("option", ["0.3", "best:0.3"])
 def test_threshold_on_evaluate_gives_the_librarys_net_benefit(tables, classifier, tmp_path,
                                                              capsys, option):
     _, _, test, paths = tables
@@ -223,26 +223,32 @@ def test_threshold_on_evaluate_gives_the_librarys_net_benefit(tables, classifier
     printed = capsys.readouterr().out
     risk = nnfit.load(classifier).predict_proba(test.drop(columns=["y", "kind"]))[:, 1]
     y = (test["kind"] == "yes").to_numpy()
-    chosen = {"0.3": 0.3, "best:0.1-0.6": nnfit.best_threshold(y, risk, 0.1, 0.6),
-              "best": nnfit.best_threshold(y, risk)}[option]
-    library = nnfit.net_benefit(y, risk, [chosen]).iloc[0]
+    chosen = {"0.3": 0.3, "best:0.3": nnfit.best_threshold(y, risk, 0.3)}[option]
+    labelled = nnfit.net_benefit(y, risk, [chosen]).iloc[0]
+    at = nnfit.net_benefit(y, risk, [0.3]).iloc[0]  # the net benefits at p_t = 0.3
+    benefit = (labelled["tp"] - labelled["fp"] * 0.3 / 0.7) / len(y)
     got = json.loads(report.read_text())["threshold"]
     assert got["threshold"] == chosen and got["positive_class"] == "yes"
-    assert got["net_benefit"] == library["net_benefit"]
-    assert got["treat_all"] == library["treat_all"] and got["treat_none"] == 0
+    assert got["net_benefit"] == pytest.approx(benefit, abs=1e-15)
+    if option == "0.3":
+        assert got["net_benefit"] == pytest.approx(at["net_benefit"], abs=1e-15)
+    assert got["treat_all"] == at["treat_all"] and got["treat_none"] == 0
     assert got["labelled"] == int((risk >= chosen).sum())
     assert got["sensitivity"] == pytest.approx(((risk >= chosen) & y).sum() / y.sum())
     assert f"threshold {chosen:g} (" in printed
-    assert f"net benefit {library['net_benefit']:.4f} per row; treat all " in printed
-    assert ("as the largest net benefit on these rows" in printed) == option.startswith("best")
+    assert f"net benefit{' at p_t = 0.3' if option != '0.3' else ''} {benefit:.4f} per row; " \
+        "treat all " in printed
+    assert ("the cutoff of largest net benefit at the threshold probability 0.3 on these rows"
+            in printed) == option.startswith("best")
 
 
 @pytest.mark.parametrize("command, model, value, message", [
-    ("predict", "classifier", "best:0.1-0.5", "--threshold best:LOW-HIGH chooses the threshold "
-     "by the outcomes of labelled rows, which 'nnfit predict' does not have"),
+    ("predict", "classifier", "best:0.1", "--threshold best:P chooses the cutoff by the "
+     "outcomes of labelled rows, which 'nnfit predict' does not have"),
     ("predict", "interval_model", "0.3", "--threshold labels the rows of a model of two "
      "classes by the probability of the second; this model predicts numbers"),
-    ("evaluate", "interval_model", "best", "this model predicts numbers: leave --threshold out"),
+    ("evaluate", "interval_model", "best:0.2", "this model predicts numbers: leave --threshold "
+     "out"),
 ])
 def test_threshold_refusals_are_one_line(tables, request, capsys, command, model, value,
                                          message):
@@ -258,9 +264,11 @@ def test_threshold_refusals_are_one_line(tables, request, capsys, command, model
     ("0", "0 is invalid: give a probability in (0, 1), e.g. 0.2"),
     ("1.5", "1.5 is invalid: give a probability in (0, 1), e.g. 0.015 for 1.5 %"),
     ("30", "30 is invalid: give a probability in (0, 1), e.g. 0.3 for 30 %"),
-    ("best:0.5", "'best:0.5' is invalid: give the range searched as best:LOW-HIGH"),
-    ("best:0.6-0.2", "'best:0.6-0.2' is invalid: give 0 <= LOW <= HIGH < 1"),
-    ("high", "'high' is not a probability or best:LOW-HIGH"),
+    ("best:0.05-0.5", "'best:0.05-0.5': net benefits at different thresholds weigh the harms "
+     "differently and cannot be compared"),
+    ("best", "'best': net benefits at different thresholds"),
+    ("best:2", "2 is invalid: give a probability in (0, 1), e.g. best:0.02 for 2 %"),
+    ("high", "'high' is not a probability or best:P"),
 ])
 def test_bad_threshold_values_are_refused_by_argparse(tables, classifier, capsys, value,
                                                       message):

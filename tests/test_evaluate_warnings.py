@@ -34,7 +34,7 @@ def test_class_weights_are_warned_about_with_thresholds(default_files, capsys):
     said = _evaluate(["evaluate", str(model), str(default_files / "test.csv"), "--bootstrap",
                       "200"], capsys)
     text = "\n".join(said)
-    assert "class_weight='balanced'" in text and "--threshold best:LOW-HIGH" in text
+    assert "class_weight='balanced'" in text and "--threshold best:P" in text
     assert "no better than the prevalence baseline" in text  # Brier 0.09 against 0.034
     assert "calibration in the large" in text and "too high on average" in text
 

@@ -91,8 +91,9 @@ def test_weights_are_repeated_rows():
     weighted = net_benefit(y, risk, t, sample_weight=w)
     repeated = net_benefit(np.repeat(y, w), np.repeat(risk, w), t)
     pd.testing.assert_frame_equal(weighted, repeated, check_exact=False, rtol=0, atol=1e-12)
-    assert best_threshold(y, risk, 0.05, 0.6, sample_weight=w) == \
-        best_threshold(np.repeat(y, w), np.repeat(risk, w), 0.05, 0.6)
+    for p_t in (0.1, 0.3, 0.6):
+        assert best_threshold(y, risk, p_t, sample_weight=w) == \
+            best_threshold(np.repeat(y, w), np.repeat(risk, w), p_t)
 
 
 def test_bools_and_a_constant_outcome_are_fine():
@@ -141,20 +142,39 @@ def test_no_rows_are_refused():
         net_benefit([], [], [0.1])
 
 
-def test_best_threshold_is_the_argmax_of_the_grid_within_the_range(default_predictions):
+def test_best_threshold_is_the_cutoff_of_largest_net_benefit_at_a_fixed_threshold(
+        default_predictions):
+    """For each p_t: the grid cutoff c maximizing TP(c)/n - FP(c)/n * p_t/(1 - p_t) (by brute
+    force, from net_benefit's counts), nearest p_t among ties; calibrated risks give about
+    p_t, risks shifted up on the logit scale (class weights) a higher cutoff."""
     y, risk = default_predictions
-    for low, high in [(0.0, 0.99), (0.05, 0.3), (0.2, 0.2), (0.1, 0.15)]:
-        best = best_threshold(y, risk, low, high)
-        grid = np.round(np.arange(low, high + 1e-9, 0.01), 12)
-        table = net_benefit(y, risk, grid)
-        assert low <= best <= high
-        assert best == grid[np.argmax(table["net_benefit"].to_numpy())]
-    assert best_threshold(y, risk, 0.1, 0.12, step=0.05) in (0.1, 0.12)  # high is a candidate
+    grid = np.round(np.arange(100) / 100, 12)
+    table = net_benefit(y, risk, grid)
+    for p_t in (0.05, 0.1, 0.2, 0.5):
+        nb = (table["tp"] - table["fp"] * p_t / (1 - p_t)).to_numpy() / len(y)
+        best = best_threshold(y, risk, p_t)
+        ties = grid[nb >= nb.max() - 1e-12]
+        assert best == ties[np.argmin(np.abs(ties - p_t))]
+        assert nb[np.flatnonzero(grid == best)[0]] >= nb[np.flatnonzero(grid == p_t)[0]]
+    shifted = 1 / (1 + np.exp(-(np.log(risk / (1 - risk)) + 2)))  # every risk too high
+    assert best_threshold(y, shifted, 0.1) > 0.3
+    inside = best_threshold(y, risk, 0.1, low=0.2, high=0.3)  # within the range given
+    part = (grid >= 0.2) & (grid <= 0.3)
+    nb = (table["tp"] - table["fp"] / 9).to_numpy()[part]
+    assert inside == grid[part][np.argmax(nb)]
+    assert best_threshold(y, risk, 0.1, low=0.1, high=0.12, step=0.05) in (0.1, 0.12)
 
 
-@pytest.mark.parametrize("low, high, step", [(-0.1, 0.5, 0.01), (0.5, 0.4, 0.01),
-                                             (0.1, 1.0, 0.01), (0.1, 0.5, 0), (0.1, 0.5, -1),
-                                             (None, 0.5, 0.01), (0.1, 0.5, True)])
-def test_best_threshold_refuses_a_bad_range(low, high, step):
+@pytest.mark.parametrize("p_t, low, high, step", [
+    (0.1, -0.1, 0.5, 0.01), (0.1, 0.5, 0.4, 0.01), (0.1, 0.1, 1.0, 0.01), (0.1, 0.1, 0.5, 0),
+    (0.1, 0.1, 0.5, -1), (0.1, None, 0.5, 0.01), (0.1, 0.1, 0.5, True), (0, 0, 0.5, 0.01),
+    (1.0, 0, 0.5, 0.01), (None, 0, 0.5, 0.01)])
+def test_best_threshold_refuses_a_bad_threshold_or_range(p_t, low, high, step):
     with pytest.raises(ValueError, match="invalid"):
-        best_threshold([0, 1, 1], [0.1, 0.5, 0.9], low, high, step=step)
+        best_threshold([0, 1, 1], [0.1, 0.5, 0.9], p_t, low=low, high=high, step=step)
+
+
+def test_best_threshold_takes_no_range_as_its_threshold():
+    """The former best_threshold(y, risk, low, high) fails loudly instead of reading low as p_t."""
+    with pytest.raises(TypeError):
+        best_threshold([0, 1, 1], [0.1, 0.5, 0.9], 0.05, 0.5)

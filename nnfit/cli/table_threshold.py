@@ -4,10 +4,13 @@ from a risk threshold, and the net benefit of labelling by it (``nnfit.net_benef
 The rule is the decision curve's: a row gets the second class (``classes_[1]``, the one whose
 probability ``predict_proba(X)[:, 1]`` gives: 'Yes' of No/Yes, True of False/True) when its
 probability is at least the threshold p_t, else the first.  ``--threshold 0.2`` gives p_t;
-``--threshold best:0.05-0.5`` asks ``nnfit.best_threshold`` for the p_t of largest net benefit
-in that range on the rows at hand, which needs their outcomes: ``evaluate`` only (``predict``
-refuses it and says where to choose the number).  ``evaluate`` then prints the rows labelled,
-sensitivity and specificity, and the net benefit at p_t beside treating all and none.
+``--threshold best:0.2`` keeps p_t = 0.2 (how the decision weighs the harms) and asks
+``nnfit.best_threshold`` for the cutoff c of largest net benefit at that p_t on the rows at
+hand (for probabilities that are not calibrated, e.g. of class weights), which needs their
+outcomes: ``evaluate`` only (``predict`` refuses it and says where to choose the number).  A
+range (the former ``best:LOW-HIGH``) is refused: net benefits at different p_t cannot be
+compared.  ``evaluate`` then prints the rows labelled, sensitivity and specificity, and the net
+benefit at p_t beside treating all and none.
 """
 import argparse
 import inspect
@@ -15,54 +18,54 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ..estimators.decision import best_threshold, net_benefit
+from ..estimators.decision import benefit_at, best_threshold, net_benefit
 from ..tabular.evaluation import as_labels
 from .table_options import finite
 
 SEARCH = {name: parameter.default for name, parameter in
           inspect.signature(best_threshold).parameters.items() if name in ("low", "high", "step")}
-EXAMPLE = "e.g. --threshold 0.2 or --threshold best:0.05-0.5"
+EXAMPLE = "e.g. --threshold 0.2 or --threshold best:0.2"
+RANGE = ("net benefits at different thresholds weigh the harms differently and cannot be "
+         "compared (the largest is nearly always the lowest threshold), so a threshold is not "
+         "chosen by its own net benefit: give the threshold p_t the decision makers accept, "
+         "e.g. --threshold 0.2, or best:0.2 for the cutoff on this model's probabilities that "
+         "gives the most net benefit at p_t = 0.2 (for probabilities that are not calibrated, "
+         "such as a model's fitted with class weights)")
 
 
 def threshold(text):
-    """argparse type of --threshold: p_t in (0, 1), or best[:LOW-HIGH] with 0 <= LOW <= HIGH < 1
-    (best alone: the library's range)."""
+    """argparse type of --threshold: p_t in (0, 1), or best:P (the cutoff of largest net
+    benefit at p_t = P on the rows evaluated)."""
     word = text.strip().lower()
-    if word == "best":
-        return SimpleNamespace(best=True, low=SEARCH["low"], high=SEARCH["high"])
-    if word.startswith("best:"):
-        ends = word[5:].split("-")
-        if len(ends) != 2:
-            raise argparse.ArgumentTypeError(f"{text!r} is invalid: give the range searched as "
-                                             "best:LOW-HIGH, e.g. best:0.05-0.5")
-        low, high = (finite(end) for end in ends)
-        if not 0 <= low <= high < 1:
-            raise argparse.ArgumentTypeError(f"{text!r} is invalid: give 0 <= LOW <= HIGH < 1, "
-                                             "e.g. best:0.05-0.5")
-        return SimpleNamespace(best=True, low=low, high=high)
+    if word == "best" or (word.startswith("best:") and "-" in word[5:].lstrip("-")):
+        raise argparse.ArgumentTypeError(f"{text!r}: {RANGE}")
+    best = word.startswith("best:")
     try:
-        value = finite(text)
+        value = finite(word[5:] if best else text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a probability or best:LOW-HIGH "
+        raise argparse.ArgumentTypeError(f"{text!r} is not a probability or best:P "
                                          f"({EXAMPLE})") from None
     if not 0 < value < 1:
         example = f"{value / 100:g} for {value:g} %" if 1 <= value < 100 else "0.2"
         raise argparse.ArgumentTypeError(f"{value:g} is invalid: give a probability in (0, 1), "
-                                         f"e.g. {example}")
-    return SimpleNamespace(best=False, value=value)
+                                         f"e.g. {'best:' if best else ''}{example}")
+    return SimpleNamespace(best=best, value=value)
 
 
 def help_text(command):
     rule = ("two classes: a row is labelled with the second class (e.g. 'Yes' of No/Yes, True of "
             "False/True) when its probability is at least this threshold in (0, 1)")
     if command == "predict":
-        return (rule + ", instead of by the larger probability; choose one with 'nnfit evaluate "
-                "--threshold best:LOW-HIGH' on labelled rows (default: none)%(default).0s")
+        return (rule + ", instead of by the larger probability; for probabilities that are not "
+                "calibrated choose the cutoff with 'nnfit evaluate --threshold best:P' on "
+                "labelled rows (default: none)%(default).0s")
     return (rule + "; the report adds the rows so labelled, their sensitivity and specificity, "
             "and the net benefit at the threshold beside treating all and none (the scores "
-            "above are unchanged); best:LOW-HIGH chooses the threshold of largest net benefit "
-            f"in that range on these rows (best alone: {SEARCH['low']:g}-{SEARCH['high']:g}; "
-            f"step {SEARCH['step']:g}) (default: none)%(default).0s")
+            "above are unchanged); best:P keeps the threshold probability P (how the decision "
+            "weighs the harms) and chooses the cutoff on these rows' probabilities of largest "
+            f"net benefit at P (searched {SEARCH['low']:g} to {SEARCH['high']:g}, step "
+            f"{SEARCH['step']:g}; for probabilities that are not calibrated, e.g. of class "
+            "weights) (default: none)%(default).0s")
 
 
 def check_binary(model, option, command):
@@ -75,9 +78,9 @@ def check_binary(model, option, command):
                          f"probability of the second; this model predicts {what}: leave "
                          "--threshold out")
     if command == "predict" and option.best:
-        raise ValueError("--threshold best:LOW-HIGH chooses the threshold by the outcomes of "
-                         "labelled rows, which 'nnfit predict' does not have: choose it with "
-                         "'nnfit evaluate MODEL LABELLED.csv --threshold best:LOW-HIGH', then "
+        raise ValueError("--threshold best:P chooses the cutoff by the outcomes of labelled "
+                         "rows, which 'nnfit predict' does not have: choose it with 'nnfit "
+                         f"evaluate MODEL LABELLED.csv --threshold best:{option.value:g}', then "
                          "give that number here, e.g. --threshold 0.2")
 
 
@@ -87,33 +90,41 @@ def labels(classes, risk, value):
 
 
 def threshold_report(model, frame, truth, option):
-    """The numbers at the threshold on labelled rows (``nnfit evaluate``)."""
+    """The numbers at the threshold on labelled rows (``nnfit evaluate``): the rows labelled
+    at the cutoff (p_t, or best:P's choice) and the net benefits at p_t."""
     risk = np.asarray(model.predict_proba(frame))[:, 1]
     y = as_labels(np.asarray(truth), model.classes_) == model.classes_[1]
-    chosen = (best_threshold(y, risk, option.low, option.high) if option.best else option.value)
+    p_t = option.value
+    chosen = best_threshold(y, risk, p_t) if option.best else p_t
     row = net_benefit(y, risk, [chosen]).iloc[0]
+    at = net_benefit(y, risk, [p_t]).iloc[0]  # treating all at p_t; the model's NB below
     n, events = len(y), int(y.sum())
     tp, fp = int(round(row["tp"])), int(round(row["fp"]))
+    benefit = float(benefit_at(y, risk, [chosen], p_t)[0])
+    odds = p_t / (1 - p_t)
     report = {"threshold": float(chosen), "positive_class": str(model.classes_[1]), "n": n,
               "events": events, "labelled": tp + fp, "true_positives": tp,
               "false_positives": fp,
               "sensitivity": tp / events if events else None,
               "specificity": 1 - fp / (n - events) if n > events else None,
-              "net_benefit": float(row["net_benefit"]), "treat_all": float(row["treat_all"]),
-              "treat_none": 0.0,
-              "net_interventions_avoided_per_100": None if not chosen > 0 else
-              100 * float(row["net_intervention_avoided"])}
+              "net_benefit": benefit, "treat_all": float(at["treat_all"]), "treat_none": 0.0,
+              "net_interventions_avoided_per_100": 100 * (benefit - float(at["treat_all"]))
+              / odds}
     if option.best:
-        report["chosen_in"] = {"low": option.low, "high": option.high, "step": SEARCH["step"]}
+        report["chosen_at"] = {"p_t": p_t, "low": SEARCH["low"], "high": SEARCH["high"],
+                               "step": SEARCH["step"]}
     return report
 
 
 def threshold_lines(report, target):
     """The report as lines of text."""
     t, positive = report["threshold"], report["positive_class"]
-    how = (f"chosen in [{report['chosen_in']['low']:g}, {report['chosen_in']['high']:g}] (step "
-           f"{report['chosen_in']['step']:g}) as the largest net benefit on these rows, which "
-           "flatters it: judge it on other rows" if "chosen_in" in report else "as given")
+    chosen = report.get("chosen_at")
+    how = (f"the cutoff of largest net benefit at the threshold probability "
+           f"{chosen['p_t']:g} on these rows (searched {chosen['low']:g} to {chosen['high']:g}, "
+           f"step {chosen['step']:g}), which flatters it: judge it on other rows"
+           if chosen else "as given")
+    at = f" at p_t = {chosen['p_t']:g}" if chosen else ""
     rate = lambda value: "n/a" if value is None else f"{value:.4f}"  # noqa: E731
     avoided = report["net_interventions_avoided_per_100"]
     return [f"threshold {t:g} ({how}):",
@@ -121,7 +132,7 @@ def threshold_lines(report, target):
             f"{report['labelled']} of {report['n']} rows, {report['true_positives']} of the "
             f"{report['events']} with {positive!r} (sensitivity {rate(report['sensitivity'])}, "
             f"specificity {rate(report['specificity'])})",
-            f"  net benefit {report['net_benefit']:.4f} per row; treat all "
+            f"  net benefit{at} {report['net_benefit']:.4f} per row; treat all "
             f"{report['treat_all']:.4f}, treat none 0"
             + ("" if avoided is None else
                f"; net interventions avoided {avoided:.1f} per 100 rows")]

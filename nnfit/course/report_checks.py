@@ -148,8 +148,10 @@ def _weights(report):
             "of a reweighted population, not of these patients, which distorts calibration "
             f"(mean predicted risk {report['data']['mean_risk']:.4f} against an observed "
             f"share of {report['data']['prevalence']:.4f}); for risks, fit without class "
-            "weights and keep the calibrated probabilities, and for decisions choose a "
-            "threshold by net benefit (the report's decision curve; --threshold best:LOW-HIGH, "
+            "weights and keep the calibrated probabilities, and label by the decision's "
+            "threshold probability p_t (--threshold P; the report's decision curve shows the "
+            "net benefit at each p_t); to keep this model, choose the cutoff on its "
+            "probabilities that serves a given p_t on labelled rows (--threshold best:P, "
             "nnfit.best_threshold)"]
 
 

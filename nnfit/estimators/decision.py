@@ -20,11 +20,12 @@ as dcurves names them hold its numbers (tests/test_net_benefit.py: equal to 1e-9
 sensitivity), ``fp_rate`` = FP / n, ``net_benefit``, ``net_intervention_avoided``; dcurves's
 "all" and "none" models are the columns ``treat_all`` and ``treat_none``.
 
-``best_threshold`` scans a grid of thresholds in a stated range [low, high] and returns the
-one of largest NB (the smallest of ties).  Between two neighbouring risks r < r' the treated
-rows (those with risk >= r') do not change while NB decreases in p_t, so the supremum over
-the gap is approached as p_t comes down to r and is not attained: the best grid point of a
-gap is its first, and the grid's step is part of the answer (0.01 by default, as stated).
+Net benefits at different p_t cannot be compared (each weighs the harms its own way; for
+calibrated risks NB nearly always falls as p_t rises), so no threshold is chosen by its own
+NB.  ``best_threshold`` keeps p_t fixed and chooses the cutoff c of the rule "treat if
+risk >= c": the grid point of [low, high] of largest TP(c) / n - FP(c) / n * p_t / (1 - p_t),
+the nearest p_t among ties.  For calibrated risks that is p_t itself, give or take the rows'
+spacing; for risks that are not calibrated (class weights) it is the cutoff that serves p_t.
 """
 import numpy as np
 import pandas as pd
@@ -91,42 +92,52 @@ def net_benefit(y, risk, thresholds=None, sample_weight=None):
                          "net_intervention_avoided": avoided})
 
 
-def best_threshold(y, risk, low=0.0, high=0.99, *, step=0.01, sample_weight=None):
-    """The threshold of largest net benefit among low, low + step, ..., high.
+def best_threshold(y, risk, threshold, *, low=0.0, high=0.99, step=0.01, sample_weight=None):
+    """The cutoff on these risks that serves decision makers of threshold p_t best.
 
-    For labelling rows "treat" / "do not treat" when no threshold is given by the decision
-    at hand: the threshold on the grid whose rule "treat if risk >= threshold" has the largest
-    net benefit (``net_benefit``) on these rows, the smallest of ties.  State the range the
-    decision makers would accept; a threshold chosen on the rows it is then judged on looks
-    better there than on new rows.
+    Net benefits at different thresholds weigh the harms differently and cannot be compared
+    (for calibrated risks the largest is nearly always at the lowest threshold), so p_t comes
+    from the decision: treating one case is worth treating (1 - p_t) / p_t non-cases.  For
+    risks that are calibrated the best rule is "treat if risk >= p_t"; for risks that are not
+    (a model fitted with class weights, or one to be recalibrated) another cutoff c may do
+    better.  This returns the c of the grid low, low + step, ..., high whose rule "treat if
+    risk >= c" has the largest net benefit at p_t on these rows,
+    NB_p_t(c) = TP(c) / n - FP(c) / n * p_t / (1 - p_t), the one nearest p_t among ties (so
+    p_t itself when no cutoff beats it).  A cutoff chosen on the rows it is then judged on
+    looks better there than on new rows.
 
     Parameters
     ----------
     y, risk, sample_weight
         As for ``net_benefit``.
+    threshold : float in (0, 1)
+        p_t, the threshold probability of the decision.
     low, high : float, default=0.0 and 0.99
-        The range searched, 0 <= low <= high < 1; ``high`` is always a candidate.
+        The cutoffs searched, 0 <= low <= high < 1; ``high`` is always a candidate.
     step : float, default=0.01
         The grid's spacing, > 0.
 
     Returns
     -------
     float
-        The chosen threshold.
+        The chosen cutoff.
 
     Examples
     --------
     >>> import numpy as np
     >>> from nnfit import best_threshold
-    >>> y = np.array([0, 1, 0, 1, 1])
-    >>> risk = np.array([0.1, 0.3, 0.4, 0.6, 0.9])
-    >>> best_threshold(y, risk, 0.35, 0.7)  # 0.41 to 0.6 treat risks 0.6, 0.9: NB = 2/5
-    0.41
+    >>> y = np.array([0, 0, 1, 1, 1, 0])
+    >>> risk = np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.6])  # the cases' risks are too low
+    >>> best_threshold(y, risk, 0.5)  # at 0.5: TP 1, FP 1, NB 0; at 0.3: TP 3, FP 1, NB 1/3
+    0.3
     """
-    for name, value in (("low", low), ("high", high), ("step", step)):
+    for name, value in (("threshold", threshold), ("low", low), ("high", high), ("step", step)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)) \
                 or not np.isfinite(value):
             raise ValueError(f"{name}={value!r} is invalid: give a number")
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold={threshold!r} is invalid: give the decision's threshold "
+                         "probability p_t in (0, 1)")
     if not 0 <= low <= high < 1:
         raise ValueError(f"low={low!r}, high={high!r} are invalid: give 0 <= low <= high < 1")
     if not step > 0:
@@ -134,8 +145,17 @@ def best_threshold(y, risk, low=0.0, high=0.99, *, step=0.01, sample_weight=None
     count = int(np.floor((high - low) / step + 1e-9)) + 1
     grid = np.round(low + step * np.arange(count), 12)
     grid = np.unique(np.append(grid[grid <= high], high))
-    table = net_benefit(y, risk, grid, sample_weight)
-    return float(grid[int(np.argmax(table["net_benefit"].to_numpy()))])
+    benefit = benefit_at(y, risk, grid, threshold, sample_weight)
+    best = np.flatnonzero(benefit >= benefit.max() - 1e-12 * max(1.0, abs(benefit.max())))
+    return float(grid[best[np.argmin(np.abs(grid[best] - threshold))]])
+
+
+def benefit_at(y, risk, cutoffs, threshold, sample_weight=None):
+    """NB_p_t(c) of the rules "treat if risk >= c" for each c of ``cutoffs``, at the threshold
+    p_t = ``threshold``: TP(c) / n - FP(c) / n * p_t / (1 - p_t) (``best_threshold``)."""
+    n = _checked_rows(y, risk, sample_weight)[2].sum()
+    table = net_benefit(y, risk, cutoffs, sample_weight)
+    return (table["tp"] - table["fp"] * threshold / (1 - threshold)).to_numpy() / n
 
 
 def _checked_rows(y, risk, sample_weight):
