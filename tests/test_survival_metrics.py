@@ -2,7 +2,8 @@
 estimates are scikit-survival's and scikit-learn's functions on the same rows, every bootstrap
 replicate is the same function on the resampled rows, the calibration table's observed column is
 a Kaplan-Meier fit on each group's rows, undefined replicates are counted, a horizon outside the
-follow-up is a clear error, and differences are paired."""
+follow-up is a clear error, differences are paired, no score depends on the order of the rows,
+and the calibration error gets no interval (it would not contain its estimate)."""
 import numpy as np
 import pytest
 
@@ -20,8 +21,9 @@ from sksurv.util import Surv  # noqa: E402
 from nnfit.estimators import count_metrics, survival_metrics  # noqa: E402
 from nnfit.estimators.count_metrics import CountScores, score_counts  # noqa: E402
 from nnfit.estimators.survival_calibration import (calibration_summary,  # noqa: E402
-                                                   weighted_calibration, weighted_km)
-from nnfit.estimators.survival_metrics import score_survival  # noqa: E402
+                                                   risk_groups, weighted_km)
+from nnfit.estimators.survival_metrics import (NO_INTERVAL, WHY_NO_INTERVAL,  # noqa: E402
+                                               score_survival)
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +127,13 @@ def test_each_replicate_is_the_score_of_the_resampled_rows(whas, monkeypatch):
             model["times"], horizons=report["horizons"], ibs_times=np.linspace(
                 *report["ibs_range"], 100), n_bootstrap=0)
         for key, value in _estimates(direct, "model").items():
-            assert weighted[key][b] == pytest.approx(value, abs=1e-12), key
+            if key in NO_INTERVAL:
+                assert key not in weighted
+            else:
+                assert weighted[key][b] == pytest.approx(value, abs=1e-12), key
 
 
-def test_weighted_kaplan_meier_and_calibration_match_the_expanded_rows():
+def test_weighted_kaplan_meier_matches_the_expanded_rows():
     rng = np.random.default_rng(0)
     n = 40
     time = np.round(rng.exponential(5, n))  # tied times
@@ -145,9 +150,6 @@ def test_weighted_kaplan_meier_and_calibration_match_the_expanded_rows():
                 expected = np.nan
             assert weighted_km(W[b:b + 1], event, time, [t])[0, 0] == pytest.approx(
                 expected, nan_ok=True)
-        error, large = weighted_calibration(W[b:b + 1], event, time, S_h, 4.0, groups=4)
-        assert (error[0], large[0]) == pytest.approx(
-            calibration_summary(event[rows], time[rows], S_h[rows], 4.0, groups=4), nan_ok=True)
 
 
 def test_intervals_contain_the_estimate_and_are_reproducible(whas):
@@ -156,9 +158,13 @@ def test_intervals_contain_the_estimate_and_are_reproducible(whas):
     other = _score(whas, n_bootstrap=200, random_state=4)
     assert first["scores"] == again["scores"] and first["scores"] != other["scores"]
     for key, value in first["scores"]["full"].items():
-        if key != "calibration_error":  # |observed - predicted| is biased upwards
+        if key in NO_INTERVAL:  # |observed - predicted| is biased upwards: no interval
+            assert value["low"] is None and value["high"] is None and value["estimate"] > 0
+        else:
             assert value["low"] <= value["estimate"] <= value["high"], key
         assert value["skipped"] == 0
+    assert WHY_NO_INTERVAL in first["notes"]
+    assert WHY_NO_INTERVAL not in _score(whas, n_bootstrap=0)["notes"]
 
 
 def test_differences_are_paired(whas):
@@ -167,7 +173,10 @@ def test_differences_are_paired(whas):
     difference = report["differences"]["full - three"]
     for key in full:
         assert difference[key]["estimate"] == pytest.approx(full[key] - three[key])
-        assert difference[key]["low"] <= difference[key]["high"]
+        if key in NO_INTERVAL:
+            assert difference[key]["low"] is None and difference[key]["high"] is None
+        else:
+            assert difference[key]["low"] <= difference[key]["high"]
     # a model against itself differs by exactly 0 in every resample: the same rows are drawn
     twin = score_survival(whas["y_train"], whas["y_test"],
                           {"a": whas["full"]["risk"], "b": whas["full"]["risk"]},
@@ -274,4 +283,75 @@ def test_an_mlpsurvivals_predictions_plug_in(whas):
                             model.unique_times_, n_bootstrap=50)
     assert report["scores"]["model"]["harrell_c"]["estimate"] == pytest.approx(
         model.score(X[test], whas["y_test"]))
-    assert report["notes"] == [] and len(report["calibration"]["model"]) == 10
+    assert report["notes"] == [WHY_NO_INTERVAL] and len(report["calibration"]["model"]) == 10
+
+
+def test_tied_predictions_share_a_risk_group():
+    rng = np.random.default_rng(0)
+    S_h = rng.random(40)
+    assert (risk_groups(S_h, 4) == np.argsort(np.argsort(-S_h)) * 4 // 40).all()  # no ties
+    tied = np.round(S_h, 1)  # about 10 distinct values of 40 rows
+    group = risk_groups(tied, 4)
+    for value in np.unique(tied):
+        assert len(set(group[tied == value])) == 1, value
+    assert (np.diff(group[np.argsort(-tied)]) >= 0).all()  # lowest risk first
+    assert set(group) == set(range(group.max() + 1))  # no empty group
+    assert (risk_groups(np.full(40, 0.7), 4) == 0).all()  # a constant prediction: one group
+    assert (risk_groups(np.r_[np.full(30, 0.9), np.full(10, 0.2)], 4) == np.repeat([0, 1],
+                                                                                   [30, 10])).all()
+
+
+def test_no_score_depends_on_the_order_of_the_rows(whas):
+    """Permuted rows give every score, interval and table row alike, with tied predictions
+    (rounded) and a constant one (Kaplan-Meier's), whose calibration error is 0: one group."""
+    y = whas["y_test"]
+    n = len(y)
+    risk = np.round(whas["full"]["risk"], 1)
+    times = whas["full"]["times"]
+    survival = np.round(whas["full"]["survival"], 2)
+    grid = np.unique(y["time"])
+    km = SurvivalFunctionEstimator().fit(y).predict_proba(grid)
+    reports = []
+    for order in (np.arange(n), np.random.default_rng(5).permutation(n),
+                  np.argsort(y["time"], kind="stable"), np.argsort(-risk, kind="stable")):
+        reports.append(score_survival(
+            whas["y_train"], y[order], {"model": risk[order], "Kaplan-Meier": np.zeros(n)},
+            {"model": survival[order], "Kaplan-Meier": np.tile(km, (n, 1))},
+            {"model": times, "Kaplan-Meier": grid}, groups=5, n_bootstrap=0))
+    first = reports[0]
+    assert len(first["calibration"]["Kaplan-Meier"]) == 1
+    assert first["scores"]["Kaplan-Meier"]["calibration_error"]["estimate"] == \
+        pytest.approx(0, abs=1e-12)
+    for other in reports[1:]:
+        for part in ("scores", "differences"):
+            assert _values(other[part], "estimate") == pytest.approx(
+                _values(first[part], "estimate"), abs=1e-12, nan_ok=True)
+        for field in first["calibration"]["model"][0]:
+            assert _values(other["calibration"], field) == pytest.approx(
+                _values(first["calibration"], field), abs=1e-12, nan_ok=True)
+
+
+def _values(parts, field):
+    """One number (NaN for None) per model and score or calibration group."""
+    rows = [row for part in parts.values()
+            for row in (part if isinstance(part, list) else part.values())]
+    return [np.nan if row[field] is None else row[field] for row in rows]
+
+
+def test_one_event_time_leaves_uno_undefined_and_says_why():
+    y = Surv.from_arrays([False, True], [57.64, 8.98])
+    report = score_survival(y, y, np.array([-1.0, 1.0]), groups=2, n_bootstrap=0)
+    assert report["horizons"] == [8.98] and report["scores"]["model"]["uno_c"]["estimate"] is None
+    assert any("uno_c undefined: no row has an event before the last horizon 8.98" in note
+               and "--at" in note for note in report["notes"])
+    later = score_survival(y, y, np.array([-1.0, 1.0]), horizons=[20], groups=2,
+                           n_bootstrap=0)
+    assert later["scores"]["model"]["uno_c"]["estimate"] == 1.0
+
+
+def test_the_follow_up_message_says_whose_rows(whas):
+    y = whas["y_test"]
+    with pytest.raises(ValueError, match="last time followed in these rows, whose own censoring"):
+        score_survival(y, y, whas["full"]["risk"], horizons=[1e6], n_bootstrap=0)
+    with pytest.raises(ValueError, match="both the training rows"):
+        score_survival(whas["y_train"], y, whas["full"]["risk"], horizons=[1e6], n_bootstrap=0)

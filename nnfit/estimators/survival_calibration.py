@@ -1,7 +1,11 @@
 """Calibration of survival probabilities at a horizon h against Kaplan-Meier, by risk group.
 
-The test rows are ranked by predicted risk 1 - S(h | x) and split into G groups of equal size
-(group 1 the lowest risk; tied risks in row order).  For each group g:
+The test rows are ranked by predicted risk 1 - S(h | x) and split into at most G groups of
+about equal size, group 1 the lowest risk.  Rows with the same prediction always share a group,
+so that no score depends on the order of the rows: the rows of one predicted value occupy the
+places s..e-1 of the ranking, and all go to the group of the middle place, floor((s + e - 1) G
+/ 2n) (without ties: place p in group floor(p G / n)), the groups left empty dropped and the
+others numbered 1, 2, ...  A constant prediction (Kaplan-Meier's) is one group.  For each group g:
 
     predicted_g = mean over its rows of S(h | x_i)
     observed_g  = KM S(h) of its rows = prod over event times s <= h of (1 - d_s / r_s)
@@ -66,11 +70,15 @@ def km_at(event, time, horizon, conf_type=None):
 
 
 def risk_groups(survival_h, groups):
-    """Group index 0..groups-1 of each row: equal groups by predicted risk 1 - S(h | x)."""
+    """Group index 0..k-1 (k <= groups) of each row by predicted risk 1 - S(h | x), tied
+    predictions in one group (module docstring); the same for any order of the rows."""
+    survival_h = np.asarray(survival_h, dtype=np.float64)
     n = len(survival_h)
-    group = np.empty(n, dtype=np.intp)
-    group[np.argsort(-survival_h, kind="stable")] = np.arange(n) * groups // n
-    return group
+    _, value, counts = np.unique(-survival_h, return_inverse=True, return_counts=True)
+    end = np.cumsum(counts)
+    middle = (2 * end - counts - 1) * groups // (2 * n)
+    _, group = np.unique(middle, return_inverse=True)
+    return group[value.ravel()]
 
 
 def survival_calibration(event, time, survival_h, horizon, groups=10):
@@ -79,7 +87,7 @@ def survival_calibration(event, time, survival_h, horizon, groups=10):
     S(h | x)), ``observed`` (KM S(h); None where undefined), ``observed_low``,
     ``observed_high`` (log-log 95 %)."""
     group, rows = risk_groups(survival_h, groups), []
-    for g in range(groups):
+    for g in range(group.max() + 1):
         mine = group == g
         observed, (low, high) = km_at(event[mine], time[mine], horizon, conf_type="log-log")
         rows.append({"group": g + 1, "n": int(mine.sum()),
@@ -94,7 +102,7 @@ def calibration_summary(event, time, survival_h, horizon, groups=10):
     """(calibration_error, calibration_in_the_large) of the rows (module docstring); NaN
     where a group's KM is undefined at the horizon."""
     group, error = risk_groups(survival_h, groups), 0.0
-    for g in range(groups):
+    for g in range(group.max() + 1):
         mine = group == g
         error += mine.sum() * abs(km_at(event[mine], time[mine], horizon)
                                   - survival_h[mine].mean())
@@ -116,24 +124,6 @@ def weighted_km(W, event, time, at):
     out = np.where(k >= 0, np.column_stack([np.ones(len(W)), S])[:, k + 1], 1.0)
     last = np.where(Ws > 0, t, -np.inf).max(axis=1)
     return np.where((np.asarray(at)[None, :] > last[:, None]) & (out > 0), np.nan, out)
-
-
-def weighted_calibration(W, event, time, survival_h, horizon, groups=10):
-    """``calibration_summary`` for each row of counts W (b, n) at once: row i's W_bi copies
-    take the next W_bi places in the order of risk, and group g the places p with
-    p * groups // n = g, as ``risk_groups`` splits the resampled rows."""
-    n = W.shape[1]
-    order = np.argsort(-survival_h, kind="stable")
-    end = np.cumsum(W[:, order], axis=1)
-    start, error = end - W[:, order], np.zeros(len(W))
-    for g in range(groups):
-        low, high = -(-g * n // groups), -(-(g + 1) * n // groups)
-        Wg = np.empty_like(W)
-        Wg[:, order] = np.clip(np.minimum(end, high) - np.maximum(start, low), 0, None)
-        observed = weighted_km(Wg, event, time, [horizon])[:, 0]
-        error += (high - low) * np.abs(observed - Wg @ survival_h / (high - low))
-    large = weighted_km(W, event, time, [horizon])[:, 0] - W @ survival_h / W.sum(axis=1)
-    return error / W.sum(axis=1), large
 
 
 def _number(value):

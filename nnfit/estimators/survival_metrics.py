@@ -16,25 +16,38 @@ training rows (which is why ``y_train`` is given).  The point estimates are scik
   1[t_i <= h, d_i] / G(t_i) + (1 - S(h|x_i))^2 1[t_i > h] / G(h)].
 - Integrated Brier score (``integrated_brier_score``): IBS = integral of BS(t) dt over the
   grid t_1 < ... < t_K (trapezoids), divided by t_K - t_1.
-- Calibration at a horizon h (``survival_calibration``): rows in equal groups by predicted risk
-  1 - S(h | x); per group the mean predicted S(h | x) against the Kaplan-Meier S(h) of its rows
-  (prod over event times s <= h of 1 - d_s / r_s, log-log interval); ``calibration_error`` is
+- Calibration at a horizon h (``survival_calibration``): rows in about equal groups by
+  predicted risk 1 - S(h | x), rows with the same prediction in the same group (so that no
+  score depends on the order of the rows); per group the mean predicted S(h | x) against the
+  Kaplan-Meier S(h) of its rows (prod over event times s <= h of 1 - d_s / r_s, log-log
+  interval); ``calibration_error`` is
   the row-weighted mean |observed - predicted| over groups, ``calibration_in_the_large`` the
   KM S(h) of all test rows minus the mean predicted S(h).
 
 S(t | x) is given at the times of its columns and read as a step function (the value at the
 last column time <= t; 1 before the first).  The time-dependent scores need G at the test rows'
 event times up to the horizons, so every horizon h must lie in [first test time, last time
-followed in both the training and the test rows).  Test rows followed beyond the last horizon
-enter these scores only as "still at risk at h", so they are cut there (censored, at
+followed in both the training and the test rows) (when ``y_train`` is the test rows, as for
+``nnfit evaluate``, from their first to their last time).  Test rows followed beyond the last
+horizon enter these scores only as "still at risk at h", so they are cut there (censored, at
 min(t_i, last training time)), which changes no score and spares scikit-survival from needing G
-beyond the training follow-up; Harrell's C sees the rows as given.
+beyond the training follow-up; Harrell's C sees the rows as given.  Every score is the same for
+any order of the test rows.
 
 The bootstrap is ``metrics``'s: the same seeded resamples of the test rows for every model,
 so that differences (first model - each other) get paired intervals; each resample's scores
 are the same sums with the drawn rows' counts as weights (``survival_scoring``).  A replicate
 in which a score is undefined (no events or no comparable pair among the drawn rows, a horizon
 beyond their follow-up) is left out of the interval and counted in the score's ``skipped``.
+
+The calibration error gets no interval, nor does its paired difference (``NO_INTERVAL``,
+``WHY_NO_INTERVAL``): a mean of |observed - predicted| over small groups is biased upwards, and
+more so in a resample, whose duplicated rows add noise to each group's Kaplan-Meier S(h) that
+the absolute value turns into error; its percentile interval can then lie wholly above the
+estimate (e.g. 0.0536 [0.0617, 0.1873]).  Bias corrections do not rescue it (the basic and BC
+intervals also exclude the estimate when every replicate exceeds it), so the report gives the
+estimate alone with a note; its uncertainty is shown by each group's log-log interval in the
+calibration table, and calibration in the large, a signed mean, keeps its interval.
 """
 import numpy as np
 
@@ -42,6 +55,14 @@ from .metrics import _intervals, _replicates, paired_differences
 from .survival_calibration import survival_at
 from .survival_data import check_survival_y
 from .survival_scoring import SurvivalScores, sksurv_modules
+
+NO_INTERVAL = ("calibration_error",)
+WHY_NO_INTERVAL = (
+    "calibration_error has no bootstrap interval, nor its difference: a mean of |observed - "
+    "predicted| over small risk groups is biased upwards in resamples (their duplicated rows "
+    "add noise that the absolute value counts as error), so its interval could lie wholly above "
+    "the estimate; the calibration table's 95% intervals of each group show its uncertainty, "
+    "and calibration in the large has an interval")
 
 
 def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons=None,
@@ -81,8 +102,9 @@ def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons
         ``task`` ("survival"), ``n``, ``events``, ``n_bootstrap``, ``confidence``,
         ``random_state``, ``horizons``, ``calibration_horizon``, ``ibs_range``,
         ``allowed_range`` ([low, high) for horizons), ``scores`` (name -> score -> ``{"estimate",
-        "low", "high", "skipped"}``; scores ``harrell_c``, ``uno_c``, ``auc@h``, ``mean_auc``,
-        and with ``survival`` ``brier@h``, ``ibs``, ``calibration_error``,
+        "low", "high", "skipped"}``, ``low`` and ``high`` None without an interval, always
+        for ``calibration_error``; scores ``harrell_c``, ``uno_c``, ``auc@h``, ``mean_auc``, and
+        with ``survival`` ``brier@h``, ``ibs``, ``calibration_error``,
         ``calibration_in_the_large``), ``differences`` ("first - other" -> score -> the same),
         ``calibration`` (name -> list of group rows, see ``survival_calibration``), ``notes``.
 
@@ -116,11 +138,14 @@ def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons
             else {name: times for name in risk})
     grid = None if survival is None else _named(grid, "times", list(risk))
     low, high = float(time.min()), float(min(time.max(), time_train.max()))
-    horizons = _horizons(horizons, event, time, low, high)
+    same = len(time_train) == n and np.array_equal(event_train, event) \
+        and np.array_equal(time_train, time)
+    span = (low, high, same)
+    horizons = _horizons(horizons, event, time, span)
     if calibration_horizon is None:
         calibration_horizon = horizons[len(horizons) // 2]
-    _inside([calibration_horizon], low, high, "calibration_horizon")
-    ibs_times = _ibs_grid(ibs_times, event, time, horizons, low, high)
+    _inside([calibration_horizon], span, "calibration_horizon")
+    ibs_times = _ibs_grid(ibs_times, event, time, horizons, span)
     last = max(horizons.max(), calibration_horizon, -np.inf if ibs_times is None else ibs_times[-1])
     beyond = time > last
     cut = _surv(event & ~beyond, np.where(beyond, np.minimum(time, time_train.max()), time))
@@ -144,14 +169,16 @@ def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons
     estimates = {name: s.estimates() for name, s in scorers.items()}
     for name, scorer in scorers.items():
         report["notes"] += [f"{name}: {key} undefined: {why}" for key, why in scorer.why.items()]
+        report["notes"] += [f"{name}: {note}" for note in scorer.notes]
     replicates = _replicates(scorers, n, n_bootstrap, random_state)
-    report["scores"] = {name: _with_skipped(_intervals(estimates[name], replicates.get(name),
-                                                       confidence, report["notes"], name),
-                                            replicates.get(name))
+    report["scores"] = {name: _scored(estimates[name], replicates.get(name), confidence,
+                                      report["notes"], name)
                         for name in scorers}
     report["differences"] = {
-        label: _with_skipped(_intervals(difference, paired, confidence), paired)
+        label: _scored(difference, paired, confidence)
         for label, difference, paired in paired_differences(estimates, replicates)}
+    if n_bootstrap and survival is not None:
+        report["notes"].append(WHY_NO_INTERVAL)
     report["calibration"] = {name: s.table for name, s in scorers.items() if s.S is not None}
     return report
 
@@ -171,22 +198,45 @@ def _named(value, what, names=None):
     return value
 
 
-def _inside(values, low, high, what):
+def _scored(estimates, replicates, confidence, notes=None, name=None):
+    """``{score: {"estimate", "low", "high", "skipped"}}`` in the order of ``estimates``, the
+    scores of ``NO_INTERVAL`` without an interval (module docstring)."""
+    kept = {key: value for key, value in estimates.items() if key not in NO_INTERVAL}
+    resampled = None if replicates is None else {key: replicates[key] for key in kept}
+    scores = _with_skipped(_intervals(kept, resampled, confidence, notes, name), resampled)
+    alone = _intervals({key: value for key, value in estimates.items() if key in NO_INTERVAL},
+                       None, confidence)
+    return {key: scores[key] if key in scores else {**alone[key], "skipped": 0}
+            for key in estimates}
+
+
+def _followed(span):
+    """Where the time-dependent scores are defined, said for the rows given."""
+    low, high, same = span
+    if same:
+        return (f"{low:g} <= t < {high:g} (from the first to the last time followed in these "
+                "rows, whose own censoring distribution weights the scores)")
+    return (f"{low:g} <= t < {high:g} (from the first test time to the last time followed in "
+            "both the training rows, whose censoring distribution weights the scores, and the "
+            "test rows)")
+
+
+def _inside(values, span, what):
+    low, high, _ = span
     for t in np.atleast_1d(values):
         if not (np.isfinite(t) and low <= t < high):
             raise ValueError(
                 f"{what} {t:g} is outside the follow-up where the time-dependent scores are "
-                f"defined: give times t with {low:g} <= t < {high:g} (from the first test time "
-                "to the last time followed in both the training rows, whose censoring "
-                "distribution weights the scores, and the test rows)")
+                f"defined: give times t with {_followed(span)}")
 
 
-def _horizons(horizons, event, time, low, high):
+def _horizons(horizons, event, time, span):
+    low, high, _ = span
     if horizons is not None:
         horizons = np.unique(np.asarray(horizons, dtype=np.float64).ravel())
         if horizons.size == 0:
             raise ValueError("horizons is empty: give at least one time, or None for defaults")
-        _inside(horizons, low, high, "horizon")
+        _inside(horizons, span, "horizon")
         return horizons
     if not event.any():
         raise ValueError("no test row has an event (every time is censored): the survival "
@@ -194,17 +244,20 @@ def _horizons(horizons, event, time, low, high):
     horizons = np.unique(np.percentile(time[event], [25, 50, 75], method="lower"))
     horizons = horizons[(horizons >= low) & (horizons < high)]
     if horizons.size == 0:
-        raise ValueError(f"no default horizon lies in the follow-up [{low:g}, {high:g}) of the "
-                         "training and test rows: give horizons")
+        raise ValueError(
+            "no default horizon (the 25th, 50th and 75th percentiles of the event times) lies "
+            f"where the time-dependent scores are defined: give horizons=[...] (--at on the "
+            f"command line) with {_followed(span)}, or more rows")
     return horizons
 
 
-def _ibs_grid(ibs_times, event, time, horizons, low, high):
+def _ibs_grid(ibs_times, event, time, horizons, span):
+    low, high, _ = span
     if ibs_times is not None:
         ibs_times = np.unique(np.asarray(ibs_times, dtype=np.float64).ravel())
         if ibs_times.size < 2:
             raise ValueError("ibs_times needs at least two distinct times")
-        _inside(ibs_times, low, high, "ibs_times value")
+        _inside(ibs_times, span, "ibs_times value")
         return ibs_times
     start = np.percentile(time[event], 10, method="lower") if event.any() else low
     start = max(low, min(start, horizons[0]))

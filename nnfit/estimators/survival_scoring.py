@@ -12,7 +12,8 @@ distribution G) and on each test row is computed once:
   (t_i <= h, d_i; weight W_i / G(t_i)) against the controls (t_j > h; weight W_j).
 - Brier(h) = sum_i W_i l_i(h) / sum_i W_i, l_i(h) = S(h|x_i)^2 1[t_i <= h, d_i] / G(t_i)
   + (1 - S(h|x_i))^2 1[t_i > h] / G(h); the IBS integrates it over the grid (trapezoids).
-- Kaplan-Meier and calibration: ``survival_calibration.weighted_km``.
+- Kaplan-Meier and calibration in the large: ``survival_calibration.weighted_km``.  The
+  calibration error has no replicates (``survival_metrics`` says why).
 
 A resample is undefined for the AUC and Brier scores (NaN) where a horizon is not in [first,
 last) of its rows' times, as scikit-survival raises; tests/test_survival_metrics.py checks every
@@ -21,8 +22,7 @@ weighted score against scikit-survival on the resampled rows.
 import numpy as np
 
 from .scoring import weighted_auc
-from .survival_calibration import (calibration_summary, survival_calibration,
-                                   weighted_calibration, weighted_km)
+from .survival_calibration import calibration_summary, survival_calibration, weighted_km
 
 TIED = 1e-8         # scikit-survival's tied_tol
 PAIRS = 2_000_000   # (event row, row) pairs per block of the concordance sums
@@ -44,12 +44,20 @@ class SurvivalScores:
 
     def __init__(self, setup, risk, S):
         self.__dict__.update(setup)
-        self.risk, self.S, self.why, self.table = risk, S, {}, None
+        self.risk, self.S, self.why, self.table, self.notes = risk, S, {}, None, []
         y, cut, h = self.y_test, self.cut, self.horizons
         cens = self.sksurv.nonparametric.CensoringDistributionEstimator().fit(self.y_train)
         self.uno = np.zeros(len(y))
         early = y["event"] & (y["time"] < h.max())
-        self.uno[early] = cens.predict_proba(y["time"][early]) ** -2.0
+        if early.any():
+            self.uno[early] = cens.predict_proba(y["time"][early]) ** -2.0
+        else:
+            self.why["uno_c"] = (
+                f"no row has an event before the last horizon {h.max():g}, and Uno's C compares "
+                "only pairs whose earlier time is such an event (the default horizons are "
+                "percentiles of the event times, so with one event time they are that time): "
+                "give a later horizon, horizons=[...] (--at on the command line), or more rows "
+                "with events")
         self.ipcw = cens.predict_ipcw(cut)
         if S is not None:
             self.at_horizons = S(h)
@@ -75,8 +83,8 @@ class SurvivalScores:
                                 self.horizons, self.why)
         out = {"harrell_c": _try(why, "harrell_c", lambda: m.concordance_index_censored(
             y["event"], y["time"], r)[0])}
-        out["uno_c"] = _try(why, "uno_c", lambda: m.concordance_index_ipcw(
-            self.y_train, y, r, tau=h.max())[0])
+        out["uno_c"] = np.nan if "uno_c" in why else _try(
+            why, "uno_c", lambda: m.concordance_index_ipcw(self.y_train, y, r, tau=h.max())[0])
         auc = _try(why, "auc", lambda: m.cumulative_dynamic_auc(self.y_train, cut, r, h),
                    (np.full(len(h), np.nan), np.nan))
         out.update(zip(self._keys("auc"), auc[0]))
@@ -90,15 +98,25 @@ class SurvivalScores:
                 why, "ibs", lambda: m.integrated_brier_score(self.y_train, cut, self.at_grid,
                                                              self.ibs_times))
             if self.ibs_times is None:
-                why["ibs"] = "its default grid has no width (give ibs_times)"
+                why["ibs"] = ("its default grid, from the 10th percentile of the event times "
+                              "to the last horizon, has no width: give ibs_times=[...], or a "
+                              "later last horizon (--at on the command line)")
             args = (y["event"], y["time"], self.at_calibration, self.calibration_horizon,
                     self.groups)
             out["calibration_error"], out["calibration_in_the_large"] = calibration_summary(*args)
             if not np.isfinite(out["calibration_error"]):
-                why["calibration_error"] = ("the follow-up of a risk group ends before the "
-                                            "calibration horizon (give fewer groups or an "
-                                            "earlier calibration_horizon)")
+                why["calibration_error"] = (
+                    "the follow-up of a risk group ends before the calibration horizon: give "
+                    "fewer groups or an earlier calibration_horizon (on the command line the "
+                    "middle --at time)")
             self.table = survival_calibration(*args)
+            if len(self.table) < self.groups:
+                self.notes.append(
+                    f"{len(self.table)} risk group{'s' * (len(self.table) > 1)} instead of "
+                    f"{self.groups}: rows with the same predicted S({self.calibration_horizon:g}"
+                    " | x) share a group" + (": a constant prediction, whose calibration "
+                                              "error is the size of its calibration in the "
+                                              "large" if len(self.table) == 1 else ""))
         return {key: float(value) for key, value in out.items()}
 
     def weighted(self, W):
@@ -138,8 +156,8 @@ class SurvivalScores:
             curve = W @ self.grid_rows / total[:, None]
             area = ((curve[:, 1:] + curve[:, :-1]) / 2 * np.diff(grid)).sum(axis=1)
             out["ibs"] = np.where(inside(grid), area / (grid[-1] - grid[0]), np.nan)
-        out["calibration_error"], out["calibration_in_the_large"] = weighted_calibration(
-            W, y["event"], y["time"], self.at_calibration, self.calibration_horizon, self.groups)
+        observed = weighted_km(W, y["event"], y["time"], [self.calibration_horizon])[:, 0]
+        out["calibration_in_the_large"] = observed - W @ self.at_calibration / total
         return out
 
     def _keys(self, score):
