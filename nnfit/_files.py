@@ -49,12 +49,15 @@ def atomic_write(path, mode="wb", encoding=None, newline=None):
                 os.unlink(temporary)
 
 
-def check_output_path(out, inputs=(), kind="file", suffixes=(), force=False, option="--out"):
+def check_output_path(out, inputs=(), kind="file", suffixes=(), force=None, option="--out"):
     """Refuse an output path that would destroy a file the user gave us.
 
     ``out`` may not be one of ``inputs`` (the same file, also through a link), may not be a
-    folder, and, when it exists, must have one of ``suffixes`` (the kind of file this command
-    writes, e.g. ".nnfit") unless ``force``.  Its folder must exist and be writable.
+    folder, and its folder must exist and be writable.  When it exists: a command with a
+    ``--force`` option (``force`` True or False) replaces it only with ``--force`` (a JSON
+    report of another command, or of another model, is the user's too); one without
+    (``force`` None: ``nnfit mnist --json``, the course's result files) replaces only a file
+    with one of ``suffixes`` (the kind of file it writes, e.g. ".json").
     Raises ValueError naming ``option`` and saying what to do; returns ``out`` as a Path.
     """
     out = Path(out)
@@ -69,6 +72,9 @@ def check_output_path(out, inputs=(), kind="file", suffixes=(), force=False, opt
         if given is not None and _same_file(out, Path(given)):
             raise ValueError(f"{option} {out} is also an input of this command ({given}); "
                              f"writing there would destroy it: choose another {option}")
+    if out.exists() and force is False:
+        raise ValueError(f"{option} {out} exists; choose another name, or add --force to "
+                         "replace it")
     if out.exists() and not force:
         if suffixes and out.suffix.lower() not in suffixes:
             raise ValueError(f"{option} {out} exists and is not a {kind} ({' or '.join(suffixes)}); "

@@ -65,3 +65,31 @@ def test_commands_refuse_a_json_out_that_would_destroy_an_input_or_another_file(
     assert data.read_text() == "a,b\n1,2\n"
     assert main(["mnist", "--quick", "--rows", "lda", "--out", str(data)]) == 2
     assert data.read_text() == "a,b\n1,2\n"
+
+
+def test_a_json_report_of_a_command_with_force_is_never_replaced_without_it(tmp_path, capsys):
+    """fit, cv and evaluate refuse an existing --json (another command's report, or another
+    model's) unless --force; with it they replace it; a command without --force (mnist) keeps
+    replacing its own kind of file."""
+    from nnfit.cli import main
+    data = tmp_path / "data.csv"
+    rows = [f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(60)]
+    data.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    earlier = tmp_path / "cv.json"
+    earlier.write_text('{"kept": true}')
+    model = tmp_path / "m.nnfit"
+    quick = ["--hidden", "2", "--epochs", "2", "--quiet"]
+    for argv in (["fit", str(data), "--target", "y", "--out", str(model), *quick],
+                 ["cv", str(data), "--target", "y", "--folds", "2", "--bootstrap", "0", *quick]):
+        assert main([*argv, "--json", str(earlier)]) == 2
+        assert f"--json {earlier} exists; choose another name, or add --force" in \
+            capsys.readouterr().err
+        assert earlier.read_text() == '{"kept": true}' and not model.exists()
+    assert main(["fit", str(data), "--target", "y", "--out", str(model), *quick]) == 0
+    assert main(["evaluate", str(model), str(data), "--bootstrap", "0", "--json",
+                 str(earlier)]) == 2
+    assert earlier.read_text() == '{"kept": true}'
+    assert main(["evaluate", str(model), str(data), "--bootstrap", "0", "--json",
+                 str(earlier), "--force"]) == 0
+    assert '"kept"' not in earlier.read_text()
+    assert check_output_path(earlier, suffixes=(".json",)) == earlier  # no --force option

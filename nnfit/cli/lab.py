@@ -41,11 +41,11 @@ def run_lab(args):
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"--out {folder} is a file; give a folder for the notebook")
     folder.mkdir(parents=True, exist_ok=True)
-    out = check_output_path(folder / f"{source.stem}.ipynb", kind="notebook",
-                            suffixes=(".ipynb",), force=args.force)
-    if out.exists() and not args.force:
+    out = folder / f"{source.stem}.ipynb"
+    if out.exists() and not out.is_dir() and not args.force:
         raise ValueError(f"{out} exists and may hold your work; choose another --out, or add "
                          "--force to replace it")
+    out = check_output_path(out, kind="notebook", suffixes=(".ipynb",), force=args.force)
     with atomic_write(out, "w", encoding="utf-8") as file:
         file.write(notebook)
     command = f"jupyter lab {shlex.quote(str(out))}"

@@ -34,7 +34,7 @@ def add_score_options(parser, seed=True):
                         help="also write the report as JSON to this file")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing output file (--json; nnfit cv's --report "
-                             "page and its files) even if it is of another kind")
+                             "page and its files); without it an existing file is refused")
 
 
 def bootstrap_options(args, task):
