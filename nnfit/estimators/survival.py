@@ -189,7 +189,18 @@ class MLPSurvival(_BaseMLP):
         return self
 
     def predict(self, X):
-        """The risk score eta(x), the log relative hazard (higher = earlier event).
+        """The risk score eta(x), the log relative hazard (higher = earlier event): log h(t | x)
+        - log h_0(t), relative to the baseline hazard h_0 of ``cum_baseline_hazard_`` (Breslow's
+        on the fitting rows), which is the hazard of a row with eta = 0.
+
+        The partial likelihood fixes eta only up to an additive constant, which h_0 absorbs (S(t
+        | x) and every concordance are the same for any constant): the output's bias b, to which
+        the likelihood is blind, stays where the fit leaves it.  Without a hidden layer eta(x) =
+        b + sum_j beta_j (x_j - m_j) / s_j over the standardized columns, with b = 0 after the
+        full-batch linear Cox fit (``optimizer="lbfgs"``, float64): 0 at the training rows'
+        column means m_j, whereas scikit-survival's ``CoxPHSurvivalAnalysis.predict``, x . beta,
+        is larger by the constant sum_j beta_j m_j / s_j.  Compare the risk scores of different
+        models or fits by their differences between rows, not by their levels.
 
         Returns
         -------
