@@ -14,7 +14,7 @@ import nnfit
 from nnfit import (MLPClassifier, MLPRegressor, MLPSurvival, TabularClassifier,
                    TabularRegressor, TabularSurvival)
 from nnfit.cli import main
-from nnfit.datasets import load_bikeshare, load_default, load_hitters
+from nnfit.datasets import load_bikeshare, load_brain_cancer, load_default, load_hitters
 
 smf = pytest.importorskip("statsmodels.formula.api")
 sm = pytest.importorskip("statsmodels.api")
@@ -192,3 +192,44 @@ def test_fit_hidden_none_prints_the_table_in_original_units(default, tmp_path, c
             "Wald intervals") in printed
     line = next(line for line in printed.splitlines() if line.startswith("student[T.Yes]"))
     assert line.split()[1] == f"{expected.loc['student[T.Yes]', 'coef']:.6g}"
+
+
+def test_robust_standard_errors_equal_statsmodels_hc0_and_ignore_the_weights_scale():
+    """Survey-like weights (not counts): robust=True gives statsmodels' sandwich (HC0) with
+    var_weights (WLS for least squares), z statistics, and the same table for the weights
+    times 10; the frequency-weight table shrinks by sqrt(10) instead."""
+    frame = load_default().frame.iloc[:3000]
+    rng = np.random.default_rng(1)
+    weight = rng.uniform(0.5, 1.5, len(frame)).round(3)
+    X, y = frame.drop(columns="default"), frame["default"]
+    model = TabularClassifier(MLPClassifier(**EXACT)).fit(X, y, weight)
+    table = model.coefficients(X, y, weight, robust=True)
+    reference = smf.glm("yes ~ student + balance + income",
+                        frame.assign(yes=(frame["default"] == "Yes") * 1),
+                        family=sm.families.Binomial(), var_weights=weight).fit(
+        tol=1e-12, cov_type="HC0")
+    reference.params.index = reference.bse.index = table.index
+    check(table, reference)
+    assert list(table.columns[2:4]) == ["z", "P>|z|"]
+    tenfold = model.coefficients(X, y, weight * 10, robust=True)
+    np.testing.assert_allclose(tenfold["std err"], table["std err"], rtol=1e-9)
+    frequency = model.coefficients(X, y, weight), model.coefficients(X, y, weight * 10)
+    np.testing.assert_allclose(frequency[1]["std err"] * np.sqrt(10), frequency[0]["std err"],
+                               rtol=1e-9)
+    hitters = load_hitters().frame.dropna()
+    X, salary = hitters[["Hits", "Years", "League"]], hitters["Salary"]
+    w = rng.uniform(0.5, 2.0, len(hitters))
+    model = TabularRegressor(MLPRegressor(**EXACT)).fit(X, salary, w)
+    reference = smf.wls("Salary ~ League + Hits + Years", hitters, weights=w).fit(cov_type="HC0")
+    check(model.coefficients(X, salary, w, robust=True), reference)
+
+
+def test_robust_is_refused_for_cox_and_must_be_a_bool():
+    Surv = pytest.importorskip("sksurv.util").Surv
+    brain = load_brain_cancer().frame.dropna()
+    X, y = brain[["ki", "gtv"]], Surv.from_arrays(brain["status"] == 1, brain["time"])
+    model = TabularSurvival(MLPSurvival(**EXACT)).fit(X, y)
+    with pytest.raises(ValueError, match="Cox model .* not available yet.*robust=True"):
+        model.coefficients(X, y, robust=True)
+    with pytest.raises(ValueError, match="robust='yes' is invalid"):
+        model.coefficients(X, y, robust="yes")

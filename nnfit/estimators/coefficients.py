@@ -32,6 +32,12 @@ against the first of ``classes_`` (the softmax's own coefficients are not identi
 4. se_j = sqrt(Cov(beta)_jj), z_j = beta_j / se_j, the p-value 2 (1 - Phi(abs(z_j))) and
    the interval beta_j -/+ Phi^-1(1 - alpha/2) se_j; least squares uses Student's t on
    sum(w) - q degrees of freedom instead of Phi, as statsmodels' OLS.
+5. The weights above are frequencies: a weight of 10 is ten identical rows, so multiplying
+   every weight by 10 divides the standard errors by sqrt(10).  Survey and inverse-probability
+   weights are not counts; with ``robust=True`` the covariance is the sandwich (HC0, Huber and
+   White) Cov(gamma) = I^-1 (sum_i s_i s_i') I^-1 of the rows' scores s_i (``information.
+   row_scores``: w_i enters s_i once, so their scale cancels), with z statistics for every
+   model (statsmodels' GLM with var_weights and WLS, ``cov_type="HC0"``).  Not for Cox.
 
 A penalized fit is refused: its estimate is not the maximum-likelihood one, and the Wald
 intervals of the unpenalized likelihood around it would claim a coverage they do not have.
@@ -64,26 +70,27 @@ KINDS = {SigmoidBinaryCrossEntropy: "logistic", SoftmaxCrossEntropy: "multinomia
          SquaredError: "least_squares", PoissonDeviance: "poisson", CoxPartialLikelihood: "cox"}
 
 
-def coefficient_table(model, X, y, sample_weight=None, alpha=0.05):
+def coefficient_table(model, X, y, sample_weight=None, alpha=0.05, robust=False):
     """The coefficient table of ``model`` (no hidden layer, no penalty) fitted on (X, y).
 
     See ``_BaseMLP.coefficients`` for the parameters and the columns of the DataFrame.
     """
     check_is_fitted(model, "network_")
-    kind = check_model(model, alpha)
+    kind = check_model(model, alpha, robust)
     Xs, p = _standardized(model, X)
     Y, w = targets(model, kind, y, sample_weight, Xs.shape[0])
     mean = np.zeros(p) if model._x_mean is None else model._x_mean
     return linear_table(model, kind, Xs, Y, w, (model.coefs_[0], model.intercepts_[0]),
-                        _names(model, p), (mean, model._x_scale), alpha)
+                        _names(model, p), (mean, model._x_scale), alpha, robust=robust)
 
 
-def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const="const"):
+def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const="const",
+                 robust=False):
     """Steps 0 to 4 of the module docstring for the linear predictor b + Xs W of ``model``'s
     loss, ``parameters`` = (W, b) in the network's units (its target scaling is ``model``'s),
     on the standardized columns Xs = (x - m) / s of ``scaling`` = (m, s), named ``terms``; the
     intercept's row is ``const`` (none for Cox).  ``nnfit.tabular.coefficients`` calls it with
-    a table's columns in reference coding."""
+    a table's columns in reference coding.  ``robust``: the sandwich covariance (step 5)."""
     W, b = (np.asarray(v, np.float64) for v in parameters)
     D = np.column_stack([np.ones(Xs.shape[0]), Xs])
     names = list(terms) if kind == "cox" else [const, *terms]
@@ -94,6 +101,9 @@ def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const
     gamma, U, I, df_resid = _information(kind, model, Xs, D, Y, w, W, b)
     cov = _inverse(I, names)
     _check_optimum(model, cov @ U, np.sqrt(np.diag(cov)), names)
+    if robust:  # step 5
+        S = information.row_scores(kind, D, Y, w, gamma)
+        cov, df_resid = cov @ (S.T @ S) @ cov, None
     A = np.kron(np.eye(blocks), _back_map(*scaling, kind == "cox"))
     beta, cov = A @ gamma, A @ cov @ A.T
     index = pd.Index(names) if blocks == 1 else pd.MultiIndex.from_tuples(
@@ -127,12 +137,16 @@ def _information(kind, model, Xs, D, Y, w, W, b):
     return (*getattr(information, kind)(D, Y, w, W, b), None)
 
 
-def check_model(model, alpha):
+def check_model(model, alpha, robust=False):
     """The kind of model (``KINDS``) whose coefficients have standard errors; refusals otherwise
-    (and of an ``alpha`` outside (0, 1))."""
+    (and of an ``alpha`` outside (0, 1), a ``robust`` that is not a bool, robust Cox)."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
         raise ValueError(f"alpha={alpha!r} is invalid: expected a number in (0, 1), e.g. 0.05 "
                          "for 95% intervals")
+    if not isinstance(robust, (bool, np.bool_)):
+        raise ValueError(f"robust={robust!r} is invalid: True for the sandwich standard errors "
+                         "(survey or inverse-probability weights), False for the model-based "
+                         "ones (frequency weights)")
     if len(model.network_.dense) > 1:
         raise ValueError("coefficients() gives the standard errors of a statistical model; the "
                          "standard errors of a network's weights are not interpretable (permuting "
@@ -157,6 +171,11 @@ def check_model(model, alpha):
     if isinstance(loss, (SquaredError, PoissonDeviance)) and model.network_.dense[-1].n_out > 1:
         raise ValueError(f"coefficients() takes one outcome and this model has "
                          f"{model.network_.dense[-1].n_out} outputs: fit one model per column of y")
+    if robust and KINDS[type(loss)] == "cox":
+        raise ValueError("robust=True: the sandwich standard errors of the Cox model (Lin and "
+                         "Wei's, from its score residuals) are not available yet; for survey or "
+                         "inverse-probability weights use lifelines' CoxPHFitter(robust=True) "
+                         "with weights_col")
     return KINDS[type(loss)]
 
 

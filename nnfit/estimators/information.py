@@ -189,3 +189,27 @@ def cox(Xs, Y, w, W, ties):
         e[j] = h
         I[:, j] = -(score(gamma + e) - score(gamma - e)) / (2 * h)
     return gamma, score(gamma), (I + I.T) / 2
+
+
+def row_scores(kind, D, Y, w, gamma):
+    """The rows' scores s_i (n x q), U = sum_i s_i, at gamma (as ``kind``'s function returns
+    it): w_i r_i d_i with r_i = y_i - p_i (logistic), y_i - mu_i (Poisson), e_i / sigma^2
+    (least squares, sigma^2 as there); multinomial: w_i (y_ik - p_ik) d_i for k = 1..K-1,
+    stacked by class as delta.  For the sandwich Cov = I^-1 (sum_i s_i s_i') I^-1 (HC0)."""
+    if kind == "multinomial":
+        q = D.shape[1]
+        Gamma = np.column_stack([np.zeros(q), gamma.reshape(-1, q).T])  # gamma_0 = 0
+        P = softmax(D @ Gamma, axis=1)
+        return np.hstack([D * (w * (Y[:, k] - P[:, k]))[:, None] for k in range(1, P.shape[1])])
+    eta = D @ gamma
+    y = Y[:, 0]
+    if kind == "logistic":
+        residual = y - expit(eta)
+    elif kind == "poisson":
+        residual = y - np.exp(eta)
+    elif kind == "least_squares":
+        residual = y - eta
+        residual = residual / (float(w @ residual ** 2) / (w.sum() - D.shape[1]))
+    else:
+        raise ValueError(f"no row scores for {kind!r}")
+    return D * (w * residual)[:, None]

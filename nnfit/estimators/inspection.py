@@ -45,7 +45,7 @@ class _Inspection:
         print(text)
         return text
 
-    def coefficients(self, X, y, sample_weight=None, *, alpha=0.05):
+    def coefficients(self, X, y, sample_weight=None, *, alpha=0.05, robust=False):
         """The coefficients of a model without a hidden layer, with standard errors, Wald
         statistics, p-values and (1 - alpha) intervals, in the original units of X and y.
 
@@ -64,9 +64,13 @@ class _Inspection:
         y : array-like
             Their targets, as given to ``fit``.
         sample_weight : array-like of shape (n_samples,), optional
-            The weights of the fit, read as frequency weights (2 = the row twice).
+            The weights of the fit, read as frequency weights (2 = the row twice) unless
+            ``robust``.
         alpha : float, default=0.05
             1 - the intervals' coverage.
+        robust : bool, default=False
+            The sandwich (HC0) standard errors, with z statistics: for survey or
+            inverse-probability weights, whose scale must not change them (not for Cox).
 
         Returns
         -------
@@ -93,4 +97,4 @@ class _Inspection:
         x0     1.892    0.116
         x1    -0.825    0.119
         """
-        return coefficient_table(self, X, y, sample_weight, alpha)
+        return coefficient_table(self, X, y, sample_weight, alpha, robust)

@@ -42,7 +42,7 @@ from .preprocess import UnseenCategoryWarning, parts
 from ..estimators.coefficients import check_memory, check_model, linear_table, targets
 
 
-def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05):
+def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05, robust=False):
     """The coefficients of a table model without a hidden layer, with standard errors, Wald
     statistics, p-values and (1 - alpha) intervals, per unit of each numeric column and for
     each category against the column's first, as statsmodels' formula interface gives them.
@@ -62,9 +62,12 @@ def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05):
         The fit's target: labels, numbers or rates, or the (event, time) array of survival.
     sample_weight : array-like of shape (n_samples,), optional
         The fit's weights, as frequencies (a weight of 2 = the row twice; the exposures of
-        Poisson rates).
+        Poisson rates) unless ``robust``.
     alpha : float, default=0.05
         One minus the coverage of the intervals (0.05: 95 % intervals).
+    robust : bool, default=False
+        The sandwich (HC0) standard errors, with z statistics: for survey or
+        inverse-probability weights, whose scale must not change them (not for Cox).
 
     Returns
     -------
@@ -95,7 +98,7 @@ def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05):
     """
     check_is_fitted(model, "estimator_")
     network = model.estimator_
-    kind = check_model(network, alpha)
+    kind = check_model(network, alpha, robust)
     frame = check_frame(X)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UnseenCategoryWarning)  # refused below, by row
@@ -132,4 +135,4 @@ def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05):
     if numeric:
         mean[:len(numeric)], scale[:len(numeric)] = scaler.mean_, scaler.scale_
     return linear_table(network, kind, Z[:, keep], Y, w, (W[keep], b), terms,
-                        (mean[keep], scale[keep]), alpha, const="Intercept")
+                        (mean[keep], scale[keep]), alpha, const="Intercept", robust=robust)
