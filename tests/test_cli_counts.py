@@ -166,3 +166,34 @@ def test_interval_with_weight_is_refused(tmp_path, counts, capsys):
     assert not out.exists()
     assert main(["fit", path, "--target", "x", "--exclude", "deaths", "w", "--interval", "0.9",
                  "--out", str(out), *FAST]) == 0
+
+
+def test_the_report_page_describes_counts_over_an_exposure(tmp_path, counts, model, capsys):
+    """The outcome as counts per unit of the exposure (the counts' summary, the rate of all
+    rows = the exposure-weighted mean rate the baseline predicts), the exposure listed as the
+    model's, not as a column left out; the same on nnfit cv's page."""
+    path, frame = counts
+    c, e = frame.deaths, frame.years
+    said = (f"Outcome 'deaths': counts per unit of 'years' (the model's exposure): the counts' "
+            f"mean {c.mean():.4g}, sd {c.std():.4g}, range {c.min():.4g} to {c.max():.4g} over "
+            f"a total exposure of {e.sum():.6g}, a rate of {c.sum() / e.sum():.6g} per unit of "
+            "'years' (all counts / all exposure: the exposure-weighted mean rate)")
+    exposure = "- the model's exposure (a log offset: the rate's denominator and the row's " \
+               "weight, never a predictor): years"
+    assert main(["report", model, path, "--bootstrap", "0", "--out",
+                 str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.md").read_text()
+    assert said in page and exposure in page
+    assert "left out when fitting (exclude): w\n" in page
+    rate = np.average(c / e, weights=e)  # the baseline of evaluate, the same number
+    assert np.isclose(rate, c.sum() / e.sum())
+    assert (f"each row weighted by its exposure (the deviance of the counts), so the mean is "
+            f"the exposure-weighted mean rate, {rate:.6g}.") in page
+    assert "observed rate of deaths per years" in page
+    assert main(["cv", path, "--target", "deaths", "--loss", "poisson", "--exposure", "years",
+                 "--exclude", "w", "--folds", "2", "--bootstrap", "0", "--report",
+                 str(tmp_path / "cv.html"), *FAST]) == 0
+    page = (tmp_path / "cv.md").read_text()
+    assert said in page and exposure in page
+    assert "in the table but not used by the model: years" not in page
+    assert "(exclude): w\n" in page

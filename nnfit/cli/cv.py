@@ -158,6 +158,8 @@ def write_cv_report(args, cv, predictions, table, pages):
     options = bootstrap_options(args, "survival" if cv["task"] == "survival" else "other")
     weights = " times ".join(([f"--weight {args.weight}"] if args.weight else []) + (
         [f"the exposures of --exposure {args.exposure}"] if args.exposure else [])) or None
+    if args.exposure:  # as nnfit fit marks its model: the page lists it as the exposure
+        predictions["models"][-1].exposure_column_ = args.exposure
     report = cv_report(cv, predictions, table.X, table.y, sample_weight=table.sample_weight,
                        data_name=str(args.data), dropped=table.dropped, weights=weights,
                        **options)

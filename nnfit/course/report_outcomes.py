@@ -6,7 +6,8 @@ A classifier: the calibration groups of the model (and the reference) by predict
 ``TABLE_THRESHOLDS`` (``nnfit.estimators.decision.net_benefit`` on dcurves's grid 0, 0.01, ...,
 0.99, drawn up to the larger of 0.2 and 1.2 times the 99th percentile of the predicted risks,
 rounded up to 0.05), and the four figures with their captions.  A regression: the outcome's
-mean, sd and range, and the two figures.
+mean, sd and range (counts over an exposure: the counts', and the rate of all rows), and the
+two figures.
 """
 import numpy as np
 
@@ -61,11 +62,21 @@ def classification_parts(report, events, predictions):
 
 
 def regression_parts(report, truth, predictions):
+    """The outcome's summary and the two figures.  A model of counts over an exposure
+    (``report["data"]["exposure"]``, its values on the rows analysed in ``exposure_values``,
+    taken out here) has the rates count / exposure as ``truth``: the counts rate x exposure
+    are summarized, with the rate of all rows, sum of the counts / sum of the exposures (the
+    exposure-weighted mean rate)."""
     target = report["model"]["target"] or "y"
     residual = truth - predictions["model"]
-    report["data"].update(mean=float(truth.mean()), sd=float(truth.std(ddof=1))
-                          if len(truth) > 1 else float("nan"), min=float(truth.min()),
-                          max=float(truth.max()))
+    data = report["data"]
+    data.update(_summary(truth))
+    exposure, values = data.get("exposure"), data.pop("exposure_values", None)
+    if exposure and values is not None and len(values) == len(truth):
+        data["counts"] = _summary(truth * values)
+        data.update(exposure_total=float(values.sum()),
+                    rate=float(np.sum(truth * values) / values.sum()))
+        target = f"rate of {target} per {exposure}"
     report["calibration"], report["decision"] = None, None
     report["figures"] = [
         _figure("observed", "Observed against predicted",
@@ -77,6 +88,40 @@ def regression_parts(report, truth, predictions):
                 f"Residuals observed - predicted of the model (mean {residual.mean():.4g}, sd "
                 f"{residual.std(ddof=1) if len(residual) > 1 else float('nan'):.4g}) against "
                 "the prediction, and their histogram.")]
+
+
+def counts_outcome(data, target):
+    """The page's sentence on an outcome of counts over an exposure (``regression_parts``)."""
+    counts, exposure = data["counts"], data["exposure"]
+    return (f"Outcome {target!r}: counts per unit of {exposure!r} (the model's exposure): the "
+            f"counts' mean {counts['mean']:.4g}, sd {counts['sd']:.4g}, range "
+            f"{counts['min']:.4g} to {counts['max']:.4g} over a total exposure of "
+            f"{data['exposure_total']:.6g}, a rate of {data['rate']:.6g} per unit of "
+            f"{exposure!r} (all counts / all exposure: the exposure-weighted mean rate). The "
+            f"model predicts the rate {target} / {exposure}; the scores below are of these "
+            "rates.")
+
+
+def rates_note(report):
+    """What the scores of counts over an exposure are of, and so the mean baseline ('' for
+    other outcomes)."""
+    exposure = report["data"].get("exposure")
+    if report["task"] != "counts" or not exposure:
+        return ""
+    weights = (report.get("cv") or {}).get("weights") or ""
+    if "--weight" in weights:  # nnfit cv --weight: the fits and scores weigh both
+        return (f" The scores are of the rates per unit of {exposure!r}, each row weighted by "
+                f"{weights}, and so is the mean.")
+    return (f" The scores are of the rates per unit of {exposure!r}, each row weighted by its "
+            "exposure (the deviance of the counts), so the mean is the exposure-weighted mean "
+            "rate" + ("" if report.get("cv") or "rate" not in report["data"] else
+                      f", {report['data']['rate']:.6g}") + ".")
+
+
+def _summary(values):
+    """Mean, sd, min and max of ``values``."""
+    return dict(mean=float(values.mean()), sd=float(values.std(ddof=1)) if len(values) > 1
+                else float("nan"), min=float(values.min()), max=float(values.max()))
 
 
 def _figure(name, title, png, caption):

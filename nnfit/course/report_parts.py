@@ -34,7 +34,8 @@ SETTINGS = ("hidden_layer_sizes", "activation", "dropout", "ridge", "lasso", "lo
 def describe_data(model, X, dropped):
     """The rows and columns of the test table ``X`` as read (before the rows ``dropped`` went):
     one entry per column the model uses (its kind, training statistics from the model file,
-    missing values here and how they were handled).  The statistics of these rows are those of
+    missing values here and how they were handled; the exposure of a model of counts over an
+    exposure apart, never among the columns left out).  The statistics of these rows are those of
     the rows analysed, as the model file's are (sd with n in the denominator, as the training
     rows were standardized); a date as the model reads it, days since the training origin."""
     state = to_dict(single(model))
@@ -71,13 +72,20 @@ def describe_data(model, X, dropped):
             handled = "none missing" if not missing else "rows dropped"
         columns.append({"column": name, "kind": kind, "training": stored, "these_rows": here,
                         "missing": missing, "handled": handled})
-    outcome = {model.target_name_, getattr(model, "exposure_column_", None),
+    exposure = getattr(model, "exposure_column_", None)
+    outcome = {model.target_name_, exposure,
                getattr(model, "time_name_", None), getattr(model, "event_name_", None)}
     unused = [c for c in X.columns if c not in set(model.numeric_columns_)
               | set(model.categorical_columns_) and c not in outcome]
+    if exposure in analysed.columns:  # the counts are rate x exposure (report_outcomes)
+        exposure_values = pd.to_numeric(analysed[exposure], errors="coerce").to_numpy(np.float64)
+    else:
+        exposure_values = None
     return {"rows_read": len(X), "rows_dropped": len(dropped), "dropped": list(dropped[:20]),
+            "exposure_values": exposure_values,
             "n": len(X) - len(dropped), "columns": columns, "unused": unused,
-            "excluded": list(model.excluded_), "impute": model.impute_,
+            "excluded": [c for c in model.excluded_ if c != exposure], "exposure": exposure,
+            "impute": model.impute_,
             "id_column": getattr(model, "id_column_", None)}
 
 

@@ -7,6 +7,7 @@ rows, the outcome, each predictor and its missing values), the model, its perfor
 intervals beside the baseline and the reference, the figures with their tables (calibration
 groups, net benefit at a few thresholds), the methods, and the TRIPOD+AI items covered.
 """
+from .report_outcomes import counts_outcome, rates_note
 from .tripod import items
 
 BASELINES = {"prevalence": "class shares", "mean": "mean",
@@ -60,6 +61,8 @@ def _data(report):
         outcome = (f"Outcome {target!r}: {data['events']} rows with {target} = "
                    f"{data['positive_class']!r} (prevalence {data['prevalence']:.4f}); the "
                    f"model's mean predicted risk {data['mean_risk']:.4f}.")
+    elif data.get("counts"):
+        outcome = counts_outcome(data, target)
     else:
         outcome = (f"Outcome {target!r}: mean {data['mean']:.4g}, sd {data['sd']:.4g}, range "
                    f"{data['min']:.4g} to {data['max']:.4g}.")
@@ -70,7 +73,8 @@ def _data(report):
                   "last fold's model" if report.get("cv") else "first member's file"
                   if report.get("ensemble") else "model file") + ")", "these rows",
                          "missing", "handled"], rows)]
-    other = []
+    other = [f"the model's exposure (a log offset: the rate's denominator and the row's "
+             f"weight, never a predictor): {data['exposure']}"] if data.get("exposure") else []
     if data["excluded"]:
         other.append(f"left out when fitting (exclude): {', '.join(data['excluded'])}")
     if data["unused"]:
@@ -164,7 +168,8 @@ def _performance(report):
                        + baseline + " baseline predicts "
                        + (f"each row the {BASELINES[baseline]} of its training folds."
                           if report.get("cv") else
-                          f"every row the same: the {BASELINES[baseline]} of these rows.")),
+                          f"every row the same: the {BASELINES[baseline]} of these rows.")
+                       + rates_note(report)),
               ("table", ["score"] + columns, rows, "scores")]
     if reference is None:
         blocks.append(("text", "No reference model: a reference (logistic, linear, Poisson or "
