@@ -296,6 +296,8 @@ def test_tied_predictions_share_a_risk_group():
         assert len(set(group[tied == value])) == 1, value
     assert (np.diff(group[np.argsort(-tied)]) >= 0).all()  # lowest risk first
     assert set(group) == set(range(group.max() + 1))  # no empty group
+    jittered = tied + rng.uniform(-1e-7, 1e-7, 40)  # float32 rounding of the same prediction
+    assert (risk_groups(jittered, 4) == group).all()
     assert (risk_groups(np.full(40, 0.7), 4) == 0).all()  # a constant prediction: one group
     assert (risk_groups(np.r_[np.full(30, 0.9), np.full(10, 0.2)], 4) == np.repeat([0, 1],
                                                                                    [30, 10])).all()

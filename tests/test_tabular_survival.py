@@ -171,6 +171,36 @@ def test_cross_validation_folds_are_the_librarys_loop(veterans):
     assert "network - linear Cox" in report["scores"]["differences"]
     with pytest.raises(ValueError, match="more than the 128 rows with an event"):
         cross_validate_survival(model, X, y, folds=129)
+    one = y.copy()
+    one["Status"] = np.arange(len(y)) == 0
+    with pytest.raises(ValueError, match="needs at least 2 rows with an event.* have 1"):
+        cross_validate_survival(model, X, one, folds=2)
+
+
+def test_evaluate_survival_does_not_depend_on_the_order_of_the_rows(veterans, fitted):
+    """The same rows shuffled or sorted by time give every score and table row; the
+    Kaplan-Meier baseline (one prediction for all) is one calibration group, error 0."""
+    X, y = veterans
+    orders = (np.arange(len(y)), np.random.default_rng(5).permutation(len(y)),
+              np.argsort(y["Survival_in_days"], kind="stable"))
+    reports = [evaluate_survival(fitted, X.iloc[order], y[order], n_bootstrap=0)["scores"]
+               for order in orders]
+    order = orders[1]  # a float32 network's outputs move by ~1e-7 with a row's place
+    first = reports[0]
+    km = first["scores"]["Kaplan-Meier"]["calibration_error"]["estimate"]
+    assert km == pytest.approx(0, abs=1e-12) and len(first["calibration"]["Kaplan-Meier"]) == 1
+    for other in reports[1:]:
+        for part in ("scores", "differences"):
+            for name, scores in first[part].items():
+                for key, value in scores.items():
+                    assert other[part][name][key]["estimate"] == pytest.approx(  # float32
+                        value["estimate"], rel=1e-6, abs=1e-9), (name, key)  # predictions
+        for name, table in first["calibration"].items():
+            assert [(row["n"], row["events"]) for row in other["calibration"][name]] == \
+                [(row["n"], row["events"]) for row in table]
+            assert [row["observed"] for row in other["calibration"][name]] == pytest.approx(
+                [row["observed"] for row in table], abs=1e-12)
+    assert fitted.predict(X)[order] == pytest.approx(fitted.predict(X.iloc[order]), abs=1e-6)
 
 
 def test_linear_cox_is_the_partial_likelihood_fit(veterans):

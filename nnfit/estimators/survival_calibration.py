@@ -2,8 +2,10 @@
 
 The test rows are ranked by predicted risk 1 - S(h | x) and split into at most G groups of
 about equal size, group 1 the lowest risk.  Rows with the same prediction always share a group,
-so that no score depends on the order of the rows: the rows of one predicted value occupy the
-places s..e-1 of the ranking, and all go to the group of the middle place, floor((s + e - 1) G
+so that no score depends on the order of the rows; predictions within ``TIED`` of the next in
+the ranking count as the same (a float32 network's S(h | x) of one row can differ by about 1e-7
+with the row's place in the batch).  The rows of one predicted value occupy the places s..e-1
+of the ranking, and all go to the group of the middle place, floor((s + e - 1) G
 / 2n) (without ties: place p in group floor(p G / n)), the groups left empty dropped and the
 others numbered 1, 2, ...  A constant prediction (Kaplan-Meier's) is one group.  For each group g:
 
@@ -21,6 +23,8 @@ increasing column times as right-continuous step functions: at t, the value of t
 time <= t, and 1 before the first.
 """
 import numpy as np
+
+TIED = 1e-6  # predicted S(h | x) closer than this to the next in the ranking are tied
 
 
 def _km():
@@ -74,11 +78,14 @@ def risk_groups(survival_h, groups):
     predictions in one group (module docstring); the same for any order of the rows."""
     survival_h = np.asarray(survival_h, dtype=np.float64)
     n = len(survival_h)
-    _, value, counts = np.unique(-survival_h, return_inverse=True, return_counts=True)
+    order = np.argsort(-survival_h, kind="stable")
+    value = np.empty(n, dtype=np.intp)
+    value[order] = np.cumsum(np.r_[False, np.diff(-survival_h[order]) > TIED])
+    counts = np.bincount(value)
     end = np.cumsum(counts)
     middle = (2 * end - counts - 1) * groups // (2 * n)
     _, group = np.unique(middle, return_inverse=True)
-    return group[value.ravel()]
+    return group[value]
 
 
 def survival_calibration(event, time, survival_h, horizon, groups=10):

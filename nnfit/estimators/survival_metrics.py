@@ -167,9 +167,12 @@ def score_survival(y_train, y_test, risk, survival=None, times=None, *, horizons
               "ibs_range": None if ibs_times is None else [float(t) for t in ibs_times[[0, -1]]],
               "notes": []}
     estimates = {name: s.estimates() for name, s in scorers.items()}
+    said = {}  # the same reason for several models is said once, naming them
     for name, scorer in scorers.items():
-        report["notes"] += [f"{name}: {key} undefined: {why}" for key, why in scorer.why.items()]
-        report["notes"] += [f"{name}: {note}" for note in scorer.notes]
+        for text in [f"{key} undefined: {why}" for key, why in scorer.why.items()] \
+                + scorer.notes:
+            said.setdefault(text, []).append(name)
+    report["notes"] += [f"{', '.join(names)}: {text}" for text, names in said.items()]
     replicates = _replicates(scorers, n, n_bootstrap, random_state)
     report["scores"] = {name: _scored(estimates[name], replicates.get(name), confidence,
                                       report["notes"], name)
