@@ -15,6 +15,7 @@ from nnfit import MLPRegressor, MLPSurvival, TabularRegressor, TabularSurvival  
 from nnfit.cli import main  # noqa: E402
 from nnfit.cli.table_data import EXACT_FLOATS  # noqa: E402
 from nnfit.cli.table_fit import tabular_model  # noqa: E402
+from nnfit.estimators.survival_metrics import WHY_NO_INTERVAL  # noqa: E402
 from nnfit.tabular.outcomes import per_exposure, survival_target  # noqa: E402
 from nnfit.tabular.survival_cv import cross_validate_survival  # noqa: E402
 
@@ -145,6 +146,46 @@ def test_evaluate_reports_survival_scores_with_intervals(tmp_path, veterans, fit
     model = report["scores"]["scores"]["model"]
     assert model["harrell_c"]["low"] <= model["harrell_c"]["estimate"] <= \
         model["harrell_c"]["high"]
+    # the calibration error has no interval, said once; the Kaplan-Meier baseline is one group
+    difference = report["scores"]["differences"]["model - Kaplan-Meier"]["calibration_error"]
+    assert model["calibration_error"]["low"] is None and difference["high"] is None
+    assert WHY_NO_INTERVAL in report["scores"]["notes"] and WHY_NO_INTERVAL in out
+    assert report["scores"]["scores"]["Kaplan-Meier"]["calibration_error"]["estimate"] == \
+        pytest.approx(0, abs=1e-12)
+    error_line = next(line for line in out.splitlines() if line.startswith("calibration error"))
+    assert "[" not in error_line
+
+
+def test_every_time_is_written_one_way(tmp_path, veterans, fitted, capsys):
+    path, _ = veterans
+    assert main(["evaluate", fitted, path, "--at", "30.123456789,90,180.5", "--bootstrap",
+                 "0"]) == 0
+    out = capsys.readouterr().out
+    for text in ["horizons 30.1235, 90, 180.5", "Uno's C (to 180.5)", "AUC at 30.1235",
+                 "Brier score at 30.1235", "calibration error at 90", "IBS (", " to 180.5)"]:
+        assert text in out, text
+    assert "30.123456789" not in out
+
+
+def test_two_rows_say_why_in_nnfits_words(tmp_path, veterans, fitted, capsys):
+    """The default horizon of two rows is their one event time: Uno's C has no pair before
+    it (scikit-survival's own error was about an empty array), and cv has no two folds."""
+    _, frame = veterans
+    two = frame.iloc[:2].assign(days=[57.0, 9.0], died=[0, 1])
+    path = write(tmp_path, two, "two.csv")
+    assert main(["evaluate", fitted, path, "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "uno_c undefined: no row has an event before the last horizon 9" in out
+    assert "--at on the command line" in out and "0 sample(s)" not in out
+    assert main(["cv", path, "--time", "days", "--event", "died", "--folds", "2",
+                 "--bootstrap", "0", *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "cross-validation needs at least 2 rows with an event" in err
+    assert "give at most" not in err
+    assert main(["evaluate", fitted, path, "--at", "90"]) == 2
+    assert ("give times t with 9 <= t < 57 (from the first to the last time followed in these "
+            "rows, whose own censoring distribution weights the scores)") in \
+        capsys.readouterr().err
 
 
 def test_cv_is_the_library_on_the_same_folds(tmp_path, veterans, capsys):

@@ -8,7 +8,8 @@ AUC at each horizon and their mean, the Brier score at each horizon, the integra
 score, the calibration error and calibration-in-the-large at the calibration horizon), one
 column per model and one for their paired difference, each estimate with its bootstrap
 interval in brackets; then the calibration table of the first model by risk group (its mean
-predicted S(h | x) against the group's Kaplan-Meier S(h)).
+predicted S(h | x) against the group's Kaplan-Meier S(h)).  Every time (the horizons, the IBS
+range) is written one way, ``when`` (6 significant digits, as the horizons line).
 """
 from . import table_report
 from .table_report import _cell, _heading, score_lines
@@ -29,18 +30,23 @@ def format_report(report):
     return table_report.format_report(report)
 
 
+def when(time):
+    """A time as every line of the report writes it."""
+    return f"{float(time):g}"
+
+
 def _label(key, scored):
-    horizon = scored["calibration_horizon"]
+    horizon = when(scored["calibration_horizon"])
     if key.startswith("auc@"):
-        return f"AUC at {key[4:]}"
+        return f"AUC at {when(key[4:])}"
     if key.startswith("brier@"):
-        return f"Brier score at {key[6:]}"
+        return f"Brier score at {when(key[6:])}"
     ibs = scored.get("ibs_range") or [None, None]
-    return {"harrell_c": "Harrell's C", "uno_c": f"Uno's C (to {max(scored['horizons']):g})",
-            "mean_auc": "mean AUC", "ibs": f"IBS ({ibs[0]:.4g} to {ibs[1]:.4g})"
+    return {"harrell_c": "Harrell's C", "uno_c": f"Uno's C (to {when(max(scored['horizons']))})",
+            "mean_auc": "mean AUC", "ibs": f"IBS ({when(ibs[0])} to {when(ibs[1])})"
             if ibs[0] is not None else "IBS",
-            "calibration_error": f"calibration error at {horizon:g}",
-            "calibration_in_the_large": f"calibration in the large at {horizon:g}"}.get(key, key)
+            "calibration_error": f"calibration error at {horizon}",
+            "calibration_in_the_large": f"calibration in the large at {horizon}"}.get(key, key)
 
 
 def survival_lines(report, columns=None):
@@ -55,7 +61,7 @@ def survival_lines(report, columns=None):
     first = tables[columns[0][1]]
     lines = [f"{report['n']} rows, {report['events']} events (time {report['time']!r}, event "
              f"{report['event']!r}); horizons "
-             f"{', '.join(f'{h:g}' for h in scored['horizons'])}",
+             f"{', '.join(when(h) for h in scored['horizons'])}",
              _heading(report, scored)]
     labels = {key: _label(key, scored) for key in first}
     label_width = 2 + max(len(text) for text in labels.values())
@@ -68,7 +74,7 @@ def survival_lines(report, columns=None):
     name = columns[0][1]
     table = scored.get("calibration", {}).get(name)
     if table:
-        lines.append(f"calibration of {name} at {scored['calibration_horizon']:g}, by risk "
+        lines.append(f"calibration of {name} at {when(scored['calibration_horizon'])}, by risk "
                      "group (1 = lowest risk): mean predicted S against the group's "
                      "Kaplan-Meier S [95% interval]")
         lines.append(f"{'group':>6}{'rows':>7}{'events':>8}{'predicted':>11}  observed")

@@ -11,12 +11,14 @@ differences.  S(t | x) is read on the test rows' distinct times (``survival_on_g
 
 Figures: the calibration at the horizon h (each risk group's mean predicted S(h | x) against
 its Kaplan-Meier S(h) with the log-log 95 % interval, the ideal line), and the Kaplan-Meier
-curves of three risk groups (thirds of the predicted risk score) beside each group's mean
-predicted S(t | x), which shows discrimination (the groups apart) and calibration over time
-(each dashed curve on its solid one).
+curves of three risk groups (thirds of the predicted risk score, tied scores in one group as
+in the calibration table, ``risk_groups``, so that the figure does not depend on the order of
+the rows) beside each group's mean predicted S(t | x), which shows discrimination (the groups
+apart) and calibration over time (each dashed curve on its solid one).
 """
 import numpy as np
 
+from ..estimators.survival_calibration import risk_groups
 from ..estimators.survival_metrics import score_survival
 from ..tabular.preprocess import check_columns
 from ..tabular.survival import labelled_outcome
@@ -72,14 +74,15 @@ def survival_scored(report, y, risk, survival, grid, options, horizons=None,
         {"name": "calibration", "title": f"Calibration at time {horizon:g}",
          "png": calibration_figure(scores["calibration"], horizon),
          "caption": f"The {n} rows ranked by predicted risk at {horizon:g} and cut into "
-                    f"{len(scores['calibration']['model'])} groups: each group's mean predicted "
+                    f"{len(scores['calibration']['model'])} groups (rows with the same prediction "
+                    "in one group): each group's mean predicted "
                     f"S({horizon:g} | x) against its Kaplan-Meier S({horizon:g}) with the "
                     "log-log 95 % interval; dashed: ideal calibration."},
         {"name": "risk_groups", "title": "Kaplan-Meier curves by risk group",
          "png": risk_group_figure(event, time, risk["model"], survival["model"], grid),
-         "caption": "The rows cut into thirds by the model's risk score: each third's "
-                    "Kaplan-Meier curve (solid) and the mean of its predicted S(t | x) "
-                    "(dashed, the same colour)."}]
+         "caption": "The rows cut into thirds by the model's risk score (tied scores in "
+                    "one third): each third's Kaplan-Meier curve (solid) and the mean of its "
+                    "predicted S(t | x) (dashed, the same colour)."}]
 
 
 def calibration_figure(tables, horizon):
@@ -104,13 +107,15 @@ def calibration_figure(tables, horizon):
 
 def risk_group_figure(event, time, risk, survival, grid):
     fig, ax = plt.subplots(figsize=figures.SIZE)
-    order = np.argsort(risk, kind="stable")
-    for third, rows, colour in zip(THIRDS, np.array_split(order, 3),
-                                   ["#1f5fa8", "#6b6b6b", "#c0392b"]):
+    group = risk_groups(-np.asarray(risk, dtype=np.float64), 3)  # 0: the lowest risk
+    count = group.max() + 1
+    names = THIRDS if count == 3 else [f"risk group {g + 1} of {count}" for g in range(count)]
+    for g, (third, colour) in enumerate(zip(names, ["#1f5fa8", "#6b6b6b", "#c0392b"])):
+        rows = np.flatnonzero(group == g)
         km = kaplan_meier(event[rows], time[rows], grid)
+        what = f"{third} third of risk" if count == 3 else third
         ax.step(grid, km, where="post", color=colour, lw=1.6,
-                label=f"{third} third of risk ({len(rows)} rows, {int(event[rows].sum())} "
-                      "events)")
+                label=f"{what} ({len(rows)} rows, {int(event[rows].sum())} events)")
         ax.step(grid, survival[rows].mean(axis=0), where="post", color=colour, ls="--", lw=1.2)
     ax.set(xlim=(0, grid.max()), ylim=(0, 1.02), xlabel="time", ylabel="survival S(t)",
            title="Kaplan-Meier curves (solid) and predicted (dashed) by risk group")

@@ -174,6 +174,10 @@ def _check_folds(folds, event):
     if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or folds < 2:
         raise ValueError(f"folds={folds!r} is invalid: give a whole number >= 2")
     events = int(event.sum())
+    if events < 2:
+        raise ValueError(f"cross-validation needs at least 2 rows with an event, one for each of "
+                         f"at least 2 held-out folds to be scored; these rows have {events}: "
+                         "give more rows, or score the model on a test table instead")
     if folds > events:
         raise ValueError(f"folds={folds} is more than the {events} rows with an event: each "
                          f"held-out fold needs events to be scored; give at most {events}")
