@@ -72,13 +72,13 @@ def check_output_path(out, inputs=(), kind="file", suffixes=(), force=None, opti
         if given is not None and _same_file(out, Path(given)):
             raise ValueError(f"{option} {out} is also an input of this command ({given}); "
                              f"writing there would destroy it: choose another {option}")
-    if out.exists() and force is False:
-        raise ValueError(f"{option} {out} exists; choose another name, or add --force to "
-                         "replace it")
     if out.exists() and not force:
         if suffixes and out.suffix.lower() not in suffixes:
             raise ValueError(f"{option} {out} exists and is not a {kind} ({' or '.join(suffixes)}); "
                              f"choose another name, or add --force to replace it")
+        if force is False:
+            raise ValueError(f"{option} {out} exists; choose another name, or add --force to "
+                             "replace it")
         if not os.stat(out).st_mode & 0o222:  # the owner made it read-only (root ignores it)
             raise ValueError(f"{option} {out} is read-only; choose another name, or add --force "
                              "to replace it")

@@ -3,6 +3,7 @@ decimal mark sniffed or given, Excel, Parquet, Stata, SPSS and SAS files (writte
 and pyreadstat; a test skips without its optional package), and a clear error for each way a
 file can be wrong."""
 import contextlib
+import json
 import io
 import importlib
 import warnings
@@ -263,7 +264,46 @@ def test_a_statistical_file_fits_from_the_command_line(tmp_path, survey):
         assert main(["fit", str(path), "--target", "outcome", "--hidden", "2", "--epochs", "2",
                      "--quiet", "--out", str(out)]) == 0
     import nnfit
-    assert nnfit.load(out).categorical_columns_ == ["sex"]
+    model = nnfit.load(out)
+    assert model.categorical_columns_ == ["sex"]
+    # the value labels' order (codes 1, 2), not the alphabet: 'male' is the reference
+    assert list(model.get_feature_names_out()) == ["age", "sex_male", "sex_female"]
+    frame = read_table(path)
+    np.testing.assert_array_equal(model.predict_proba(frame), nnfit.load(out).predict_proba(frame))
+    state = json.loads(json.dumps(nnfit.tabular.state.to_dict(model)))
+    entry = state["preprocessing"]["categorical"][0]
+    assert entry["categories"] == ["male", "female"] and entry["order"] == "given"
+    entry["categories"] = ["male", "male"]  # a damaged file: refused, not misread
+    with pytest.raises(ValueError, match="repeats a name in its column 'sex''s categories"):
+        nnfit.tabular.state.from_dict(type(model), state, model.estimator_)
+    del entry["order"]
+    entry["categories"] = ["male", "female"]  # unsorted without the mark: refused
+    with pytest.raises(ValueError, match="categories empty or not sorted"):
+        nnfit.tabular.state.from_dict(type(model), state, model.estimator_)
+
+
+def test_a_categorical_columns_order_gives_its_reference_as_statsmodels_formulas_do():
+    """A pandas Categorical (value labels, or given in Python) keeps its order: its first
+    category is the reference, as in statsmodels' formulas (patsy), not the alphabet's."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    import nnfit
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"sex": pd.Categorical(rng.choice(["male", "female"], n),
+                                            categories=["male", "female"]),
+                      "stage": pd.Categorical(rng.choice(["I", "II", "III"], n),
+                                              categories=["III", "II", "I"]),
+                      "x": rng.normal(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X.x + 0.5 * (X.sex == "female"))))).astype(int)
+    network = nnfit.MLPClassifier((), ridge=0, optimizer="lbfgs", dtype="float64",
+                                  validation_fraction=0, epochs=2000)
+    table = nnfit.TabularClassifier(network).fit(X, y).coefficients(X, y)
+    reference = smf.logit("y ~ sex + stage + x", X.assign(y=y)).fit(disp=0)
+    assert list(table.index) == ["Intercept", "sex[T.female]", "stage[T.II]", "stage[T.I]", "x"]
+    np.testing.assert_allclose(table["coef"], reference.params, rtol=1e-6, atol=1e-9)
+    unused = X.assign(stage=X.stage.cat.add_categories("IV"))  # a level no row has: no column
+    again = nnfit.TabularClassifier(network).fit(unused, y).coefficients(unused, y)
+    pd.testing.assert_frame_equal(again, table)
 
 
 def _cli_has(option, value):

@@ -44,7 +44,7 @@ from .checks import MIN_IDENTIFIER_ROWS, check_grouped, names, rows
 from .dates import find_dates
 from .imputed import summary, warn_imputed
 from .labels import check_labels  # noqa: F401 (the models' and the command line's)
-from .preprocess import column_kinds, fit_preprocessor, parts, prepare
+from .preprocess import category_orders, column_kinds, fit_preprocessor, parts, prepare
 
 NEARLY_UNIQUE = 0.95
 MIN_CODE_DIGITS = 7
@@ -68,7 +68,7 @@ def fit_columns(tab, frame, used, keep, sample_weight):
                          "keep=[...] keeps a column")
     prepared = prepare(frame, numeric, categorical, tab.impute, dates=columns.dates)
     tab.preprocessor_ = fit_preprocessor(prepared, numeric, categorical, tab.impute,
-                                         sample_weight)
+                                         sample_weight, category_orders(frame, categorical))
     tab.imputed_ = summary(prepared, tab.preprocessor_, numeric, tab.impute, parts)
     warn_imputed(tab.imputed_, prepared)
     tab.dates_, tab.identifiers_ = columns.dates, columns.left_out

@@ -4,7 +4,8 @@ A scikit-learn ``ColumnTransformer`` sends numeric columns (integer and float dt
 optional ``SimpleImputer`` and a ``StandardScaler``, x~ = (x - mean) / sd with the training mean
 and sd (an sd of 0 counts as 1), and categorical columns (object, string, category and
 true/false dtypes, compared as text) through an optional ``SimpleImputer`` (most frequent
-category) and a ``OneHotEncoder``: one 0/1 column per category seen in training, a category
+category) and a ``OneHotEncoder``: one 0/1 column per category seen in training (sorted as
+text, or in a pandas Categorical's own order: value labels in code order), a category
 not seen in training gives 0 in all of them and an ``UnseenCategoryWarning`` naming the column,
 the values and the rows.  With sample weights every statistic (mean, sd, imputed value) is
 weighted, so that a row of weight 2 counts as the row repeated and a row of weight 0 as the row
@@ -194,10 +195,30 @@ def make_preprocessor(numeric, categorical, impute, categories="auto"):
         transform="default")
 
 
-def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None):
+def category_orders(frame, categorical):
+    """{column: its categories as text, in order} for the pandas Categorical columns among
+    ``categorical`` (value labels in code order from Stata, SPSS and SAS files; a Categorical
+    given in Python): their first category is the reference, as in statsmodels' formulas."""
+    return {name: [str(c) for c in frame[name].cat.categories] for name in categorical
+            if isinstance(frame[name].dtype, pd.CategoricalDtype)}
+
+
+def _categories(prepared, categorical, orders):
+    """The encoder's categories: each Categorical's order, else sorted as text (scikit-learn's
+    "auto"), of the values present (a category no row has would be a column of zeros)."""
+    found = []
+    for name in categorical:
+        present = set(prepared[name].dropna())
+        order = orders.get(name) or sorted(present)
+        found.append(np.array([c for c in order if c in present], dtype=object))
+    return found
+
+
+def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None, orders=None):
     """Fit ``make_preprocessor`` on a prepared frame; refuse columns it cannot standardize, warn
     of identifiers and swamped columns (``checks``).  ``sample_weight`` (checked float64 weights,
-    or None) weights every statistic as ``weighted`` says.  With an ``impute`` of
+    or None) weights every statistic as ``weighted`` says; ``orders`` (``category_orders``)
+    orders the categories of Categorical columns (else sorted).  With an ``impute`` of
     'STATISTIC+indicator' the preprocessor's ``indicators_`` are the columns with a missing
     value in those rows: each gets a 0/1 column, 1 where it is missing (``transform``)."""
     if sample_weight is not None:
@@ -218,7 +239,8 @@ def fit_preprocessor(prepared, numeric, categorical, impute, sample_weight=None)
                             else "") + "; leave them out (exclude=[...], --exclude on the "
                          "command line)")
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
-        preprocessor = make_preprocessor(numeric, categorical, impute).fit(prepared)
+        categories = _categories(prepared, categorical, orders) if orders else "auto"
+        preprocessor = make_preprocessor(numeric, categorical, impute, categories).fit(prepared)
         if sample_weight is not None:
             weigh(parts(preprocessor), prepared, len(numeric), sample_weight)
     x = prepared.iloc[:, :len(numeric)].to_numpy()

@@ -16,7 +16,8 @@ number of calibration rows, so that ``nnfit predict`` writes prediction +/- q; a
 checks before fitting decided, ``prefit``: the date columns' origins and text formats, the
 identifier columns left out, each column's count of imputed cells, the columns with a
 missingness indicator).  ``from_dict`` treats the header as untrusted: every type, length,
-name and number is checked (finite numbers, scales > 0, sorted unique categories, as many
+name and number is checked (finite numbers, scales > 0, sorted unique categories (or unique
+in the order of a pandas Categorical, value labels, marked ``"order": "given"``), as many
 features as the network's inputs) before the transformers are rebuilt: the same
 ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
 exactly, so a loaded model transforms, and predicts, bit for bit as the saved one.
@@ -85,6 +86,9 @@ def to_dict(tab):
                     "fill": None if categorical_imputer is None else
                     str(categorical_imputer.statistics_[j])}
                    for j, name in enumerate(tab.categorical_columns_)]
+    for entry in categorical:  # a Categorical's own order (value labels): said, else sorted
+        if entry["categories"] != sorted(entry["categories"]):
+            entry["order"] = "given"
     state = {"target": tab.target_name_ or "",  # "": y had no name
              "preprocessing": {"numeric": numeric, "categorical": categorical},
              "format": FORMAT, "task": _task(tab.estimator_),
@@ -152,9 +156,12 @@ def _entries(state):
     found = []
     for kind, keys in (("numeric", _NUMERIC), ("categorical", _CATEGORICAL)):
         for entry in prep[kind]:
-            _check(isinstance(entry, dict) and set(entry) == (keys if old else keys | {"fill"}),
+            given = kind == "categorical" and not old and isinstance(entry, dict) \
+                and entry.get("order") == "given"
+            _check(isinstance(entry, dict) and set(entry) == (
+                keys if old else keys | {"fill"} | ({"order"} if given else set())),
                    f"has a {kind} entry without exactly the keys {sorted(keys)}"
-                   + ("" if old else " and fill"))
+                   + ("" if old else " and fill (and order 'given')"))
         found.append([dict(entry, fill=None) if old else entry for entry in prep[kind]])
     return found
 
@@ -211,7 +218,9 @@ def from_dict(cls, state, estimator):
         _check(impute is not None or entry["fill"] is None, "has fill values without imputation")
     for entry in categorical_entries:
         categories = _strings(entry["categories"], f"column {entry['column']!r}'s categories")
-        _check(categories and categories == sorted(categories),
+        given = entry.get("order") == "given"  # a Categorical's order: unique, not sorted
+        _check(categories and (len(set(categories)) == len(categories) != 1 if given
+                               else categories == sorted(categories)),
                f"has column {entry['column']!r}'s categories empty or not sorted")
         fill = entry["fill"]
         _check(fill is None if impute is None else fill in categories,
