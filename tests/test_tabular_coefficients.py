@@ -233,3 +233,28 @@ def test_robust_is_refused_for_cox_and_must_be_a_bool():
         model.coefficients(X, y, robust=True)
     with pytest.raises(ValueError, match="robust='yes' is invalid"):
         model.coefficients(X, y, robust="yes")
+
+
+def test_fit_with_a_weight_that_is_not_whole_asks_for_robust_se(default, tmp_path, capsys):
+    """nnfit fit --weight of fractions: no table without --robust-se (they are not counts),
+    the reason naming a row; with it the sandwich table of the library."""
+    X, y = default
+    X, y = X.iloc[:2000], y.iloc[:2000]
+    weight = np.random.default_rng(2).uniform(0.5, 1.5, len(X)).round(2)
+    weight[:3] = 1.0
+    path, report = tmp_path / "default.csv", tmp_path / "fit.json"
+    X.assign(default=y, w=weight).to_csv(path, index=False)
+    argv = ["fit", str(path), "--target", "default", "--weight", "w", "--hidden", "none",
+            "--ridge", "0", "--optimizer", "lbfgs", "--dtype", "float64", "--validation", "0",
+            "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "a.nnfit")]) == 0
+    printed = capsys.readouterr().out
+    assert ("no coefficient table: --weight w holds numbers that are not whole "
+            f"({weight[3]:g} in rows 4, ") in printed and "add --robust-se" in printed
+    assert main([*argv, "--robust-se", "--out", str(tmp_path / "b.nnfit"), "--json",
+                 str(report)]) == 0
+    assert "sandwich (robust, HC0) standard errors" in capsys.readouterr().out
+    model = TabularClassifier(MLPClassifier(**{**EXACT, "epochs": 200})).fit(X, y, weight)
+    expected = model.coefficients(X, y, weight, robust=True)
+    table = pd.DataFrame(json.loads(report.read_text())["coefficients"]).set_index("term")
+    np.testing.assert_allclose(table.to_numpy(), expected.to_numpy(), rtol=1e-7)

@@ -17,12 +17,16 @@ import warnings
 
 import numpy as np
 
+from ..tabular.checks import rows
+
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
 
 
-def coefficient_report(model, X, y, sample_weight, conformal):
+def coefficient_report(model, X, y, sample_weight, conformal, robust=False, frequencies=None):
     """(table or None, the lines to print): the coefficient table of a tabular model with no
-    hidden layer fitted on (X, y), or why there is none; (None, []) for a network."""
+    hidden layer fitted on (X, y), or why there is none; (None, []) for a network.  ``robust``:
+    the sandwich standard errors (``--robust-se``); ``frequencies``: the ``--weight`` column,
+    which without ``robust`` must be whole numbers (frequency weights)."""
     network = model.estimator_
     params = network.get_params()
     if tuple(params["hidden_layer_sizes"]) != ():
@@ -40,15 +44,26 @@ def coefficient_report(model, X, y, sample_weight, conformal):
                       "--optimizer lbfgs --dtype float64 --validation 0 for the exact "
                       "maximum-likelihood estimate on all rows) for coefficients with standard "
                       "errors"]
+    if frequencies is not None and not robust:
+        values = np.asarray(frequencies, np.float64)
+        bad = np.flatnonzero(values != np.round(values))
+        if bad.size:
+            return None, [f"no coefficient table: --weight {frequencies.name} holds numbers "
+                          f"that are not whole ({values[bad[0]]:g} in {rows(X.index[bad])}), "
+                          "so they are not frequencies (counts of identical rows), which the "
+                          "model-based standard errors assume; for survey or inverse-"
+                          "probability weights add --robust-se (sandwich standard errors)"]
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            table = model.coefficients(X, y, sample_weight)
+            table = model.coefficients(X, y, sample_weight, robust=robust)
     except ValueError as error:
         return None, [f"no coefficient table: {error}"]
     for warning in caught:
         warnings.warn(warning.message, warning.category)
-    return table, [_heading(model, table, len(X))] + _lines(table)
+    how = ("; sandwich (robust, HC0) standard errors" if robust else
+           f"; --weight {frequencies.name} as frequencies" if frequencies is not None else "")
+    return table, [_heading(model, table, len(X)) + how] + _lines(table)
 
 
 def _heading(model, table, n_rows):

@@ -96,7 +96,9 @@ def add_weight_option(parser):
                         help="a column of row weights, numbers >= 0 (survey, frequency or "
                              "inverse-probability weights): a weight of 2 counts the row twice, "
                              "0 leaves it out, in the preprocessing, the fit and the scores; "
-                             "never a predictor (times the --exposure of counts)%(default).0s")
+                             "never a predictor (times the --exposure of counts); nnfit fit's "
+                             "coefficient table takes them as frequencies unless --robust-se"
+                             "%(default).0s")
 
 
 def row_weights(frame, column, exposure=None):

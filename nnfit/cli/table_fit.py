@@ -59,8 +59,14 @@ def register(subparsers):
                      help="also write what the fit reports as JSON to this file: the task, the "
                           "rows, the intervals, the coefficient table, the validation report")
     fit.add_argument("--force", action="store_true",
-                     help="replace an existing --out (without it an existing file is refused), "
-                          "or a --json file of another kind")
+                     help="replace an existing --out or --json (without it an existing file "
+                          "is refused)")
+    fit.add_argument("--robust-se", action="store_true",
+                     help="with --hidden none --ridge 0: the coefficient table's standard "
+                          "errors by the sandwich (HC0, z statistics), for a --weight of survey "
+                          "or inverse-probability weights, whose scale must not change them; "
+                          "without it --weight counts as frequencies (whole numbers: 2 = the "
+                          "row twice)")
     fit.set_defaults(func=run_fit, wording=lambda text: str(option_names(ValueError(text))))
 
 
@@ -123,7 +129,9 @@ def run_fit(args):
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")
-    coefficients, lines = coefficient_report(model, X, y, weight, args.interval is not None)
+    coefficients, lines = coefficient_report(
+        model, X, y, weight, args.interval is not None, robust=args.robust_se,
+        frequencies=X[args.weight] if args.weight else None)
     if lines:
         print("\n".join(lines))
         results["coefficients"] = None if coefficients is None else table_json(coefficients)
