@@ -374,3 +374,21 @@ def test_a_date_column_is_described_in_days_since_the_training_origin(tmp_path, 
                  "2", "--bootstrap", "0", "--report", str(tmp_path / "cv.html")])
     assert code == 0, capsys.readouterr().err
     assert "(days since 2015-01-01)" in (tmp_path / "cv.html").read_text(encoding="utf-8")
+
+
+def test_a_model_with_prediction_intervals_reports_their_coverage_as_evaluate(tmp_path, capsys):
+    frame = load_hitters().frame.dropna()
+    data = tmp_path / "hitters.csv"
+    frame.to_csv(data, index=False)
+    model, scores = tmp_path / "m.nnfit", tmp_path / "e.json"
+    assert main(["fit", str(data), "--target", "Salary", "--hidden", "4", "--epochs", "20",
+                 "--interval", "0.8", "--out", str(model), "--quiet"]) == 0
+    assert main(["evaluate", str(model), str(data), "--bootstrap", "0", "--json",
+                 str(scores)]) == 0
+    import json
+    covered = json.loads(scores.read_text())["interval"]
+    code, _, err = _run([model, data, "--out", tmp_path / "r.html", "--bootstrap", 0], capsys)
+    assert code == 0, err
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert (f"they cover {covered['covered']} of the {covered['n']} rows here "
+            f"({covered['coverage']:.1%})") in text and "at level 80%" in text

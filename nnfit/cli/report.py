@@ -20,7 +20,7 @@ from ..tabular.models import closest
 from ..tabular.outcomes import check_counts, per_exposure, survival_target
 from ..tabular.survival import TabularSurvival
 from .table import load_tabular
-from .table_data import ROWS_NOTE, read_table
+from .table_data import FORMATS, ROWS_NOTE, read_table
 from .table_options import seed as seed_type
 from .table_scores import DEFAULT_BOOTSTRAP, resamples
 
@@ -48,7 +48,7 @@ def register(subparsers):
                     "figures embedded, nothing loaded from the network), FILE.md and its "
                     "figures FILE-<figure>.png. " + ROWS_NOTE)
     parser.add_argument("model", help="model file written by 'nnfit fit'")
-    parser.add_argument("data", help="the test table: a .csv file, or .parquet (needs pyarrow)")
+    parser.add_argument("data", help=f"the test table: {FORMATS}")
     parser.add_argument("--out", metavar="FILE.html", required=True, default=argparse.SUPPRESS,
                         help="the HTML page to write (required); FILE.md and FILE-*.png are "
                              "written beside it")
@@ -82,7 +82,8 @@ def check_report_paths(out, inputs, force, task, option="--out"):
     for path in paths:
         kind = {".html": "HTML page", ".htm": "HTML page", ".md": "Markdown file"}.get(
             path.suffix.lower(), "PNG figure")
-        check_output_path(path, inputs, kind, (path.suffix.lower(),), force, option=option)
+        check_output_path(path, inputs, kind, (path.suffix.lower(),), force or None,
+                          option=option)  # an existing file: refused below, by name
         if path.exists() and not force:
             beside = "" if path == paths[0] else f" (the report writes it beside {paths[0]})"
             raise ValueError(f"{path} exists{beside}; choose another {option}, or add --force "

@@ -160,6 +160,12 @@ def model_report(model, X, y, *, sample_weight=None, train=None, drop_missing=Fa
         survival_parts(report, model, X, y, train, options)
     else:
         score_parts(report, y, predictions, weight, getattr(model, "classes_", None))
+    interval = getattr(model, "interval_", None)
+    if interval is not None and task == "regression":  # how many rows the intervals cover
+        truth, width = np.asarray(y, np.float64), interval["half_width"]
+        inside = (predicted - width <= truth) & (truth <= predicted + width)  # as nnfit evaluate
+        report["interval"] = {**interval, "n": len(inside), "covered": int(inside.sum()),
+                              "coverage": float(inside.mean())}
     report["title"] = (f"Validation report: {model_name or 'the model'} on "
                        f"{data_name or 'the test rows'}")
     report["warnings"] = statistician_warnings(report)

@@ -190,6 +190,13 @@ def _performance(report):
                    ("table", ["true \\ predicted"] + classes,
                     [[c] + [str(n) for n in row]
                      for c, row in zip(classes, evaluation["confusion_matrix"])])]
+    interval = report.get("interval")
+    if interval:  # the model file's split-conformal intervals (nnfit fit --interval)
+        blocks.append(("text", f"Prediction intervals: prediction -/+ "
+                               f"{interval['half_width']:.6g} at level {interval['level']:.0%}"
+                               f" (split conformal on {interval['n_calibration']} calibration "
+                               f"rows of the fit); they cover {interval['covered']} of the "
+                               f"{interval['n']} rows here ({interval['coverage']:.1%})."))
     blocks += [("text", f"note: {note}") for note in scored["notes"]]
     return blocks
 
@@ -245,9 +252,12 @@ def _methods(report):
             "Brier score at t with inverse probability of censoring weights; the integrated "
             "Brier score averages it over time (scikit-survival's definitions).",
             "Calibration at the horizon h: rows ranked by predicted risk 1 - S(h | x) and cut "
-            "into groups; each group's mean S(h | x) against its Kaplan-Meier S(h) (log-log "
-            "interval); calibration in the large = Kaplan-Meier S(h) of all rows - mean "
-            "predicted S(h | x). Warned about: Harrell's C whose interval includes 0.5, "
+            "into groups (rows of equal risk in one group); each group's mean S(h | x) "
+            "against its Kaplan-Meier S(h) (log-log interval); calibration error = the mean of "
+            "|observed - predicted| over the groups, weighted by their rows, with no interval "
+            "(a mean of absolute values is biased upward in resamples, so its percentile "
+            "interval can miss the estimate); calibration in the large = Kaplan-Meier S(h) of "
+            "all rows - mean predicted S(h | x). Warned about: Harrell's C whose interval includes 0.5, "
             "calibration in the large whose interval excludes 0, fewer than 100 events."]
     elif report["task"] == "classification":
         items += [
@@ -275,10 +285,9 @@ def _methods(report):
 def _label(key, scored):
     """The name of a score in the table (survival scores at a time say which)."""
     horizon = scored.get("calibration_horizon")
-    if key.startswith("auc@"):
-        return f"AUC at {key[4:]}"
-    if key.startswith("brier@"):
-        return f"Brier score at {key[6:]}"
+    if key.startswith(("auc@", "brier@")):  # the time as the command line prints it
+        name, time = key.split("@")
+        return f"{'AUC' if name == 'auc' else 'Brier score'} at {float(time):g}"
     if key in ("calibration_error", "calibration_in_the_large") and horizon is not None:
         return f"{key.replace('_', ' ')} at {horizon:g}"
     return LABELS.get(key, key)
