@@ -17,7 +17,7 @@ from .report import check_report_paths, publish
 from .table_args import add_network_options, add_table_options, read_task_table, tabular_model
 from .table_data import FORMATS
 from .table_fit import describe, option_names
-from .table_report import said_weights, score_lines, weigh_counts
+from .table_report import score_lines, weigh_counts
 from .table_scores import add_score_options, bootstrap_options, write_json
 
 DEFAULT_FOLDS = 5  # the library's
@@ -191,7 +191,7 @@ def format_cv(report):
     title = f"{reference} regression"
     columns[1] = (title, reference)
     lines = [f"out of fold, pooled over the {report['folds']} folds (network):"]
-    point = said_weights(report, format_report({**report, "scores": None}))
+    point = format_report({**report, "scores": None})
     notes = [f"note: {note}" for note in report.get("notes", [])]
     return lines + point + score_lines(report, columns) + notes
 

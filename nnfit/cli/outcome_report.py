@@ -90,9 +90,11 @@ def survival_lines(report, columns=None):
 
 
 def counts_head(report):
-    """The first line of a Poisson model's report."""
-    what = ("of the rates per unit of exposure, weighted by the exposure"
-            if report.get("exposure") else "of the counts")
+    """The first line of a Poisson model's report, saying what weighted its scores
+    (``table_report.weigh_counts``: the exposure, a --weight column, or their product)."""
+    weights = report.get("weights") or ("the exposure" if report.get("exposure") else None)
+    what = ("of the rates per unit of exposure" if report.get("exposure") else "of the counts") \
+        + (f", weighted by {weights}" if weights else "")
     return (f"mean Poisson deviance {report['poisson_deviance']:.4g}  D^2 "
             f"{_number(report['d2'])}  MAE {report['mae']:.4g} on {report['n']} rows ({what})")
 

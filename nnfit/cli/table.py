@@ -32,7 +32,7 @@ from .options import add_threads_option, with_threads
 from .table_outcome import check_weight_exposure
 from .table_predict import add_predict_options
 from .outcome_report import format_report
-from .table_report import said_weights, weigh_counts
+from .table_report import weigh_counts
 from .table_scores import add_score_options, bootstrap_options, write_json
 from .table_interval import coverage, coverage_line
 from .table_threshold import check_binary, help_text, threshold, threshold_lines, threshold_report
@@ -147,7 +147,7 @@ def run_evaluate(args):
                                   bootstrap_options(args, "table")["n_bootstrap"], args.seed,
                                   weight)
     weigh_counts(report, args.weight, exposure)
-    lines = said_weights(report, format_report(report))
+    lines = format_report(report)
     if table_ensemble.is_ensemble(model):  # each member's scores beside the ensemble's
         report["ensemble"], more = table_ensemble.evaluate_members(model, frame, truth, weight)
         lines += more

@@ -28,7 +28,7 @@ from . import table_ensemble as ens
 from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
                              conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
-from .table_report import evaluate, said_weights, weigh_counts
+from .table_report import evaluate, weigh_counts
 from .table_scores import write_json
 
 
@@ -145,7 +145,7 @@ def run_fit(args):
               f"{', before the refit' * refit}):")
         if not isinstance(report, Exception):
             weigh_counts(report, args.weight, args.exposure)
-            print("\n".join(said_weights(report, format_report(report))))
+            print("\n".join(format_report(report)))
             results["validation"] = report
     if json_out is not None:
         write_json(json_out, results)

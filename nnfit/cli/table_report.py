@@ -164,21 +164,10 @@ def json_ready(value):
 def weigh_counts(report, weight=None, exposure=None):
     """Record in a Poisson model's ``report`` what weighted its scores: the exposure (its rates
     count / exposure), a ``--weight`` column, or both (their product), as ``weights``, read by
-    the baseline line and ``said_weights``; ``exposure`` True only for an exposure."""
+    the baseline line and ``outcome_report.counts_head``; ``exposure`` True only for an exposure."""
     if report.get("task") != "counts":
         return report
     report["exposure"] = bool(exposure)
     report["weights"] = " times ".join((["the exposure"] if exposure else [])
                                        + ([f"--weight {weight}"] if weight else [])) or None
     return report
-
-
-def said_weights(report, lines):
-    """``lines`` of ``format_report`` with the first line of a Poisson model's report saying
-    what weighted its scores (``weigh_counts``): the exposure times a --weight column, or the
-    --weight column of counts without an exposure."""
-    weights = report.get("weights")
-    if report.get("task") != "counts" or not weights or not lines or " (" not in lines[0]:
-        return lines
-    what = ("of the rates per unit of exposure" if report.get("exposure") else "of the counts")
-    return [lines[0][:lines[0].rindex(" (")] + f" ({what}, weighted by {weights})"] + lines[1:]
