@@ -197,3 +197,32 @@ def test_the_report_page_describes_counts_over_an_exposure(tmp_path, counts, mod
     assert said in page and exposure in page
     assert "in the table but not used by the model: years" not in page
     assert "(exclude): w\n" in page
+
+
+def test_overdispersed_counts_are_warned_about_with_statsmodels_pearson_ratio(counts, tmp_path,
+                                                                              capsys):
+    """The coefficient table of Poisson counts that vary far more than Poisson allows warns
+    with Pearson's chi^2 / df (statsmodels' GLM with the exposure); Poisson counts do not;
+    with --robust-se no warning (the sandwich holds)."""
+    sm = pytest.importorskip("statsmodels.api")
+    path, frame = counts
+    rng = np.random.default_rng(4)
+    spread = frame.assign(deaths=rng.negative_binomial(2, 2 / (2 + frame.deaths + 1)))
+    wide = tmp_path / "wide.csv"
+    spread.to_csv(wide, index=False)
+    argv = ["fit", str(wide), "--target", "deaths", "--loss", "poisson", "--exposure", "years",
+            "--exclude", "w", *GLM]
+    assert main([*argv, "--out", str(tmp_path / "a.nnfit")]) == 0
+    said = capsys.readouterr().err
+    design = sm.add_constant(pd.get_dummies(spread[["g", "x"]], drop_first=True, dtype=float))
+    glm = sm.GLM(spread.deaths, design, family=sm.families.Poisson(),
+                 exposure=spread.years).fit()
+    ratio = glm.pearson_chi2 / glm.df_resid
+    assert ratio > 1.5
+    assert f"vary {ratio:.3g} times as much as a Poisson model allows" in said
+    assert "add --robust-se" in said
+    assert main([*argv, "--robust-se", "--out", str(tmp_path / "b.nnfit")]) == 0
+    assert "Pearson" not in capsys.readouterr().err
+    assert main(["fit", path, "--target", "deaths", "--loss", "poisson", "--exposure", "years",
+                 "--exclude", "w", *GLM, "--out", str(tmp_path / "c.nnfit")]) == 0
+    assert "Pearson" not in capsys.readouterr().err

@@ -20,6 +20,7 @@ import numpy as np
 from ..tabular.checks import rows
 
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
+OVERDISPERSED = 1.5  # Pearson's chi^2 / df of a Poisson fit above which a warning says so
 
 
 def coefficient_report(model, X, y, sample_weight, conformal, robust=False, frequencies=None):
@@ -61,9 +62,30 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
         return None, [f"no coefficient table: {error}"]
     for warning in caught:
         warnings.warn(warning.message, warning.category)
+    if not robust and params.get("loss") == "poisson":
+        _check_dispersion(model, X, y, sample_weight, frequencies, len(table))
     how = ("; sandwich (robust, HC0) standard errors" if robust else
            f"; --weight {frequencies.name} as frequencies" if frequencies is not None else "")
     return table, [_heading(model, table, len(X)) + how] + _lines(table)
+
+
+def _check_dispersion(model, X, y, sample_weight, frequencies, terms):
+    """Warn when the counts vary more than a Poisson model allows: Pearson's chi^2 / df =
+    sum_i w_i (y_i - mu_i)^2 / mu_i / (n - q) on the training rates y (w: the exposures times
+    the frequencies; n: the rows, counted by their frequencies) above ``OVERDISPERSED``; the
+    model-based standard errors assume 1 and are sqrt(that) times too small."""
+    n = len(X) if frequencies is None else float(np.sum(frequencies))
+    if n - terms < 10:
+        return
+    mu = np.asarray(model.predict(X), np.float64)
+    w = np.ones(len(mu)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    dispersion = float(np.sum(w * (np.asarray(y, np.float64) - mu) ** 2 / mu)) / (n - terms)
+    if dispersion > OVERDISPERSED:
+        warnings.warn(f"the counts vary {dispersion:.3g} times as much as a Poisson model "
+                      f"allows (Pearson's chi^2 / df on the training rows; 1 for Poisson "
+                      f"counts): the standard errors above are about {dispersion ** 0.5:.3g} "
+                      "times too small and the p-values too; add --robust-se for sandwich "
+                      "standard errors, which hold for overdispersed counts", UserWarning)
 
 
 def _heading(model, table, n_rows):
