@@ -258,3 +258,25 @@ def test_fit_with_a_weight_that_is_not_whole_asks_for_robust_se(default, tmp_pat
     expected = model.coefficients(X, y, weight, robust=True)
     table = pd.DataFrame(json.loads(report.read_text())["coefficients"]).set_index("term")
     np.testing.assert_allclose(table.to_numpy(), expected.to_numpy(), rtol=1e-7)
+
+
+def test_fit_prints_the_ratios_exp_coef_with_their_intervals(tmp_path, capsys):
+    """Odds ratios after a logistic table: exp of the coefficient and of the interval's ends
+    as printed; none after least squares."""
+    frame = load_default().frame.iloc[:3000]
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    exact = ["--hidden", "none", "--ridge", "0", "--optimizer", "lbfgs", "--dtype", "float64",
+             "--validation", "0", "--quiet"]
+    assert main(["fit", str(path), "--target", "default", *exact, "--out",
+                 str(tmp_path / "m.nnfit")]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(printed) if line.startswith("odds ratios per unit"))
+    model = nnfit.load(tmp_path / "m.nnfit")
+    table = model.coefficients(frame.drop(columns="default"), frame["default"])
+    row = printed[start + 1 + list(table.index).index("student[T.Yes]") + 1].split()
+    expected = np.exp(table.loc["student[T.Yes]", ["coef", "[0.025", "0.975]"]])
+    np.testing.assert_allclose([float(v) for v in row[1:]], expected, rtol=1e-5)
+    assert main(["fit", str(path), "--target", "balance", "--exclude", "default", *exact,
+                 "--out", str(tmp_path / "r.nnfit")]) == 0
+    assert "exp(coef)" not in capsys.readouterr().out

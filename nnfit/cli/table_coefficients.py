@@ -66,7 +66,7 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
         _check_dispersion(model, X, y, sample_weight, frequencies, len(table))
     how = ("; sandwich (robust, HC0) standard errors" if robust else
            f"; --weight {frequencies.name} as frequencies" if frequencies is not None else "")
-    return table, [_heading(model, table, len(X)) + how] + _lines(table)
+    return table, [_heading(model, table, len(X)) + how] + _lines(table) + _ratios(model, table)
 
 
 def _check_dispersion(model, X, y, sample_weight, frequencies, terms):
@@ -113,6 +113,30 @@ def _lines(table):
         digits = "{:.3g}" if column.startswith("P>") else "{:.6g}"
         shown[column] = [digits.format(v) for v in shown[column]]
     return shown.to_string().splitlines()
+
+
+def _ratios(model, table):
+    """exp(coef) with exp of the interval's ends, for the models whose coefficients are log
+    ratios: odds (logistic, multinomial: against the first class), rates (Poisson), hazards
+    (Cox); nothing for least squares."""
+    if hasattr(model, "classes_"):
+        what = "odds ratios" + (f" against {model.classes_[0]!r}" if len(model.classes_) > 2
+                                else "")
+    elif hasattr(model, "event_name_"):
+        what = "hazard ratios"
+    elif model.estimator_.get_params().get("loss") == "poisson":
+        what = "rate ratios"
+    else:
+        return []
+    low, high = table.columns[-2:]
+    shown = np.exp(table[["coef", low, high]]).rename(columns={"coef": "exp(coef)"})
+    for column in shown.columns:
+        shown[column] = [f"{v:.6g}" for v in shown[column]]
+    base = "rate" if what == "rate ratios" else "odds"
+    intercept = (f" (the intercept's: the {base} with every numeric column 0 and every category "
+                 "at its reference)") if "Intercept" in table.index.get_level_values(-1) else ""
+    return [f"{what} per unit and against each reference category: exp(coef) and its "
+            f"interval{intercept}"] + shown.to_string().splitlines()
 
 
 def table_json(table):
