@@ -102,7 +102,8 @@ def test_hitters_keeps_the_best_epoch_then_refits(tmp_path, capsys):
     out = capsys.readouterr().out
     epochs = _epoch_lines(out)
     best = min(epochs, key=epochs.get)
-    assert f"best validation loss {epochs[best]:.4f} at epoch {best}, whose weights were " \
+    assert f"best validation loss {epochs[best]:.4f} (half the mean squared error of the target " \
+           f"standardized by its training sd) at epoch {best}, whose weights were " \
            "restored (236 training, 27 validation rows)" in out
     assert max(epochs) == best + 10 < 200  # patience 10 ended it
     saved = nnfit.load(model)

@@ -256,13 +256,28 @@ def outcome(model, n_rows):
         return f"no validation rows ({why}): {first.n_iter_} epoch(s) on all {n_rows} rows"
     best, last, epochs = first.best_epoch_, first.n_iter_, first.get_params()["epochs"]
     stopped = "stopped early" if last < epochs else f"used all {epochs} epochs"
-    lowest = (f"best validation loss {first.history_['val_loss'][best - 1]:.4f} at epoch {best}"
-              if best else "the validation loss was lowest at the start (epoch 0)")
+    lowest = (f"best validation loss {first.history_['val_loss'][best - 1]:.4f}{_units(first)} "
+              f"at epoch {best}" if best else
+              "the validation loss was lowest at the start (epoch 0)")
     text = (f"{stopped}: {lowest}, whose weights were restored ({n_rows - held_out} training, "
             f"{held_out} validation rows)")
     if model.estimator_ is not first:
         text += f"\nrefit on all {n_rows} rows for {model.estimator_.n_iter_} epoch(s)"
     return text
+
+
+def _units(network):
+    """What a regression's validation loss is (it is in the network's units, not the report's):
+    half the squared error, or half the Poisson deviance, of the target divided by its
+    training scale (the sd about the mean; the mean of the rates), when it is standardized."""
+    params = network.get_params()
+    if "standardize_target" not in params:
+        return ""
+    scaled = " of the target standardized by its training sd" if params["loss"] != "poisson" \
+        else " of the rates divided by their training mean"
+    what = "half the mean Poisson deviance" if params["loss"] == "poisson" else \
+        "half the mean squared error"
+    return f" ({what}{scaled if network.standardize_target else ''})"
 
 
 def scored(model, frame, truth, *options):
