@@ -223,6 +223,13 @@ def test_overdispersed_counts_are_warned_about_with_statsmodels_pearson_ratio(co
     assert "add --robust-se" in said
     assert main([*argv, "--robust-se", "--out", str(tmp_path / "b.nnfit")]) == 0
     assert "Pearson" not in capsys.readouterr().err
+    weighted = [a for a in argv if a not in ("--exclude", "w")] + ["--weight", "w"]
+    assert main([*weighted, "--out", str(tmp_path / "d.nnfit")]) == 0  # frequencies 1 and 3
+    said = capsys.readouterr().err
+    assert "Pearson" in said and "--robust-se would take --weight as survey weights" in said
+    assert main([*argv, "--hidden", "4", "--robust-se", "--out", str(tmp_path / "e.nnfit")]) == 0
+    assert "--robust-se is for the coefficient table of a model without a hidden layer" in \
+        capsys.readouterr().out
     assert main(["fit", path, "--target", "deaths", "--loss", "poisson", "--exposure", "years",
                  "--exclude", "w", *GLM, "--out", str(tmp_path / "c.nnfit")]) == 0
     assert "Pearson" not in capsys.readouterr().err

@@ -269,6 +269,8 @@ def test_threshold_refusals_are_one_line(tables, request, capsys, command, model
     ("best", "'best': net benefits at different thresholds"),
     ("best:2", "2 is invalid: give a probability in (0, 1), e.g. best:0.02 for 2 %"),
     ("high", "'high' is not a probability or best:P"),
+    ("best:-1e-3", "'best:-1e-3': net benefits at different thresholds"),
+    ("best:2e0", "2 is invalid: give a probability in (0, 1), e.g. best:0.02 for 2 %"),
 ])
 def test_bad_threshold_values_are_refused_by_argparse(tables, classifier, capsys, value,
                                                       message):

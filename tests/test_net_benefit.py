@@ -178,3 +178,8 @@ def test_best_threshold_takes_no_range_as_its_threshold():
     """The former best_threshold(y, risk, low, high) fails loudly instead of reading low as p_t."""
     with pytest.raises(TypeError):
         best_threshold([0, 1, 1], [0.1, 0.5, 0.9], 0.05, 0.5)
+
+
+def test_p_t_itself_is_a_candidate_off_the_grid():
+    """p_t = 0.155 between grid points: the rule at p_t (NB 0.5) beats 0.15 (NB 0.408)."""
+    assert best_threshold([0, 1], [0.152, 0.158], 0.155) == 0.155

@@ -301,6 +301,9 @@ def test_tied_predictions_share_a_risk_group():
     assert (risk_groups(np.full(40, 0.7), 4) == 0).all()  # a constant prediction: one group
     assert (risk_groups(np.r_[np.full(30, 0.9), np.full(10, 0.2)], 4) == np.repeat([0, 1],
                                                                                    [30, 10])).all()
+    chain = 0.999 - 5e-7 * np.arange(400)  # every gap under TIED, 2e-4 from first to last
+    sizes = np.bincount(risk_groups(chain, 4))  # runs of 2 or 3 tie, never the whole chain
+    assert len(sizes) == 4 and all(95 <= size <= 105 for size in sizes), sizes
 
 
 def test_no_score_depends_on_the_order_of_the_rows(whas):

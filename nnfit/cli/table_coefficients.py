@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from ..tabular.checks import rows
+from ..tabular.outcomes import not_whole
 
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
 OVERDISPERSED = 1.5  # Pearson's chi^2 / df of a Poisson fit above which a warning says so
@@ -31,7 +32,8 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
     network = model.estimator_
     params = network.get_params()
     if tuple(params["hidden_layer_sizes"]) != ():
-        return None, []
+        return None, ["--robust-se is for the coefficient table of a model without a hidden "
+                      "layer (--hidden none --ridge 0); a network has none"] if robust else []
     if conformal:
         return None, ["no coefficient table: with --interval the network is fitted on part of "
                       "the rows only (the others calibrate the intervals); fit without "
@@ -47,7 +49,7 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
                       "errors"]
     if frequencies is not None and not robust:
         values = np.asarray(frequencies, np.float64)
-        bad = np.flatnonzero(values != np.round(values))
+        bad = np.flatnonzero(not_whole(values))
         if bad.size:
             return None, [f"no coefficient table: --weight {frequencies.name} holds numbers "
                           f"that are not whole ({values[bad[0]]:g} in {rows(X.index[bad])}), "
@@ -81,11 +83,15 @@ def _check_dispersion(model, X, y, sample_weight, frequencies, terms):
     w = np.ones(len(mu)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     dispersion = float(np.sum(w * (np.asarray(y, np.float64) - mu) ** 2 / mu)) / (n - terms)
     if dispersion > OVERDISPERSED:
+        cure = ("add --robust-se for sandwich standard errors, which hold for overdispersed "
+                "counts" if frequencies is None else "--robust-se would take --weight as "
+                "survey weights, not frequencies: for its sandwich standard errors give one "
+                "row per count of the weight instead")
         warnings.warn(f"the counts vary {dispersion:.3g} times as much as a Poisson model "
                       f"allows (Pearson's chi^2 / df on the training rows; 1 for Poisson "
-                      f"counts): the standard errors above are about {dispersion ** 0.5:.3g} "
-                      "times too small and the p-values too; add --robust-se for sandwich "
-                      "standard errors, which hold for overdispersed counts", UserWarning)
+                      f"counts): the coefficient table's standard errors are about "
+                      f"{dispersion ** 0.5:.3g} times too small, and its p-values too small; "
+                      f"{cure}", UserWarning)
 
 
 def _heading(model, table, n_rows):

@@ -37,9 +37,9 @@ def threshold(text):
     """argparse type of --threshold: p_t in (0, 1), or best:P (the cutoff of largest net
     benefit at p_t = P on the rows evaluated)."""
     word = text.strip().lower()
-    if word == "best" or (word.startswith("best:") and "-" in word[5:].lstrip("-")):
-        raise argparse.ArgumentTypeError(f"{text!r}: {RANGE}")
     best = word.startswith("best:")
+    if word == "best" or (best and "-" in word[5:].replace("e-", "")):  # a range, not 1e-3
+        raise argparse.ArgumentTypeError(f"{text!r}: {RANGE}")
     try:
         value = finite(word[5:] if best else text)
     except argparse.ArgumentTypeError:

@@ -172,7 +172,8 @@ def check_model(model, alpha, robust=False):
         raise ValueError(f"coefficients() takes one outcome and this model has "
                          f"{model.network_.dense[-1].n_out} outputs: fit one model per column of y")
     if robust and KINDS[type(loss)] == "cox":
-        raise ValueError("robust=True: the sandwich standard errors of the Cox model (Lin and "
+        raise ValueError("robust=True (--robust-se on the command line): the sandwich "
+                         "standard errors of the Cox model (Lin and "
                          "Wei's, from its score residuals) are not available yet; for survey or "
                          "inverse-probability weights use lifelines' CoxPHFitter(robust=True) "
                          "with weights_col")

@@ -113,7 +113,8 @@ def best_threshold(y, risk, threshold, *, low=0.0, high=0.99, step=0.01, sample_
     threshold : float in (0, 1)
         p_t, the threshold probability of the decision.
     low, high : float, default=0.0 and 0.99
-        The cutoffs searched, 0 <= low <= high < 1; ``high`` is always a candidate.
+        The cutoffs searched, 0 <= low <= high < 1; ``high`` and p_t (within the range) are
+        always candidates.
     step : float, default=0.01
         The grid's spacing, > 0.
 
@@ -144,7 +145,8 @@ def best_threshold(y, risk, threshold, *, low=0.0, high=0.99, step=0.01, sample_
         raise ValueError(f"step={step!r} is invalid: give a number > 0, e.g. 0.01")
     count = int(np.floor((high - low) / step + 1e-9)) + 1
     grid = np.round(low + step * np.arange(count), 12)
-    grid = np.unique(np.append(grid[grid <= high], high))
+    grid = np.unique(np.append(grid[grid <= high], [high] + [threshold] * (low <= threshold
+                                                                       <= high)))
     benefit = benefit_at(y, risk, grid, threshold, sample_weight)
     best = np.flatnonzero(benefit >= benefit.max() - 1e-12 * max(1.0, abs(benefit.max())))
     return float(grid[best[np.argmin(np.abs(grid[best] - threshold))]])

@@ -2,8 +2,8 @@
 
 The test rows are ranked by predicted risk 1 - S(h | x) and split into at most G groups of
 about equal size, group 1 the lowest risk.  Rows with the same prediction always share a group,
-so that no score depends on the order of the rows; predictions within ``TIED`` of the next in
-the ranking count as the same (a float32 network's S(h | x) of one row can differ by about 1e-7
+so that no score depends on the order of the rows; predictions within ``TIED`` of the first of
+their run in the ranking count as the same (runs of small gaps are not chained) (a float32 network's S(h | x) of one row can differ by about 1e-7
 with the row's place in the batch).  The rows of one predicted value occupy the places s..e-1
 of the ranking, and all go to the group of the middle place, floor((s + e - 1) G
 / 2n) (without ties: place p in group floor(p G / n)), the groups left empty dropped and the
@@ -24,7 +24,7 @@ time <= t, and 1 before the first.
 """
 import numpy as np
 
-TIED = 1e-6  # predicted S(h | x) closer than this to the next in the ranking are tied
+TIED = 1e-6  # predicted S(h | x) within this of the first of their run are tied
 
 
 def _km():
@@ -80,7 +80,11 @@ def risk_groups(survival_h, groups):
     n = len(survival_h)
     order = np.argsort(-survival_h, kind="stable")
     value = np.empty(n, dtype=np.intp)
-    value[order] = np.cumsum(np.r_[False, np.diff(-survival_h[order]) > TIED])
+    ranked, run, start = -survival_h[order], 0, 0
+    while start < n:  # a run: the values within TIED of its first (never a chain of small gaps)
+        stop = int(np.searchsorted(ranked, ranked[start] + TIED, side="right"))
+        value[order[start:stop]] = run
+        run, start = run + 1, stop
     counts = np.bincount(value)
     end = np.cumsum(counts)
     middle = (2 * end - counts - 1) * groups // (2 * n)

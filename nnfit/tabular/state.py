@@ -16,8 +16,8 @@ number of calibration rows, so that ``nnfit predict`` writes prediction +/- q; a
 checks before fitting decided, ``prefit``: the date columns' origins and text formats, the
 identifier columns left out, each column's count of imputed cells, the columns with a
 missingness indicator).  ``from_dict`` treats the header as untrusted: every type, length,
-name and number is checked (finite numbers, scales > 0, sorted unique categories (or unique
-in the order of a pandas Categorical, value labels, marked ``"order": "given"``), as many
+name and number is checked (finite numbers, scales > 0, unique categories, sorted unless
+marked ``"order": "given"``: a pandas Categorical's, value labels), as many
 features as the network's inputs) before the transformers are rebuilt: the same
 ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
 exactly, so a loaded model transforms, and predicts, bit for bit as the saved one.
@@ -155,11 +155,11 @@ def _entries(state):
     old = "format" not in state
     found = []
     for kind, keys in (("numeric", _NUMERIC), ("categorical", _CATEGORICAL)):
-        for entry in prep[kind]:
-            given = kind == "categorical" and not old and isinstance(entry, dict) \
-                and entry.get("order") == "given"
-            _check(isinstance(entry, dict) and set(entry) == (
-                keys if old else keys | {"fill"} | ({"order"} if given else set())),
+        for entry in prep[kind]:  # a categorical entry may say "order": "given" (from_dict)
+            given = {"order"} if kind == "categorical" and not old and isinstance(entry, dict) \
+                and entry.get("order") == "given" else set()
+            _check(isinstance(entry, dict) and set(entry) == (keys if old else keys | {"fill"}
+                                                              | given),
                    f"has a {kind} entry without exactly the keys {sorted(keys)}"
                    + ("" if old else " and fill (and order 'given')"))
         found.append([dict(entry, fill=None) if old else entry for entry in prep[kind]])
@@ -218,9 +218,7 @@ def from_dict(cls, state, estimator):
         _check(impute is not None or entry["fill"] is None, "has fill values without imputation")
     for entry in categorical_entries:
         categories = _strings(entry["categories"], f"column {entry['column']!r}'s categories")
-        given = entry.get("order") == "given"  # a Categorical's order: unique, not sorted
-        _check(categories and (len(set(categories)) == len(categories) != 1 if given
-                               else categories == sorted(categories)),
+        _check(categories and (entry.get("order") == "given" or categories == sorted(categories)),
                f"has column {entry['column']!r}'s categories empty or not sorted")
         fill = entry["fill"]
         _check(fill is None if impute is None else fill in categories,
