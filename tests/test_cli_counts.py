@@ -197,6 +197,7 @@ def test_the_report_page_describes_counts_over_an_exposure(tmp_path, counts, mod
     assert said in page and exposure in page
     assert "in the table but not used by the model: years" not in page
     assert "(exclude): w\n" in page
+    assert "in the table but not used by the model" not in page  # w is said once, excluded
 
 
 def test_overdispersed_counts_are_warned_about_with_statsmodels_pearson_ratio(counts, tmp_path,

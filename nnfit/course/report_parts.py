@@ -75,8 +75,8 @@ def describe_data(model, X, dropped):
     exposure = getattr(model, "exposure_column_", None)
     outcome = {model.target_name_, exposure,
                getattr(model, "time_name_", None), getattr(model, "event_name_", None)}
-    unused = [c for c in X.columns if c not in set(model.numeric_columns_)
-              | set(model.categorical_columns_) and c not in outcome]
+    said = set(model.numeric_columns_) | set(model.categorical_columns_) | set(model.excluded_)
+    unused = [c for c in X.columns if c not in said and c not in outcome]  # each column once
     if exposure in analysed.columns:  # the counts are rate x exposure (report_outcomes)
         exposure_values = pd.to_numeric(analysed[exposure], errors="coerce").to_numpy(np.float64)
     else:
