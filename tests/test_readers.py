@@ -257,7 +257,8 @@ def test_a_statistical_file_fits_from_the_command_line(tmp_path, survey):
     table = pd.DataFrame({"sex": rng.choice([1.0, 2.0], 30), "age": rng.normal(50, 9, 30),
                           "outcome": rng.choice([0.0, 1.0], 30)})
     path = tmp_path / "study.sav"
-    pyreadstat.write_sav(table, path, variable_value_labels={"sex": {1: "male", 2: "female"}})
+    # the labels stored highest code first: still code 1 (male) is the reference
+    pyreadstat.write_sav(table, path, variable_value_labels={"sex": {2: "female", 1: "male"}})
     out = tmp_path / "m.nnfit"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -13,7 +13,7 @@ each way a file can fail gets one ``ValueError`` saying what is wrong and what t
 - Stata ``.dta``, SPSS ``.sav`` / ``.zsav`` / ``.por``, SAS ``.sas7bdat`` / ``.xpt``:
   pyreadstat.  Missing values (Stata's ``.`` and ``.a``-``.z``, SPSS's system- and user-missing
   values, SAS's) and empty text are missing; dates are dates.  A column whose every value has a
-  value label becomes a pandas category of the labels, in the labels' order; a column with
+  value label becomes a pandas category of the labels, in the order of their codes; a column with
   labels for some values only stays numeric, with a warning naming it, since those are usually
   codes for "refused" or "unknown" that would count as numbers.
 - Parquet, Stata, SPSS and SAS: a text column whose every value is a number becomes numbers,
@@ -279,7 +279,7 @@ def _read_statistical(path, suffix, encoding, head, codes):
         labelled = values.isin(list(labels)).to_numpy()
         if labelled[values.notna().to_numpy()].all():
             frame[name] = pd.Categorical(values.map(labels),
-                                         categories=list(dict.fromkeys(labels.values())))
+                                         categories=list(dict.fromkeys(_by_code(labels))))
         elif labelled.any():
             shown = ", ".join(f"{_code(code)} = {label!r}" for code, label in
                               list(labels.items())[:3]) + (", ..." if len(labels) > 3 else "")
@@ -296,3 +296,10 @@ def _read_statistical(path, suffix, encoding, head, codes):
 def _code(value):
     return f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) \
         else str(value)
+
+
+def _by_code(labels):  # the lowest code first (the reference); as stored if codes mix types
+    try:
+        return [labels[code] for code in sorted(labels)]
+    except TypeError:
+        return list(labels.values())
