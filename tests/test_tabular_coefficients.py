@@ -250,7 +250,9 @@ def test_fit_with_a_weight_that_is_not_whole_asks_for_robust_se(default, tmp_pat
     assert main([*argv, "--out", str(tmp_path / "a.nnfit")]) == 0
     printed = capsys.readouterr().out
     assert ("no coefficient table: --weight w holds numbers that are not whole "
-            f"({weight[3]:g} in rows 4, ") in printed and "add --robust-se" in printed
+            f"({weight[3]:g} in row 4 and {np.sum(weight != np.round(weight)) - 1} more "
+            "row(s))") in printed
+    assert "add --robust-se" in printed
     assert main([*argv, "--robust-se", "--out", str(tmp_path / "b.nnfit"), "--json",
                  str(report)]) == 0
     assert "sandwich (robust, HC0) standard errors" in capsys.readouterr().out
@@ -280,3 +282,27 @@ def test_fit_prints_the_ratios_exp_coef_with_their_intervals(tmp_path, capsys):
     assert main(["fit", str(path), "--target", "balance", "--exclude", "default", *exact,
                  "--out", str(tmp_path / "r.nnfit")]) == 0
     assert "exp(coef)" not in capsys.readouterr().out
+
+
+def test_no_refit_gives_the_table_of_the_rows_the_model_was_fitted_on(default, tmp_path,
+                                                                         capsys):
+    """--early-stopping true --no-refit: the network saw the rows not held out, and its table
+    is computed on those rows (as the library's on the same rows), said by their count."""
+    X, y = default
+    X, y = X.iloc[:2000], y.iloc[:2000]
+    path = tmp_path / "d.csv"
+    X.assign(default=y).to_csv(path, index=False)
+    out = tmp_path / "m.nnfit"
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")  # said by the command on stderr
+        assert main(["fit", str(path), "--target", "default", "--hidden", "none", "--ridge",
+                     "0", "--optimizer", "lbfgs", "--dtype", "float64", "--early-stopping",
+                     "true", "--no-refit", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "on the 1800 training rows" in printed.out  # 200 held out
+    assert "--optimizer lbfgs --dtype float64 --validation 0, without --early-stopping true" \
+        in printed.err and "coefficients()" not in printed.err  # stopped early: approximate
+    with pytest.warns(UserWarning, match="not exactly the maximum-likelihood"):
+        every = nnfit.load(out).coefficients(X, y)  # all 2000 rows: what was printed before
+    line = next(row for row in printed.out.splitlines() if row.startswith("balance"))
+    assert float(line.split()[2]) > 1.03 * every.loc["balance", "std err"]  # ~sqrt(2000/1800)

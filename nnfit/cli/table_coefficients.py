@@ -17,10 +17,12 @@ import warnings
 
 import numpy as np
 
-from ..tabular.checks import rows
+from ..estimators.coefficients import CURE
 from ..tabular.outcomes import not_whole
 
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
+CLI_CURE = ("fit to convergence: --optimizer lbfgs --dtype float64 --validation 0, without "
+            "--early-stopping true")
 OVERDISPERSED = 1.5  # Pearson's chi^2 / df of a Poisson fit above which a warning says so
 
 
@@ -51,8 +53,10 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
         values = np.asarray(frequencies, np.float64)
         bad = np.flatnonzero(not_whole(values))
         if bad.size:
+            more = f" and {bad.size - 1} more row(s)" if bad.size > 1 else ""
             return None, [f"no coefficient table: --weight {frequencies.name} holds numbers "
-                          f"that are not whole ({values[bad[0]]:g} in {rows(X.index[bad])}), "
+                          f"that are not whole ({values[bad[0]]:g} in row {X.index[bad[0]]}"
+                          f"{more}), "
                           "so they are not frequencies (counts of identical rows), which the "
                           "model-based standard errors assume; for survey or inverse-"
                           "probability weights add --robust-se (sandwich standard errors)"]
@@ -61,9 +65,9 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
             warnings.simplefilter("always")
             table = model.coefficients(X, y, sample_weight, robust=robust)
     except ValueError as error:
-        return None, [f"no coefficient table: {error}"]
+        return None, [f"no coefficient table: {str(error).replace(CURE, CLI_CURE)}"]
     for warning in caught:
-        warnings.warn(warning.message, warning.category)
+        warnings.warn(str(warning.message).replace(CURE, CLI_CURE), warning.category)
     if not robust and params.get("loss") == "poisson":
         _check_dispersion(model, X, y, sample_weight, frequencies, len(table))
     how = ("; sandwich (robust, HC0) standard errors" if robust else

@@ -16,6 +16,8 @@ what was printed.
 import argparse
 import warnings
 
+import numpy as np
+
 from ..backends.threads import threads_for
 from ..estimators.holdout import AUTO_EARLY_STOPPING
 from ..tabular.preprocess import names
@@ -129,9 +131,14 @@ def run_fit(args):
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")
+    fit_rows = np.ones(len(X), bool)  # the rows of the final fit: without the held-out ones
+    if len(held_out) and model.estimator_ is model.early_stopped_estimator_:  # --no-refit
+        fit_rows = ~X.index.isin(held_out)
+    X_fit = X[fit_rows]
     coefficients, lines = coefficient_report(
-        model, X, y, weight, args.interval is not None, robust=args.robust_se,
-        frequencies=X[args.weight] if args.weight else None)
+        model, X_fit, y[fit_rows], None if weight is None else weight[fit_rows],
+        args.interval is not None, robust=args.robust_se,
+        frequencies=X_fit[args.weight] if args.weight else None)
     if lines:
         print("\n".join(lines))
         results["coefficients"] = None if coefficients is None else table_json(coefficients)

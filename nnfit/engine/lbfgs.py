@@ -111,8 +111,9 @@ def run_lbfgs(objective, X, Y, rng, *, max_iter, evaluate=None, early_stopping=T
 
     def value_and_grad(x):
         theta[...] = backend.asarray(x, dtype)
-        value = float(objective.value_and_grad(X, Y, True, rng))
-        g = np.array(backend.to_numpy(grad), dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a trial step
+            value = float(objective.value_and_grad(X, Y, True, rng))  # too far: inf, below
+            g = np.array(backend.to_numpy(grad), dtype=np.float64)
         state["evaluations"] += 1
         state["x"], state["value"] = x.copy(), value
         if not (math.isfinite(value) and np.isfinite(g).all()):

@@ -66,6 +66,8 @@ from .weights import check_sample_weight
 SINGULAR = 1e-10   # smallest eigenvalue / largest of the scaled information
 NEWTON = 1e-3      # the Newton step, in standard errors, above which the fit is not the MLE
 FAR = 1.0          # ... and above which the table is refused: no estimate is within its se
+CURE = ("fit to convergence (optimizer='lbfgs', dtype='float64', early_stopping=False, "
+        "validation_fraction=0) and give coefficients() the rows and weights of the fit")
 KINDS = {SigmoidBinaryCrossEntropy: "logistic", SoftmaxCrossEntropy: "multinomial",
          SquaredError: "least_squares", PoissonDeviance: "poisson", CoxPartialLikelihood: "cox"}
 
@@ -264,9 +266,7 @@ def _check_optimum(model, step, se, labels):
     why = ("the fit has not converged (its steps in float32 stop short of the optimum) or X, y "
            "are not the rows and weights it was fitted on" if float32 else
            "the fit has not converged, or X, y are not the rows and weights it was fitted on")
-    cure = ("fit to convergence (optimizer='lbfgs', dtype='float64', early_stopping=False, "
-            "validation_fraction=0; on the command line --optimizer lbfgs --dtype float64 "
-            "--validation 0) and give coefficients() the rows and weights of the fit")
+    cure = CURE
     if ratio[j] > FAR:
         raise ValueError(f"these parameters are not the maximum-likelihood estimate on the X, y "
                          f"given ({far}): {why}, so the estimates, their z and p-values would be "
