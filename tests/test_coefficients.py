@@ -295,3 +295,28 @@ def test_a_fit_that_is_not_the_mle_on_the_rows_given_is_warned_about_or_refused(
                                          ".* approximate"):
         table = model.coefficients(X, y)
     assert np.isfinite(table.to_numpy()).all()
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_cox_score_residuals_are_the_derivatives_of_the_weighted_score(ties):
+    """information.cox_row_scores = dU/dw_j of engine.cox's weighted score, by central
+    differences, with tied times and weights; sum_j w_j dU/dw_j = U (U is homogeneous in w)."""
+    from nnfit.backends.numpy_backend import default_backend
+    from nnfit.engine.cox import CoxPartialLikelihood
+    from nnfit.estimators.information import cox_row_scores
+    rng = np.random.default_rng(0)
+    n = 120
+    X = rng.normal(size=(n, 2))
+    time = np.maximum(np.round(rng.exponential(np.exp(-X @ [0.5, -0.3])) * 5), 1)
+    Y = np.column_stack([time, (rng.random(n) < 0.7) * 1.0])
+    w, gamma = rng.uniform(0.5, 2, n), np.array([0.4, -0.2])
+    loss = CoxPartialLikelihood(default_backend, ties=ties)
+
+    def score(weights):
+        return -n * (X.T @ loss((X @ gamma)[:, None], Y, weights)[1][:, 0])
+
+    steps = 1e-6 * np.eye(n)
+    numeric = np.array([(score(w + h) - score(w - h)) / 2e-6 for h in steps])
+    residuals = cox_row_scores(X, Y, w, gamma, ties)
+    np.testing.assert_allclose(residuals, numeric, atol=1e-7 * np.abs(numeric).max())
+    np.testing.assert_allclose((w[:, None] * residuals).sum(axis=0), score(w), atol=1e-10)

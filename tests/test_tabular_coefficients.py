@@ -224,15 +224,37 @@ def test_robust_standard_errors_equal_statsmodels_hc0_and_ignore_the_weights_sca
     check(model.coefficients(X, salary, w, robust=True), reference)
 
 
-def test_robust_is_refused_for_cox_and_must_be_a_bool():
+def test_robust_cox_equals_lifelines_without_ties_and_phreg_with_breslows():
+    """Cox's sandwich: lifelines' robust=True (weights, no tied times) to 1e-6, statsmodels'
+    PHReg robust (groups of one row) with Breslow's tied times; a robust that is not a bool
+    is refused."""
     Surv = pytest.importorskip("sksurv.util").Surv
-    brain = load_brain_cancer().frame.dropna()
-    X, y = brain[["ki", "gtv"]], Surv.from_arrays(brain["status"] == 1, brain["time"])
-    model = TabularSurvival(MLPSurvival(**EXACT)).fit(X, y)
-    with pytest.raises(ValueError, match="Cox model .* not available yet.*robust=True"):
-        model.coefficients(X, y, robust=True)
+    lifelines = pytest.importorskip("lifelines")
+    rng = np.random.default_rng(5)
+    n = 300
+    frame = pd.DataFrame({"age": rng.normal(60, 10, n), "arm": rng.choice(["a", "b"], n)})
+    hazard = np.exp(0.03 * (frame.age - 60) + 0.5 * (frame.arm == "b"))
+    time, event = rng.exponential(10 / hazard), rng.random(n) < 0.7
+    weight = rng.uniform(0.5, 2.0, n)
+    y = Surv.from_arrays(event, time)
+    model = TabularSurvival(MLPSurvival(**EXACT)).fit(frame, y, weight)
+    table = model.coefficients(frame, y, weight, robust=True)
+    data = frame.assign(b=(frame.arm == "b") * 1.0, time=time, event=event, w=weight)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # lifelines on weights that are not whole numbers
+        fitted = lifelines.CoxPHFitter().fit(data[["age", "b", "time", "event", "w"]], "time",
+                                             "event", weights_col="w", robust=True)
+    np.testing.assert_allclose(table["std err"].to_numpy(),
+                               fitted.standard_errors_[["b", "age"]].to_numpy(), rtol=1e-6)
+    tied = np.ceil(time)  # Breslow's ties, unweighted: PHReg's robust covariance
+    y = Surv.from_arrays(event, tied)
+    model = TabularSurvival(MLPSurvival(**EXACT, ties="breslow")).fit(frame, y)
+    table = model.coefficients(frame, y, robust=True)
+    reference = sm.PHReg(tied, data[["b", "age"]].to_numpy(), status=event.astype(float),
+                         ties="breslow").fit(groups=np.arange(n))
+    np.testing.assert_allclose(table["std err"].to_numpy(), reference.bse, rtol=1e-6)
     with pytest.raises(ValueError, match="robust='yes' is invalid"):
-        model.coefficients(X, y, robust="yes")
+        model.coefficients(frame, y, robust="yes")
 
 
 def test_fit_with_a_weight_that_is_not_whole_asks_for_robust_se(default, tmp_path, capsys):

@@ -37,7 +37,9 @@ against the first of ``classes_`` (the softmax's own coefficients are not identi
    weights are not counts; with ``robust=True`` the covariance is the sandwich (HC0, Huber and
    White) Cov(gamma) = I^-1 (sum_i s_i s_i') I^-1 of the rows' scores s_i (``information.
    row_scores``: w_i enters s_i once, so their scale cancels), with z statistics for every
-   model (statsmodels' GLM with var_weights and WLS, ``cov_type="HC0"``).  Not for Cox.
+   model (statsmodels' GLM with var_weights and WLS, ``cov_type="HC0"``); for Cox s_i = w_i
+   dU/dw_i, the infinitesimal jackknife (``information.cox_row_scores``: Lin and Wei's without
+   tied times, lifelines' ``robust=True``; statsmodels' PHReg's with Breslow's ties).
 
 A penalized fit is refused: its estimate is not the maximum-likelihood one, and the Wald
 intervals of the unpenalized likelihood around it would claim a coverage they do not have.
@@ -104,7 +106,8 @@ def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const
     cov = _inverse(I, names)
     _check_optimum(model, cov @ U, np.sqrt(np.diag(cov)), names)
     if robust:  # step 5
-        S = information.row_scores(kind, D, Y, w, gamma)
+        S = (information.cox_row_scores(Xs, Y, w, gamma, model.ties) * w[:, None]
+             if kind == "cox" else information.row_scores(kind, D, Y, w, gamma))
         cov, df_resid = cov @ (S.T @ S) @ cov, None
     A = np.kron(np.eye(blocks), _back_map(*scaling, kind == "cox"))
     beta, cov = A @ gamma, A @ cov @ A.T
@@ -141,7 +144,7 @@ def _information(kind, model, Xs, D, Y, w, W, b):
 
 def check_model(model, alpha, robust=False):
     """The kind of model (``KINDS``) whose coefficients have standard errors; refusals otherwise
-    (and of an ``alpha`` outside (0, 1), a ``robust`` that is not a bool, robust Cox)."""
+    (and of an ``alpha`` outside (0, 1), a ``robust`` that is not a bool)."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
         raise ValueError(f"alpha={alpha!r} is invalid: expected a number in (0, 1), e.g. 0.05 "
                          "for 95% intervals")
@@ -173,12 +176,6 @@ def check_model(model, alpha, robust=False):
     if isinstance(loss, (SquaredError, PoissonDeviance)) and model.network_.dense[-1].n_out > 1:
         raise ValueError(f"coefficients() takes one outcome and this model has "
                          f"{model.network_.dense[-1].n_out} outputs: fit one model per column of y")
-    if robust and KINDS[type(loss)] == "cox":
-        raise ValueError("robust=True (--robust-se on the command line): the sandwich "
-                         "standard errors of the Cox model (Lin and "
-                         "Wei's, from its score residuals) are not available yet; for survey or "
-                         "inverse-probability weights use lifelines' CoxPHFitter(robust=True) "
-                         "with weights_col")
     return KINDS[type(loss)]
 
 

@@ -213,3 +213,54 @@ def row_scores(kind, D, Y, w, gamma):
     else:
         raise ValueError(f"no row scores for {kind!r}")
     return D * (w * residual)[:, None]
+
+
+def cox_row_scores(Xs, Y, w, gamma, ties):
+    """The rows' score residuals of the Cox model, dU/dw_j (n x p), for the sandwich: the
+    derivative of the weighted score U = sum_g [sum_{i in D_g} w_i x_i - m_g sum_{i in D_g}
+    xbar_i] (xbar_i = (S1_R - a_i S1_D) / (S_R - a_i S_D), the risk set's weighted mean of x
+    as ``engine.cox`` tilts it for the i-th tied event) with respect to row j's weight:
+
+        e_j x_j - e_j sum_{i in D_g(j)} xbar_i / d_g(j) - q_j sum_{g: t_g <= t_j} m_g sum_{i in
+        D_g} (x_j - xbar_i) / den_i + e_j q_j m_g(j) sum_{i in D_g(j)} a_i (x_j - xbar_i) / den_i
+
+    with q_j = exp(eta_j) (the infinitesimal jackknife: Lin and Wei's residuals without ties,
+    lifelines' ``robust=True``; statsmodels' PHReg's with Breslow's ties).  O(n log n)."""
+    t, e = Y[:, 0], Y[:, 1]
+    order = np.argsort(-t, kind="stable")  # latest first, as engine.cox
+    t, e, x, ws = t[order], e[order], Xs[order], w[order]
+    eta = x @ gamma
+    q = np.exp(eta - eta.max())
+    r = ws * q
+    first = np.r_[True, t[1:] != t[:-1]]
+    group = np.cumsum(first) - 1
+    groups = group[-1] + 1
+    ends = np.r_[np.flatnonzero(first)[1:] - 1, len(t) - 1]
+    S_R, S1_R = np.cumsum(r)[ends], np.cumsum(r[:, None] * x, axis=0)[ends]
+    S_D = np.bincount(group, r * e, groups)
+    S1_D = np.vstack([np.bincount(group, r * e * col, groups) for col in x.T]).T
+    d = np.bincount(group, e, groups)
+    m = np.bincount(group, ws * e, groups) / np.maximum(d, 1)
+    before = np.cumsum(e) - e
+    a = (before - before[np.flatnonzero(first)][group]) * e / np.maximum(d, 1)[group]
+    if ties != "efron":
+        a = a * 0
+    event = e > 0
+    g = group[event]
+    den = S_R[g] - a[event] * S_D[g]
+    xbar = (S1_R[g] - a[event][:, None] * S1_D[g]) / den[:, None]
+
+    def per_group(values):  # sums over each group's events, m_g times
+        values = values.reshape(len(g), -1)
+        return m[:, None] * np.vstack([np.bincount(g, col, groups) for col in values.T]).T
+
+    A, Ax = per_group(1 / den)[:, 0], per_group(xbar / den[:, None])
+    B, Bx = per_group(a[event] / den)[:, 0], per_group(a[event][:, None] * xbar / den[:, None])
+    Xb = np.vstack([np.bincount(g, col, groups) for col in xbar.T]).T
+    CA, CAx = np.cumsum(A[::-1])[::-1][group], np.cumsum(Ax[::-1], axis=0)[::-1][group]
+    scores = (e[:, None] * (x - Xb[group] / np.maximum(d, 1)[group][:, None])
+              - q[:, None] * (x * CA[:, None] - CAx)
+              + (e * q)[:, None] * (x * B[group][:, None] - Bx[group]))
+    out = np.empty_like(scores)
+    out[order] = scores
+    return out

@@ -70,7 +70,8 @@ class _Inspection:
             1 - the intervals' coverage.
         robust : bool, default=False
             The sandwich (HC0) standard errors, with z statistics: for survey or
-            inverse-probability weights, whose scale must not change them (not for Cox).
+            inverse-probability weights, whose scale must not change them (Cox: Lin and
+            Wei's, the infinitesimal jackknife).
 
         Returns
         -------

@@ -67,7 +67,7 @@ def coefficients_in_units(model, X, y, sample_weight=None, *, alpha=0.05, robust
         One minus the coverage of the intervals (0.05: 95 % intervals).
     robust : bool, default=False
         The sandwich (HC0) standard errors, with z statistics: for survey or
-        inverse-probability weights, whose scale must not change them (not for Cox).
+        inverse-probability weights, whose scale must not change them (Cox: Lin and Wei's).
 
     Returns
     -------
