@@ -13,6 +13,7 @@ is not 0), ``--class-weight``, a hidden layer or ``--interval`` (the network is 
 of the rows) the reason is printed instead, and nothing else changes: the option defaults stay
 the library's.
 """
+import re
 import warnings
 
 import numpy as np
@@ -65,14 +66,21 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
             warnings.simplefilter("always")
             table = model.coefficients(X, y, sample_weight, robust=robust)
     except ValueError as error:
-        return None, [f"no coefficient table: {str(error).replace(CURE, CLI_CURE)}"]
+        return None, [f"no coefficient table: {_said(error)}"]
     for warning in caught:
-        warnings.warn(str(warning.message).replace(CURE, CLI_CURE), warning.category)
+        warnings.warn(_said(warning.message), warning.category)
     if not robust and params.get("loss") == "poisson":
         _check_dispersion(model, X, y, sample_weight, frequencies, len(table))
     how = ("; sandwich (robust, HC0) standard errors" if robust else
            f"; --weight {frequencies.name} as frequencies" if frequencies is not None else "")
     return table, [_heading(model, table, len(X)) + how] + _lines(table) + _ratios(model, table)
+
+
+def _said(message):
+    """The library's message for the command line: its advice in options, and without "X, y
+    are not the rows it was fitted on" (here they are)."""
+    text = str(message).replace(CURE, CLI_CURE).replace("on the X, y given", "on the rows")
+    return re.sub(r",? or X, y are not the rows and weights it was fitted on", "", text)
 
 
 def _check_dispersion(model, X, y, sample_weight, frequencies, terms):
