@@ -320,3 +320,30 @@ def test_cox_score_residuals_are_the_derivatives_of_the_weighted_score(ties):
     residuals = cox_row_scores(X, Y, w, gamma, ties)
     np.testing.assert_allclose(residuals, numeric, atol=1e-7 * np.abs(numeric).max())
     np.testing.assert_allclose((w[:, None] * residuals).sum(axis=0), score(w), atol=1e-10)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_cox_rows_of_weight_zero_are_left_out(ties):
+    """A row of weight 0 is the row left out, also as the latest event (a risk set of total
+    weight 0 gave NaN) and as a tied event (Efron's count): the same fit, baseline and table."""
+    Surv = pytest.importorskip("sksurv.util").Surv
+    rng = np.random.default_rng(9)
+    n = 120
+    x = rng.normal(size=(n, 1))
+    time = np.ceil(rng.exponential(np.exp(-0.5 * x[:, 0])) * 4)  # tied times
+    event = rng.random(n) < 0.7
+    latest = np.argmax(time)
+    event[latest] = True
+    w = rng.uniform(0.5, 2, n)
+    w[latest] = w[np.flatnonzero(event & (time == time[np.argmin(time)]))[0]] = 0.0
+    y = Surv.from_arrays(event, time)
+    params = {**LINEAR, "ties": ties, "validation_fraction": 0.0, "early_stopping": False}
+    model = nnfit.MLPSurvival(**params).fit(x, y, sample_weight=w)
+    kept = w > 0
+    alone = nnfit.MLPSurvival(**params).fit(x[kept], y[kept], sample_weight=w[kept])
+    np.testing.assert_array_equal(model.coefs_[0], alone.coefs_[0])
+    np.testing.assert_array_equal(model.cum_baseline_hazard_, alone.cum_baseline_hazard_)
+    for robust in (False, True):
+        pd.testing.assert_frame_equal(model.coefficients(x, y, w, robust=robust),
+                                      alone.coefficients(x[kept], y[kept], w[kept],
+                                                         robust=robust))

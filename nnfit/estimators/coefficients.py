@@ -96,6 +96,8 @@ def linear_table(model, kind, Xs, Y, w, parameters, terms, scaling, alpha, const
     intercept's row is ``const`` (none for Cox).  ``nnfit.tabular.coefficients`` calls it with
     a table's columns in reference coding.  ``robust``: the sandwich covariance (step 5)."""
     W, b = (np.asarray(v, np.float64) for v in parameters)
+    if kind == "cox" and not (w > 0).all():  # left out, as the fit leaves them (MLPSurvival)
+        Xs, Y, w = Xs[w > 0], Y[w > 0], w[w > 0]
     D = np.column_stack([np.ones(Xs.shape[0]), Xs])
     names = list(terms) if kind == "cox" else [const, *terms]
     blocks = len(model.classes_) - 1 if kind == "multinomial" else 1

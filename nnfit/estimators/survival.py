@@ -33,6 +33,7 @@ epoch, so the number of steps, not of epochs, is what the short runs lacked.
 import functools
 
 import numpy as np
+import scipy.sparse
 
 from .base import _BaseMLP
 from .docstrings import shared_docstring
@@ -173,12 +174,14 @@ class MLPSurvival(_BaseMLP):
         self
         """
         _sksurv("MLPSurvival")
+        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
         super().fit(X, y, sample_weight=sample_weight)
         return self._fit_baseline(X, y, sample_weight)
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y); the baseline hazard is then Breslow's on these rows."""
         _sksurv("MLPSurvival")
+        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
         self._partial_fit(X, y, sample_weight=sample_weight)
         return self._fit_baseline(X, y, sample_weight)
 
@@ -283,3 +286,17 @@ class MLPSurvival(_BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+def _weighted_rows(X, y, sample_weight):
+    """(X, y, w) without the rows of weight 0: left out, as the weights promise (in a risk set
+    of total weight 0, or as a tied event of Efron's count, they would still weigh)."""
+    if sample_weight is None:
+        return X, y, None
+    w = check_sample_weight(sample_weight, len(y))
+    if (w > 0).all():
+        return X, y, sample_weight
+    keep = w > 0
+    X = X.iloc[keep] if hasattr(X, "iloc") else X[np.flatnonzero(keep)] \
+        if scipy.sparse.issparse(X) else np.asarray(X)[keep]
+    return X, np.asarray(y)[keep], w[keep]
