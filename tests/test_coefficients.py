@@ -347,3 +347,18 @@ def test_cox_rows_of_weight_zero_are_left_out(ties):
         pd.testing.assert_frame_equal(model.coefficients(x, y, w, robust=robust),
                                       alone.coefficients(x[kept], y[kept], w[kept],
                                                          robust=robust))
+
+
+def test_cox_held_out_rows_are_positions_of_the_rows_given_when_weights_are_zero():
+    Surv = pytest.importorskip("sksurv.util").Surv
+    rng = np.random.default_rng(3)
+    n = 200
+    x = rng.normal(size=(n, 1))
+    y = Surv.from_arrays(rng.random(n) < 0.7, rng.exponential(1, n))
+    w = np.where(np.arange(n) < 50, 0.0, 1.0)  # the first 50 rows left out
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 3 epochs: not converged, said
+        model = nnfit.MLPSurvival((), epochs=3, validation_fraction=0.2, early_stopping=True,
+                                  random_state=0).fit(x, y, sample_weight=w)
+    held = model.validation_indices_
+    assert len(held) == 30 and held.min() >= 50  # 20 % of the 150 rows kept, as positions in x

@@ -174,14 +174,16 @@ class MLPSurvival(_BaseMLP):
         self
         """
         _sksurv("MLPSurvival")
-        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
+        X, y, sample_weight, kept = _weighted_rows(X, y, sample_weight)
         super().fit(X, y, sample_weight=sample_weight)
+        if kept is not None:  # the held-out rows as positions of the X given
+            self.validation_indices_ = kept[self.validation_indices_]
         return self._fit_baseline(X, y, sample_weight)
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y); the baseline hazard is then Breslow's on these rows."""
         _sksurv("MLPSurvival")
-        X, y, sample_weight = _weighted_rows(X, y, sample_weight)
+        X, y, sample_weight, _ = _weighted_rows(X, y, sample_weight)
         self._partial_fit(X, y, sample_weight=sample_weight)
         return self._fit_baseline(X, y, sample_weight)
 
@@ -289,14 +291,14 @@ class MLPSurvival(_BaseMLP):
 
 
 def _weighted_rows(X, y, sample_weight):
-    """(X, y, w) without the rows of weight 0: left out, as the weights promise (in a risk set
-    of total weight 0, or as a tied event of Efron's count, they would still weigh)."""
+    """(X, y, w, positions kept or None) without the rows of weight 0, left out as the weights
+    promise (a risk set of total weight 0 was NaN; Efron's count of tied events took them)."""
     if sample_weight is None:
-        return X, y, None
+        return X, y, None, None
     w = check_sample_weight(sample_weight, len(y))
     if (w > 0).all():
-        return X, y, sample_weight
-    keep = w > 0
-    X = X.iloc[keep] if hasattr(X, "iloc") else X[np.flatnonzero(keep)] \
-        if scipy.sparse.issparse(X) else np.asarray(X)[keep]
-    return X, np.asarray(y)[keep], w[keep]
+        return X, y, sample_weight, None
+    kept = np.flatnonzero(w > 0)
+    X = X.iloc[kept] if hasattr(X, "iloc") else X[kept] if scipy.sparse.issparse(X) \
+        else np.asarray(X)[kept]
+    return X, np.asarray(y)[kept], w[kept], kept
