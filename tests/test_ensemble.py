@@ -246,7 +246,13 @@ def test_survival_members_average_their_survival_functions(tmp_path):
     X = brain.data
     model = MLPEnsemble(nnfit.MLPSurvival((4,), epochs=10), n_estimators=3, bootstrap=True,
                         random_state=0).fit(X, y)
-    S = np.mean([m.predict_survival_function(X, return_array=True) for m in model.estimators_], 0)
+    grid = model.unique_times_  # the union of the members' (each fitted on its bootstrap rows)
+    members = []
+    for member in model.estimators_:  # each a right-continuous step function, 1 before its first
+        at = np.searchsorted(member.unique_times_, grid, side="right") - 1
+        own = member.predict_survival_function(X, return_array=True)
+        members.append(np.where(at >= 0, own[:, np.maximum(at, 0)], 1.0))
+    S = np.mean(members, 0)
     np.testing.assert_allclose(model.predict_survival_function(X, return_array=True), S)
     steps = model.predict_survival_function(X.iloc[:2])
     np.testing.assert_allclose(steps[1](model.unique_times_), S[1])
