@@ -30,7 +30,7 @@ from . import table_ensemble as ens
 from .table_interval import (add_interval_options, check_interval_options, check_interval_task,
                              conformal, fit_line, interval_state, option_words)
 from .outcome_report import format_report
-from .table_report import evaluate, weigh_counts
+from .table_report import evaluate, loss_units, weigh_counts
 from .table_scores import write_json
 
 
@@ -131,9 +131,8 @@ def run_fit(args):
     model.save(out)
     args.written.append(str(out))
     print(f"model written to {out}")
-    fit_rows = np.ones(len(X), bool)  # the rows of the final fit: without the held-out ones
-    if len(held_out) and model.estimator_ is model.early_stopped_estimator_:  # --no-refit
-        fit_rows = ~X.index.isin(held_out)
+    no_refit = model.estimator_ is model.early_stopped_estimator_  # fitted without held_out
+    fit_rows = ~X.index.isin(held_out) if no_refit else np.ones(len(X), bool)
     X_fit = X[fit_rows]
     coefficients, lines = coefficient_report(
         model, X_fit, y[fit_rows], None if weight is None else weight[fit_rows],
@@ -263,7 +262,7 @@ def outcome(model, n_rows):
         return f"no validation rows ({why}): {first.n_iter_} epoch(s) on all {n_rows} rows"
     best, last, epochs = first.best_epoch_, first.n_iter_, first.get_params()["epochs"]
     stopped = "stopped early" if last < epochs else f"used all {epochs} epochs"
-    lowest = (f"best validation loss {first.history_['val_loss'][best - 1]:.4f}{_units(first)} "
+    lowest = (f"best validation loss {first.history_['val_loss'][best - 1]:.4f}{loss_units(first)} "
               f"at epoch {best}" if best else
               "the validation loss was lowest at the start (epoch 0)")
     text = (f"{stopped}: {lowest}, whose weights were restored ({n_rows - held_out} training, "
@@ -271,20 +270,6 @@ def outcome(model, n_rows):
     if model.estimator_ is not first:
         text += f"\nrefit on all {n_rows} rows for {model.estimator_.n_iter_} epoch(s)"
     return text
-
-
-def _units(network):
-    """What a regression's validation loss is (it is in the network's units, not the report's):
-    half the squared error, or half the Poisson deviance, of the target divided by its
-    training scale (the sd about the mean; the mean of the rates), when it is standardized."""
-    params = network.get_params()
-    if "standardize_target" not in params:
-        return ""
-    scaled = " of the target standardized by its training sd" if params["loss"] != "poisson" \
-        else " of the rates divided by their training mean"
-    what = "half the mean Poisson deviance" if params["loss"] == "poisson" else \
-        "half the mean squared error"
-    return f" ({what}{scaled if network.standardize_target else ''})"
 
 
 def scored(model, frame, truth, *options):

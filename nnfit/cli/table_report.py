@@ -171,3 +171,17 @@ def weigh_counts(report, weight=None, exposure=None):
     report["weights"] = " times ".join((["the exposure"] if exposure else [])
                                        + ([f"--weight {weight}"] if weight else [])) or None
     return report
+
+
+def loss_units(network):
+    """What a regression's validation loss is (it is in the network's units, not the report's):
+    half the squared error, or half the Poisson deviance, of the target divided by its
+    training scale (the sd about the mean; the mean of the rates), when it is standardized."""
+    params = network.get_params()
+    if "standardize_target" not in params:
+        return ""
+    scaled = " of the target standardized by its training sd" if params["loss"] != "poisson" \
+        else " of the rates divided by their training mean"
+    what = "half the mean Poisson deviance" if params["loss"] == "poisson" else \
+        "half the mean squared error"
+    return f" ({what}{scaled if network.standardize_target else ''})"

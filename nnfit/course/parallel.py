@@ -252,11 +252,10 @@ def cluster(scheduler=None, worker_timeout=None):
         raise ValueError(f"no Dask scheduler answered at {scheduler} within {CONNECT_TIMEOUT} s "
                          f"({error}); start one with `dask scheduler` and workers with "
                          "`dask worker ADDRESS`, or check the address") from None
-    for name, drop in (("distributed.batched", _drop_closed_comm),
-                       ("distributed.client", _drop_failed_reconnect)):
+    for name in ("distributed.batched", "distributed.client"):
         logger = logging.getLogger(name)
-        if drop not in logger.filters:  # the run's own error says it, in one line
-            logger.addFilter(drop)
+        if _drop_lost_scheduler not in logger.filters:  # the run's own error says it
+            logger.addFilter(_drop_lost_scheduler)
     token = _CLUSTER.set(_Cluster(client, scheduler, worker_timeout))
     failed = True
     try:
@@ -283,15 +282,11 @@ def _close(client, quiet):
     client.close()
 
 
-def _drop_closed_comm(record):
-    """Dask's record (with a traceback) of its connection to a scheduler that went away."""
-    return not record.getMessage().startswith("Batched Comm Closed")
-
-
-def _drop_failed_reconnect(record):
-    """Dask's record of giving up on a lost scheduler (after its 10 s of tries, when the run
-    has not yet said so itself)."""
-    return not record.getMessage().startswith("Failed to reconnect to scheduler")
+def _drop_lost_scheduler(record):
+    """Dask's records of a scheduler that went away: the closed connection (with a traceback)
+    and giving up after its 10 s of tries (before the run has said so itself)."""
+    return not record.getMessage().startswith(("Batched Comm Closed",
+                                                "Failed to reconnect to scheduler"))
 
 
 def _drop_cancelled_reconnect(record):

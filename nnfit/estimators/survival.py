@@ -33,11 +33,10 @@ epoch, so the number of steps, not of epochs, is what the short runs lacked.
 import functools
 
 import numpy as np
-import scipy.sparse
 
 from .base import _BaseMLP
 from .docstrings import shared_docstring
-from .survival_data import breslow, check_survival_y
+from .survival_data import breslow, check_survival_y, weighted_rows
 from .weights import check_sample_weight
 from ..engine.cox import CoxPartialLikelihood
 
@@ -174,7 +173,7 @@ class MLPSurvival(_BaseMLP):
         self
         """
         _sksurv("MLPSurvival")
-        X, y, sample_weight, kept = _weighted_rows(X, y, sample_weight)
+        X, y, sample_weight, kept = weighted_rows(X, y, sample_weight)
         super().fit(X, y, sample_weight=sample_weight)
         if kept is not None:  # the held-out rows as positions of the X given
             self.validation_indices_ = kept[self.validation_indices_]
@@ -183,7 +182,7 @@ class MLPSurvival(_BaseMLP):
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over (X, y); the baseline hazard is then Breslow's on these rows."""
         _sksurv("MLPSurvival")
-        X, y, sample_weight, _ = _weighted_rows(X, y, sample_weight)
+        X, y, sample_weight, _ = weighted_rows(X, y, sample_weight)
         self._partial_fit(X, y, sample_weight=sample_weight)
         return self._fit_baseline(X, y, sample_weight)
 
@@ -288,17 +287,3 @@ class MLPSurvival(_BaseMLP):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
-
-
-def _weighted_rows(X, y, sample_weight):
-    """(X, y, w, positions kept or None) without the rows of weight 0, left out as the weights
-    promise (a risk set of total weight 0 was NaN; Efron's count of tied events took them)."""
-    if sample_weight is None:
-        return X, y, None, None
-    w = check_sample_weight(sample_weight, len(y))
-    if (w > 0).all():
-        return X, y, sample_weight, None
-    kept = np.flatnonzero(w > 0)
-    X = X.iloc[kept] if hasattr(X, "iloc") else X[kept] if scipy.sparse.issparse(X) \
-        else np.asarray(X)[kept]
-    return X, np.asarray(y)[kept], w[kept], kept

@@ -12,8 +12,12 @@ partial likelihood and row weights w_i, at the distinct times s_1 < ... < s_m of
 
 so that a row with score eta has cumulative hazard H_0(s) exp(eta) and survival function
 S(s | x) = exp(-H_0(s) exp(eta)), as scikit-survival's ``CoxPHSurvivalAnalysis`` gives them.
+``weighted_rows`` leaves out the rows of weight 0 before a fit.
 """
 import numpy as np
+import scipy.sparse
+
+from .weights import check_sample_weight
 
 
 def _rows(mask, limit=5):
@@ -82,3 +86,17 @@ def breslow(eta, event, time, weights=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         increments = np.where(deaths > 0, deaths / at_risk, 0.0)
     return times, np.cumsum(increments) * np.exp(-c)
+
+
+def weighted_rows(X, y, sample_weight):
+    """(X, y, w, positions kept or None) without the rows of weight 0, left out as the weights
+    promise (a risk set of total weight 0 was NaN; Efron's count of tied events took them)."""
+    if sample_weight is None:
+        return X, y, None, None
+    w = check_sample_weight(sample_weight, len(y))
+    if (w > 0).all():
+        return X, y, sample_weight, None
+    kept = np.flatnonzero(w > 0)
+    X = X.iloc[kept] if hasattr(X, "iloc") else X[kept] if scipy.sparse.issparse(X) \
+        else np.asarray(X)[kept]
+    return X, np.asarray(y)[kept], w[kept], kept

@@ -278,8 +278,8 @@ def _read_statistical(path, suffix, encoding, head, codes):
         labels = {code: label for code, label in labels.items() if code not in declared}
         labelled = values.isin(list(labels)).to_numpy()
         if labelled[values.notna().to_numpy()].all():
-            frame[name] = pd.Categorical(values.map(labels),
-                                         categories=list(dict.fromkeys(_by_code(labels))))
+            order = dict.fromkeys(labels[code] for code in sorted(labels))  # lowest code first
+            frame[name] = pd.Categorical(values.map(labels), categories=list(order))
         elif labelled.any():
             shown = ", ".join(f"{_code(code)} = {label!r}" for code, label in
                               list(labels.items())[:3]) + (", ..." if len(labels) > 3 else "")
@@ -296,10 +296,3 @@ def _read_statistical(path, suffix, encoding, head, codes):
 def _code(value):
     return f"{value:g}" if isinstance(value, float) else repr(value) if isinstance(value, str) \
         else str(value)
-
-
-def _by_code(labels):  # the lowest code first (the reference); as stored if codes mix types
-    try:
-        return [labels[code] for code in sorted(labels)]
-    except TypeError:
-        return list(labels.values())

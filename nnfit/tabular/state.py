@@ -1,10 +1,9 @@
 """The tabular model in a model file: the fitted encoders' attributes as JSON, never a pickle.
 
-A tabular model serializes itself (``_TabularFile``, a mixin of ``TabularClassifier``,
-``TabularRegressor`` and ``TabularSurvival``): its file is its inner estimator's header and arrays
-(``estimator_._to_file_parts``) with the JSON of the preprocessing added to the header as
-``tabular``; ``nnfit.load`` rebuilds the estimator first, then the tabular model around it
-(``_from_file_parts``).
+A tabular model serializes itself (``_TabularFile``, a mixin of the three tabular models): its
+file is its inner estimator's header and arrays (``estimator_._to_file_parts``) with the JSON of
+the preprocessing added to the header as ``tabular``; ``nnfit.load`` rebuilds the estimator
+first, then the tabular model around it (``_from_file_parts``).
 
 ``to_dict`` stores what the fitted transformers of ``preprocess`` use at transform time: each
 numeric column's mean and sd (StandardScaler's ``mean_`` and ``scale_``), each categorical
@@ -17,10 +16,10 @@ checks before fitting decided, ``prefit``: the date columns' origins and text fo
 identifier columns left out, each column's count of imputed cells, the columns with a
 missingness indicator).  ``from_dict`` treats the header as untrusted: every type, length,
 name and number is checked (finite numbers, scales > 0, unique categories, sorted unless
-marked ``"order": "given"``: a pandas Categorical's, value labels), as many
-features as the network's inputs) before the transformers are rebuilt: the same
-ColumnTransformer is fitted on a stand-in frame (so scikit-learn sets up its own structure) and the stored statistics are put in place of the stand-in's.  JSON keeps float64
-exactly, so a loaded model transforms, and predicts, bit for bit as the saved one.
+marked ``"order": "given"``: a Categorical's, value labels, as many features as the network's
+inputs) before the transformers are rebuilt: the same ColumnTransformer is fitted on a stand-in
+frame (so scikit-learn sets up its own structure) and the stored statistics are put in place
+of the stand-in's.  JSON keeps float64 exactly, so a loaded model predicts bit for bit.
 """
 import math
 
@@ -86,9 +85,8 @@ def to_dict(tab):
                     "fill": None if categorical_imputer is None else
                     str(categorical_imputer.statistics_[j])}
                    for j, name in enumerate(tab.categorical_columns_)]
-    for entry in categorical:  # a Categorical's own order (value labels): said, else sorted
-        if entry["categories"] != sorted(entry["categories"]):
-            entry["order"] = "given"
+    for entry in (e for e in categorical if e["categories"] != sorted(e["categories"])):
+        entry["order"] = "given"  # a Categorical's own order (value labels), not sorted
     state = {"target": tab.target_name_ or "",  # "": y had no name
              "preprocessing": {"numeric": numeric, "categorical": categorical},
              "format": FORMAT, "task": _task(tab.estimator_),
@@ -155,11 +153,11 @@ def _entries(state):
     old = "format" not in state
     found = []
     for kind, keys in (("numeric", _NUMERIC), ("categorical", _CATEGORICAL)):
-        for entry in prep[kind]:  # a categorical entry may say "order": "given" (from_dict)
-            given = {"order"} if kind == "categorical" and not old and isinstance(entry, dict) \
-                and entry.get("order") == "given" else set()
-            _check(isinstance(entry, dict) and set(entry) == (keys if old else keys | {"fill"}
-                                                              | given),
+        need = keys if old else keys | {"fill"}  # and a categorical's "order": "given"
+        may = need | ({"order"} if kind == "categorical" and not old else set())
+        for entry in prep[kind]:
+            _check(isinstance(entry, dict) and need <= set(entry) <= may
+                   and entry.get("order", "given") == "given",
                    f"has a {kind} entry without exactly the keys {sorted(keys)}"
                    + ("" if old else " and fill (and order 'given')"))
         found.append([dict(entry, fill=None) if old else entry for entry in prep[kind]])
