@@ -33,8 +33,9 @@ def methods(report):
             "|observed - predicted| over the groups, weighted by their rows, with no interval "
             "(a mean of absolute values is biased upward in resamples, so its percentile "
             "interval can miss the estimate); calibration in the large = Kaplan-Meier S(h) of "
-            "all rows - mean predicted S(h | x). Warned about: Harrell's C whose interval includes 0.5, "
-            "calibration in the large whose interval excludes 0, fewer than 100 events."]
+            "all rows - mean predicted S(h | x). Warned about: Harrell's C whose interval "
+            "includes 0.5, calibration in the large whose interval excludes 0, fewer than 100 "
+            "events."]
     elif report["task"] == "classification":
         items += [
             "Brier score: mean (p - y)²; log-loss: mean -log p(true class); ROC AUC: the "

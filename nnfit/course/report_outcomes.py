@@ -53,9 +53,9 @@ def classification_parts(report, events, predictions):
             "Net benefit = TP/n - FP/n x p_t/(1 - p_t) of treating the rows whose predicted "
             f"risk is at least the threshold p_t, drawn from 0 to {shown:.2f} (1.2 times the "
             "99th percentile of the predicted risks rounded up to 0.05, at least 0.2: beyond "
-            "it almost no row is treated); treat all and treat none for comparison (Vickers and Elkin 2006). A "
-            "model is useful at the thresholds where its curve lies above both. The table "
-            "gives the net benefits at fixed thresholds."),
+            "it almost no row is treated); treat all and treat none for comparison (Vickers "
+            "and Elkin 2006). A model is useful at the thresholds where its curve lies above "
+            "both. The table gives the net benefits at fixed thresholds."),
         _figure("risk_distribution", "Predicted risks by outcome",
                 figures.risk_distribution_figure(events, risk, [f"{target} = {no}",
                                                                 f"{target} = {yes}"]),

@@ -265,14 +265,13 @@ def _check_optimum(model, step, se, labels):
     why = ("the fit has not converged (its steps in float32 stop short of the optimum) or X, y "
            "are not the rows and weights it was fitted on" if float32 else
            "the fit has not converged, or X, y are not the rows and weights it was fitted on")
-    cure = CURE
     if ratio[j] > FAR:
         raise ValueError(f"these parameters are not the maximum-likelihood estimate on the X, y "
                          f"given ({far}): {why}, so the estimates, their z and p-values would be "
-                         f"wrong; {cure}")
+                         f"wrong; {CURE}")
     warnings.warn(f"these parameters are not exactly the maximum-likelihood estimate on the X, "
                   f"y given ({far}): {why}; the z, p-values and intervals are approximate. For "
-                  f"the exact table {cure}", UserWarning, stacklevel=4)
+                  f"the exact table {CURE}", UserWarning, stacklevel=4)
 
 
 def _back_map(mean, scale, cox):

@@ -237,28 +237,24 @@ def cox_row_scores(Xs, Y, w, gamma, ties):
     groups = group[-1] + 1
     ends = np.r_[np.flatnonzero(first)[1:] - 1, len(t) - 1]
     S_R, S1_R = np.cumsum(r)[ends], np.cumsum(r[:, None] * x, axis=0)[ends]
-    S_D = np.bincount(group, r * e, groups)
-    S1_D = np.vstack([np.bincount(group, r * e * col, groups) for col in x.T]).T
-    d = np.bincount(group, e, groups)
-    m = np.bincount(group, ws * e, groups) / np.maximum(d, 1)
+
+    def sums(index, values):  # per group, each column of values (rows x k) summed
+        return np.column_stack([np.bincount(index, col, groups) for col in values.T])
+
+    S_D, S1_D = sums(group, (r * e)[:, None])[:, 0], sums(group, (r * e)[:, None] * x)
+    d = np.maximum(np.bincount(group, e, groups), 1)
+    m = np.bincount(group, ws * e, groups) / d
     before = np.cumsum(e) - e
-    a = (before - before[np.flatnonzero(first)][group]) * e / np.maximum(d, 1)[group]
-    if ties != "efron":
-        a = a * 0
+    a = ((before - before[np.flatnonzero(first)][group]) * e / d[group] if ties == "efron"
+         else np.zeros(len(e)))
     event = e > 0
-    g = group[event]
-    den = S_R[g] - a[event] * S_D[g]
-    xbar = (S1_R[g] - a[event][:, None] * S1_D[g]) / den[:, None]
-
-    def per_group(values):  # sums over each group's events, m_g times
-        values = values.reshape(len(g), -1)
-        return m[:, None] * np.vstack([np.bincount(g, col, groups) for col in values.T]).T
-
-    A, Ax = per_group(1 / den)[:, 0], per_group(xbar / den[:, None])
-    B, Bx = per_group(a[event] / den)[:, 0], per_group(a[event][:, None] * xbar / den[:, None])
-    Xb = np.vstack([np.bincount(g, col, groups) for col in xbar.T]).T
+    g, a = group[event], a[event]
+    den = S_R[g] - a * S_D[g]
+    xbar = (S1_R[g] - a[:, None] * S1_D[g]) / den[:, None]
+    A, B = (m * sums(g, v[:, None])[:, 0] for v in (1 / den, a / den))  # m_g sums over D_g
+    Ax, Bx = (m[:, None] * sums(g, xbar * v[:, None]) for v in (1 / den, a / den))
     CA, CAx = np.cumsum(A[::-1])[::-1][group], np.cumsum(Ax[::-1], axis=0)[::-1][group]
-    scores = (e[:, None] * (x - Xb[group] / np.maximum(d, 1)[group][:, None])
+    scores = (e[:, None] * (x - sums(g, xbar)[group] / d[group][:, None])
               - q[:, None] * (x * CA[:, None] - CAx)
               + (e * q)[:, None] * (x * B[group][:, None] - Bx[group]))
     out = np.empty_like(scores)

@@ -3,11 +3,12 @@
 The test rows are ranked by predicted risk 1 - S(h | x) and split into at most G groups of
 about equal size, group 1 the lowest risk.  Rows with the same prediction always share a group,
 so that no score depends on the order of the rows; predictions within ``TIED`` of the first of
-their run in the ranking count as the same (runs of small gaps are not chained) (a float32 network's S(h | x) of one row can differ by about 1e-7
-with the row's place in the batch).  The rows of one predicted value occupy the places s..e-1
-of the ranking, and all go to the group of the middle place, floor((s + e - 1) G
-/ 2n) (without ties: place p in group floor(p G / n)), the groups left empty dropped and the
-others numbered 1, 2, ...  A constant prediction (Kaplan-Meier's) is one group.  For each group g:
+their run in the ranking count as the same (a float32 network's S(h | x) of one row can differ
+by about 1e-7 with the row's place in the batch; runs of small gaps are not chained).  The rows
+of one predicted value occupy the places s..e-1 of the ranking, and all go to the group of the
+middle place, floor((s + e - 1) G / 2n) (without ties: place p in group floor(p G / n)), the
+groups left empty dropped and the others numbered 1, 2, ...  A constant prediction (Kaplan-
+Meier's) is one group.  For each group g:
 
     predicted_g = mean over its rows of S(h | x_i)
     observed_g  = KM S(h) of its rows = prod over event times s <= h of (1 - d_s / r_s)
