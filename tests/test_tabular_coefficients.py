@@ -272,8 +272,8 @@ def test_fit_with_a_weight_that_is_not_whole_asks_for_robust_se(default, tmp_pat
     assert main([*argv, "--out", str(tmp_path / "a.nnfit")]) == 0
     printed = capsys.readouterr().out
     assert ("no coefficient table: --weight w holds numbers that are not whole "
-            f"({weight[3]:g} in row 4 and {np.sum(weight != np.round(weight)) - 1} more "
-            "row(s))") in printed
+            f"(row 4 holds {weight[3]:g} (and {np.sum(weight != np.round(weight)) - 1} more "
+            "row(s) values that are not whole))") in printed
     assert "add --robust-se" in printed
     assert main([*argv, "--robust-se", "--out", str(tmp_path / "b.nnfit"), "--json",
                  str(report)]) == 0

@@ -11,6 +11,7 @@ replaced without ``--force``, and none may be an input; all are checked before a
 import argparse
 import sys
 
+import numpy as np
 import pandas as pd
 
 from .._files import check_output_path
@@ -145,7 +146,7 @@ def _outcome(model, frame, source, drop_missing=False):
     if not exposure and not is_poisson(model):
         return frame[target], None
     columns = [target] + ([exposure] if exposure else [])
-    kept = ~frame[columns].isna().any(axis=1) if drop_missing else frame.index == frame.index
+    kept = ~frame[columns].isna().any(axis=1) if drop_missing else np.ones(len(frame), bool)
     if not kept.any():
         raise ValueError(f"{source}: every row misses its {' or '.join(map(repr, columns))}; "
                          "nothing is left to report on")

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from ..estimators.coefficients import CURE
-from ..tabular.outcomes import not_whole
+from ..tabular.outcomes import not_whole, not_whole_said
 
 KINDS = {"classification": "logistic regression", "survival": "linear Cox regression"}
 CLI_CURE = ("fit to convergence: --optimizer lbfgs --dtype float64 --validation 0, without "
@@ -52,12 +52,10 @@ def coefficient_report(model, X, y, sample_weight, conformal, robust=False, freq
                       "errors"]
     if frequencies is not None and not robust:
         values = np.asarray(frequencies, np.float64)
-        bad = np.flatnonzero(not_whole(values))
-        if bad.size:
-            more = f" and {bad.size - 1} more row(s)" if bad.size > 1 else ""
+        bad = not_whole(values)
+        if bad.any():
             return None, [f"no coefficient table: --weight {frequencies.name} holds numbers "
-                          f"that are not whole ({values[bad[0]]:g} in row {X.index[bad[0]]}"
-                          f"{more}), "
+                          f"that are not whole ({not_whole_said(frequencies, values, bad)}), "
                           "so they are not frequencies (counts of identical rows), which the "
                           "model-based standard errors assume; for survey or inverse-"
                           "probability weights add --robust-se (sandwich standard errors)"]

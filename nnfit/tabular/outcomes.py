@@ -159,7 +159,7 @@ def not_whole(c):
     return np.abs(c - np.round(c)) > WHOLE_TOLERANCE * np.maximum(1.0, np.abs(c))
 
 
-def _fraction(counts, c, bad):
+def not_whole_said(counts, c, bad):
     """'row 3 holds 2.5 (and 4 more rows values that are not whole)'."""
     first = counts.index[bad][0]
     more = int(bad.sum()) - 1
@@ -175,7 +175,7 @@ def check_counts(counts):
     bad = not_whole(c)
     if bad.any():
         warnings.warn(f"column {counts.name!r} (the count of a Poisson loss) is not a whole "
-                      f"number: {_fraction(counts, c, bad)}; the Poisson deviance of such "
+                      f"number: {not_whole_said(counts, c, bad)}; the Poisson deviance of such "
                       "values is a quasi-likelihood, fine for a non-negative real outcome, but "
                       "if this is a rate count / exposure, give the counts as the target and "
                       "the exposure as the exposure (--exposure on the command line)",
@@ -216,7 +216,7 @@ def per_exposure(counts, exposure):
     if bad.any():
         raise ValueError(f"column {counts.name!r} (the count over the exposure "
                          f"{exposure.name!r}) must hold whole numbers: "
-                         f"{_fraction(counts, c, bad)}. Is this column already a rate (count / "
+                         f"{not_whole_said(counts, c, bad)}. Is this column already a rate (count / "
                          "exposure)? Then it would be divided by the exposure again: give the "
                          "counts as the target (--target on the command line), e.g. rate x "
                          "exposure; otherwise fix those rows")
