@@ -236,7 +236,7 @@ def test_threshold_on_evaluate_gives_the_librarys_net_benefit(tables, classifier
     assert got["labelled"] == int((risk >= chosen).sum())
     assert got["sensitivity"] == pytest.approx(((risk >= chosen) & y).sum() / y.sum())
     assert f"threshold {chosen:g} (" in printed
-    assert f"net benefit{' at p_t = 0.3' if option != '0.3' else ''} {benefit:.4f} per row; " \
+    assert f"net benefit {benefit:.4f} per row{' at p_t = 0.3' if option != '0.3' else ''}; " \
         "treat all " in printed
     assert ("the cutoff of largest net benefit at the threshold probability 0.3 on these rows"
             in printed) == option.startswith("best")

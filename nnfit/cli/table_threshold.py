@@ -132,7 +132,7 @@ def threshold_lines(report, target):
             f"{report['labelled']} of {report['n']} rows, {report['true_positives']} of the "
             f"{report['events']} with {positive!r} (sensitivity {rate(report['sensitivity'])}, "
             f"specificity {rate(report['specificity'])})",
-            f"  net benefit{at} {report['net_benefit']:.4f} per row; treat all "
+            f"  net benefit {report['net_benefit']:.4f} per row{at}; treat all "
             f"{report['treat_all']:.4f}, treat none 0"
             + ("" if avoided is None else
                f"; net interventions avoided {avoided:.1f} per 100 rows")]
